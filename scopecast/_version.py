@@ -1,0 +1,3 @@
+"""The package version, read by the build backend and recorded in model metadata."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,201 @@
+"""Exceptions raised by scopecast: one tree, every message says what, expected vs got, and how to fix.
+
+::
+
+    ScopecastError
+    ├── ConfigError (ValueError)             bad parameters, settings or cost model
+    ├── DataValidationError (ValueError)     bad traces, catalogues or training data
+    ├── CatalogueError (ValueError)          inconsistent catalogue (implies cycle, unknown scope)
+    ├── ModelError                           training cannot proceed or a model is unusable
+    ├── ArtifactError                        a model directory cannot be saved or loaded
+    │   └── UntrustedArtifactError           model file holds types not in the trusted list
+    └── GuardError                           point-of-execution guard
+        ├── AuthorizationRequired            pausing mode: the run is saved, consent is needed
+        ├── ScopeDeniedError (PermissionError)
+        ├── ScopeRequestTimeout (TimeoutError)
+        ├── UnknownToolError                 fail closed
+        ├── RunStoreError                    the run store failed: fail closed
+        ├── AuthorizerError                  the authorization server or callback failed
+        └── GuardStateError (RuntimeError)   misuse: resume() of a finished run, etc.
+
+No message, attribute or log record ever holds a token value, an authorization code or a
+request body; scope names and run ids are fine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+
+class ScopecastError(Exception):
+    """Base class for every error scopecast raises."""
+
+
+class ConfigError(ScopecastError, ValueError):
+    """Raised when a parameter, setting or cost model value is invalid."""
+
+
+@dataclass(frozen=True)
+class DataIssue:
+    """One problem found in input data: where it is and what is wrong.
+
+    Attributes
+    ----------
+    source : str
+        The file (or ``"<memory>"``) the record came from.
+    line : int | None
+        1-based line (JSON Lines) or row (Parquet/DataFrame, 1-based) of the record.
+    field : str
+        Dotted path of the offending field, e.g. ``calls.2.scopes.0``; ``""`` for the record.
+    message : str
+        What was expected and what was found.
+    """
+
+    source: str
+    line: int | None
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = self.source if self.line is None else f"{self.source}:{self.line}"
+        field = f" field {self.field!r}" if self.field else ""
+        return f"{where}:{field} {self.message}"
+
+
+class DataValidationError(ScopecastError, ValueError):
+    """Raised when traces, catalogues or training data do not follow the format.
+
+    Carries every issue found (up to a cap), not only the first.
+    """
+
+    def __init__(
+        self, issues: Sequence[DataIssue] | str, *, n_more: int = 0, hint: str | None = None
+    ) -> None:
+        if isinstance(issues, str):
+            self.issues: tuple[DataIssue, ...] = ()
+            message = issues
+        else:
+            self.issues = tuple(issues)
+            lines = [str(issue) for issue in self.issues]
+            if n_more:
+                lines.append(f"... and {n_more} more issue(s) not shown.")
+            count = len(self.issues) + n_more
+            message = f"{count} problem(s) in the input data:\n  " + "\n  ".join(lines)
+        if hint:
+            message += f"\n{hint}"
+        self.n_more = n_more
+        super().__init__(message)
+
+    @classmethod
+    def single(cls, source: str, line: int | None, field: str, message: str) -> DataValidationError:
+        """Build an error holding exactly one issue."""
+        return cls([DataIssue(source, line, field, message)])
+
+
+class CatalogueError(ScopecastError, ValueError):
+    """Raised when a catalogue is inconsistent (an ``implies`` cycle, a scope it does not declare)."""
+
+
+class ModelError(ScopecastError):
+    """Raised when a model cannot be trained on the given data or cannot answer a request."""
+
+
+class ArtifactError(ScopecastError):
+    """Raised when a model directory cannot be written or read back (missing, tampered, other version)."""
+
+
+class UntrustedArtifactError(ArtifactError):
+    """Raised when a model file contains types outside the explicit trusted list."""
+
+    def __init__(self, path: str, untrusted: Iterable[str]) -> None:
+        self.path = path
+        self.untrusted = tuple(sorted(untrusted))
+        super().__init__(
+            f"Model file {path!r} contains types that scopecast does not trust: "
+            f"{', '.join(self.untrusted)}. It was not made by this version of scopecast or it was "
+            f"tampered with. Retrain with `scopecast train` and load the new directory."
+        )
+
+
+class GuardError(ScopecastError):
+    """Base class for errors of the point-of-execution guard."""
+
+
+class AuthorizationRequired(GuardError):
+    """Raised in pausing mode: the run is saved and waits for the user's consent.
+
+    Attributes
+    ----------
+    run_id : str
+        The saved run; pass it to ``resume(run_id, grant)``.
+    tool : str
+        The tool whose call is waiting.
+    missing : frozenset[str]
+        Scopes the call needs and the run does not hold.
+    requested : frozenset[str]
+        What the consent asks for: ``missing`` plus the just-in-time batch.
+    consent_urls : dict[str, str]
+        One authorization URL per provider in ``requested`` (empty if the authorizer has none).
+    """
+
+    def __init__(
+        self,
+        run_id: str,
+        tool: str,
+        missing: Iterable[str],
+        requested: Iterable[str],
+        consent_urls: dict[str, str] | None = None,
+    ) -> None:
+        self.run_id = run_id
+        self.tool = tool
+        self.missing = frozenset(missing)
+        self.requested = frozenset(requested) | self.missing
+        self.consent_urls = dict(consent_urls or {})
+        super().__init__(
+            f"Run {run_id!r} is paused: tool {tool!r} needs scopes it does not hold "
+            f"({', '.join(sorted(self.missing))}). Ask the user to grant "
+            f"{', '.join(sorted(self.requested))}, then call resume({run_id!r}, grant)."
+        )
+
+
+class ScopeDeniedError(GuardError, PermissionError):
+    """Raised when the user refused (part of) the scopes a call needs; the call did not run."""
+
+    def __init__(self, tool: str, denied: Iterable[str], *, run_id: str | None = None) -> None:
+        self.tool = tool
+        self.denied = frozenset(denied)
+        self.run_id = run_id
+        super().__init__(
+            f"Tool {tool!r} was not run: the user did not grant {', '.join(sorted(self.denied))}. "
+            f"The denial is recorded and will not be asked again in this run; continue without "
+            f"this tool or start a new run to ask again."
+        )
+
+
+class ScopeRequestTimeout(GuardError, TimeoutError):
+    """Raised when the user did not answer a consent request in time; the call did not run."""
+
+
+class UnknownToolError(GuardError):
+    """Raised when a tool is not in the catalogue: the guard cannot tell its scopes, so it refuses."""
+
+    def __init__(self, tool: str) -> None:
+        self.tool = tool
+        super().__init__(
+            f"Tool {tool!r} is not in the scope catalogue, so the guard cannot tell which "
+            f"scopes it needs and refused to run it. Add it to the catalogue, or register "
+            f"it with `requires=()` if it needs no scopes."
+        )
+
+
+class RunStoreError(GuardError):
+    """Raised when the run store cannot read or write a run; the guard fails closed."""
+
+
+class AuthorizerError(GuardError):
+    """Raised when an authorizer (OAuth server, console, callback) fails to complete a request."""
+
+
+class GuardStateError(GuardError, RuntimeError):
+    """Raised on misuse of the guard: resuming a finished run, a grant for another run, etc."""
