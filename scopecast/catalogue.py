@@ -77,18 +77,25 @@ class Catalogue(BaseModel):
     (risk 0.5, not ``jit_only``, implies nothing).
     """
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, ignored_types=(cached_property,))
+    model_config = ConfigDict(
+        extra="forbid", strict=True, frozen=True, ignored_types=(cached_property,)
+    )
 
     tools: tuple[ToolSpec, ...] = Field(default=(), description="Known tools.")
     scopes: tuple[ScopeSpec, ...] = Field(default=(), description="Described scopes.")
 
     @model_validator(mode="after")
     def _check_consistent(self) -> Catalogue:
-        for kind, names in (("tool", [t.name for t in self.tools]), ("scope", [s.name for s in self.scopes])):
+        for kind, names in (
+            ("tool", [t.name for t in self.tools]),
+            ("scope", [s.name for s in self.scopes]),
+        ):
             seen: set[str] = set()
             for name in names:
                 if name in seen:
-                    raise ValueError(f"{kind} {name!r} is listed twice; each {kind} may appear once")
+                    raise ValueError(
+                        f"{kind} {name!r} is listed twice; each {kind} may appear once"
+                    )
                 seen.add(name)
         self._implies_closure_map()  # raises on a cycle
         return self
@@ -215,7 +222,9 @@ def derive_catalogue(traces: Iterable[object]) -> Catalogue:
             tool_scopes.setdefault(call.tool, set()).update(call.scopes)
     all_scopes = sorted({s for scopes in tool_scopes.values() for s in scopes})
     return Catalogue(
-        tools=tuple(ToolSpec(name=name, scopes=tuple(sorted(s))) for name, s in sorted(tool_scopes.items())),
+        tools=tuple(
+            ToolSpec(name=name, scopes=tuple(sorted(s))) for name, s in sorted(tool_scopes.items())
+        ),
         scopes=tuple(ScopeSpec(name=name) for name in all_scopes),
     )
 
@@ -234,7 +243,9 @@ def merge_catalogues(
         if known is None:
             tools.append(tool)
         elif set(known.scopes) != set(tool.scopes):
-            conflicts.append(CatalogueConflict(tool=tool.name, written=known.scopes, derived=tool.scopes))
+            conflicts.append(
+                CatalogueConflict(tool=tool.name, written=known.scopes, derived=tool.scopes)
+            )
     described = {scope.name for scope in written.scopes}
     scopes = list(written.scopes) + [s for s in derived.scopes if s.name not in described]
     return Catalogue(tools=tuple(tools), scopes=tuple(scopes)), conflicts

@@ -126,9 +126,7 @@ def needed_scopes(calls: Iterable[Call]) -> frozenset[str]:
     return frozenset(scope for call in calls for scope in call.scopes)
 
 
-def _issues_from_validation(
-    err: ValidationError, source: str, line: int | None
-) -> list[DataIssue]:
+def _issues_from_validation(err: ValidationError, source: str, line: int | None) -> list[DataIssue]:
     issues = []
     for detail in err.errors(include_url=False):
         field = ".".join(str(part) for part in detail["loc"])
@@ -149,7 +147,11 @@ def parse_trace_line(raw: bytes | str, source: str, line: int) -> Trace | list[D
         try:
             raw = raw.decode("utf-8")
         except UnicodeDecodeError as err:
-            return [DataIssue(source, line, "", f"is not valid UTF-8 ({err.reason} at byte {err.start})")]
+            return [
+                DataIssue(
+                    source, line, "", f"is not valid UTF-8 ({err.reason} at byte {err.start})"
+                )
+            ]
     try:
         return Trace.model_validate_json(raw)
     except ValidationError as err:

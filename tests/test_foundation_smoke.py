@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 
 import scopecast
+from tests.conftest import SHARED_DATA as SHARED
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 TRACE_FILES = sorted(p for p in SHARED.glob("*.jsonl") if "unparsed" not in p.name)
 
 
@@ -21,4 +21,7 @@ def test_read_write_traces_round_trips_shared_files(path: Path, tmp_path: Path) 
 
 def test_catalogue_closure_follows_implies() -> None:
     catalogue = scopecast.load_catalogue(SHARED / "workbench.catalogue.json")
-    assert catalogue.closure(["google:gmail.modify"]) == {"google:gmail.modify", "google:gmail.readonly"}
+    assert catalogue.closure(["google:gmail.modify"]) == {
+        "google:gmail.modify",
+        "google:gmail.readonly",
+    }

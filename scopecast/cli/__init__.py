@@ -1,0 +1,17 @@
+"""The ``scopecast`` command line (typer + rich): thin commands that parse, call the library, print.
+
+Each command lives in its own module and registers itself on :data:`app`; errors of the
+library (:class:`~scopecast.exceptions.ScopecastError`) are caught once, here, and printed
+as one red line on stderr with exit code 1.
+"""
+
+from __future__ import annotations
+
+from scopecast.cli._app import app, run_app
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    """Console-script entry point."""
+    run_app()

@@ -1,0 +1,70 @@
+"""The typer application, the command decorator, and where library errors become exit codes."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+
+from scopecast.exceptions import ScopecastError
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+app = typer.Typer(
+    name="scopecast",
+    help="Predict the OAuth scopes an agent will need, ask before it starts, guard every call.",
+    pretty_exceptions_show_locals=False,
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+err_console = Console(stderr=True, highlight=False)
+out_console = Console(highlight=False)
+
+
+@app.callback(invoke_without_command=True)
+def _root(
+    version: bool = typer.Option(False, "--version", help="Print the version and exit."),
+) -> None:
+    """scopecast: pre-authorize an agent's OAuth scopes and guard every call."""
+    if version:
+        from scopecast._version import __version__
+
+        out_console.print(__version__)
+        raise typer.Exit(0)
+
+
+def fail(message: str) -> typer.Exit:
+    """Print ``message`` as one red line on stderr and return the exit to raise."""
+    err_console.print(f"[red]error:[/red] {message}", markup=True, soft_wrap=True)
+    return typer.Exit(1)
+
+
+def command(
+    name: str | None = None, *, parent: typer.Typer | None = None
+) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Register a CLI command whose :class:`ScopecastError` becomes one red line and exit 1."""
+
+    def decorate(func: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(func)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            try:
+                return func(*args, **kwargs)
+            except ScopecastError as err:
+                raise fail(str(err)) from None
+
+        (parent or app).command(name)(wrapper)
+        return wrapper
+
+    return decorate
+
+
+def run_app() -> None:
+    """Run the CLI with every command registered."""
+    from scopecast.cli import _commands  # noqa: F401  (each command module registers itself)
+
+    app()
