@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,12 +19,11 @@ os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 
 
 @pytest.fixture(autouse=True)
-def _clean_scopecast_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def _clean_scopecast_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """No test sees SCOPECAST_* settings from the developer's shell."""
     for key in list(os.environ):
         if key.startswith("SCOPECAST_") and key != "SCOPECAST_TEST_POSTGRES_URL":
             monkeypatch.delenv(key)
-    yield
 
 
 @pytest.fixture(scope="session")
