@@ -10,7 +10,9 @@ Light imports only: no scikit-learn, pandas or MLflow (this runs before every ag
 
 from scopecast.runtime._authorizers._callback import CallbackAuthorizer
 from scopecast.runtime._authorizers._console import ConsoleAuthorizer
+from scopecast.runtime._authorizers._oauth import OAuthAuthorizer, OAuthProvider
 from scopecast.runtime._authorizers._protocol import Authorizer
+from scopecast.runtime._authorizers._tokens import ProviderToken
 from scopecast.runtime._consent import START_TOOL, ConsentRequest, Grant, group_by_provider
 from scopecast.runtime._guard import GuardMode, ScopeGuard
 from scopecast.runtime._recorder import TraceRecorder
@@ -29,7 +31,10 @@ __all__ = [
     "Grant",
     "GrantRecord",
     "GuardMode",
+    "OAuthAuthorizer",
+    "OAuthProvider",
     "PendingRequest",
+    "ProviderToken",
     "Run",
     "RunRecord",
     "RunStatus",
