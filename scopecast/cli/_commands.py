@@ -2,4 +2,8 @@
 
 from __future__ import annotations
 
-from scopecast.cli import _evaluate  # noqa: F401
+from scopecast.cli import (
+    _catalogue,  # noqa: F401
+    _evaluate,  # noqa: F401
+    _validate,  # noqa: F401
+)
