@@ -1,5 +1,7 @@
 """The runtime: what an agent developer calls before the agent starts and on every tool call.
 
+- :class:`PreAuthorizer`: before the start, the :class:`AuthorizationPlan` (upfront scopes
+  by provider, each with probability and reason; the rest left to the point of execution);
 - :class:`ScopeGuard`: the point-of-execution guard (blocking or pausing mode) with
   :class:`Run` handles, durable pause/resume through a :class:`RunStore`;
 - :class:`Authorizer` and its implementations: how consent is asked;
@@ -15,6 +17,8 @@ from scopecast.runtime._authorizers._protocol import Authorizer
 from scopecast.runtime._authorizers._tokens import ProviderToken
 from scopecast.runtime._consent import START_TOOL, ConsentRequest, Grant, group_by_provider
 from scopecast.runtime._guard import GuardMode, ScopeGuard
+from scopecast.runtime._plan import AuthorizationPlan, PlannedScope, ProviderConsent
+from scopecast.runtime._preauthorizer import PreAuthorizer
 from scopecast.runtime._recorder import TraceRecorder
 from scopecast.runtime._records import CallRecord, GrantRecord, PendingRequest, RunRecord, RunStatus
 from scopecast.runtime._run import Run
@@ -23,6 +27,7 @@ from scopecast.runtime._store import DEFAULT_STORE_URL, RunStore
 __all__ = [
     "DEFAULT_STORE_URL",
     "START_TOOL",
+    "AuthorizationPlan",
     "Authorizer",
     "CallRecord",
     "CallbackAuthorizer",
@@ -34,6 +39,9 @@ __all__ = [
     "OAuthAuthorizer",
     "OAuthProvider",
     "PendingRequest",
+    "PlannedScope",
+    "PreAuthorizer",
+    "ProviderConsent",
     "ProviderToken",
     "Run",
     "RunRecord",
