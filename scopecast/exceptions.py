@@ -182,6 +182,8 @@ class AuthorizationRequired(GuardError):
         What the consent asks for: ``missing`` plus the just-in-time batch.
     consent_urls : dict[str, str]
         One authorization URL per provider in ``requested`` (empty if the authorizer has none).
+    request_id : str or None
+        The consent request to answer: ``resume(run_id, Grant.of(request_id, granted))``.
     """
 
     def __init__(
@@ -191,8 +193,10 @@ class AuthorizationRequired(GuardError):
         missing: Iterable[str],
         requested: Iterable[str],
         consent_urls: dict[str, str] | None = None,
+        request_id: str | None = None,
     ) -> None:
         self.run_id = run_id
+        self.request_id = request_id
         self.tool = tool
         self.missing = frozenset(missing)
         self.requested = frozenset(requested) | self.missing
