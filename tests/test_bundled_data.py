@@ -51,19 +51,24 @@ def test_bundled_files_are_valid_and_agree_with_the_readme() -> None:
     assert (len(catalogue.tools), len(catalogue.scopes), len(catalogue.providers)) == tuple(
         int(x) for x in stated.groups()
     )
-    assert f"{len(train):,} traces ({sum(t.plan is not None for t in train):,} with a plan)" in readme
+    assert (
+        f"{len(train):,} traces ({sum(t.plan is not None for t in train):,} with a plan)" in readme
+    )
     assert f"{len(test):,} traces ({sum(t.plan is not None for t in test):,} with a plan)" in readme
     assert not {t.trace_id for t in train} & {t.trace_id for t in test}
     for trace in (*train, *test):
         for call in trace.calls:
             spec = catalogue.tool(call.tool)
-            assert spec is not None and spec.scopes == call.scopes
+            assert spec is not None
+            assert spec.scopes == call.scopes
 
 
 def test_generate_cli_reports_a_bad_catalogue_in_one_line(tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text("{not json", encoding="utf-8")
-    result = runner.invoke(app, ["generate", "--n", "5", "-o", str(tmp_path / "x.jsonl"), "--catalogue", str(bad)])
+    result = runner.invoke(
+        app, ["generate", "--n", "5", "-o", str(tmp_path / "x.jsonl"), "--catalogue", str(bad)]
+    )
     assert result.exit_code == 1
     assert "not valid JSON" in result.output
 

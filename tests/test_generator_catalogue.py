@@ -99,7 +99,11 @@ def test_phrasing_is_varied(traces) -> None:
 def test_a_custom_catalogue_restricts_the_tools_and_adds_its_own_to_the_tail() -> None:
     base = default_catalogue()
     keep = [t for t in base.tools if not t.name.startswith(("outlook.", "teams."))]
-    extra = ToolSpec(name="acme.file_expense", scopes=("acme:expenses.write",), description="File an expense claim.")
+    extra = ToolSpec(
+        name="acme.file_expense",
+        scopes=("acme:expenses.write",),
+        description="File an expense claim.",
+    )
     custom = Catalogue(tools=(*keep, extra), scopes=base.scopes)
     traces = list(generate_traces(3000, seed=5, catalogue=custom))
     tools = {call.tool for trace in traces for call in trace.calls}

@@ -28,7 +28,10 @@ def generated():
 
 
 def _close(observed: float, expected: float, n: int, sigmas: float = 4.0) -> bool:
-    return abs(observed - expected) <= sigmas * math.sqrt(max(expected * (1 - expected), 1e-4) / n) + 1e-9
+    return (
+        abs(observed - expected)
+        <= sigmas * math.sqrt(max(expected * (1 - expected), 1e-4) / n) + 1e-9
+    )
 
 
 def test_plan_share_matches_each_agents_documented_share(generated) -> None:
@@ -40,7 +43,9 @@ def test_plan_share_matches_each_agents_documented_share(generated) -> None:
     for name, agent in AGENT.items():
         runs = [t for t in traces if t.context["agent"] == name]
         assert len(runs) >= 100, name
-        assert _close(sum(t.plan is not None for t in runs) / len(runs), agent.plan_share, len(runs))
+        assert _close(
+            sum(t.plan is not None for t in runs) / len(runs), agent.plan_share, len(runs)
+        )
 
 
 @pytest.mark.parametrize(
@@ -55,7 +60,9 @@ def test_plan_share_matches_each_agents_documented_share(generated) -> None:
         ("rare_clause", "traces", RATES.rare_clause),
     ],
 )
-def test_divergence_rates_match_the_documented_ones(generated, rate, opportunities, expected) -> None:
+def test_divergence_rates_match_the_documented_ones(
+    generated, rate, opportunities, expected
+) -> None:
     _, stats = generated
     n = getattr(stats, opportunities)
     assert n >= 200, opportunities
@@ -64,16 +71,23 @@ def test_divergence_rates_match_the_documented_ones(generated, rate, opportuniti
 
 def test_habit_strength_matches_the_documented_one(generated) -> None:
     _, stats = generated
-    assert _close(stats.rates()["habit_use"], stats.rates()["habit_expected"], stats.habit_opportunities)
+    assert _close(
+        stats.rates()["habit_use"], stats.rates()["habit_expected"], stats.habit_opportunities
+    )
     assert stats.rates()["habit_expected"] > 0.9
 
 
 def test_call_errors_and_denials_are_visible_in_the_traces(generated) -> None:
     traces, stats = generated
     status = Counter(call.status for t in traces for call in t.calls)
-    assert status["error"] == stats.errors and status["denied"] == stats.denials
-    attempts = [(t.context["agent"], call) for t in traces for call in t.calls if call.status != "denied"]
-    expected = sum(RATES.call_error * AGENT[agent].error_multiplier for agent, _ in attempts) / len(attempts)
+    assert status["error"] == stats.errors
+    assert status["denied"] == stats.denials
+    attempts = [
+        (t.context["agent"], call) for t in traces for call in t.calls if call.status != "denied"
+    ]
+    expected = sum(RATES.call_error * AGENT[agent].error_multiplier for agent, _ in attempts) / len(
+        attempts
+    )
     assert _close(status["error"] / len(attempts), expected, len(attempts))
 
 
@@ -111,7 +125,9 @@ def test_an_organisation_never_mixes_office_suites(generated) -> None:
         for call in trace.calls:
             for scope in call.scopes:
                 provider = scope.partition(":")[0]
-                if provider in {"google", "microsoft"} and not call.tool.startswith(("youtube.", "google.", "todo.", "onenote.")):
+                if provider in {"google", "microsoft"} and not call.tool.startswith(
+                    ("youtube.", "google.", "todo.", "onenote.")
+                ):
                     suites[trace.context["org"]].add(provider)
     assert len(suites) >= 8
     assert all(len(providers) == 1 for providers in suites.values()), suites
