@@ -1,0 +1,140 @@
+"""``scopecast evaluate``: every metric of every policy on the same traces, side by side."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from scopecast.cli._app import command, err_console, out_console
+
+
+@command("evaluate")
+def evaluate(
+    traces: Annotated[list[Path], typer.Argument(help="Trace files (JSONL) to evaluate on.")],
+    model: Annotated[
+        Path | None,
+        typer.Option(
+            "--model",
+            help="Model directory from `scopecast train`. Without it, the model policy uses a "
+            "per-domain frequency scorer fitted on --train.",
+        ),
+    ] = None,
+    train: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--train", help="Training traces for the baselines (default: the model's own)."
+        ),
+    ] = None,
+    catalogue: Annotated[
+        Path | None,
+        typer.Option(
+            "--catalogue", help="Catalogue file (default: the one stored with the model)."
+        ),
+    ] = None,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Write the JSON report here.")
+    ] = None,
+    predictions: Annotated[
+        Path | None,
+        typer.Option("--predictions", help="Write the model policy's decisions (JSONL) here."),
+    ] = None,
+    interruption_cost: Annotated[
+        float,
+        typer.Option("--interruption-cost", help="Cost of one interruption for the model policy."),
+    ] = 1.0,
+    consent_screen_cost: Annotated[
+        float,
+        typer.Option(
+            "--consent-screen-cost", help="Cost of one provider's consent screen at the start."
+        ),
+    ] = 0.0,
+    risk_weight: Annotated[
+        float,
+        typer.Option("--risk-weight", help="Multiplier of a scope's risk when it is held unused."),
+    ] = 1.0,
+    batching: Annotated[
+        bool,
+        typer.Option("--batching/--no-batching", help="Batch likely scopes at an interruption."),
+    ] = True,
+    sweep: Annotated[
+        Path | None,
+        typer.Option(
+            "--sweep",
+            help="Also sweep the interruption cost and write sweep.csv, sweep.json and "
+            "frontier.png into this directory.",
+        ),
+    ] = None,
+) -> None:
+    """Score jit_only, all_known, plan, frequency, model and oracle on the same traces."""
+    from scopecast.evaluation import (
+        dominated_baselines,
+        evaluate_policies,
+        sweep_interruption_cost,
+        write_predictions,
+        write_sweep,
+    )
+    from scopecast.evaluation._setup import build_evaluation
+
+    setup = build_evaluation(
+        traces=traces,
+        model_dir=model,
+        train=train or [],
+        catalogue_path=catalogue,
+        interruption_cost=interruption_cost,
+        consent_screen_cost=consent_screen_cost,
+        risk_weight=risk_weight,
+        batching=batching,
+    )
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("scoring", total=len(setup.policies))
+
+        def advance(name: str) -> None:
+            bar.update(task, description=f"replaying {name}", advance=1)
+
+        report = evaluate_policies(setup.test, setup.policies, setup.catalogue, progress=advance)
+    out_console.print(report_table(report, setup.description))
+    for name in report.skipped:
+        out_console.print(f"[dim]{name}: applies to no trace (no trace has a plan)[/dim]")
+    if json_out is not None:
+        report.write_json(json_out)
+        out_console.print(f"wrote {json_out}")
+    if predictions is not None:
+        write_predictions(report.result(setup.model_policy.name).outcomes, predictions)
+        out_console.print(f"wrote {predictions}")
+    if sweep is not None:
+        points = sweep_interruption_cost(setup.test, setup.model_policy, report, setup.catalogue)
+        paths = write_sweep(points, sweep)
+        beaten = dominated_baselines(points, setup.model_policy.name)
+        out_console.print(
+            "model frontier on or below: "
+            + ", ".join(f"{name} {'yes' if ok else 'no'}" for name, ok in beaten.items())
+        )
+        out_console.print("wrote " + ", ".join(str(p) for p in paths))
+        (Path(sweep) / "dominance.json").write_text(json.dumps(beaten, indent=1) + "\n")
+
+
+def report_table(report: object, caption: str) -> Table:
+    """The rich table of every metric (rows) for every policy (columns)."""
+    from scopecast.evaluation import METRIC_NAMES, EvaluationReport
+
+    assert isinstance(report, EvaluationReport)
+    table = Table(title=f"Policies on {report.n_traces} traces", caption=caption)
+    table.add_column("metric")
+    for result in report.results:
+        table.add_column(result.name, justify="right")
+    table.add_row("traces", *(str(r.n_traces) for r in report.results))
+    rows = [r.metrics.model_dump() for r in report.results]
+    for name in METRIC_NAMES:
+        table.add_row(name, *(f"{row[name]:.3f}" for row in rows))
+    return table

@@ -1,0 +1,109 @@
+"""scopecast's own policy in the simulator: a scorer's probabilities through the cost rule.
+
+Before the start the scorer sees ``task``, ``context`` and ``plan`` and
+:func:`~scopecast.policy.choose_upfront` picks the upfront set. At an interruption of call
+``i`` the scorer re-predicts from the calls made so far (``calls[:i]``) and
+:func:`~scopecast.policy.choose_batch` picks what to add to that consent. Every prefix of
+every trace is scored in one batched call in :meth:`ModelPolicy.prepare`, so a sweep over
+costs reuses the same probabilities.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from scopecast.catalogue import Catalogue
+from scopecast.evaluation._simulator import Policy
+from scopecast.policy import CostModel, choose_batch, choose_upfront
+from scopecast.scoring import ScopeScorer, TaskInput
+from scopecast.traces import Trace
+
+__all__ = ["ModelPolicy", "ProgressCallback"]
+
+ProgressCallback = Callable[[int, int], None]
+"""Called as ``progress(done, total)`` while traces are scored."""
+
+_CHUNK = 2048
+
+
+class ModelPolicy(Policy):
+    """Upfront sets and just-in-time batches from a :class:`ScopeScorer` and a cost model.
+
+    Parameters
+    ----------
+    scorer : ScopeScorer
+        Gives ``P(scope needed)`` before the start and after each prefix of calls.
+    catalogue : Catalogue
+        Risk, ``jit_only``, ``implies`` and providers.
+    costs : CostModel
+        The costs the decisions minimise.
+    batching : bool
+        Whether to batch likely scopes into the consent of an interruption.
+    name : str
+        The policy's name in reports.
+    progress : ProgressCallback | None
+        Called while :meth:`prepare` scores the traces.
+    """
+
+    def __init__(
+        self,
+        scorer: ScopeScorer,
+        catalogue: Catalogue,
+        costs: CostModel | None = None,
+        *,
+        batching: bool = True,
+        name: str = "model",
+        progress: ProgressCallback | None = None,
+    ) -> None:
+        self.scorer = scorer
+        self.catalogue = catalogue
+        self.costs = costs if costs is not None else CostModel()
+        self.batching = batching
+        self.name = name
+        self.progress = progress
+        self._probabilities: dict[str, list[dict[str, float]]] = {}
+
+    def with_costs(self, costs: CostModel) -> ModelPolicy:
+        """The same policy (sharing its scored probabilities) under other costs."""
+        other = ModelPolicy(
+            self.scorer, self.catalogue, costs, batching=self.batching, name=self.name
+        )
+        other._probabilities = self._probabilities
+        return other
+
+    def prepare(self, traces: Sequence[Trace]) -> None:
+        """Score every prefix (0 to all calls) of every trace not scored yet, in batches."""
+        todo = [t for t in traces if t.trace_id not in self._probabilities]
+        inputs = [
+            TaskInput.from_trace(trace, k) for trace in todo for k in range(len(trace.calls) + 1)
+        ]
+        scored: list[dict[str, float]] = []
+        for start in range(0, len(inputs), _CHUNK):
+            scored.extend(self.scorer.predict_scopes(inputs[start : start + _CHUNK]))
+            if self.progress is not None:
+                self.progress(min(start + _CHUNK, len(inputs)), len(inputs))
+        position = 0
+        for trace in todo:
+            n = len(trace.calls) + 1
+            self._probabilities[trace.trace_id] = scored[position : position + n]
+            position += n
+
+    def probabilities(self, trace: Trace, n_calls: int = 0) -> dict[str, float]:
+        """The scorer's probabilities for ``trace`` after its first ``n_calls`` calls."""
+        if trace.trace_id not in self._probabilities:
+            self.prepare([trace])
+        return self._probabilities[trace.trace_id][n_calls]
+
+    def upfront(self, trace: Trace) -> frozenset[str]:
+        """:func:`choose_upfront` on the probabilities before the start."""
+        return choose_upfront(self.probabilities(trace), self.catalogue, self.costs).upfront
+
+    def batch(
+        self, trace: Trace, index: int, missing: frozenset[str], granted: frozenset[str]
+    ) -> frozenset[str]:
+        """:func:`choose_batch` on the probabilities re-predicted from ``calls[:index]``."""
+        if not self.batching:
+            return frozenset()
+        return choose_batch(
+            self.probabilities(trace, index), missing, granted, self.catalogue, self.costs
+        )

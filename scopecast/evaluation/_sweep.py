@@ -1,0 +1,188 @@
+"""Sweeping the interruption cost: each policy's frontier of interruptions against over-grant.
+
+A fixed baseline ignores costs, so its frontier is one point. The model policy is re-run
+with each interruption cost of the grid (its probabilities are scored once), which traces
+a curve from ``jit_only`` (interruptions free) towards asking everything likely (interruptions
+dear). Both coordinates are per task: interruptions, and risk-weighted over-grant.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from scopecast.catalogue import Catalogue
+from scopecast.evaluation._metrics import score_outcomes
+from scopecast.evaluation._model_policy import ModelPolicy
+from scopecast.evaluation._report import EvaluationReport
+from scopecast.evaluation._simulator import simulate
+from scopecast.traces import Trace
+
+__all__ = [
+    "DEFAULT_SWEEP",
+    "FrontierPoint",
+    "dominated_baselines",
+    "plot_frontier",
+    "sweep_interruption_cost",
+    "write_sweep",
+]
+
+DEFAULT_SWEEP: tuple[float, ...] = (
+    0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0,
+    1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 7.5, 10.0,
+)  # fmt: skip
+"""Interruption costs swept by default (the default operating point is 1.0)."""
+
+
+@dataclass(frozen=True)
+class FrontierPoint:
+    """One policy at one interruption cost."""
+
+    policy: str
+    interruption_cost: float
+    interruptions_per_task: float
+    risk_overgrant_per_task: float
+    cost_per_task: float
+
+
+def sweep_interruption_cost(
+    traces: Sequence[Trace],
+    model: ModelPolicy,
+    report: EvaluationReport,
+    catalogue: Catalogue,
+    costs: Sequence[float] = DEFAULT_SWEEP,
+) -> list[FrontierPoint]:
+    """The model policy at each interruption cost, and each fixed policy of ``report``.
+
+    ``cost_per_task`` of a point is ``interruption_cost * interruptions + risk over-grant``:
+    what the policy costs when an interruption is priced at that point's cost.
+    """
+    points: list[FrontierPoint] = []
+    for cost in costs:
+        policy = model.with_costs(model.costs.model_copy(update={"interruption": cost}))
+        metrics = score_outcomes(simulate(traces, policy, catalogue), catalogue)
+        points.append(
+            FrontierPoint(
+                model.name,
+                cost,
+                metrics.interruptions_per_task,
+                metrics.risk_overgrant_per_task,
+                cost * metrics.interruptions_per_task + metrics.risk_overgrant_per_task,
+            )
+        )
+    for result in report.results:
+        if result.name == model.name:
+            continue
+        m = result.metrics
+        for cost in costs:
+            points.append(
+                FrontierPoint(
+                    result.name,
+                    cost,
+                    m.interruptions_per_task,
+                    m.risk_overgrant_per_task,
+                    cost * m.interruptions_per_task + m.risk_overgrant_per_task,
+                )
+            )
+    return points
+
+
+def dominated_baselines(points: Sequence[FrontierPoint], model: str = "model") -> dict[str, bool]:
+    """For each other policy, whether the model's curve lies on or below its point.
+
+    A baseline point ``(x, y)`` counts as beaten when the model's frontier (its points,
+    joined by straight segments in order of interruptions) is at or below ``y`` at ``x``,
+    or some model point has at most ``x`` interruptions and at most ``y`` over-grant.
+    """
+    curve = sorted(
+        {(p.interruptions_per_task, p.risk_overgrant_per_task) for p in points if p.policy == model}
+    )
+    result: dict[str, bool] = {}
+    for point in points:
+        if point.policy == model or point.policy in result:
+            continue
+        x, y = point.interruptions_per_task, point.risk_overgrant_per_task
+        beaten = any(cx <= x + 1e-12 and cy <= y + 1e-12 for cx, cy in curve)
+        for (x0, y0), (x1, y1) in itertools.pairwise(curve):
+            if x0 <= x <= x1 and x1 > x0:
+                beaten |= y0 + (y1 - y0) * (x - x0) / (x1 - x0) <= y + 1e-12
+        result[point.policy] = beaten
+    return result
+
+
+def write_sweep(points: Sequence[FrontierPoint], out_dir: str | Path) -> list[Path]:
+    """Write ``sweep.csv``, ``sweep.json`` and ``frontier.png`` into ``out_dir``."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    rows = [asdict(p) for p in points]
+    csv_path, json_path, png_path = out / "sweep.csv", out / "sweep.json", out / "frontier.png"
+    with csv_path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]) if rows else ["policy"])
+        writer.writeheader()
+        writer.writerows(rows)
+    json_path.write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
+    plot_frontier(points, png_path)
+    return [csv_path, json_path, png_path]
+
+
+def plot_frontier(
+    points: Sequence[FrontierPoint],
+    path: str | Path,
+    *,
+    model: str = "model",
+    default_cost: float = 1.0,
+    title: str = "Interruptions vs. risk-weighted over-grant",
+) -> None:
+    """Plot each policy's frontier (a curve for the model, a point for each baseline) to PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 5))
+    curve = sorted(
+        (p for p in points if p.policy == model), key=lambda p: (p.interruption_cost, p.policy)
+    )
+    if curve:
+        ax.plot(
+            [p.interruptions_per_task for p in curve],
+            [p.risk_overgrant_per_task for p in curve],
+            "-o",
+            markersize=3,
+            label=f"{model} (interruption cost {curve[0].interruption_cost:g} to {curve[-1].interruption_cost:g})",
+        )
+        default = min(curve, key=lambda p: abs(p.interruption_cost - default_cost))
+        ax.scatter(
+            [default.interruptions_per_task],
+            [default.risk_overgrant_per_task],
+            marker="*",
+            s=220,
+            color="black",
+            zorder=5,
+            label=f"{model} at the default cost ({default.interruption_cost:g})",
+        )
+    markers = iter("sD^vPXh<>")
+    seen: set[str] = set()
+    for point in points:
+        if point.policy == model or point.policy in seen:
+            continue
+        seen.add(point.policy)
+        ax.scatter(
+            [point.interruptions_per_task],
+            [point.risk_overgrant_per_task],
+            marker=next(markers, "o"),
+            s=60,
+            label=point.policy,
+        )
+    ax.set_xlabel("interruptions per task (count)")
+    ax.set_ylabel("risk-weighted over-grant per task (risk units)")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)

@@ -1,0 +1,85 @@
+"""A second, deliberately simple scorer of a predictions file, written from trace-format.md only.
+
+It shares no code with ``scopecast.evaluation``: raw JSON in, plain dicts and sets, the
+format note's definitions line by line. Used to check that the metrics ``scopecast evaluate``
+reports are the metrics of the decisions it writes with ``--predictions``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+
+def _closure(scopes: set[str], implies: dict[str, list[str]]) -> set[str]:
+    result = set(scopes)
+    changed = True
+    while changed:
+        changed = False
+        for scope in list(result):
+            for implied in implies.get(scope, []):
+                if implied not in result:
+                    result.add(implied)
+                    changed = True
+    return result
+
+
+def rescore(traces_path: Path, catalogue_path: Path, predictions_path: Path) -> dict[str, float]:
+    """Replay every trace of ``traces_path`` with the decisions of ``predictions_path``."""
+    catalogue = json.loads(catalogue_path.read_text())
+    risk = {s["name"]: s.get("risk", 0.5) for s in catalogue.get("scopes", [])}
+    jit_only = {s["name"] for s in catalogue.get("scopes", []) if s.get("jit_only", False)}
+    implies = {s["name"]: s.get("implies", []) for s in catalogue.get("scopes", [])}
+    decisions = {}
+    for line in predictions_path.read_text().splitlines():
+        row = json.loads(line)
+        decisions[row["trace_id"]] = row
+
+    n = 0
+    interruptions_total = 0
+    zero = 0
+    overgrant_total = 0
+    risk_total = 0.0
+    hits = 0
+    upfront_size = 0
+    needed_size = 0
+    screens = 0
+    for line in traces_path.read_text().splitlines():
+        trace = json.loads(line)
+        decision = decisions.pop(trace["trace_id"])
+        needed = {s for call in trace["calls"] for s in call["scopes"]}
+        upfront = {s for s in decision["upfront"] if s not in jit_only}
+        requested = set(upfront)
+        interruptions = 0
+        used_batches = set()
+        for index, call in enumerate(trace["calls"]):
+            covered = _closure(requested, implies)
+            missing = {s for s in call["scopes"] if s not in covered}
+            if missing:
+                interruptions += 1
+                extra = set(decision.get("batches", {}).get(str(index), []))
+                used_batches.add(str(index))
+                requested |= missing | extra
+        unexplained = set(decision.get("batches", {})) - used_batches
+        assert not unexplained, f"{trace['trace_id']}: batches at calls that did not interrupt"
+        n += 1
+        interruptions_total += interruptions
+        zero += interruptions == 0
+        over = requested - needed
+        overgrant_total += len(over)
+        risk_total += sum(risk.get(s, 0.5) for s in over)
+        hits += len(upfront & needed)
+        upfront_size += len(upfront)
+        needed_size += len(needed)
+        screens += len({s.split(":", 1)[0] for s in upfront})
+    assert not decisions, f"predictions for traces not in the file: {sorted(decisions)[:3]}"
+    return {
+        "interruptions_per_task": interruptions_total / n,
+        "zero_interruption_rate": zero / n,
+        "overgrant_per_task": overgrant_total / n,
+        "risk_overgrant_per_task": risk_total / n,
+        "upfront_precision": hits / upfront_size if upfront_size else 0.0,
+        "upfront_recall": hits / needed_size if needed_size else 0.0,
+        "consent_prompts_per_task": (screens + interruptions_total) / n,
+        "cost_per_task": (interruptions_total + risk_total) / n,
+    }

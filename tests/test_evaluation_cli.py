@@ -1,0 +1,120 @@
+"""``scopecast evaluate``: the table, the JSON report, and predictions re-scored independently."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from scopecast.cli import (
+    _commands,  # noqa: F401  (registers the commands)
+    app,
+)
+from scopecast.evaluation import METRIC_NAMES
+from tests.independent_rescorer import rescore
+
+runner = CliRunner()
+
+
+def _evaluate(shared_data, tmp_path, stem: str, catalogue: str, *extra: str):
+    report, predictions = tmp_path / "report.json", tmp_path / "predictions.jsonl"
+    result = runner.invoke(
+        app,
+        [
+            "evaluate",
+            str(shared_data / f"{stem}_test.jsonl"),
+            "--train",
+            str(shared_data / f"{stem}_train.jsonl"),
+            "--catalogue",
+            str(shared_data / f"{catalogue}.catalogue.json"),
+            "--json",
+            str(report),
+            "--predictions",
+            str(predictions),
+            *extra,
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    return result, json.loads(report.read_text()), predictions
+
+
+def _assert_rescored_equal(shared_data, stem, catalogue, data, predictions) -> None:
+    rescored = rescore(
+        shared_data / f"{stem}_test.jsonl",
+        shared_data / f"{catalogue}.catalogue.json",
+        predictions,
+    )
+    model = data["policies"]["model"]
+    assert set(rescored) == set(METRIC_NAMES)
+    for name, value in rescored.items():
+        assert model[name] == pytest.approx(value, abs=1e-12), name
+
+
+def test_evaluate_reports_every_metric_of_every_policy_and_rescores_equal(
+    shared_data, tmp_path
+) -> None:
+    result, data, predictions = _evaluate(shared_data, tmp_path, "agentdojo", "agentdojo")
+    assert data["n_traces"] == 29
+    assert list(data["policies"]) == ["jit_only", "all_known", "frequency", "model", "oracle"]
+    for metrics in data["policies"].values():
+        assert set(metrics) == set(METRIC_NAMES)
+    assert round(data["policies"]["frequency"]["cost_per_task"], 3) == 1.579
+    assert "cost_per_task" in result.output
+    assert "plan: applies to no trace" in result.output
+    lines = [json.loads(line) for line in predictions.read_text().splitlines()]
+    assert len(lines) == 29
+    assert set(lines[0]) == {"trace_id", "upfront", "batches"}
+    _assert_rescored_equal(shared_data, "agentdojo", "agentdojo", data, predictions)
+
+
+@pytest.mark.slow
+def test_evaluate_workbench_predictions_rescore_equal(shared_data, tmp_path) -> None:
+    _, data, predictions = _evaluate(
+        shared_data, tmp_path, "workbench_runs", "workbench", "--interruption-cost", "2"
+    )
+    _assert_rescored_equal(shared_data, "workbench_runs", "workbench", data, predictions)
+
+
+def test_evaluate_sweep_writes_data_and_plot(shared_data, tmp_path) -> None:
+    out = tmp_path / "sweep"
+    result, _, _ = _evaluate(shared_data, tmp_path, "agentdojo", "agentdojo", "--sweep", str(out))
+    rows = json.loads((out / "sweep.json").read_text())
+    model = [r for r in rows if r["policy"] == "model"]
+    assert len(model) > 5
+    assert {r["policy"] for r in rows} >= {"jit_only", "frequency", "all_known", "oracle"}
+    assert (out / "frontier.png").read_bytes()[:4] == b"\x89PNG"
+    assert (out / "sweep.csv").read_text().startswith("policy,interruption_cost,")
+    assert "model frontier on or below" in result.output
+
+
+def test_evaluate_without_training_data_fails_with_one_line(shared_data) -> None:
+    result = runner.invoke(
+        app,
+        [
+            "evaluate",
+            str(shared_data / "agentdojo_test.jsonl"),
+            "--catalogue",
+            str(shared_data / "agentdojo.catalogue.json"),
+        ],
+    )
+    assert result.exit_code == 1
+    assert "need training traces" in result.output
+
+
+def test_evaluate_rejects_a_negative_cost(shared_data) -> None:
+    result = runner.invoke(
+        app,
+        [
+            "evaluate",
+            str(shared_data / "agentdojo_test.jsonl"),
+            "--train",
+            str(shared_data / "agentdojo_train.jsonl"),
+            "--catalogue",
+            str(shared_data / "agentdojo.catalogue.json"),
+            "--interruption-cost",
+            "-1",
+        ],
+    )
+    assert result.exit_code == 1
+    assert "non-negative" in result.output

@@ -1,0 +1,153 @@
+"""The simulator and metrics against hand-computed cases and the reference baseline numbers."""
+
+from __future__ import annotations
+
+import pytest
+
+from scopecast.catalogue import Catalogue, ScopeSpec, load_catalogue
+from scopecast.evaluation import (
+    Policy,
+    evaluate_policies,
+    fit_baselines,
+    score_outcomes,
+    simulate_trace,
+)
+from scopecast.traces import Call, Trace, read_traces
+
+CAT = Catalogue(
+    scopes=(
+        ScopeSpec(name="g:read", risk=0.2),
+        ScopeSpec(name="g:write", risk=0.6, implies=("g:read",)),
+        ScopeSpec(name="g:send", risk=0.5),
+        ScopeSpec(name="b:pay", risk=1.0, jit_only=True),
+        ScopeSpec(name="b:read", risk=0.3),
+    )
+)
+
+
+def _trace(trace_id: str, *calls: tuple[str, ...], domain: str = "d") -> Trace:
+    return Trace(
+        trace_id=trace_id,
+        task="t",
+        context={"domain": domain},
+        calls=tuple(Call(tool=f"tool{i}", scopes=scopes) for i, scopes in enumerate(calls)),
+    )
+
+
+class Fixed(Policy):
+    """A policy with a fixed upfront set and fixed batches, for hand-computed cases."""
+
+    def __init__(self, upfront: set[str], batches: dict[int, set[str]] | None = None) -> None:
+        self.name = "fixed"
+        self._upfront = frozenset(upfront)
+        self._batches = batches or {}
+
+    def upfront(self, trace: Trace) -> frozenset[str]:
+        return self._upfront
+
+    def batch(self, trace, index, missing, granted) -> frozenset[str]:
+        return frozenset(self._batches.get(index, set()))
+
+
+def test_simulator_covers_a_read_with_the_write_that_implies_it() -> None:
+    trace = _trace("a", ("g:read",), ("g:write",))
+    outcome = simulate_trace(trace, Fixed({"g:write"}), CAT)
+    assert outcome.interrupted_at == ()
+    assert outcome.overgranted == frozenset()
+
+
+def test_simulator_counts_one_interruption_per_uncovered_call_and_adds_the_batch() -> None:
+    # calls: read (missing -> interruption 0, batch send), send (covered), read (covered),
+    # b:read (missing -> interruption 3), pay (jit, missing -> interruption 4).
+    trace = _trace("a", ("g:read",), ("g:send",), ("g:read",), ("b:read",), ("b:pay",))
+    outcome = simulate_trace(trace, Fixed(set(), {0: {"g:send"}}), CAT)
+    assert outcome.interrupted_at == (0, 3, 4)
+    assert outcome.batches == {0: frozenset({"g:send"})}
+    assert outcome.requested == frozenset({"g:read", "g:send", "b:read", "b:pay"})
+
+
+def test_simulator_drops_jit_only_from_upfront_and_batches() -> None:
+    trace = _trace("a", ("b:read",), ("b:pay",))
+    outcome = simulate_trace(trace, Fixed({"b:pay", "g:send"}, {0: {"b:pay"}}), CAT)
+    assert outcome.upfront == frozenset({"g:send"})
+    assert outcome.interrupted_at == (0, 1)
+    assert outcome.batches == {}
+
+
+def test_metrics_match_a_hand_computed_case() -> None:
+    # Trace 1 needs {g:read, g:send}; U = {g:write, b:read}: the read is covered (implied,
+    # not over-granted), send interrupts; R_end = {g:write, b:read, g:send}; over-grant
+    # {g:write (0.6), b:read (0.3)}. Trace 2 needs {}: over-grant both again (0.9).
+    traces = [_trace("1", ("g:read",), ("g:send",)), _trace("2")]
+    outcomes = [simulate_trace(t, Fixed({"g:write", "b:read"}), CAT) for t in traces]
+    m = score_outcomes(outcomes, CAT)
+    assert m.interruptions_per_task == pytest.approx(0.5)
+    assert m.zero_interruption_rate == pytest.approx(0.5)
+    assert m.overgrant_per_task == pytest.approx(2.0)
+    assert m.risk_overgrant_per_task == pytest.approx(0.9)
+    assert m.upfront_precision == pytest.approx(0.0)  # |U & N| = 0 of 4
+    assert m.upfront_recall == pytest.approx(0.0)
+    assert m.consent_prompts_per_task == pytest.approx((2 + 2 + 1) / 2)
+    assert m.cost_per_task == pytest.approx(1.4)
+
+
+def test_upfront_precision_and_recall_are_micro_averaged() -> None:
+    traces = [_trace("1", ("g:read",), ("g:send",)), _trace("2", ("b:read",))]
+    outcomes = [simulate_trace(t, Fixed({"g:read", "b:read"}), CAT) for t in traces]
+    m = score_outcomes(outcomes, CAT)
+    # hits: {g:read} + {b:read} = 2; |U| = 2 + 2; |N| = 2 + 1 (not (1/2 + 1/2) / 2 etc.)
+    assert m.upfront_precision == pytest.approx(2 / 4)
+    assert m.upfront_recall == pytest.approx(2 / 3)
+
+
+def test_baselines_follow_the_format_note() -> None:
+    train = [
+        _trace("t1", ("g:read",), ("g:send",), domain="mail"),
+        _trace("t2", ("g:read",), domain="mail"),
+        _trace("t3", ("b:read",), domain="bank"),
+    ]
+    jit, all_known, plan, frequency, oracle = fit_baselines(train)
+    mail, other = _trace("x", ("g:send",), domain="mail"), _trace("y", domain="new")
+    assert jit.upfront(mail) == frozenset()
+    assert all_known.upfront(mail) == frozenset({"g:read", "g:send"})
+    assert all_known.upfront(other) == frozenset({"g:read", "g:send", "b:read"})
+    assert frequency.upfront(mail) == frozenset({"g:read"})  # send: 1 of 2 is not > half
+    assert frequency.upfront(other) == frozenset()
+    assert not plan.applies(mail)
+    assert oracle.upfront(mail) == frozenset({"g:send"})
+    report = evaluate_policies([mail, other], fit_baselines(train), CAT)
+    assert report.skipped == ("plan",)
+    assert set(report.to_json()["policies"]) == {"jit_only", "all_known", "frequency", "oracle"}
+
+
+def test_plan_policy_is_scored_only_on_traces_with_a_plan() -> None:
+    with_plan = Trace.model_validate_json(
+        '{"trace_id": "p", "task": "t", "plan": [{"tool": "x", "scopes": ["g:send"]}],'
+        ' "calls": [{"tool": "x", "scopes": ["g:send"]}]}'
+    )
+    report = evaluate_policies([with_plan, _trace("n")], fit_baselines([]), CAT)
+    plan = report.result("plan")
+    assert plan.n_traces == 1
+    assert plan.metrics.cost_per_task == 0.0
+    assert report.to_json()["policies"]["plan"]["n_traces"] == 1.0
+
+
+REFERENCE = {
+    "workbench": ("workbench_runs", {"jit_only": 1.437, "frequency": 0.957, "all_known": 2.146}),
+    "agentdojo": (
+        "agentdojo",
+        {"jit_only": 2.138, "frequency": 1.579, "all_known": 2.162, "oracle": 0.172},
+    ),
+}
+
+
+@pytest.mark.parametrize("dataset", sorted(REFERENCE))
+def test_simulator_reproduces_the_reference_baseline_costs(shared_data, dataset) -> None:
+    stem, expected = REFERENCE[dataset]
+    train = read_traces(shared_data / f"{stem}_train.jsonl")
+    test = read_traces(shared_data / f"{stem}_test.jsonl")
+    catalogue = load_catalogue(shared_data / f"{dataset}.catalogue.json")
+    report = evaluate_policies(test, fit_baselines(train), catalogue)
+    costs = {r.name: round(r.metrics.cost_per_task, 3) for r in report.results}
+    for name, cost in expected.items():
+        assert costs[name] == cost, name
