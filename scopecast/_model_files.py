@@ -24,6 +24,8 @@ from scopecast.exceptions import ArtifactError, DataValidationError
 
 __all__ = [
     "COMPACT_ARRAYS",
+    "COMPACT_FORMAT",
+    "COMPACT_FORMAT_VERSION",
     "COMPACT_SPEC",
     "FORMAT_NAME",
     "FORMAT_VERSION",
@@ -41,6 +43,8 @@ MODEL_FILE = "model.skops"
 METADATA_FILE = "metadata.json"
 COMPACT_SPEC = "compact.json"
 COMPACT_ARRAYS = "compact.npz"
+COMPACT_FORMAT = "scopecast-compact"
+COMPACT_FORMAT_VERSION = 1
 
 
 def sha256_of(path: Path) -> str:

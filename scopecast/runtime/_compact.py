@@ -12,13 +12,14 @@ is what a process that plans before every agent start needs.
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -26,6 +27,8 @@ import numpy.typing as npt
 from scopecast._calibration_maps import apply_isotonic, apply_sigmoid
 from scopecast._model_files import (
     COMPACT_ARRAYS,
+    COMPACT_FORMAT,
+    COMPACT_FORMAT_VERSION,
     COMPACT_SPEC,
     catalogue_of,
     checked_path,
@@ -42,17 +45,16 @@ from scopecast.catalogue import Catalogue
 from scopecast.exceptions import ArtifactError
 from scopecast.scoring import TaskInput
 
+if TYPE_CHECKING:
+    from scopecast.model import ModelBundle
+
 __all__ = [
-    "COMPACT_FORMAT",
-    "COMPACT_FORMAT_VERSION",
     "CompactBundle",
     "CompactScorer",
     "has_compact",
     "load_compact",
+    "load_scorer",
 ]
-
-COMPACT_FORMAT = "scopecast-compact"
-COMPACT_FORMAT_VERSION = 1
 
 _ARRAYS = (
     "text_idf",
@@ -317,3 +319,22 @@ def load_compact(directory: str | Path) -> CompactBundle:
     if not isinstance(spec, dict):
         raise ArtifactError(f"{str(spec_path)!r} is not a JSON object; retrain the model.")
     return CompactBundle(CompactScorer(spec, arrays), catalogue_of(root, metadata), metadata)
+
+
+def load_scorer(directory: str | Path) -> CompactBundle | ModelBundle:
+    """Load a model directory for prediction, in its compact form when it has one.
+
+    A directory written by this version of ``scopecast train`` has a compact form and loads
+    without scikit-learn; an older one (or one fitted on a feature matrix) is loaded through
+    :func:`scopecast.model.load_scorer`, which imports scikit-learn.
+
+    Raises
+    ------
+    ArtifactError
+        If the directory, its metadata or a checksum is wrong (see :func:`load_compact`).
+    """
+    root = Path(directory)
+    if has_compact(read_metadata(root)):
+        return load_compact(root)
+    bundle: ModelBundle = importlib.import_module("scopecast.model").load_scorer(root)
+    return bundle
