@@ -36,8 +36,17 @@ from scopecast.evaluation._sweep import (
     sweep_interruption_cost,
     write_sweep,
 )
+from scopecast.evaluation._tuning import (
+    DEFAULT_SCALES,
+    PolicyParams,
+    TuningResult,
+    default_group,
+    grouped_folds,
+    tune_policy,
+)
 
 __all__ = [
+    "DEFAULT_SCALES",
     "DEFAULT_SWEEP",
     "METRIC_NAMES",
     "AllKnownPolicy",
@@ -50,18 +59,23 @@ __all__ = [
     "PlanPolicy",
     "Policy",
     "PolicyMetrics",
+    "PolicyParams",
     "PolicyResult",
     "ProgressCallback",
     "TraceOutcome",
+    "TuningResult",
+    "default_group",
     "dominated_baselines",
     "evaluate_policies",
     "fit_baselines",
+    "grouped_folds",
     "plot_frontier",
     "prediction_line",
     "score_outcomes",
     "simulate",
     "simulate_trace",
     "sweep_interruption_cost",
+    "tune_policy",
     "write_predictions",
     "write_sweep",
 ]
