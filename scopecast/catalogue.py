@@ -15,8 +15,10 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from scopecast._issues import issues_from_validation
 from scopecast._types import Scope, ToolName, provider_of
-from scopecast.exceptions import CatalogueError, DataIssue, DataValidationError
+from scopecast.exceptions import CatalogueError, DataValidationError
+from scopecast.traces import Trace
 
 __all__ = [
     "DEFAULT_RISK",
@@ -24,6 +26,7 @@ __all__ = [
     "CatalogueConflict",
     "ScopeSpec",
     "ToolSpec",
+    "catalogue_from_mapping",
     "derive_catalogue",
     "load_catalogue",
     "merge_catalogues",
@@ -203,15 +206,13 @@ class CatalogueConflict(BaseModel):
         )
 
 
-def derive_catalogue(traces: Iterable[object]) -> Catalogue:
+def derive_catalogue(traces: Iterable[Trace]) -> Catalogue:
     """Derive a catalogue from traces: each tool needs the union of the scopes seen on its calls.
 
     Calls with status ``error`` and no scopes (tools the agent invented) are not added
     as tools. Risk, ``jit_only`` and ``implies`` get the defaults; merge with a written
     catalogue to set them.
     """
-    from scopecast.traces import Trace
-
     tool_scopes: dict[str, set[str]] = {}
     for trace in traces:
         if not isinstance(trace, Trace):
@@ -251,18 +252,19 @@ def merge_catalogues(
     return Catalogue(tools=tuple(tools), scopes=tuple(scopes)), conflicts
 
 
-def _catalogue_issues(err: ValidationError, source: str) -> list[DataIssue]:
-    return [
-        DataIssue(source, None, ".".join(str(p) for p in d["loc"]), d["msg"])
-        for d in err.errors(include_url=False)
-    ]
-
-
 def catalogue_from_mapping(data: object, source: str = "<memory>") -> Catalogue:
-    """Validate a parsed JSON/YAML object as a catalogue, with errors naming ``source``."""
+    """Validate a parsed JSON/YAML object as a catalogue, with errors naming ``source``.
+
+    Raises
+    ------
+    DataValidationError
+        If ``data`` does not follow the catalogue format (every problem, with its field).
+    CatalogueError
+        If the catalogue is well-formed but its ``implies`` relation has a cycle.
+    """
     # Validated through JSON so that strict mode accepts arrays as tuples for JSON and YAML alike.
     try:
-        text = json.dumps(data)
+        text = json.dumps(data, allow_nan=False)
     except (TypeError, ValueError) as err:
         raise DataValidationError.single(
             source, None, "", f"holds a value that is not plain JSON data: {err}"
@@ -270,7 +272,11 @@ def catalogue_from_mapping(data: object, source: str = "<memory>") -> Catalogue:
     try:
         return Catalogue.model_validate_json(text)
     except ValidationError as err:
-        raise DataValidationError(_catalogue_issues(err, source)) from err
+        for detail in err.errors(include_url=False):
+            cause = detail.get("ctx", {}).get("error")
+            if isinstance(cause, CatalogueError):
+                raise CatalogueError(f"{source}: {cause}") from err
+        raise DataValidationError(issues_from_validation(err, source, None)) from err
 
 
 def load_catalogue(path: str | Path) -> Catalogue:

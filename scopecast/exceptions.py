@@ -18,14 +18,17 @@
         ├── AuthorizerError                  the authorization server or callback failed
         └── GuardStateError (RuntimeError)   misuse: resume() of a finished run, etc.
 
+    ModelUnavailableWarning (UserWarning)    no usable model: point-of-execution consent only
+
 No message, attribute or log record ever holds a token value, an authorization code or a
 request body; scope names and run ids are fine.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 
 class ScopecastError(Exception):
@@ -43,34 +46,72 @@ class DataIssue:
     Attributes
     ----------
     source : str
-        The file (or ``"<memory>"``) the record came from.
+        The file (or ``"<DataFrame>"``, ``"<memory>"``) the record came from.
     line : int | None
-        1-based line (JSON Lines) or row (Parquet/DataFrame, 1-based) of the record.
+        1-based line (JSON Lines) or row (Parquet, DataFrame) of the record; ``None`` for
+        a problem of the whole file (a missing column, an unreadable file).
     field : str
-        Dotted path of the offending field, e.g. ``calls.2.scopes.0``; ``""`` for the record.
+        Dotted path of the offending field, e.g. ``calls.2.scopes.0`` (list indices are
+        0-based, as in the JSON); ``""`` for the record as a whole.
     message : str
-        What was expected and what was found.
+        What was expected (and, for a known mistake, how to fix it).
+    got : str | None
+        A short rendering of the offending value, when there is one.
+    unit : {"line", "row"}
+        Whether :attr:`line` counts lines of a text file or rows of a table.
     """
 
     source: str
     line: int | None
     field: str
     message: str
+    got: str | None = None
+    unit: Literal["line", "row"] = "line"
+
+    @property
+    def pattern(self) -> tuple[str, str]:
+        """``(field with list indices as '*', message)``: the same mistake on many records."""
+        field = ".".join("*" if part.isdigit() else part for part in self.field.split("."))
+        return field, self.message
 
     def __str__(self) -> str:
-        where = self.source if self.line is None else f"{self.source}:{self.line}"
-        field = f" field {self.field!r}" if self.field else ""
-        return f"{where}:{field} {self.message}"
+        if self.line is None:
+            where = self.source
+        elif self.unit == "row":
+            where = f"{self.source}:row {self.line}"
+        else:
+            where = f"{self.source}:{self.line}"
+        message = self.message if self.got is None else f"{self.message} (got {self.got})"
+        return ": ".join([where, self.field, message] if self.field else [where, message])
 
 
 class DataValidationError(ScopecastError, ValueError):
     """Raised when traces, catalogues or training data do not follow the format.
 
     Carries every issue found (up to a cap), not only the first.
+
+    Attributes
+    ----------
+    issues : tuple[DataIssue, ...]
+        The issues listed (at most the loader's cap).
+    n_more : int
+        Issues found beyond the cap and not listed.
+    tally : dict[tuple[str, str], int]
+        How many records showed each :attr:`DataIssue.pattern`, counting every record (also
+        those beyond the cap); empty when the raiser did not count.
+    n_records, n_bad_records : int | None
+        Records read and records with at least one issue, when known.
     """
 
     def __init__(
-        self, issues: Sequence[DataIssue] | str, *, n_more: int = 0, hint: str | None = None
+        self,
+        issues: Sequence[DataIssue] | str,
+        *,
+        n_more: int = 0,
+        hint: str | None = None,
+        tally: Mapping[tuple[str, str], int] | None = None,
+        n_records: int | None = None,
+        n_bad_records: int | None = None,
     ) -> None:
         if isinstance(issues, str):
             self.issues: tuple[DataIssue, ...] = ()
@@ -85,12 +126,18 @@ class DataValidationError(ScopecastError, ValueError):
         if hint:
             message += f"\n{hint}"
         self.n_more = n_more
+        self.hint = hint
+        self.tally = dict(tally or {})
+        self.n_records = n_records
+        self.n_bad_records = n_bad_records
         super().__init__(message)
 
     @classmethod
-    def single(cls, source: str, line: int | None, field: str, message: str) -> DataValidationError:
+    def single(
+        cls, source: str, line: int | None, field: str, message: str, *, got: str | None = None
+    ) -> DataValidationError:
         """Build an error holding exactly one issue."""
-        return cls([DataIssue(source, line, field, message)])
+        return cls([DataIssue(source, line, field, message, got)])
 
 
 class CatalogueError(ScopecastError, ValueError):
@@ -137,6 +184,8 @@ class AuthorizationRequired(GuardError):
         What the consent asks for: ``missing`` plus the just-in-time batch.
     consent_urls : dict[str, str]
         One authorization URL per provider in ``requested`` (empty if the authorizer has none).
+    request_id : str or None
+        The consent request to answer: ``resume(run_id, Grant.of(request_id, granted))``.
     """
 
     def __init__(
@@ -146,8 +195,10 @@ class AuthorizationRequired(GuardError):
         missing: Iterable[str],
         requested: Iterable[str],
         consent_urls: dict[str, str] | None = None,
+        request_id: str | None = None,
     ) -> None:
         self.run_id = run_id
+        self.request_id = request_id
         self.tool = tool
         self.missing = frozenset(missing)
         self.requested = frozenset(requested) | self.missing
@@ -199,3 +250,7 @@ class AuthorizerError(GuardError):
 
 class GuardStateError(GuardError, RuntimeError):
     """Raised on misuse of the guard: resuming a finished run, a grant for another run, etc."""
+
+
+class ModelUnavailableWarning(UserWarning):
+    """Warned when a model cannot be loaded or used: scopes are then asked at the point of execution only."""

@@ -16,18 +16,21 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     JsonValue,
     StringConstraints,
     ValidationError,
+    ValidationInfo,
 )
 
+from scopecast._issues import IssueCollector, issues_from_validation, short_repr
 from scopecast._types import CallStatus, Scope, ToolName
 from scopecast.exceptions import DataIssue, DataValidationError
 
@@ -36,10 +39,14 @@ __all__ = [
     "Call",
     "PlanStep",
     "Trace",
+    "check_traces",
+    "iter_numbered_traces",
     "iter_traces",
     "needed_scopes",
+    "parse_trace_line",
     "read_traces",
     "trace_to_json_line",
+    "trace_to_record",
     "write_traces",
 ]
 
@@ -51,12 +58,19 @@ def _check_iso8601(value: str) -> str:
     try:
         datetime.fromisoformat(value)
     except ValueError as err:
-        raise ValueError(
-            f"expected an ISO-8601 timestamp such as '2026-03-02T10:14:00Z', got {value!r}"
-        ) from err
+        raise ValueError("expected an ISO-8601 timestamp such as '2026-03-02T10:14:00Z'") from err
     return value
 
 
+def _reject_json_null(value: object, info: ValidationInfo) -> object:
+    # The format has no null for optional call fields or started_at: leave them out instead.
+    # Python code may still pass None (the writer then leaves the field out).
+    if value is None and info.mode == "json":
+        raise ValueError("null is not allowed here; leave the field out instead")
+    return value
+
+
+NoJsonNull = BeforeValidator(_reject_json_null)
 Timestamp = Annotated[str, AfterValidator(_check_iso8601)]
 NonEmptyText = Annotated[str, StringConstraints(min_length=1)]
 
@@ -79,13 +93,15 @@ class Call(BaseModel):
 
     tool: ToolName = Field(description="Tool name as the agent's toolset names it.")
     scopes: tuple[Scope, ...] = Field(description="Scopes this call needed (may be empty).")
-    args: dict[str, JsonValue] | None = Field(
+    args: Annotated[dict[str, JsonValue] | None, NoJsonNull] = Field(
         default=None, description="Arguments; never a model feature unless a feature says so."
     )
     status: CallStatus = Field(
         default="ok", description="'denied': the user refused the scope at the point of execution."
     )
-    at: Timestamp | None = Field(default=None, description="When the call started (ISO-8601).")
+    at: Annotated[Timestamp | None, NoJsonNull] = Field(
+        default=None, description="When the call started (ISO-8601)."
+    )
 
 
 class Trace(BaseModel):
@@ -106,7 +122,9 @@ class Trace(BaseModel):
         default=None, description="The articulated plan, if the agent wrote one before starting."
     )
     calls: tuple[Call, ...] = Field(description="Tool calls the agent executed, in order.")
-    started_at: Timestamp | None = Field(default=None, description="When the run started.")
+    started_at: Annotated[Timestamp | None, NoJsonNull] = Field(
+        default=None, description="When the run started."
+    )
 
     @property
     def needed_scopes(self) -> frozenset[str]:
@@ -126,21 +144,6 @@ def needed_scopes(calls: Iterable[Call]) -> frozenset[str]:
     return frozenset(scope for call in calls for scope in call.scopes)
 
 
-def _issues_from_validation(err: ValidationError, source: str, line: int | None) -> list[DataIssue]:
-    issues = []
-    for detail in err.errors(include_url=False):
-        field = ".".join(str(part) for part in detail["loc"])
-        got = detail.get("input")
-        got_text = repr(got)
-        if len(got_text) > 80:
-            got_text = got_text[:77] + "..."
-        message = detail["msg"]
-        if detail["type"] not in {"missing", "json_invalid"}:
-            message = f"{message} (got {got_text})"
-        issues.append(DataIssue(source, line, field, message))
-    return issues
-
-
 def parse_trace_line(raw: bytes | str, source: str, line: int) -> Trace | list[DataIssue]:
     """Parse one JSON Lines record into a :class:`Trace`, or return its issues."""
     if isinstance(raw, bytes):
@@ -155,105 +158,189 @@ def parse_trace_line(raw: bytes | str, source: str, line: int) -> Trace | list[D
     try:
         return Trace.model_validate_json(raw)
     except ValidationError as err:
-        return _issues_from_validation(err, source, line)
+        return issues_from_validation(err, source, line)
 
 
-def iter_traces(path: str | Path, *, max_issues: int = MAX_ISSUES) -> Iterator[Trace]:
-    """Stream the traces of one JSON Lines file, validating every line.
+def check_traces(
+    source: str,
+    records: Iterable[tuple[int, Trace | list[DataIssue]]],
+    *,
+    max_issues: int = MAX_ISSUES,
+    unit: Literal["line", "row"] = "line",
+) -> Iterator[tuple[int, Trace]]:
+    """Yield ``(number, trace)`` for the good records of one source; raise for the bad ones.
 
-    Good lines are yielded as they are read; at the end of the file, if any line was bad
-    (or a ``trace_id`` repeated), one :class:`DataValidationError` lists every problem (up to
-    ``max_issues``, then a count). Blank lines are allowed and skipped.
-
-    Raises
-    ------
-    DataValidationError
-        If the file cannot be read or any record is invalid.
+    ``records`` holds each record's 1-based line or row number with either its parsed
+    trace or its issues. A repeated ``trace_id`` is an issue of the later record. Good
+    records are yielded as they come; after the last one, if any record was bad, one
+    :class:`DataValidationError` lists the issues (up to ``max_issues``, then a count).
+    Every loader (JSON Lines, Parquet, DataFrame) funnels through here.
     """
-    source = str(path)
-    issues: list[DataIssue] = []
-    n_more = 0
+    collector = IssueCollector(source, max_issues)
     seen: dict[str, int] = {}
+    word = "line" if unit == "line" else "row"
+    for number, parsed in records:
+        if isinstance(parsed, list):
+            collector.record_bad(parsed)
+        elif parsed.trace_id in seen:
+            collector.record_bad(
+                [
+                    DataIssue(
+                        source,
+                        number,
+                        "trace_id",
+                        f"duplicate trace_id (first on {word} {seen[parsed.trace_id]}); "
+                        f"trace ids must be unique",
+                        short_repr(parsed.trace_id),
+                        unit,
+                    )
+                ]
+            )
+        else:
+            seen[parsed.trace_id] = number
+            collector.record_ok()
+            yield number, parsed
+    error = collector.error()
+    if error is not None:
+        raise error
+
+
+def _numbered_jsonl_traces(path: str | Path, max_issues: int) -> Iterator[tuple[int, Trace]]:
+    source = str(path)
     try:
         handle = open(path, "rb")  # noqa: SIM115 - closed in the finally below
     except OSError as err:
         raise DataValidationError.single(
             source, None, "", f"cannot be read: {err.strerror or err}. Check the path."
         ) from err
-    try:
+
+    def records() -> Iterator[tuple[int, Trace | list[DataIssue]]]:
         for line_no, raw in enumerate(handle, start=1):
-            if not raw.strip():
-                continue
-            parsed = parse_trace_line(raw, source, line_no)
-            if isinstance(parsed, list):
-                found = parsed
-            elif parsed.trace_id in seen:
-                found = [
-                    DataIssue(
-                        source,
-                        line_no,
-                        "trace_id",
-                        f"duplicate trace_id {parsed.trace_id!r} (first on line "
-                        f"{seen[parsed.trace_id]}); trace ids must be unique",
-                    )
-                ]
-            else:
-                seen[parsed.trace_id] = line_no
-                yield parsed
-                continue
-            room = max_issues - len(issues)
-            issues.extend(found[:room])
-            n_more += max(0, len(found) - room)
+            if raw.strip():
+                yield line_no, parse_trace_line(raw, source, line_no)
+
+    try:
+        yield from check_traces(source, records(), max_issues=max_issues)
     finally:
         handle.close()
-    if issues:
-        raise DataValidationError(issues, n_more=n_more)
+
+
+def iter_numbered_traces(
+    path: str | Path, *, max_issues: int = MAX_ISSUES
+) -> Iterator[tuple[int, Trace]]:
+    """Like :func:`iter_traces`, but yield ``(line or row number, trace)`` pairs."""
+    if Path(path).suffix.lower() == ".parquet":
+        from scopecast.trace_tables import numbered_parquet_traces
+
+        yield from numbered_parquet_traces(path, max_issues=max_issues)
+    else:
+        yield from _numbered_jsonl_traces(path, max_issues)
+
+
+def iter_traces(path: str | Path, *, max_issues: int = MAX_ISSUES) -> Iterator[Trace]:
+    """Stream the traces of one file (JSON Lines, or Parquet for ``.parquet``), validating each.
+
+    JSON Lines are read one line at a time, Parquet one batch of rows at a time: the
+    file's text is never held whole. Good records are yielded as they are read; at the
+    end of the file, if any record was bad (or a ``trace_id`` repeated), one
+    :class:`DataValidationError` lists every problem (up to ``max_issues``, then a count).
+    Blank lines are allowed and skipped.
+
+    Raises
+    ------
+    DataValidationError
+        If the file cannot be read or any record is invalid.
+    """
+    for _, trace in iter_numbered_traces(path, max_issues=max_issues):
+        yield trace
 
 
 def read_traces(paths: str | Path | Sequence[str | Path]) -> list[Trace]:
-    """Read and validate one or more JSON Lines trace files into a list.
+    """Read and validate one or more trace files (JSON Lines or Parquet) into a list.
 
     ``trace_id`` must be unique across all the files. Every file is checked, and one
     :class:`DataValidationError` reports the problems of all of them.
+
+    Raises
+    ------
+    DataValidationError
+        If a file cannot be read, a record is invalid or a ``trace_id`` repeats.
     """
     if isinstance(paths, (str, Path)):
         paths = [paths]
     traces: list[Trace] = []
     issues: list[DataIssue] = []
+    hints: list[str] = []
     n_more = 0
-    first_seen: dict[str, str] = {}
+    first_seen: dict[str, tuple[str, int]] = {}
     for path in paths:
+        unit: Literal["line", "row"] = "row" if Path(path).suffix.lower() == ".parquet" else "line"
         try:
-            for trace in iter_traces(path):
+            for number, trace in iter_numbered_traces(path):
                 if trace.trace_id in first_seen:
+                    other, other_no = first_seen[trace.trace_id]
                     issues.append(
                         DataIssue(
                             str(path),
-                            None,
+                            number,
                             "trace_id",
-                            f"duplicate trace_id {trace.trace_id!r}, also in "
-                            f"{first_seen[trace.trace_id]}; trace ids must be unique across files",
+                            f"duplicate trace_id, also in {other} ({unit} {other_no}); "
+                            f"trace ids must be unique across the files read together",
+                            short_repr(trace.trace_id),
+                            unit,
                         )
                     )
                     continue
-                first_seen[trace.trace_id] = str(path)
+                first_seen[trace.trace_id] = (str(path), number)
                 traces.append(trace)
         except DataValidationError as err:
             issues.extend(err.issues)
             n_more += err.n_more
+            if err.hint:
+                hints.append(err.hint)
     if issues:
         shown = issues[:MAX_ISSUES]
-        raise DataValidationError(shown, n_more=n_more + len(issues) - len(shown))
+        raise DataValidationError(
+            shown, n_more=n_more + len(issues) - len(shown), hint="\n".join(hints) or None
+        )
     return traces
 
 
 def trace_to_json_line(trace: Trace) -> str:
-    """Serialise one trace as a JSON Lines record (no newline), fields set on input only."""
-    return json.dumps(trace.model_dump(mode="json", exclude_unset=True), ensure_ascii=True)
+    """Serialise one trace as a JSON Lines record (no newline): the fields set on input only."""
+    return json.dumps(trace_to_record(trace), ensure_ascii=True)
+
+
+def trace_to_record(trace: Trace) -> dict[str, JsonValue]:
+    """The JSON object of one trace: fields set on input only, optional ``None`` fields left out.
+
+    ``args`` absent and ``args: {}`` stay different, as do ``status`` absent and
+    ``"ok"``; an optional field set to ``None`` in Python is left out, because the
+    format has no ``null`` for it (only ``plan`` may be ``null``).
+    """
+    record: dict[str, JsonValue] = trace.model_dump(mode="json", exclude_unset=True)
+    if record.get("started_at", "") is None:
+        del record["started_at"]
+    calls = record.get("calls")
+    if isinstance(calls, list):
+        for call in calls:
+            if isinstance(call, dict):
+                for key in ("args", "at"):
+                    if key in call and call[key] is None:
+                        del call[key]
+    return record
 
 
 def write_traces(traces: Iterable[Trace], path: str | Path) -> int:
-    """Write traces to a JSON Lines file (streaming); return how many were written."""
+    """Write traces to a JSON Lines file, or Parquet for ``.parquet``; return how many.
+
+    Writing streams: the traces may come from a generator. Reading the file back gives
+    the same traces with the same fields set, and the shared data files byte for byte.
+    """
+    if Path(path).suffix.lower() == ".parquet":
+        from scopecast.trace_tables import write_traces_parquet
+
+        return write_traces_parquet(traces, path)
     count = 0
     with open(path, "w", encoding="utf-8", newline="\n") as handle:
         for trace in traces:

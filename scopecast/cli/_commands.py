@@ -2,4 +2,11 @@
 
 from __future__ import annotations
 
-from scopecast.cli import _evaluate  # noqa: F401
+from scopecast.cli import (
+    _catalogue,  # noqa: F401
+    _evaluate,  # noqa: F401
+    _generate,  # noqa: F401
+    _plan,  # noqa: F401
+    _train,  # noqa: F401
+    _validate,  # noqa: F401
+)

@@ -1,0 +1,149 @@
+"""Turning validation failures into :class:`DataIssue` records, and collecting them per file.
+
+Loaders of every format (JSON Lines, Parquet, DataFrame, catalogue files) share these so
+that a problem reads the same wherever it comes from: the source, the 1-based line or row,
+the dotted field, what was expected and what was found. A collector keeps the first issues
+of a file (capped) and counts every one, so that a file whose records are all wrong in the
+same way can be summarised ("every record lacks 'task': this is not a trace file").
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Literal
+
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+
+from scopecast.exceptions import DataIssue, DataValidationError
+
+__all__ = ["IssueCollector", "issues_from_validation", "short_repr"]
+
+_GOT_LIMIT = 80
+
+_MESSAGES = {
+    "missing": "required field is missing",
+    "extra_forbidden": "unknown field: the format does not have it (a typo?); remove or rename it",
+    "model_type": "expected a JSON object",
+    "model_attributes_type": "expected a JSON object",
+    "dict_type": "expected a JSON object",
+    "list_type": "expected a JSON array",
+    "tuple_type": "expected a JSON array",
+    "string_type": "expected a string",
+    "bool_type": "expected true or false",
+    "float_type": "expected a number",
+}
+
+
+def short_repr(value: object) -> str:
+    """``repr(value)``, cut to a readable length (a huge string must not flood the report)."""
+    text = repr(value)
+    return text if len(text) <= _GOT_LIMIT else text[: _GOT_LIMIT - 3] + "..."
+
+
+def _describe(detail: ErrorDetails, field: str) -> tuple[str, str | None]:
+    kind = detail["type"]
+    last = field.rsplit(".", 1)[-1]
+    if kind in {"json_invalid", "missing"}:
+        return (detail["msg"] if kind == "json_invalid" else _MESSAGES[kind]), None
+    got = short_repr(detail.get("input"))
+    if kind == "extra_forbidden":
+        return _MESSAGES[kind], None
+    names = [part for part in field.split(".") if not part.isdigit()]
+    is_scope = bool(names) and (
+        names[-1] in {"scopes", "implies", "needed_scopes"} or names == ["scopes", "name"]
+    )
+    if is_scope and kind.startswith("string_"):
+        return (
+            "expected a scope string 'provider:name' of letters, digits and _.-:/ (at most "
+            "256 characters), e.g. 'google:gmail.send'",
+            got,
+        )
+    if kind == "value_error":
+        return str(detail.get("ctx", {}).get("error", detail["msg"])), got
+    if kind == "string_too_short":
+        return "expected a non-empty string", got
+    if kind == "literal_error" and last == "status":
+        return "expected one of 'ok', 'error', 'denied'", got
+    return _MESSAGES.get(kind, detail["msg"]), got
+
+
+def issues_from_validation(
+    err: ValidationError,
+    source: str,
+    line: int | None,
+    *,
+    unit: Literal["line", "row"] = "line",
+    prefix: str = "",
+) -> list[DataIssue]:
+    """Translate a pydantic error into issues naming ``source``, ``line`` and each field."""
+    issues = []
+    for detail in err.errors(include_url=False):
+        loc = (*prefix.split("."), *detail["loc"]) if prefix else detail["loc"]
+        field = ".".join(str(part) for part in loc)
+        message, got = _describe(detail, field)
+        issues.append(DataIssue(source, line, field, message, got, unit))
+    return issues
+
+
+class IssueCollector:
+    """Collect the issues of one source: keep the first ``max_issues``, count all of them.
+
+    Parameters
+    ----------
+    source : str
+        The file (or in-memory table) being read; used in the summary hint.
+    max_issues : int
+        How many issues to keep for the report; the rest are counted.
+    """
+
+    def __init__(self, source: str, max_issues: int) -> None:
+        self.source = source
+        self.max_issues = max_issues
+        self.issues: list[DataIssue] = []
+        self.n_more = 0
+        self.n_records = 0
+        self.n_bad_records = 0
+        self.tally: Counter[tuple[str, str]] = Counter()
+
+    def record_ok(self) -> None:
+        """Count one record that had no issue."""
+        self.n_records += 1
+
+    def record_bad(self, found: list[DataIssue]) -> None:
+        """Count one record with the issues ``found`` (at least one)."""
+        self.n_records += 1
+        self.n_bad_records += 1
+        self.tally.update(list(dict.fromkeys(issue.pattern for issue in found)))
+        room = max(0, self.max_issues - len(self.issues))
+        self.issues.extend(found[:room])
+        self.n_more += max(0, len(found) - room)
+
+    def _hint(self) -> str | None:
+        if self.n_records < 2 or self.n_bad_records != self.n_records:
+            return None
+        everywhere = [pattern for pattern, n in self.tally.items() if n == self.n_records]
+        unknown = [
+            field for field, message in everywhere if message == _MESSAGES["extra_forbidden"]
+        ]
+        missing = [field for field, message in everywhere if message == _MESSAGES["missing"]]
+        parts = [f"None of the {self.n_records} records of {self.source} is valid."]
+        if unknown:
+            parts.append(f"Every record has the unknown field(s) {', '.join(unknown)}.")
+        if missing:
+            parts.append(f"Every record lacks {', '.join(missing)}.")
+        parts.append("Is this the right kind of file? The formats are in trace-format.md.")
+        return " ".join(parts)
+
+    def error(self) -> DataValidationError | None:
+        """The error to raise at the end of the source, or ``None`` when nothing was wrong."""
+        if not self.issues and not self.n_more:
+            return None
+        return DataValidationError(
+            self.issues,
+            n_more=self.n_more,
+            hint=self._hint(),
+            tally=self.tally,
+            n_records=self.n_records,
+            n_bad_records=self.n_bad_records,
+        )

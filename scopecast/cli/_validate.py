@@ -1,0 +1,188 @@
+"""``scopecast validate FILE...``: check trace files and catalogues, summarise the good ones.
+
+Every file is checked, whatever happened to the ones before it. Trace files (``.jsonl``,
+``.parquet``) and catalogues (``.yaml``, or ``.json`` holding one object) are told apart
+by extension and, for ``.json``, by content. The exit code is 1 when any file is invalid.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn
+from rich.table import Table
+
+from scopecast.catalogue import load_catalogue
+from scopecast.cli._app import command, err_console, out_console
+from scopecast.exceptions import CatalogueError, DataValidationError
+from scopecast.summaries import (
+    CatalogueSummary,
+    TraceSummary,
+    summarize_catalogue,
+    summarize_traces,
+)
+from scopecast.traces import iter_traces
+
+FileKind = Literal["traces", "catalogue"]
+
+TRACE_SUFFIXES = {".jsonl", ".ndjson", ".parquet"}
+CATALOGUE_SUFFIXES = {".yaml", ".yml"}
+
+
+def file_kind(path: Path) -> FileKind | None:
+    """Tell a trace file from a catalogue; ``None`` when neither the name nor the content says."""
+    suffix = path.suffix.lower()
+    if suffix in TRACE_SUFFIXES:
+        return "traces"
+    if suffix in CATALOGUE_SUFFIXES:
+        return "catalogue"
+    if suffix != ".json":
+        return None
+    # A .json file is a catalogue (one object), unless it holds one JSON object per line.
+    try:
+        with path.open("rb") as handle:
+            first = handle.readline()
+            second = handle.readline()
+        record = json.loads(first)
+    except (OSError, ValueError):
+        return "catalogue"  # let the catalogue loader say what is wrong with it
+    return "traces" if isinstance(record, dict) and second.strip() else "catalogue"
+
+
+def _trace_table(rows: list[tuple[str, TraceSummary]]) -> Table:
+    table = Table(title="Trace files (plans: traces with a plan)", title_justify="left")
+    table.add_column("file", overflow="fold")
+    for name in ("traces", "calls", "tools", "scopes", "providers", "domains", "plans"):
+        table.add_column(name, justify="right", no_wrap=True)
+    for name, s in rows:
+        table.add_row(
+            name,
+            f"{s.n_traces:,}",
+            f"{s.n_calls:,}",
+            str(len(s.tools)),
+            str(len(s.scopes)),
+            str(len(s.providers)),
+            str(len(s.domains)),
+            f"{s.n_with_plan:,}",
+        )
+    return table
+
+
+def _catalogue_table(rows: list[tuple[str, CatalogueSummary]]) -> Table:
+    table = Table(title="Catalogues", title_justify="left")
+    table.add_column("file", overflow="fold")
+    for name in ("tools", "scopes", "providers", "jit_only", "implies", "undescribed"):
+        table.add_column(name, justify="right", no_wrap=True)
+    for name, s in rows:
+        table.add_row(
+            name,
+            str(s.n_tools),
+            str(s.n_scopes),
+            str(s.n_providers),
+            str(len(s.jit_only)),
+            str(s.n_implies),
+            str(len(s.undescribed)),
+        )
+    return table
+
+
+def _print_problems(path: Path, err: DataValidationError, show: int) -> None:
+    count = len(err.issues) + err.n_more
+    records = ""
+    if err.n_records is not None and err.n_bad_records is not None:
+        records = f", {err.n_bad_records:,} of {err.n_records:,} records invalid"
+    err_console.print(f"[red]✗ {path}[/red]: {count:,} problem(s){records}", soft_wrap=True)
+    listed = err.issues[:show]
+    if err.hint and listed:  # every record is bad in the same way: the first one says it all
+        listed = tuple(issue for issue in listed if issue.line == listed[0].line)
+    for issue in listed:
+        err_console.print(f"  {issue}", soft_wrap=True, markup=False)
+    hidden = count - len(listed)
+    if hidden:
+        err_console.print(f"  ... and {hidden:,} more (--show N lists more)", soft_wrap=True)
+    repeated = [(pattern, n) for pattern, n in err.tally.items() if n > 1]
+    if repeated:
+        err_console.print("  Problems found on more than one record:", soft_wrap=True)
+        for (field, message), n in sorted(repeated, key=lambda item: -item[1])[:10]:
+            where = f"{field}: " if field else ""
+            err_console.print(f"    {n:,} records: {where}{message}", soft_wrap=True, markup=False)
+    if err.hint:
+        err_console.print(f"  {err.hint}", soft_wrap=True, markup=False)
+
+
+@command("validate")
+def validate(
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Trace files (.jsonl, .parquet) and catalogues (.json, .yaml) to check.",
+            show_default=False,
+        ),
+    ],
+    show: Annotated[
+        int, typer.Option("--show", min=0, help="How many problems to list per bad file.")
+    ] = 20,
+) -> None:
+    """Check trace files and catalogues against the format; summarise each good file.
+
+    Exits with 1 and lists the problems (file:line: field: message) when any file is bad.
+    """
+    trace_rows: list[tuple[str, TraceSummary]] = []
+    catalogue_rows: list[tuple[str, CatalogueSummary]] = []
+    n_bad = 0
+    # Short names in the tables, unless two files share a name.
+    short = [path.name for path in files]
+    names = {p: p.name if short.count(p.name) == 1 else str(p) for p in files}
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), console=err_console, transient=True
+    ) as progress:
+        for path in files:
+            kind = file_kind(path)
+            task = progress.add_task(f"checking {path}")
+            try:
+                if kind == "traces":
+
+                    def report(n: int, task: TaskID = task, path: Path = path) -> None:
+                        progress.update(task, description=f"checking {path}: {n:,} traces")
+
+                    summary = summarize_traces(
+                        iter_traces(path, max_issues=max(show, 1)), progress=report
+                    )
+                    trace_rows.append((names[path], summary))
+                elif kind == "catalogue":
+                    catalogue_rows.append((names[path], summarize_catalogue(load_catalogue(path))))
+                else:
+                    n_bad += 1
+                    err_console.print(
+                        f"[red]✗ {path}[/red]: cannot tell what kind of file this is. Name trace "
+                        f"files *.jsonl or *.parquet and catalogues *.json or *.yaml.",
+                        soft_wrap=True,
+                    )
+            except DataValidationError as err:
+                n_bad += 1
+                _print_problems(path, err, show)
+            except CatalogueError as err:
+                n_bad += 1
+                err_console.print(f"[red]✗ {path}[/red]: {err}", soft_wrap=True)
+            finally:
+                progress.remove_task(task)
+    if trace_rows:
+        out_console.print(_trace_table(trace_rows))
+    if catalogue_rows:
+        out_console.print(_catalogue_table(catalogue_rows))
+        for name, s in catalogue_rows:
+            if s.undescribed:
+                out_console.print(
+                    f"note: {name}: {len(s.undescribed)} scope(s) are used but not described "
+                    f"(risk 0.5, not jit_only): {', '.join(s.undescribed)}",
+                    soft_wrap=True,
+                    markup=False,
+                )
+    n_good = len(trace_rows) + len(catalogue_rows)
+    if n_bad:
+        err_console.print(f"[red]{n_bad} of {len(files)} file(s) invalid[/red], {n_good} valid.")
+        raise typer.Exit(1)
+    out_console.print(f"[green]All {n_good} file(s) valid.[/green]")

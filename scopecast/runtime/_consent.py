@@ -1,0 +1,101 @@
+"""What the guard asks the user for (:class:`ConsentRequest`) and what comes back (:class:`Grant`).
+
+A consent request is made at the start (upfront scopes, tool :data:`START_TOOL`) or at a
+call that misses scopes (the missing scopes plus the policy's just-in-time batch). The
+answer names the scopes the user granted; every requested scope not granted counts as
+refused. Neither type ever holds a token value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from scopecast._types import provider_of
+
+__all__ = ["START_TOOL", "ConsentRequest", "Grant", "group_by_provider"]
+
+START_TOOL = "<start>"
+"""The ``tool`` of the consent asked before the agent starts (the upfront scopes)."""
+
+
+def group_by_provider(scopes: Iterable[str]) -> dict[str, frozenset[str]]:
+    """Group scope names by provider (one consent screen each), providers sorted."""
+    groups: dict[str, set[str]] = {}
+    for scope in scopes:
+        groups.setdefault(provider_of(scope), set()).add(scope)
+    return {provider: frozenset(groups[provider]) for provider in sorted(groups)}
+
+
+@dataclass(frozen=True)
+class ConsentRequest:
+    """One consent the user is asked for: one screen per provider in :attr:`requested`.
+
+    Attributes
+    ----------
+    run_id : str
+        The run that asks.
+    request_id : str
+        Unique id of this request; a :class:`Grant` answers it by this id.
+    tool : str
+        The tool whose call needs the scopes, or :data:`START_TOOL` before the start.
+    missing : frozenset[str]
+        Scopes the call cannot run without (empty before the start).
+    requested : frozenset[str]
+        What the consent asks for: ``missing`` plus the just-in-time batch (or the upfront set).
+    granted : frozenset[str]
+        Scopes the run already holds; OAuth authorizers ask for the union (incremental consent).
+    """
+
+    run_id: str
+    request_id: str
+    tool: str
+    missing: frozenset[str]
+    requested: frozenset[str]
+    granted: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def by_provider(self) -> dict[str, frozenset[str]]:
+        """The requested scopes grouped by provider (one consent screen each)."""
+        return group_by_provider(self.requested)
+
+    @property
+    def is_upfront(self) -> bool:
+        """Whether this is the consent asked before the agent starts."""
+        return self.tool == START_TOOL
+
+
+@dataclass(frozen=True)
+class Grant:
+    """The user's answer to one consent request: the scopes granted (possibly fewer than asked).
+
+    Attributes
+    ----------
+    request_id : str
+        The :attr:`ConsentRequest.request_id` this answers.
+    granted : frozenset[str]
+        Scopes the user granted. Requested scopes not in it are recorded as refused.
+    expires_at : float or None
+        When the grant ends (UTC epoch seconds), e.g. from the token's ``expires_in``.
+    """
+
+    request_id: str
+    granted: frozenset[str] = field(default_factory=frozenset)
+    expires_at: float | None = None
+
+    @classmethod
+    def of(
+        cls, request_id: str, granted: Iterable[str], *, expires_at: float | None = None
+    ) -> Grant:
+        """Build a grant from any iterable of scope names."""
+        return cls(request_id=request_id, granted=frozenset(granted), expires_at=expires_at)
+
+    def merge(self, other: Grant) -> Grant:
+        """Combine the answers of two providers' consents for the same request."""
+        if other.request_id != self.request_id:
+            raise ValueError(
+                f"Cannot merge grants of different requests ({self.request_id!r} and "
+                f"{other.request_id!r}); merge only the per-provider answers of one request."
+            )
+        ends = [e for e in (self.expires_at, other.expires_at) if e is not None]
+        return Grant(self.request_id, self.granted | other.granted, min(ends) if ends else None)

@@ -1,0 +1,264 @@
+"""The guard's slow path: gather parallel misses into one consent, ask it or pause the run.
+
+A call that misses scopes joins the run's open :class:`ConsentBatch` or opens one (and
+leads it): the leader waits ``coalesce_window`` seconds for parallel misses to join, seals
+the batch, adds the policy's just-in-time extras, and then either asks the authorizer and
+records the answer (blocking) or saves the run paused (pausing). Followers wait for the
+leader and re-check. Every path that does not end with the scopes granted raises: the
+call is refused (fail closed), and a refused scope is never asked again in the run.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Mapping
+from typing import Literal
+
+from scopecast.catalogue import Catalogue
+from scopecast.exceptions import (
+    AuthorizationRequired,
+    AuthorizerError,
+    ConfigError,
+    GuardStateError,
+    ScopeDeniedError,
+    ScopeRequestTimeout,
+)
+from scopecast.policy import CostModel
+from scopecast.runtime._authorizers._protocol import Authorizer
+from scopecast.runtime._batching import choose_extra_scopes
+from scopecast.runtime._consent import ConsentRequest, Grant
+from scopecast.runtime._live import ConsentBatch, LiveRun
+from scopecast.runtime._records import CallRecord, PendingRequest
+from scopecast.runtime._store import RunStore
+from scopecast.scoring import ScopeScorer, TaskInput
+
+__all__ = ["ConsentCoordinator", "pending_of"]
+
+logger = logging.getLogger(__name__)
+
+GuardMode = Literal["blocking", "pausing"]
+"""``blocking``: ask and wait at the call; ``pausing``: save the run and raise."""
+
+
+class ConsentCoordinator:
+    """The consent side of one :class:`~scopecast.runtime.ScopeGuard` (see the module docstring)."""
+
+    def __init__(
+        self,
+        *,
+        catalogue: Catalogue,
+        store: RunStore,
+        authorizer: Authorizer | None,
+        mode: GuardMode,
+        scorer: ScopeScorer | None,
+        costs: CostModel,
+        grant_ttl: float | None,
+        coalesce_window: float,
+        consent_timeout: float | None,
+        max_consent_rounds: int,
+        scopes_of: Mapping[str, tuple[str, ...]],
+    ) -> None:
+        self.catalogue = catalogue
+        self.store = store
+        self.authorizer = authorizer
+        self.mode: GuardMode = mode
+        self.scorer = scorer
+        self.costs = costs
+        self.grant_ttl = grant_ttl
+        self.coalesce_window = coalesce_window
+        self.consent_timeout = consent_timeout
+        self.max_consent_rounds = max_consent_rounds
+        self._scopes_of = scopes_of
+
+    def authorize(self, live: LiveRun, tool: str, required: frozenset[str]) -> None:
+        for _ in range(self.max_consent_rounds):
+            with live.lock:
+                if time.time() >= live.valid_until:
+                    live.sync(self.store.get_run(live.run_id))
+                if live.status == "finished":
+                    raise GuardStateError(f"Run {live.run_id!r} is finished; start a new run.")
+                missing = required - live.closure
+                if not missing:
+                    return
+                refused = missing & live.denied
+                if refused:
+                    live.buffer.append((tool, "denied", time.time()))
+                    raise ScopeDeniedError(tool, refused, run_id=live.run_id)
+                if live.status == "paused" and live.pending is not None and live.batch is None:
+                    pending = live.pending
+                    raise AuthorizationRequired(
+                        live.run_id,
+                        tool,
+                        missing,
+                        pending.requested,
+                        self.urls_for(pending),
+                        request_id=pending.request_id,
+                    )
+                batch = live.batch
+                is_leader = batch is None
+                if batch is None:
+                    batch = live.batch = ConsentBatch(missing)
+                elif not batch.sealed:
+                    batch.missing |= missing
+            if is_leader:
+                self.lead(live, batch, tool)
+            elif not batch.done.wait(self.consent_timeout):
+                raise ScopeRequestTimeout(
+                    f"Tool {tool!r} waited {self.consent_timeout} s for a consent asked by a "
+                    f"parallel call in run {live.run_id!r}; it was not run. Retry the call."
+                )
+            if batch.error is not None:
+                raise batch.error
+            if batch.pending is not None:
+                raise AuthorizationRequired(
+                    live.run_id,
+                    tool,
+                    missing,
+                    batch.pending.requested,
+                    batch.consent_urls,
+                    request_id=batch.pending.request_id,
+                )
+        raise AuthorizerError(
+            f"Tool {tool!r} still misses scopes after {self.max_consent_rounds} consent rounds "
+            f"in run {live.run_id!r}; it was not run. Raise max_consent_rounds if parallel "
+            f"calls keep asking for different scopes."
+        )
+
+    def lead(self, live: LiveRun, batch: ConsentBatch, tool: str) -> None:
+        """Ask one consent for everything gathered in ``batch`` (the leader's job)."""
+        try:
+            if self.coalesce_window:
+                time.sleep(self.coalesce_window)
+            with live.lock:
+                batch.sealed = True
+                missing = frozenset(batch.missing)
+                granted = live.granted
+                refused = live.denied | live.declined
+                task_input = TaskInput(
+                    task=live.task,
+                    context=dict(live.context),
+                    plan=live.plan,
+                    calls=tuple(r.to_call() for r in self.call_records(live)),
+                )
+            extra = choose_extra_scopes(
+                self.scorer,
+                task_input,
+                missing=missing,
+                granted=granted,
+                refused=refused,
+                catalogue=self.catalogue,
+                costs=self.costs,
+            )
+            request = ConsentRequest(
+                run_id=live.run_id,
+                request_id=uuid.uuid4().hex,
+                tool=tool,
+                missing=missing,
+                requested=missing | extra,
+                granted=granted,
+            )
+            logger.info(
+                "run %s: tool %s misses %s; asking for %s",
+                live.run_id,
+                tool,
+                sorted(missing),
+                sorted(request.requested),
+            )
+            if self.mode == "pausing":
+                batch.pending = self.pause(live, request)
+                batch.consent_urls = self.urls_for(batch.pending)
+            else:
+                self.apply(live, request, self.ask(request))
+        except BaseException as err:
+            batch.error = err
+            raise
+        finally:
+            with live.lock:
+                live.batch = None
+            batch.done.set()
+
+    # -- consent ---------------------------------------------------------------------------
+
+    def ask(self, request: ConsentRequest) -> Grant:
+        if self.authorizer is None:
+            raise ConfigError("A blocking ScopeGuard needs an authorizer.")
+        grant = self.authorizer.authorize(request)
+        if not isinstance(grant, Grant) or grant.request_id != request.request_id:
+            raise AuthorizerError(
+                f"The authorizer {type(self.authorizer).__name__} answered consent request "
+                f"{request.request_id!r} with something else than a Grant for that request; "
+                f"the call was not run. Return Grant.of(request.request_id, granted_scopes)."
+            )
+        return grant
+
+    def expiry(self, grant: Grant) -> float | None:
+        if grant.expires_at is not None:
+            return grant.expires_at
+        return None if self.grant_ttl is None else time.time() + self.grant_ttl
+
+    def apply(self, live: LiveRun, request: ConsentRequest, grant: Grant) -> None:
+        granted = grant.granted & request.requested
+        self.store.record_consent(
+            pending_of(request),
+            granted=granted,
+            denied=request.missing - granted,
+            declined=request.requested - request.missing - granted,
+            expires_at=self.expiry(grant),
+        )
+        live.sync(self.store.get_run(live.run_id))
+
+    def pause(self, live: LiveRun, request: ConsentRequest) -> PendingRequest:
+        taken, first = live.take_unsaved()
+        records = [self.record(call) for call in taken]
+        try:
+            pending = self.store.open_request(pending_of(request), records, first)
+        except BaseException:
+            live.restore_unsaved(taken)
+            raise
+        live.mark_saved(records)
+        live.sync(self.store.get_run(live.run_id))
+        return pending
+
+    def urls_for(self, pending: PendingRequest) -> dict[str, str]:
+        if self.authorizer is None:
+            return {}
+        granted = self.store.get_run(pending.run_id).active_scopes(time.time())
+        request = ConsentRequest(
+            pending.run_id,
+            pending.request_id,
+            pending.tool,
+            pending.missing,
+            pending.requested,
+            granted,
+        )
+        return self.authorizer.consent_urls(request)
+
+    def call_records(self, live: LiveRun) -> tuple[CallRecord, ...]:
+        """Saved and unsaved calls of a run, in order."""
+        with live.lock:
+            return (*live.saved_calls, *(self.record(c) for c in list(live.buffer)))
+
+    def record(self, call: tuple[str, str, float]) -> CallRecord:
+        tool, status, at = call
+        return CallRecord(tool, self._scopes_of[tool], _as_status(status), at)
+
+
+def pending_of(request: ConsentRequest) -> PendingRequest:
+    return PendingRequest(
+        request_id=request.request_id,
+        run_id=request.run_id,
+        tool=request.tool,
+        missing=request.missing,
+        requested=request.requested,
+        created_at=time.time(),
+    )
+
+
+def _as_status(status: str) -> Literal["ok", "error", "denied"]:
+    if status == "error":
+        return "error"
+    if status == "denied":
+        return "denied"
+    return "ok"

@@ -1,0 +1,66 @@
+"""The run store's SQLAlchemy engine: SQLite with WAL, a busy timeout and ``BEGIN IMMEDIATE``.
+
+SQLite serializes writers; ``BEGIN IMMEDIATE`` takes the write lock at the start of a write
+transaction (no lock upgrade, so no deadlock between two processes), ``synchronous=FULL``
+makes a committed transition survive a crash, and reads use plain ``BEGIN`` (a snapshot in
+WAL mode). Other databases (PostgreSQL) get a pre-pinged pool and row locks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.pool import StaticPool
+
+from scopecast.exceptions import RunStoreError
+
+__all__ = ["make_engine"]
+
+
+def make_engine(url: str) -> Engine:
+    """Build the engine; SQLite gets WAL, a busy timeout and ``BEGIN IMMEDIATE`` writes."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as err:
+        raise RunStoreError(
+            f"{url!r} is not a SQLAlchemy database URL. Expected e.g. 'sqlite:///runs.db' or "
+            f"'postgresql+psycopg://user@host/db'."
+        ) from err
+    try:
+        if parsed.get_backend_name() != "sqlite":
+            return create_engine(url, pool_pre_ping=True)
+        in_memory = parsed.database in (None, "", ":memory:")
+        if in_memory:
+            engine = create_engine(
+                url, poolclass=StaticPool, connect_args={"check_same_thread": False}
+            )
+        else:
+            engine = create_engine(url, connect_args={"timeout": 30.0})
+    except (SQLAlchemyError, ImportError) as err:
+        raise RunStoreError(
+            f"Cannot open the run store {parsed.render_as_string(hide_password=True)!r}: {err}. "
+            f"Install the database driver (e.g. `pip install psycopg[binary]` for PostgreSQL)."
+        ) from err
+    _configure_sqlite(engine, wal=not in_memory)
+    return engine
+
+
+def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # SQLAlchemy's "begin" event below issues BEGIN
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA busy_timeout = 30000")
+        if wal:
+            cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = FULL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        read_only = conn.get_execution_options().get("scopecast_read", False)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")

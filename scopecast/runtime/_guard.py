@@ -1,0 +1,412 @@
+"""The point-of-execution guard: every tool call runs only with the scopes it needs.
+
+A call whose scopes (closed under ``implies``) are granted runs at once: that path reads an
+in-process cache and costs about a microsecond. Otherwise, in **blocking** mode the guard
+asks the authorizer for the missing scopes plus the policy's just-in-time batch and goes on;
+in **pausing** mode it saves the run and raises :class:`AuthorizationRequired`, and
+:meth:`ScopeGuard.resume` continues it later, in any process that uses the same run store.
+Misses of parallel calls within ``coalesce_window`` seconds become one consent request.
+Unknown tools, refused scopes and store errors refuse the call: the guard fails closed.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextvars import ContextVar, Token
+from pathlib import Path
+from typing import ParamSpec, TypeVar
+
+from scopecast.catalogue import Catalogue
+from scopecast.exceptions import (
+    AuthorizationRequired,
+    ConfigError,
+    GuardStateError,
+    UnknownToolError,
+)
+from scopecast.policy import CostModel
+from scopecast.runtime._authorizers._protocol import Authorizer
+from scopecast.runtime._consent import START_TOOL, ConsentRequest, Grant
+from scopecast.runtime._coordinator import ConsentCoordinator, GuardMode, pending_of
+from scopecast.runtime._live import LiveRun
+from scopecast.runtime._recorder import TraceRecorder
+from scopecast.runtime._records import CallRecord, iso_utc
+from scopecast.runtime._run import Run
+from scopecast.runtime._store import DEFAULT_STORE_URL, RunStore
+from scopecast.runtime._wrapping import guard_callable
+from scopecast.scoring import ScopeScorer
+from scopecast.traces import PlanStep, Trace
+
+__all__ = ["GuardMode", "ScopeGuard"]
+
+logger = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class ScopeGuard:
+    """Guard an agent's tool calls with the scopes the catalogue says each tool needs.
+
+    Parameters
+    ----------
+    catalogue : Catalogue
+        Which scopes each tool needs; a tool not in it (nor registered) is refused.
+    store : RunStore, str or pathlib.Path, optional
+        The run store or its SQLAlchemy URL; default a SQLite file ``scopecast-runs.db``.
+    authorizer : Authorizer, optional
+        How consent is asked. Required in blocking mode; in pausing mode it supplies the
+        consent URLs of :class:`AuthorizationRequired` (none without it).
+    mode : {"blocking", "pausing"}, default "blocking"
+    scorer : ScopeScorer, optional
+        Re-predicts the run's needs at an interruption, for the just-in-time batch.
+    costs : CostModel, optional
+        The policy's costs for the batch.
+    recorder : TraceRecorder, optional
+        Where finished runs are appended as traces.
+    grant_ttl : float, optional
+        Seconds a grant lasts when the authorizer gives no expiry; default: until revoked.
+    coalesce_window : float, default 0.02
+        Seconds a consent waits for other parallel misses to join it.
+    consent_timeout : float or None, default 300
+        Seconds a call waits for a consent asked by a parallel call.
+    refresh_interval : float, default 1.0
+        Seconds between re-reads of a run's grants from the store (revocations by other
+        processes take effect within this time).
+    max_consent_rounds : int, default 3
+        Consents one call may wait for before it is refused (no asking loops).
+    """
+
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        *,
+        store: RunStore | str | Path | None = None,
+        authorizer: Authorizer | None = None,
+        mode: GuardMode = "blocking",
+        scorer: ScopeScorer | None = None,
+        costs: CostModel | None = None,
+        recorder: TraceRecorder | None = None,
+        grant_ttl: float | None = None,
+        coalesce_window: float = 0.02,
+        consent_timeout: float | None = 300.0,
+        refresh_interval: float = 1.0,
+        max_consent_rounds: int = 3,
+    ) -> None:
+        if mode not in ("blocking", "pausing"):
+            raise ConfigError(
+                f"The 'mode' parameter of ScopeGuard must be 'blocking' or 'pausing'. Got {mode!r}."
+            )
+        if mode == "blocking" and authorizer is None:
+            raise ConfigError(
+                "A blocking ScopeGuard needs an authorizer to ask for missing scopes. Pass "
+                "authorizer=OAuthAuthorizer(...)/ConsoleAuthorizer()/CallbackAuthorizer(...), "
+                "or use mode='pausing'."
+            )
+        if max_consent_rounds < 1 or refresh_interval <= 0 or coalesce_window < 0:
+            raise ConfigError(
+                "ScopeGuard needs max_consent_rounds >= 1, refresh_interval > 0 and "
+                f"coalesce_window >= 0. Got {max_consent_rounds}, {refresh_interval}, "
+                f"{coalesce_window}."
+            )
+        self.catalogue = catalogue
+        self.store = store if isinstance(store, RunStore) else RunStore(store or DEFAULT_STORE_URL)
+        self.recorder = recorder
+        self.refresh_interval = refresh_interval
+        self._required: dict[str, frozenset[str]] = {}
+        self._scopes_of: dict[str, tuple[str, ...]] = {}
+        for spec in catalogue.tools:
+            self._required[spec.name] = frozenset(spec.scopes)
+            self._scopes_of[spec.name] = tuple(sorted(set(spec.scopes)))
+        self._consent = ConsentCoordinator(
+            catalogue=catalogue,
+            store=self.store,
+            authorizer=authorizer,
+            mode=mode,
+            scorer=scorer,
+            costs=costs or CostModel(),
+            grant_ttl=grant_ttl,
+            coalesce_window=coalesce_window,
+            consent_timeout=consent_timeout,
+            max_consent_rounds=max_consent_rounds,
+            scopes_of=self._scopes_of,
+        )
+        self._live: dict[str, LiveRun] = {}
+        self._current: ContextVar[LiveRun | None] = ContextVar(
+            "scopecast_current_run", default=None
+        )
+
+    @property
+    def mode(self) -> GuardMode:
+        """``blocking`` or ``pausing``."""
+        return self._consent.mode
+
+    @property
+    def authorizer(self) -> Authorizer | None:
+        """How consent is asked."""
+        return self._consent.authorizer
+
+    def __repr__(self) -> str:
+        return f"ScopeGuard(mode={self.mode!r}, store={self.store!r}, tools={len(self._required)})"
+
+    # -- tools -----------------------------------------------------------------------------
+
+    def register(self, name: str, requires: Iterable[str]) -> None:
+        """Declare a tool the catalogue does not list (``requires=()`` for a tool needing none).
+
+        Raises
+        ------
+        ConfigError
+            If the catalogue already lists ``name`` with other scopes.
+        """
+        scopes = frozenset(requires)
+        known = self._required.get(name)
+        if known is not None and known != scopes:
+            raise ConfigError(
+                f"Tool {name!r} needs {sorted(known)} in the catalogue; registering it with "
+                f"{sorted(scopes)} would change that. Fix the catalogue instead."
+            )
+        self._required[name] = scopes
+        self._scopes_of[name] = tuple(sorted(scopes))
+
+    def required_scopes(self, tool: str) -> frozenset[str]:
+        """The scopes a call of ``tool`` needs; :class:`UnknownToolError` for an unknown tool."""
+        required = self._required.get(tool)
+        if required is None:
+            raise UnknownToolError(tool)
+        return required
+
+    def tool(
+        self, name: str | None = None, *, requires: Iterable[str] | None = None
+    ) -> Callable[[Callable[P, R]], Callable[P, R]]:
+        """Decorator: guard a tool function (sync or async) under the catalogue name ``name``."""
+
+        def decorate(fn: Callable[P, R]) -> Callable[P, R]:
+            return self.wrap(fn, name=name, requires=requires)
+
+        return decorate
+
+    def wrap(
+        self, fn: Callable[P, R], *, name: str | None = None, requires: Iterable[str] | None = None
+    ) -> Callable[P, R]:
+        """Return ``fn`` guarded: each call is checked against the current run, then recorded.
+
+        Raises
+        ------
+        UnknownToolError
+            At wrap time, if the tool is neither in the catalogue nor given ``requires``.
+        """
+        tool = name or fn.__name__
+        if requires is not None:
+            self.register(tool, requires)
+        return guard_callable(
+            fn, tool, self.required_scopes(tool), self._active, self._consent.authorize
+        )
+
+    # -- checks ----------------------------------------------------------------------------
+
+    def check(self, tool: str, args: object = None, *, run: Run | str | None = None) -> None:
+        """Authorize one call of ``tool`` and record it as made (for frameworks with their own loop).
+
+        ``args`` is accepted for the framework's convenience and never stored. Returns when
+        the call may run; raises otherwise (the call must not run).
+
+        Raises
+        ------
+        UnknownToolError, ScopeDeniedError, AuthorizationRequired, ScopeRequestTimeout,
+        AuthorizerError, RunStoreError, GuardStateError
+        """
+        live = self._live_for(run, tool)
+        required = self._required.get(tool)
+        if required is None:
+            raise UnknownToolError(tool)
+        if not (required <= live.closure and time.time() < live.valid_until):
+            self._consent.authorize(live, tool, required)
+        live.buffer.append((tool, "ok", time.time()))
+
+    # -- runs ------------------------------------------------------------------------------
+
+    def start(
+        self,
+        task: str,
+        *,
+        context: Mapping[str, str] | None = None,
+        plan: Sequence[PlanStep] | None = None,
+        upfront: Iterable[str] = (),
+        granted: Iterable[str] = (),
+        run_id: str | None = None,
+    ) -> Run:
+        """Start a run: ask the ``upfront`` scopes (one consent per provider), save it, return it.
+
+        ``upfront`` is usually ``PreAuthorizer.plan(...).upfront_scopes``; ``jit_only``
+        scopes in it are dropped (they are asked only at their point of execution).
+        ``granted`` are scopes the application already holds for this user.
+
+        Raises
+        ------
+        AuthorizationRequired
+            In pausing mode when upfront scopes must be consented: the run is saved paused;
+            call :meth:`resume` with the user's :class:`Grant`.
+        """
+        if not task.strip():
+            raise ConfigError("A run needs a non-empty task (the request the agent received).")
+        run_id = run_id or uuid.uuid4().hex
+        asked = frozenset(upfront)
+        jit = frozenset(s for s in asked if self.catalogue.is_jit_only(s))
+        if jit:
+            logger.warning("jit_only scopes dropped from the upfront request: %s", sorted(jit))
+        held = frozenset(granted)
+        to_ask = asked - jit - self.catalogue.closure(held)
+        plan_steps = None if plan is None else tuple(plan)
+        context = dict(context or {})
+        request = ConsentRequest(run_id, uuid.uuid4().hex, START_TOOL, frozenset(), to_ask, held)
+        if to_ask and self.mode == "pausing":
+            self.store.create_run(
+                run_id,
+                task=task,
+                context=context,
+                plan=plan_steps,
+                granted=held,
+                pending=pending_of(request),
+            )
+            raise AuthorizationRequired(
+                run_id,
+                START_TOOL,
+                to_ask,
+                to_ask,
+                self._consent.urls_for(pending_of(request)),
+                request_id=request.request_id,
+            )
+        self.store.create_run(run_id, task=task, context=context, plan=plan_steps, granted=held)
+        live = self._load(run_id)
+        if to_ask:
+            self._consent.apply(live, request, self._consent.ask(request))
+        return Run(self, live)
+
+    def resume(self, run_id: str, grant: Grant) -> Run:
+        """Apply the user's answer to the run's pending consent and continue it (any process).
+
+        Idempotent: resuming again with the same request id changes nothing. Requested
+        scopes the grant leaves out are refused (a call that needed them is refused and
+        not asked again).
+
+        Raises
+        ------
+        GuardStateError
+            If the run or the request is unknown, or the request belongs to another run.
+        """
+        request = self.store.request(grant.request_id)
+        if request is None or request.run_id != run_id:
+            raise GuardStateError(
+                f"Consent request {grant.request_id!r} is not a request of run {run_id!r}. "
+                f"Resume with the request id from the run's AuthorizationRequired."
+            )
+        granted = grant.granted & request.requested
+        self.store.resolve_request(
+            run_id,
+            request.request_id,
+            granted=granted,
+            denied=request.missing - granted,
+            declined=request.requested - request.missing - granted,
+            expires_at=self._consent.expiry(grant),
+        )
+        return Run(self, self._load(run_id))
+
+    def attach(self, run_id: str) -> Run:
+        """The handle of a stored run (e.g. in another process), with its state reloaded."""
+        return Run(self, self._load(run_id))
+
+    def pending_consent(self, run_id: str) -> AuthorizationRequired | None:
+        """The consent a paused run waits for, rebuilt with fresh consent URLs (after a crash)."""
+        record = self.store.get_run(run_id)
+        pending = record.pending
+        if pending is None:
+            return None
+        return AuthorizationRequired(
+            run_id,
+            pending.tool,
+            pending.missing or pending.requested,
+            pending.requested,
+            self._consent.urls_for(pending),
+        )
+
+    def revoke(self, run_id: str, scopes: Iterable[str]) -> int:
+        """Revoke ``scopes`` in a run at once (in this process; others within refresh_interval)."""
+        count = self.store.revoke(run_id, scopes)
+        live = self._live.get(run_id)
+        if live is not None:
+            live.sync(self.store.get_run(run_id))
+        return count
+
+    def finish(self, run: Run | str) -> Trace | None:
+        """Finish a run: save its calls, mark it finished, record its trace; ``None`` if done."""
+        live = self._live_for(run, None)
+        self.save_calls(run)
+        if not self.store.finish(live.run_id):
+            return None
+        self._live.pop(live.run_id, None)
+        record = self.store.get_run(live.run_id)
+        trace = Trace(
+            trace_id=record.run_id,
+            task=record.task,
+            context=record.context,
+            plan=record.plan,
+            calls=tuple(c.to_call() for c in record.calls),
+            started_at=iso_utc(record.started_at),
+        )
+        if self.recorder is not None:
+            self.recorder.record(trace)
+        return trace
+
+    def save_calls(self, run: Run | str) -> None:
+        """Write the run's unsaved calls to the store."""
+        live = self._live_for(run, None)
+        taken, first = live.take_unsaved()
+        records = [self._consent.record(call) for call in taken]
+        try:
+            self.store.append_calls(live.run_id, records, first)
+        except BaseException:
+            live.restore_unsaved(taken)
+            raise
+        live.mark_saved(records)
+
+    def call_records(self, live: LiveRun) -> tuple[CallRecord, ...]:
+        """Saved and unsaved calls of a run, in order."""
+        return self._consent.call_records(live)
+
+    def _load(self, run_id: str) -> LiveRun:
+        record = self.store.get_run(run_id)
+        live = self._live.get(run_id)
+        if live is None:
+            live = self._live.setdefault(
+                run_id, LiveRun(record, self.catalogue, self.refresh_interval)
+            )
+        live.sync(record)
+        return live
+
+    def _live_for(self, run: Run | str | None, tool: str | None) -> LiveRun:
+        if isinstance(run, Run):
+            return run._live
+        if isinstance(run, str):
+            return self._live.get(run) or self._load(run)
+        return self._active(tool)
+
+    def _active(self, tool: str | None) -> LiveRun:
+        live = self._current.get()
+        if live is None:
+            raise GuardStateError(
+                f"Tool {tool!r} was called outside a run, so the guard cannot tell which "
+                f"grants apply and refused it. Call it inside `with guard.start(task) as run:` "
+                f"(or `with guard.resume(...)`), or pass run= to check()."
+            )
+        return live
+
+    def activate(self, live: LiveRun) -> Token[LiveRun | None]:
+        """Make ``live`` the current run of this context (used by ``Run.__enter__``)."""
+        return self._current.set(live)
+
+    def deactivate(self, token: Token[LiveRun | None]) -> None:
+        """Undo :meth:`activate`."""
+        self._current.reset(token)

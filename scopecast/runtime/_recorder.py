@@ -1,0 +1,66 @@
+"""The trace recorder: finished runs appended as plan traces, so production runs become training data.
+
+Each trace is one JSON Lines record in the trace format (``trace-format.md``), appended
+under an exclusive file lock so that many processes can share one file. The trace holds
+task, context, plan, the calls with their scopes, status and time, and the start time;
+never a token, and never call arguments.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+from pathlib import Path
+
+from scopecast.exceptions import ConfigError
+from scopecast.traces import Trace, trace_to_json_line
+
+__all__ = ["TraceRecorder"]
+
+logger = logging.getLogger(__name__)
+
+
+class TraceRecorder:
+    """Append finished runs to a JSON Lines trace file.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The file; created (with its directory) on the first record.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from scopecast.traces import Trace, read_traces
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "runs.jsonl"
+    >>> TraceRecorder(path).record(Trace(trace_id="r1", task="Email Carlos", calls=()))
+    >>> [t.trace_id for t in read_traces(path)]
+    ['r1']
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        if self.path.is_dir():
+            raise ConfigError(
+                f"TraceRecorder needs a file path, got the directory {str(self.path)!r}. "
+                f"Pass e.g. {str(self.path / 'runs.jsonl')!r}."
+            )
+
+    def __repr__(self) -> str:
+        return f"TraceRecorder({str(self.path)!r})"
+
+    def record(self, trace: Trace) -> None:
+        """Append ``trace`` as one line (atomic with respect to other recorders of the file)."""
+        line = (trace_to_json_line(trace) + "\n").encode("utf-8")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            os.write(fd, line)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        logger.debug(
+            "recorded trace %s (%d calls) to %s", trace.trace_id, len(trace.calls), self.path
+        )

@@ -1,0 +1,531 @@
+"""The durable run store: runs, grants, denials, consent requests and calls on SQLAlchemy 2.0.
+
+SQLite (a file, WAL, ``BEGIN IMMEDIATE`` write transactions) is the default; any SQLAlchemy
+URL works, PostgreSQL for many processes (``postgresql+psycopg://...``). Every transition is
+one transaction that locks the run's row first, so a process killed at any point leaves the
+run either before or after the transition, never half-way; resolving a consent twice is a
+no-op keyed by the request id. Every database error becomes :class:`RunStoreError`: the
+guard then refuses the call (fail closed).
+
+The store never holds a token, an authorization code or a PKCE verifier: only scope names
+and grant metadata (when, by which request, until when, revoked when).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Row, insert, select, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from scopecast.exceptions import GuardStateError, RunStoreError
+from scopecast.runtime import _schema as t
+from scopecast.runtime._engine import make_engine
+from scopecast.runtime._records import (
+    CallRecord,
+    GrantRecord,
+    PendingRequest,
+    RunRecord,
+    RunStatus,
+)
+from scopecast.traces import PlanStep
+
+__all__ = ["DEFAULT_STORE_URL", "RunStore"]
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_STORE_URL = "sqlite:///scopecast-runs.db"
+"""A SQLite file in the working directory."""
+
+_STATUSES: frozenset[str] = frozenset({"running", "paused", "finished"})
+
+
+def _describe(err: SQLAlchemyError) -> str:
+    """The driver's own message without the SQL parameters (they may hold user data)."""
+    orig = getattr(err, "orig", None)
+    return (
+        f"{type(err).__name__}: {orig if orig is not None else err.__class__.__doc__ or ''}".strip()
+    )
+
+
+class RunStore:
+    """Durable state of guarded runs, shared by every process that uses the same URL.
+
+    Parameters
+    ----------
+    url : str or pathlib.Path, default ``"sqlite:///scopecast-runs.db"``
+        A SQLAlchemy URL, or a path to a SQLite file. Use PostgreSQL
+        (``postgresql+psycopg://user@host/db``) when many processes on many machines
+        guard runs. ``"sqlite://"`` is an in-memory store for one process.
+    create_tables : bool, default True
+        Create the tables if they do not exist.
+
+    Raises
+    ------
+    RunStoreError
+        If the URL is invalid or the database cannot be reached or set up.
+
+    Examples
+    --------
+    >>> store = RunStore("sqlite://")
+    >>> store.create_run("r1", task="Email Carlos").status
+    'running'
+    """
+
+    def __init__(self, url: str | Path = DEFAULT_STORE_URL, *, create_tables: bool = True) -> None:
+        self.url = f"sqlite:///{url}" if isinstance(url, Path) else url
+        self._engine = make_engine(self.url)
+        if create_tables:
+            try:
+                t.metadata.create_all(self._engine)
+            except SQLAlchemyError as err:
+                raise RunStoreError(
+                    f"Cannot create the run store's tables at {self._safe_url()}: "
+                    f"{_describe(err)}. Check that the database exists and is writable."
+                ) from err
+
+    def __repr__(self) -> str:
+        return f"RunStore({self._safe_url()!r})"
+
+    def _safe_url(self) -> str:
+        return make_url(self.url).render_as_string(hide_password=True)
+
+    @property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine (for migrations and inspection)."""
+        return self._engine
+
+    def close(self) -> None:
+        """Release the connection pool."""
+        self._engine.dispose()
+
+    # -- transactions ----------------------------------------------------------------------
+
+    @contextmanager
+    def _write(self, what: str) -> Iterator[Connection]:
+        try:
+            with self._engine.begin() as conn:
+                yield conn
+        except SQLAlchemyError as err:
+            logger.error("run store: %s failed (%s)", what, type(err).__name__)
+            raise RunStoreError(
+                f"The run store could not {what}: {_describe(err)}. The call was not run (fail "
+                f"closed). Check that {self._safe_url()} is reachable and writable, then retry."
+            ) from err
+
+    @contextmanager
+    def _read(self, what: str) -> Iterator[Connection]:
+        options: dict[str, Any] = {"scopecast_read": True}
+        if self._engine.dialect.name == "postgresql":
+            options["isolation_level"] = "REPEATABLE READ"
+        try:
+            with self._engine.connect().execution_options(**options) as conn, conn.begin():
+                yield conn
+        except SQLAlchemyError as err:
+            logger.error("run store: %s failed (%s)", what, type(err).__name__)
+            raise RunStoreError(
+                f"The run store could not {what}: {_describe(err)}. The call was not run (fail "
+                f"closed). Check that {self._safe_url()} is reachable, then retry."
+            ) from err
+
+    @staticmethod
+    def _lock_run(conn: Connection, run_id: str) -> Row[Any]:
+        row = conn.execute(select(t.runs).where(t.runs.c.id == run_id).with_for_update()).first()
+        if row is None:
+            raise GuardStateError(
+                f"Run {run_id!r} is not in the run store. Expected the id of a run started with "
+                f"ScopeGuard.start() on this store; check the id and the store URL."
+            )
+        return row
+
+    # -- transitions -----------------------------------------------------------------------
+
+    def create_run(
+        self,
+        run_id: str,
+        *,
+        task: str,
+        context: Mapping[str, str] | None = None,
+        plan: Sequence[PlanStep] | None = None,
+        granted: Iterable[str] = (),
+        grant_request_id: str | None = None,
+        expires_at: float | None = None,
+        pending: PendingRequest | None = None,
+        now: float | None = None,
+    ) -> RunRecord:
+        """Create a run (``running``, or ``paused`` on ``pending``) with its initial grants, atomically.
+
+        Raises
+        ------
+        GuardStateError
+            If a run with this id exists already.
+        RunStoreError
+            If the database fails.
+        """
+        now = time.time() if now is None else now
+        with self._write("create a run") as conn:
+            exists = conn.execute(select(t.runs.c.id).where(t.runs.c.id == run_id)).first()
+            if exists is not None:
+                raise GuardStateError(
+                    f"Run {run_id!r} exists already. Run ids must be unique; let the guard "
+                    f"choose one, or resume the existing run with resume()."
+                )
+            conn.execute(
+                insert(t.runs).values(
+                    id=run_id,
+                    task=task,
+                    context=dict(context or {}),
+                    plan=None if plan is None else [s.model_dump(mode="json") for s in plan],
+                    status="paused" if pending else "running",
+                    pending_request_id=pending.request_id if pending else None,
+                    started_at=now,
+                    updated_at=now,
+                )
+            )
+            scopes = sorted(set(granted))
+            if scopes:
+                self._insert_grants(
+                    conn, run_id, scopes, grant_request_id or f"{run_id}:start", now, expires_at
+                )
+            if pending is not None:
+                self._insert_request(conn, pending)
+        return self.get_run(run_id)
+
+    def open_request(
+        self, request: PendingRequest, calls: Sequence[CallRecord], first_seq: int
+    ) -> PendingRequest:
+        """Pause a running run on ``request`` (appending its unsaved calls), atomically.
+
+        If the run is already paused, nothing changes and its pending request is returned:
+        parallel misses are coalesced into the one request the user sees.
+        """
+        with self._write("pause the run") as conn:
+            row = self._lock_run(conn, request.run_id)
+            if row.status == "finished":
+                raise GuardStateError(
+                    f"Run {request.run_id!r} is finished; it cannot pause. Start a new run."
+                )
+            self._insert_calls(conn, request.run_id, calls, first_seq)
+            if row.status == "paused" and row.pending_request_id is not None:
+                existing = self._request(conn, row.pending_request_id)
+                if existing is not None:
+                    return existing
+            self._insert_request(conn, request)
+            conn.execute(
+                update(t.runs)
+                .where(t.runs.c.id == request.run_id)
+                .values(
+                    status="paused",
+                    pending_request_id=request.request_id,
+                    updated_at=request.created_at,
+                )
+            )
+        return request
+
+    def resolve_request(
+        self,
+        run_id: str,
+        request_id: str,
+        *,
+        granted: Iterable[str],
+        denied: Iterable[str],
+        declined: Iterable[str] = (),
+        expires_at: float | None = None,
+        now: float | None = None,
+    ) -> bool:
+        """Apply the user's answer to a consent request and set the run running, atomically.
+
+        Returns ``True`` if the answer was applied now, ``False`` if this request was already
+        resolved (resuming twice is harmless: nothing is granted or denied twice).
+
+        Raises
+        ------
+        GuardStateError
+            If the run or the request does not exist, the request belongs to another run, or
+            the run is finished.
+        """
+        now = time.time() if now is None else now
+        with self._write("resume the run") as conn:
+            row = self._lock_run(conn, run_id)
+            request = self._request(conn, request_id)
+            if request is None or request.run_id != run_id:
+                raise GuardStateError(
+                    f"Consent request {request_id!r} does not belong to run {run_id!r}. Pass "
+                    f"the request id of the run's AuthorizationRequired (or its pending request)."
+                )
+            if request.resolved_at is not None:
+                return False
+            if row.status == "finished":
+                raise GuardStateError(f"Run {run_id!r} is finished; it cannot be resumed.")
+            given = sorted(set(granted))
+            self._insert_grants(conn, run_id, given, request_id, now, expires_at)
+            self._insert_denials(
+                conn, run_id, request_id, request.tool, now, denied, declined, given
+            )
+            conn.execute(
+                update(t.requests)
+                .where(t.requests.c.id == request_id)
+                .values(resolved_at=now, granted=given)
+            )
+            values: dict[str, object] = {"updated_at": now}
+            if row.pending_request_id == request_id:
+                values.update(status="running", pending_request_id=None)
+            conn.execute(update(t.runs).where(t.runs.c.id == run_id).values(**values))
+        return True
+
+    def record_consent(
+        self,
+        request: PendingRequest,
+        *,
+        granted: Iterable[str],
+        denied: Iterable[str],
+        declined: Iterable[str] = (),
+        expires_at: float | None = None,
+        now: float | None = None,
+    ) -> None:
+        """Record a consent asked and answered while the run kept running (blocking mode)."""
+        now = time.time() if now is None else now
+        with self._write("record a consent") as conn:
+            row = self._lock_run(conn, request.run_id)
+            if row.status == "finished":
+                raise GuardStateError(f"Run {request.run_id!r} is finished; no more consents.")
+            given = sorted(set(granted))
+            self._insert_request(conn, request)
+            conn.execute(
+                update(t.requests)
+                .where(t.requests.c.id == request.request_id)
+                .values(resolved_at=now, granted=given)
+            )
+            self._insert_grants(conn, request.run_id, given, request.request_id, now, expires_at)
+            self._insert_denials(
+                conn, request.run_id, request.request_id, request.tool, now, denied, declined, given
+            )
+
+    def append_calls(self, run_id: str, calls: Sequence[CallRecord], first_seq: int) -> None:
+        """Save calls ``first_seq, first_seq + 1, ...`` of a run."""
+        if not calls:
+            return
+        with self._write("save the run's calls") as conn:
+            self._lock_run(conn, run_id)
+            self._insert_calls(conn, run_id, calls, first_seq)
+
+    def finish(self, run_id: str, calls: Sequence[CallRecord] = (), first_seq: int = 0) -> bool:
+        """Mark a run finished (saving its last calls); ``False`` if it already was."""
+        now = time.time()
+        with self._write("finish the run") as conn:
+            row = self._lock_run(conn, run_id)
+            if row.status == "finished":
+                return False
+            self._insert_calls(conn, run_id, calls, first_seq)
+            conn.execute(
+                update(t.runs)
+                .where(t.runs.c.id == run_id)
+                .values(status="finished", pending_request_id=None, finished_at=now, updated_at=now)
+            )
+        return True
+
+    def revoke(self, run_id: str, scopes: Iterable[str], *, now: float | None = None) -> int:
+        """Revoke the active grants of ``scopes`` in a run; return how many grants were revoked."""
+        now = time.time() if now is None else now
+        names = sorted(set(scopes))
+        with self._write("revoke grants") as conn:
+            self._lock_run(conn, run_id)
+            result = conn.execute(
+                update(t.grants)
+                .where(
+                    t.grants.c.run_id == run_id,
+                    t.grants.c.scope.in_(names),
+                    t.grants.c.revoked_at.is_(None),
+                )
+                .values(revoked_at=now)
+            )
+        return int(result.rowcount)
+
+    # -- reads -----------------------------------------------------------------------------
+
+    def find_run(self, run_id: str) -> RunRecord | None:
+        """The run ``run_id`` with its grants, denials, pending request and calls, or ``None``."""
+        with self._read("read the run") as conn:
+            row = conn.execute(select(t.runs).where(t.runs.c.id == run_id)).first()
+            if row is None:
+                return None
+            grant_rows = conn.execute(
+                select(t.grants).where(t.grants.c.run_id == run_id).order_by(t.grants.c.id)
+            ).all()
+            refusals = conn.execute(
+                select(t.denials.c.scope, t.denials.c.kind).where(t.denials.c.run_id == run_id)
+            ).all()
+            call_rows = conn.execute(
+                select(t.calls).where(t.calls.c.run_id == run_id).order_by(t.calls.c.seq)
+            ).all()
+            pending = (
+                self._request(conn, row.pending_request_id) if row.pending_request_id else None
+            )
+            status = str(row.status)
+            if status not in _STATUSES:
+                raise RunStoreError(
+                    f"Run {run_id!r} has an unknown status {status!r} in the store."
+                )
+            return RunRecord(
+                run_id=run_id,
+                task=row.task,
+                context=dict(row.context),
+                plan=None
+                if row.plan is None
+                else tuple(PlanStep.model_validate(s) for s in row.plan),
+                status=_as_status(status),
+                started_at=float(row.started_at),
+                grants=tuple(
+                    GrantRecord(g.scope, g.request_id, g.granted_at, g.expires_at, g.revoked_at)
+                    for g in grant_rows
+                ),
+                denied=frozenset(r.scope for r in refusals if r.kind == "denied"),
+                declined=frozenset(r.scope for r in refusals if r.kind == "declined"),
+                pending=pending,
+                calls=tuple(
+                    CallRecord(c.tool, tuple(c.scopes), c.status, float(c.at)) for c in call_rows
+                ),
+            )
+
+    def get_run(self, run_id: str) -> RunRecord:
+        """Like :meth:`find_run`, but an unknown id raises :class:`GuardStateError`."""
+        record = self.find_run(run_id)
+        if record is None:
+            raise GuardStateError(
+                f"Run {run_id!r} is not in the run store {self._safe_url()}. Check the id and the "
+                f"store URL (every process must use the same one)."
+            )
+        return record
+
+    def run_ids(self, status: RunStatus | None = None) -> list[str]:
+        """Ids of the stored runs (optionally only those with ``status``), oldest first."""
+        query = select(t.runs.c.id).order_by(t.runs.c.started_at, t.runs.c.id)
+        if status is not None:
+            query = query.where(t.runs.c.status == status)
+        with self._read("list runs") as conn:
+            return [str(v) for v in conn.execute(query).scalars()]
+
+    def request(self, request_id: str) -> PendingRequest | None:
+        """The consent request ``request_id`` (resolved or not), or ``None``."""
+        with self._read("read a consent request") as conn:
+            return self._request(conn, request_id)
+
+    # -- row helpers -----------------------------------------------------------------------
+
+    @staticmethod
+    def _request(conn: Connection, request_id: str) -> PendingRequest | None:
+        row = conn.execute(select(t.requests).where(t.requests.c.id == request_id)).first()
+        if row is None:
+            return None
+        return PendingRequest(
+            request_id=row.id,
+            run_id=row.run_id,
+            tool=row.tool,
+            missing=frozenset(row.missing),
+            requested=frozenset(row.requested),
+            created_at=float(row.created_at),
+            resolved_at=row.resolved_at,
+            granted=None if row.granted is None else frozenset(row.granted),
+        )
+
+    @staticmethod
+    def _insert_request(conn: Connection, request: PendingRequest) -> None:
+        conn.execute(
+            insert(t.requests).values(
+                id=request.request_id,
+                run_id=request.run_id,
+                tool=request.tool,
+                missing=sorted(request.missing),
+                requested=sorted(request.requested),
+                created_at=request.created_at,
+            )
+        )
+
+    @staticmethod
+    def _insert_grants(
+        conn: Connection,
+        run_id: str,
+        scopes: Sequence[str],
+        request_id: str,
+        now: float,
+        expires_at: float | None,
+    ) -> None:
+        if scopes:
+            conn.execute(
+                insert(t.grants),
+                [
+                    {
+                        "run_id": run_id,
+                        "scope": s,
+                        "request_id": request_id,
+                        "granted_at": now,
+                        "expires_at": expires_at,
+                    }
+                    for s in scopes
+                ],
+            )
+
+    @staticmethod
+    def _insert_denials(
+        conn: Connection,
+        run_id: str,
+        request_id: str,
+        tool: str,
+        now: float,
+        denied: Iterable[str],
+        declined: Iterable[str],
+        granted: Iterable[str],
+    ) -> None:
+        given = set(granted)
+        hard = set(denied) - given
+        rows = [(s, "denied") for s in sorted(hard)]
+        rows += [(s, "declined") for s in sorted(set(declined) - given - hard)]
+        if rows:
+            conn.execute(
+                insert(t.denials),
+                [
+                    {
+                        "run_id": run_id,
+                        "scope": s,
+                        "request_id": request_id,
+                        "tool": tool,
+                        "kind": kind,
+                        "denied_at": now,
+                    }
+                    for s, kind in rows
+                ],
+            )
+
+    @staticmethod
+    def _insert_calls(
+        conn: Connection, run_id: str, calls: Sequence[CallRecord], first_seq: int
+    ) -> None:
+        if calls:
+            conn.execute(
+                insert(t.calls),
+                [
+                    {
+                        "run_id": run_id,
+                        "seq": first_seq + i,
+                        "tool": c.tool,
+                        "scopes": list(c.scopes),
+                        "status": c.status,
+                        "at": c.at,
+                    }
+                    for i, c in enumerate(calls)
+                ],
+            )
+
+
+def _as_status(status: str) -> RunStatus:
+    if status == "running":
+        return "running"
+    if status == "paused":
+        return "paused"
+    return "finished"

@@ -1,0 +1,394 @@
+"""Traces as tables: pandas DataFrames (one row per trace) and Parquet files.
+
+This module imports pyarrow (and pandas, inside the DataFrame functions); it is imported
+by its own name, never from ``import scopecast``, which must stay light.
+
+Both tables have one row per trace and the columns
+
+=================  ======================================================================
+``trace_id``       string
+``task``           string
+``context``        mapping of string to string (``None``: the record had no ``context``)
+``plan``           list of ``{"tool", "scopes"}``, or ``None``
+``calls``          list of ``{"tool", "scopes", "args", "status", "at"}``; a call leaves out
+                   (DataFrame) or holds ``null`` for (Parquet) the fields its record left out
+``started_at``     string, or ``None``
+``needed_scopes``  sorted union of ``calls[].scopes``: the label (derived; checked on read)
+``absent_fields``  which of ``context``, ``plan``, ``started_at`` the record left out
+=================  ======================================================================
+
+so that a trace read back has exactly the fields it was written with (``args`` absent
+stays absent and ``{}`` stays ``{}``; ``status`` absent is not ``"ok"``; ``plan`` absent
+is not ``plan: null``), and JSON Lines → Parquet → JSON Lines gives the same bytes. In
+the DataFrame, ``args`` is the JSON object; in Parquet, where its keys vary from call to
+call, it is stored as JSON text. Reading a table checks every row like a JSON Lines
+line and reports the source, the 1-based row and the field of every problem.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from pydantic import ValidationError
+
+from scopecast._issues import issues_from_validation, short_repr
+from scopecast.exceptions import ConfigError, DataIssue, DataValidationError
+from scopecast.traces import MAX_ISSUES, Trace, check_traces, trace_to_record
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "COLUMNS",
+    "PARQUET_SCHEMA",
+    "iter_traces_parquet",
+    "numbered_parquet_traces",
+    "traces_from_dataframe",
+    "traces_to_dataframe",
+    "write_traces_parquet",
+]
+
+OPTIONAL_FIELDS = ("context", "plan", "started_at")
+REQUIRED_COLUMNS = ("trace_id", "task", "calls")
+COLUMNS = (
+    "trace_id",
+    "task",
+    "context",
+    "plan",
+    "calls",
+    "started_at",
+    "needed_scopes",
+    "absent_fields",
+)
+"""The columns of a trace table, in order."""
+
+_SCOPES = pa.list_(pa.string())
+PARQUET_SCHEMA = pa.schema(
+    [
+        pa.field("trace_id", pa.string(), nullable=False),
+        pa.field("task", pa.string(), nullable=False),
+        pa.field("context", pa.map_(pa.string(), pa.string())),
+        pa.field(
+            "plan",
+            pa.list_(pa.struct([pa.field("tool", pa.string()), pa.field("scopes", _SCOPES)])),
+        ),
+        pa.field(
+            "calls",
+            pa.list_(
+                pa.struct(
+                    [
+                        pa.field("tool", pa.string()),
+                        pa.field("scopes", _SCOPES),
+                        pa.field("args", pa.string()),  # JSON text of the arguments object
+                        pa.field("status", pa.string()),
+                        pa.field("at", pa.string()),
+                    ]
+                )
+            ),
+            nullable=False,
+        ),
+        pa.field("started_at", pa.string()),
+        pa.field("needed_scopes", _SCOPES, nullable=False),
+        pa.field("absent_fields", _SCOPES, nullable=False),
+    ],
+    metadata={"scopecast.format": "trace-v1"},
+)
+"""The Parquet schema written by :func:`write_traces_parquet`."""
+
+ROW_GROUP_SIZE = 10_000
+
+
+# -- traces -> rows ----------------------------------------------------------------------
+
+
+def _trace_to_row(trace: Trace, *, args_as_json: bool) -> dict[str, object]:
+    record = trace_to_record(trace)
+    row: dict[str, object] = {name: record.get(name) for name in COLUMNS[:6]}
+    calls = record["calls"]
+    if args_as_json and isinstance(calls, list):
+        row["calls"] = [
+            {**call, "args": json.dumps(call["args"], ensure_ascii=False)}
+            if isinstance(call, dict) and "args" in call
+            else call
+            for call in calls
+        ]
+    row["needed_scopes"] = sorted(trace.needed_scopes)
+    row["absent_fields"] = [name for name in OPTIONAL_FIELDS if name not in record]
+    return row
+
+
+def traces_to_dataframe(traces: Iterable[Trace]) -> pd.DataFrame:
+    """Return a DataFrame with one row per trace and the columns :data:`COLUMNS`.
+
+    Nested fields are plain JSON-able objects (dicts and lists), so a row can be turned
+    back into its trace with :func:`traces_from_dataframe` without losing which fields
+    were set.
+
+    Examples
+    --------
+    >>> from scopecast import Call, Trace
+    >>> t = Trace(trace_id="r1", task="mail Bob", calls=(Call(tool="send", scopes=("google:gmail.send",)),))
+    >>> traces_to_dataframe([t]).loc[0, "needed_scopes"]
+    ['google:gmail.send']
+    """
+    import pandas as pd
+
+    rows = [_trace_to_row(trace, args_as_json=False) for trace in traces]
+    return pd.DataFrame(rows, columns=list(COLUMNS))
+
+
+def write_traces_parquet(
+    traces: Iterable[Trace], path: str | Path, *, row_group_size: int = ROW_GROUP_SIZE
+) -> int:
+    """Write traces to a Parquet file in row groups of ``row_group_size``; return how many.
+
+    Streaming: only one row group is held at a time, so ``traces`` may be a generator
+    over a file larger than memory.
+    """
+    if row_group_size < 1:
+        raise ConfigError(
+            f"The 'row_group_size' parameter of write_traces_parquet must be a positive "
+            f"integer. Got {row_group_size!r} instead."
+        )
+    count = 0
+    with pq.ParquetWriter(str(path), PARQUET_SCHEMA) as writer:
+        batch: list[dict[str, object]] = []
+        for trace in traces:
+            batch.append(_trace_to_row(trace, args_as_json=True))
+            if len(batch) >= row_group_size:
+                writer.write_table(pa.Table.from_pylist(batch, schema=PARQUET_SCHEMA))
+                count += len(batch)
+                batch = []
+        if batch or count == 0:
+            writer.write_table(pa.Table.from_pylist(batch, schema=PARQUET_SCHEMA))
+            count += len(batch)
+    return count
+
+
+# -- rows -> traces ----------------------------------------------------------------------
+
+
+def _is_missing(value: object) -> bool:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return True
+    return type(value).__name__ == "NAType"  # pandas.NA, without importing pandas
+
+
+def _plain(value: object) -> object:
+    """Lists of a table cell come back as numpy arrays or tuples; make them JSON lists."""
+    if hasattr(value, "tolist") and type(value).__module__.startswith("numpy"):
+        value = value.tolist()
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return value
+
+
+class _RowProblem(Exception):
+    def __init__(self, field: str, message: str, got: str | None = None) -> None:
+        super().__init__(message)
+        self.field, self.message, self.got = field, message, got
+
+
+def _context_cell(value: object) -> object:
+    if isinstance(value, list) and all(isinstance(p, (list, tuple)) and len(p) == 2 for p in value):
+        pairs = [tuple(p) for p in value]  # a Parquet map comes back as (key, value) pairs
+        context = dict(pairs)
+        if len(context) != len(pairs):
+            raise _RowProblem("context", "a key is repeated; context keys must be unique")
+        return context
+    return value
+
+
+def _calls_cell(value: object) -> object:
+    if not isinstance(value, list):
+        return value
+    calls: list[object] = []
+    for index, call in enumerate(value):
+        if not isinstance(call, dict):
+            calls.append(call)
+            continue
+        call = {key: item for key, item in call.items() if not _is_missing(item)}
+        if isinstance(call.get("args"), str):
+            try:
+                call["args"] = json.loads(call["args"])
+            except ValueError as err:
+                raise _RowProblem(
+                    f"calls.{index}.args",
+                    f"is not valid JSON text ({err})",
+                    short_repr(call["args"]),
+                ) from err
+        calls.append(call)
+    return calls
+
+
+def _record_from_row(row: Mapping[str, object]) -> dict[str, object]:
+    """Rebuild the JSON record of one table row (raises :class:`_RowProblem`)."""
+    absent_cell = _plain(row.get("absent_fields"))
+    has_absent_column = "absent_fields" in row and not _is_missing(absent_cell)
+    if has_absent_column and not (
+        isinstance(absent_cell, list) and set(absent_cell) <= set(OPTIONAL_FIELDS)
+    ):
+        raise _RowProblem(
+            "absent_fields",
+            f"expected a list of names among {', '.join(OPTIONAL_FIELDS)}",
+            short_repr(absent_cell),
+        )
+    absent = set(absent_cell) if isinstance(absent_cell, list) else set()
+    record: dict[str, object] = {}
+    for name in COLUMNS[:6]:
+        if name not in row:
+            continue
+        value = _plain(row[name])
+        if name in absent:
+            if not _is_missing(value):
+                raise _RowProblem(
+                    name, "has a value but absent_fields lists it as absent", short_repr(value)
+                )
+            continue
+        if _is_missing(value) and (name in REQUIRED_COLUMNS or not has_absent_column):
+            continue  # a required value missing is reported by validation; else: absent
+        if name == "context":
+            value = _context_cell(value)
+        elif name == "calls":
+            value = _calls_cell(value)
+        record[name] = None if _is_missing(value) else value
+    return record
+
+
+def _trace_from_row(row: Mapping[str, object], source: str, number: int) -> Trace | list[DataIssue]:
+    try:
+        record = _record_from_row(row)
+        text = json.dumps(record, ensure_ascii=False, allow_nan=False)
+    except _RowProblem as problem:
+        return [DataIssue(source, number, problem.field, problem.message, problem.got, "row")]
+    except (TypeError, ValueError) as err:
+        return [
+            DataIssue(
+                source, number, "", f"holds a value that is not JSON data ({err})", unit="row"
+            )
+        ]
+    try:
+        trace = Trace.model_validate_json(text)
+    except ValidationError as err:
+        return issues_from_validation(err, source, number, unit="row")
+    needed = _plain(row.get("needed_scopes"))
+    if not _is_missing(needed) and needed != sorted(trace.needed_scopes):
+        return [
+            DataIssue(
+                source,
+                number,
+                "needed_scopes",
+                f"does not match the union of calls[].scopes {sorted(trace.needed_scopes)}; "
+                f"it is derived: drop the column or recompute it",
+                short_repr(needed),
+                "row",
+            )
+        ]
+    return trace
+
+
+def _check_columns(names: Iterable[str], source: str) -> None:
+    names = list(names)
+    issues = [
+        DataIssue(source, None, name, "required column is missing", unit="row")
+        for name in REQUIRED_COLUMNS
+        if name not in names
+    ] + [
+        DataIssue(
+            source,
+            None,
+            name,
+            f"unknown column; a trace table has only {', '.join(COLUMNS)}",
+            unit="row",
+        )
+        for name in names
+        if name not in COLUMNS
+    ]
+    if issues:
+        raise DataValidationError(issues)
+
+
+def traces_from_dataframe(
+    frame: pd.DataFrame, *, source: str = "<DataFrame>", max_issues: int = MAX_ISSUES
+) -> list[Trace]:
+    """Validate the rows of a DataFrame (columns :data:`COLUMNS`) into traces.
+
+    Only ``trace_id``, ``task`` and ``calls`` are required columns; a missing cell
+    (``None``/``NaN``) of an optional column means the field is absent unless the
+    ``absent_fields`` column says otherwise. Nothing is coerced: a value of the wrong type
+    is an error, as in JSON Lines.
+
+    Raises
+    ------
+    DataValidationError
+        Listing every bad row (1-based, in frame order) and field, and every unknown or
+        missing column.
+    """
+    _check_columns((str(name) for name in frame.columns), source)
+    names = [str(name) for name in frame.columns]
+
+    def records() -> Iterator[tuple[int, Trace | list[DataIssue]]]:
+        for number, values in enumerate(frame.itertuples(index=False, name=None), start=1):
+            yield number, _trace_from_row(dict(zip(names, values, strict=True)), source, number)
+
+    return [
+        trace for _, trace in check_traces(source, records(), max_issues=max_issues, unit="row")
+    ]
+
+
+def numbered_parquet_traces(
+    path: str | Path, *, max_issues: int = MAX_ISSUES, batch_size: int = 4096
+) -> Iterator[tuple[int, Trace]]:
+    """Stream ``(row, trace)`` from a Parquet file, ``batch_size`` rows at a time.
+
+    Raises
+    ------
+    DataValidationError
+        If the file is not Parquet, lacks a required column, has an unknown one, or any
+        row is invalid (all rows are checked; the error comes after the last good one).
+    """
+    source = str(path)
+    try:
+        parquet = pq.ParquetFile(source)
+    except (OSError, pa.ArrowException) as err:
+        raise DataValidationError.single(
+            source, None, "", f"cannot be read as Parquet: {err}"
+        ) from err
+    _check_columns(parquet.schema_arrow.names, source)
+
+    def records() -> Iterator[tuple[int, Trace | list[DataIssue]]]:
+        number = 0
+        try:
+            for batch in parquet.iter_batches(batch_size=batch_size):
+                for row in batch.to_pylist():
+                    number += 1
+                    yield number, _trace_from_row(row, source, number)
+        except (OSError, pa.ArrowException) as err:
+            raise DataValidationError.single(
+                source, number + 1, "", f"cannot be read: {err}"
+            ) from err
+
+    try:
+        yield from check_traces(source, records(), max_issues=max_issues, unit="row")
+    finally:
+        parquet.close()
+
+
+def iter_traces_parquet(
+    path: str | Path, *, max_issues: int = MAX_ISSUES, batch_size: int = 4096
+) -> Iterator[Trace]:
+    """Stream the traces of a Parquet file written by :func:`write_traces_parquet`.
+
+    :func:`scopecast.iter_traces` and :func:`scopecast.read_traces` call this for
+    ``.parquet`` paths.
+    """
+    for _, trace in numbered_parquet_traces(path, max_issues=max_issues, batch_size=batch_size):
+        yield trace

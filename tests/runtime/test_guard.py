@@ -1,0 +1,278 @@
+"""The guard on a real SQLite run store: fast path, blocking and pausing modes, refusals, expiry."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from scopecast import (
+    AuthorizationRequired,
+    AuthorizerError,
+    Catalogue,
+    ConfigError,
+    GuardStateError,
+    RunStoreError,
+    ScopeDeniedError,
+    UnknownToolError,
+    read_traces,
+)
+from scopecast.runtime import (
+    START_TOOL,
+    CallbackAuthorizer,
+    ConsentRequest,
+    Grant,
+    RunStore,
+    ScopeGuard,
+    TraceRecorder,
+)
+from tests.runtime.conftest import ScriptedConsent
+
+
+def _blocking(
+    catalogue: Catalogue, store: RunStore, user: ScriptedConsent, **kw: object
+) -> ScopeGuard:
+    return ScopeGuard(catalogue, store=store, authorizer=CallbackAuthorizer(user), **kw)  # type: ignore[arg-type]
+
+
+def test_guard_denies_unknown_tool(catalogue: Catalogue, store: RunStore) -> None:
+    guard = _blocking(catalogue, store, ScriptedConsent())
+    run = guard.start("Email Carlos")
+    with pytest.raises(UnknownToolError, match="not in the scope catalogue"):
+        run.check("email.delete_everything")
+    with pytest.raises(UnknownToolError):
+        guard.wrap(lambda: None, name="nope")
+
+
+def test_guard_runs_granted_call_without_asking(catalogue: Catalogue, store: RunStore) -> None:
+    user = ScriptedConsent()
+    guard = _blocking(catalogue, store, user)
+    ran = []
+
+    @guard.tool("email.search")
+    def search(query: str) -> str:
+        ran.append(query)
+        return "found"
+
+    with guard.start("Find the invoice", granted=["google:gmail.modify"]) as run:
+        assert search("invoice") == "found"  # gmail.modify implies gmail.readonly
+        run.check("clock.now")
+    assert ran == ["invoice"]
+    assert user.requests == []
+
+
+def test_guard_blocking_asks_missing_scopes_and_continues(
+    catalogue: Catalogue, store: RunStore, tmp_path: Path
+) -> None:
+    user = ScriptedConsent()
+    recorder = TraceRecorder(tmp_path / "runs.jsonl")
+    guard = _blocking(catalogue, store, user, recorder=recorder)
+    send = guard.wrap(lambda to: f"sent to {to}", name="email.send")
+    with guard.start("Email Carlos", context={"domain": "work"}) as run:
+        assert send("carlos") == "sent to carlos"
+        assert send("ana") == "sent to ana"
+    assert len(user.requests) == 1
+    assert user.requests[0].missing == {"google:gmail.send"}
+    record = store.get_run(run.run_id)
+    assert record.status == "finished"
+    assert record.active_scopes(time.time()) == {"google:gmail.send"}
+    (trace,) = read_traces(tmp_path / "runs.jsonl")
+    assert trace.trace_id == run.run_id
+    assert [(c.tool, c.scopes, c.status) for c in trace.calls] == [
+        ("email.send", ("google:gmail.send",), "ok"),
+        ("email.send", ("google:gmail.send",), "ok"),
+    ]
+
+
+def test_guard_denial_is_recorded_and_not_asked_again(
+    catalogue: Catalogue, store: RunStore
+) -> None:
+    user = ScriptedConsent(lambda request: ())
+    guard = _blocking(catalogue, store, user)
+    send = guard.wrap(lambda: "sent", name="email.send")
+    with guard.start("Email Carlos") as run:
+        for _ in range(5):
+            with pytest.raises(ScopeDeniedError, match=r"did not grant google:gmail\.send"):
+                send()
+    assert len(user.requests) == 1
+    assert store.get_run(run.run_id).denied == {"google:gmail.send"}
+    assert [c.status for c in run.calls] == ["denied"] * 5
+
+
+def test_guard_partial_grant_refuses_the_call(catalogue: Catalogue, store: RunStore) -> None:
+    user = ScriptedConsent(lambda request: {"google:gmail.readonly"})
+    guard = _blocking(catalogue, store, user)
+    forward = guard.wrap(lambda: "forwarded", name="email.forward")
+    search = guard.wrap(lambda: "found", name="email.search")
+    with guard.start("Forward the invoice"):
+        with pytest.raises(ScopeDeniedError) as info:
+            forward()
+        assert info.value.denied == {"google:gmail.send"}
+        assert search() == "found"  # the part granted holds
+    assert len(user.requests) == 1
+
+
+def test_guard_drops_jit_only_scopes_from_upfront(catalogue: Catalogue, store: RunStore) -> None:
+    user = ScriptedConsent()
+    guard = _blocking(catalogue, store, user)
+    run = guard.start("Pay the rent", upfront=["bank:payments.write", "google:gmail.send"])
+    assert [r.requested for r in user.requests] == [{"google:gmail.send"}]
+    assert user.requests[0].tool == START_TOOL
+    assert run.granted == {"google:gmail.send"}
+    run.check("bank.pay")  # asked at the point of execution
+    assert user.requests[1].requested == {"bank:payments.write"}
+
+
+def test_guard_upfront_declined_scope_is_asked_once_at_the_call(
+    catalogue: Catalogue, store: RunStore
+) -> None:
+    user = ScriptedConsent(lambda r: () if r.is_upfront else r.requested)
+    guard = _blocking(catalogue, store, user)
+    run = guard.start("Email Carlos", upfront=["google:gmail.send"])
+    assert run.granted == frozenset()
+    run.check("email.send")
+    assert len(user.requests) == 2
+
+
+def test_guard_pausing_saves_run_and_resume_is_idempotent(
+    catalogue: Catalogue, store_url: str
+) -> None:
+    guard = ScopeGuard(catalogue, store=store_url, mode="pausing")
+    search = guard.wrap(lambda: "found", name="email.search")
+    send = guard.wrap(lambda: "sent", name="email.send")
+    run = guard.start("Reply to Carlos", granted=["google:gmail.readonly"])
+
+    def agent() -> None:
+        with run:
+            search()
+            send()
+
+    with pytest.raises(AuthorizationRequired) as info:
+        agent()
+    paused = info.value
+    assert paused.run_id == run.run_id
+    assert paused.missing == {"google:gmail.send"}
+
+    other = ScopeGuard(catalogue, store=RunStore(store_url), mode="pausing")  # "another process"
+    assert other.store.get_run(run.run_id).status == "paused"
+    assert paused.request_id is not None
+    grant = Grant.of(paused.request_id, paused.requested)
+    resumed = other.resume(run.run_id, grant)
+    again = other.resume(run.run_id, grant)
+    assert resumed.status == again.status == "running"
+    with resumed:
+        resumed.check("email.send")
+    record = other.store.get_run(run.run_id)
+    assert [g.scope for g in record.grants].count("google:gmail.send") == 1
+    assert [c.tool for c in record.calls] == ["email.search", "email.send"]
+    assert record.status == "finished"
+
+
+def test_guard_pausing_upfront_raises_with_start_request(
+    catalogue: Catalogue, store: RunStore
+) -> None:
+    guard = ScopeGuard(catalogue, store=store, mode="pausing")
+    with pytest.raises(AuthorizationRequired) as info:
+        guard.start("Email Carlos", upfront=["google:gmail.send"], run_id="r1")
+    assert info.value.tool == START_TOOL
+    assert guard.pending_consent("r1") is not None
+    pending = store.get_run("r1").pending
+    assert pending is not None
+    run = guard.resume("r1", Grant.of(pending.request_id, ["google:gmail.send"]))
+    assert run.granted == {"google:gmail.send"}
+    assert guard.pending_consent("r1") is None
+
+
+def test_guard_resume_rejects_unknown_request(catalogue: Catalogue, store: RunStore) -> None:
+    guard = ScopeGuard(catalogue, store=store, mode="pausing")
+    guard.start("t", run_id="r1")
+    with pytest.raises(GuardStateError, match="not a request of run"):
+        guard.resume("r1", Grant.of("forged", ["google:gmail.send"]))
+
+
+def test_guard_expired_grant_is_asked_again(catalogue: Catalogue, store: RunStore) -> None:
+    user = ScriptedConsent()
+    guard = _blocking(catalogue, store, user, grant_ttl=0.2, coalesce_window=0.0)
+    run = guard.start("Email Carlos")
+    run.check("email.send")
+    run.check("email.send")
+    assert len(user.requests) == 1
+    time.sleep(0.25)
+    run.check("email.send")
+    assert len(user.requests) == 2
+
+
+def test_guard_revocation_takes_effect(catalogue: Catalogue, store_url: str) -> None:
+    user = ScriptedConsent(lambda r: ())
+    guard = _blocking(catalogue, RunStore(store_url), user, refresh_interval=0.1)
+    run = guard.start("Email Carlos", granted=["google:gmail.send"])
+    run.check("email.send")
+    ScopeGuard(catalogue, store=store_url, mode="pausing").revoke(run.run_id, ["google:gmail.send"])
+    time.sleep(0.15)
+    with pytest.raises(ScopeDeniedError):
+        run.check("email.send")
+    assert len(user.requests) == 1
+
+
+def test_guard_store_failure_refuses_the_call(catalogue: Catalogue, store: RunStore) -> None:
+    guard = _blocking(catalogue, store, ScriptedConsent())
+    ran = []
+    send = guard.wrap(lambda: ran.append(1), name="email.send")
+    with guard.start("Email Carlos") as run:
+        with store.engine.begin() as conn:
+            conn.execute(text("DROP TABLE scopecast_requests"))
+        with pytest.raises(RunStoreError):
+            send()
+        assert ran == []
+        run._live.buffer.clear()  # nothing to save into the broken store
+        with store.engine.begin() as conn:
+            conn.execute(text("DROP TABLE scopecast_calls"))
+        with pytest.raises(RunStoreError):
+            guard.finish(run)
+
+
+def test_guard_authorizer_failure_refuses_the_call(catalogue: Catalogue, store: RunStore) -> None:
+    def broken(request: ConsentRequest) -> Grant:
+        raise ConnectionError("consent UI is down")
+
+    guard = ScopeGuard(catalogue, store=store, authorizer=CallbackAuthorizer(broken))
+    ran = []
+    send = guard.wrap(lambda: ran.append(1), name="email.send")
+    with guard.start("Email Carlos"), pytest.raises(AuthorizerError, match="ConnectionError"):
+        send()
+    assert ran == []
+
+
+def test_guard_outside_a_run_is_refused(catalogue: Catalogue, store: RunStore) -> None:
+    guard = _blocking(catalogue, store, ScriptedConsent())
+    send = guard.wrap(lambda: "sent", name="email.send")
+    with pytest.raises(GuardStateError, match="outside a run"):
+        send()
+
+
+def test_guard_config_errors(catalogue: Catalogue, store: RunStore) -> None:
+    with pytest.raises(ConfigError, match="needs an authorizer"):
+        ScopeGuard(catalogue, store=store)
+    with pytest.raises(ConfigError, match="'blocking' or 'pausing'"):
+        ScopeGuard(catalogue, store=store, mode="lax")  # type: ignore[arg-type]
+    guard = ScopeGuard(catalogue, store=store, mode="pausing")
+    with pytest.raises(ConfigError, match="would change that"):
+        guard.register("email.send", requires=())
+    guard.register("weather.today", requires=())
+    with guard.start("Weather?") as run:
+        run.check("weather.today")
+
+
+def test_guard_records_tool_errors(catalogue: Catalogue, store: RunStore) -> None:
+    guard = _blocking(catalogue, store, ScriptedConsent())
+
+    @guard.tool("clock.now")
+    def now() -> float:
+        raise RuntimeError("clock broke")
+
+    with guard.start("What time is it") as run:
+        with pytest.raises(RuntimeError):
+            now()
+        assert [c.status for c in run.calls] == ["error"]

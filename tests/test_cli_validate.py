@@ -1,0 +1,137 @@
+"""``scopecast validate`` and ``scopecast catalogue derive`` through typer's CliRunner."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import scopecast
+import scopecast.cli._commands
+from scopecast.cli import app
+
+runner = CliRunner()
+
+GOOD = {"trace_id": "r1", "task": "mail Bob", "calls": [{"tool": "send", "scopes": ["g:send"]}]}
+
+
+def _lines(path: Path, records: list[object]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def test_validate_shared_trace_files_and_catalogues(shared_data: Path) -> None:
+    files = sorted(p for p in shared_data.glob("*.jsonl") if "unparsed" not in p.name)
+    files += sorted(shared_data.glob("*.catalogue.json"))
+    result = runner.invoke(app, ["validate", *map(str, files)])
+    assert result.exit_code == 0, result.output
+    assert "3,772" in result.stdout  # workbench_runs_train traces
+    assert "11,144" in result.stdout  # and its calls
+    assert "Catalogues" in result.stdout
+    assert f"All {len(files)} file(s) valid." in result.stdout
+
+
+def test_validate_reports_a_file_that_is_not_traces(shared_data: Path) -> None:
+    # workbench_unparsed.jsonl holds aborted runs (PROVENANCE.md): it is not a trace file.
+    good = shared_data / "agentdojo.jsonl"
+    bad = shared_data / "workbench_unparsed.jsonl"
+    result = runner.invoke(app, ["validate", str(good), str(bad)])
+    assert result.exit_code == 1
+    assert "97" in result.stdout  # the good file is still summarised
+    assert f"{bad}:1: task: required field is missing" in result.stderr
+    assert "808 of 808 records invalid" in result.stderr
+    assert "Every record has the unknown field(s) source, row, query, reason" in result.stderr
+    assert "1 of 2 file(s) invalid" in result.stderr
+
+
+def test_validate_names_file_line_and_field_and_not_good_lines(tmp_path: Path) -> None:
+    bad = {**GOOD, "trace_id": "r2", "calls": [{"tool": "send", "scopes": ["nocolon"]}]}
+    path = _lines(tmp_path / "mixed.jsonl", [GOOD, bad, {**GOOD, "trace_id": "r3"}])
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 1
+    assert f"{path}:2: calls.0.scopes.0: expected a scope string" in result.stderr
+    assert f"{path}:1" not in result.stderr
+    assert f"{path}:3" not in result.stderr
+    assert "1 problem(s), 1 of 3 records invalid" in result.stderr
+
+
+def test_validate_parquet_and_yaml(tmp_path: Path) -> None:
+    parquet = tmp_path / "t.parquet"
+    scopecast.write_traces([scopecast.Trace.model_validate_json(json.dumps(GOOD))], parquet)
+    yaml_file = tmp_path / "c.yaml"
+    yaml_file.write_text("tools:\n- name: send\n  scopes: [g:send]\n", encoding="utf-8")
+    result = runner.invoke(app, ["validate", str(parquet), str(yaml_file)])
+    assert result.exit_code == 0, result.output
+    assert "t.parquet" in result.stdout
+    assert "1 scope(s) are used but not described" in result.stdout
+
+
+def test_validate_catalogue_cycle_and_unknown_kind(tmp_path: Path) -> None:
+    cycle = tmp_path / "cycle.json"
+    cycle.write_text(
+        json.dumps(
+            {"scopes": [{"name": "a:x", "implies": ["a:y"]}, {"name": "a:y", "implies": ["a:x"]}]}
+        ),
+        encoding="utf-8",
+    )
+    other = tmp_path / "notes.txt"
+    other.write_text("hello", encoding="utf-8")
+    result = runner.invoke(app, ["validate", str(cycle), str(other)])
+    assert result.exit_code == 1
+    assert "cycle: a:x -> a:y -> a:x" in result.stderr
+    assert "cannot tell what kind of file" in result.stderr
+
+
+def test_validate_json_lines_named_json_are_traces(tmp_path: Path) -> None:
+    path = _lines(tmp_path / "traces.json", [GOOD, {**GOOD, "trace_id": "r2"}])
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "Trace files" in result.stdout
+
+
+def test_validate_missing_file(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["validate", str(tmp_path / "gone.jsonl")])
+    assert result.exit_code == 1
+    assert "cannot be read" in result.stderr
+
+
+@pytest.mark.parametrize("suffix", [".json", ".yaml"])
+def test_catalogue_derive_merges_and_warns(shared_data: Path, tmp_path: Path, suffix: str) -> None:
+    written = tmp_path / "written.json"
+    written.write_text(
+        json.dumps({"tools": [{"name": "email.send_email", "scopes": ["google:gmail.readonly"]}]}),
+        encoding="utf-8",
+    )
+    out = tmp_path / f"derived{suffix}"
+    result = runner.invoke(
+        app,
+        [
+            "catalogue",
+            "derive",
+            str(shared_data / "workbench_runs_train.jsonl"),
+            str(shared_data / "workbench_runs_test.jsonl"),
+            "-o",
+            str(out),
+            "--merge",
+            str(written),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "warning: tool 'email.send_email'" in result.stderr
+    catalogue = scopecast.load_catalogue(out)
+    send = catalogue.tool("email.send_email")
+    assert send is not None
+    assert send.scopes == ("google:gmail.readonly",)  # the written catalogue wins
+    assert catalogue.tool("calendar.create_event") is not None
+    assert f"Wrote {out}" in result.stdout
+
+
+def test_catalogue_derive_fails_on_bad_traces(tmp_path: Path) -> None:
+    bad = _lines(tmp_path / "bad.jsonl", [{"trace_id": "x"}])
+    out = tmp_path / "c.json"
+    result = runner.invoke(app, ["catalogue", "derive", str(bad), "-o", str(out)])
+    assert result.exit_code == 1
+    assert "bad.jsonl:1: task: required field is missing" in result.stderr
+    assert not out.exists()

@@ -1,0 +1,216 @@
+"""JSON Lines traces: strict models, errors naming file/line/field, collection, streaming."""
+
+from __future__ import annotations
+
+import json
+import tracemalloc
+from pathlib import Path
+
+import pytest
+
+import scopecast
+from scopecast import Call, DataValidationError, Trace
+
+GOOD = {"trace_id": "r1", "task": "mail Bob", "calls": [{"tool": "send", "scopes": ["g:send"]}]}
+
+
+def _write_lines(path: Path, lines: list[object]) -> Path:
+    path.write_text(
+        "".join((line if isinstance(line, str) else json.dumps(line)) + "\n" for line in lines),
+        encoding="utf-8",
+    )
+    return path
+
+
+def _good(i: int) -> dict[str, object]:
+    return {**GOOD, "trace_id": f"r{i}"}
+
+
+def test_needed_and_plan_scopes() -> None:
+    trace = Trace.model_validate_json(
+        json.dumps(
+            {
+                **GOOD,
+                "plan": [{"tool": "send", "scopes": ["g:send", "g:read"]}],
+                "calls": [
+                    {"tool": "a", "scopes": ["g:send"]},
+                    {"tool": "b", "scopes": ["s:chat:write", "g:send"]},
+                ],
+            }
+        )
+    )
+    assert trace.needed_scopes == {"g:send", "s:chat:write"}
+    assert trace.plan_scopes == {"g:send", "g:read"}
+    assert Trace(trace_id="x", task="t", calls=()).plan_scopes is None
+
+
+def test_one_bad_line_among_good_ones_names_file_line_and_field(tmp_path: Path) -> None:
+    bad = {**_good(3), "calls": [{"tool": "send", "scopes": ["g:send", "no-provider"]}]}
+    path = _write_lines(tmp_path / "mixed.jsonl", [_good(1), _good(2), bad, _good(4)])
+    with pytest.raises(DataValidationError) as info:
+        scopecast.read_traces(path)
+    assert len(info.value.issues) == 1
+    issue = info.value.issues[0]
+    assert (issue.source, issue.line, issue.field) == (str(path), 3, "calls.0.scopes.1")
+    assert f"{path}:3: calls.0.scopes.1: expected a scope string 'provider:name'" in str(info.value)
+    assert ":1:" not in str(info.value)
+    assert ":2:" not in str(info.value)
+
+
+def test_iter_traces_yields_good_lines_before_raising(tmp_path: Path) -> None:
+    path = _write_lines(tmp_path / "mixed.jsonl", [_good(1), "{", _good(2)])
+    seen: list[str] = []
+    with pytest.raises(DataValidationError, match=r"mixed.jsonl:2: Invalid JSON"):
+        seen.extend(trace.trace_id for trace in scopecast.iter_traces(path))
+    assert seen == ["r1", "r2"]
+
+
+def test_all_errors_of_a_file_are_collected_and_capped(tmp_path: Path) -> None:
+    lines: list[object] = [{"trace_id": f"r{i}", "task": "", "calls": []} for i in range(80)]
+    path = _write_lines(tmp_path / "bad.jsonl", lines)
+    with pytest.raises(DataValidationError) as info:
+        list(scopecast.iter_traces(path, max_issues=10))
+    err = info.value
+    assert [i.line for i in err.issues] == list(range(1, 11))
+    assert err.n_more == 70
+    assert "... and 70 more issue(s) not shown" in str(err)
+    assert err.n_records == err.n_bad_records == 80
+    assert err.tally == {("task", "expected a non-empty string"): 80}
+
+
+def test_file_of_other_records_is_summarised(tmp_path: Path) -> None:
+    other = {"trace_id": "x", "source": "a.csv", "row": 1, "reason": "aborted"}
+    path = _write_lines(
+        tmp_path / "other.jsonl", [{**other, "trace_id": f"x{i}"} for i in range(5)]
+    )
+    with pytest.raises(DataValidationError) as info:
+        scopecast.read_traces(path)
+    hint = info.value.hint or ""
+    assert "None of the 5 records" in hint
+    assert "unknown field(s) source, row, reason" in hint
+    assert "lacks task, calls" in hint
+
+
+@pytest.mark.parametrize(
+    ("line", "field", "message"),
+    [
+        ({**GOOD, "extra": 1}, "extra", "unknown field"),
+        ({**GOOD, "calls": [{"tool": "t", "scopes": [], "arg": {}}]}, "calls.0.arg", "unknown"),
+        ({"trace_id": "r", "calls": []}, "task", "required field is missing"),
+        ({**GOOD, "trace_id": 5}, "trace_id", "expected a string"),
+        ({**GOOD, "calls": [{"tool": "t", "scopes": "g:send"}]}, "calls.0.scopes", "array"),
+        (
+            {**GOOD, "calls": [{"tool": "t", "scopes": [], "status": "OK"}]},
+            "calls.0.status",
+            "one of",
+        ),
+        ({**GOOD, "calls": [{"tool": "t", "scopes": [], "args": None}]}, "calls.0.args", "null"),
+        ({**GOOD, "calls": [{"tool": "t", "scopes": [], "at": "yesterday"}]}, "calls.0.at", "ISO"),
+        ({**GOOD, "started_at": None}, "started_at", "null is not allowed"),
+        ({**GOOD, "context": {"domain": 1}}, "context.domain", "expected a string"),
+        ({**GOOD, "plan": [{"tool": "t"}]}, "plan.0.scopes", "missing"),
+        ([GOOD], "", "expected a JSON object"),
+        ('"just a string"', "", "expected a JSON object"),
+    ],
+)
+def test_invalid_records_are_rejected_with_field(
+    tmp_path: Path, line: object, field: str, message: str
+) -> None:
+    path = _write_lines(tmp_path / "one.jsonl", [line])
+    with pytest.raises(DataValidationError) as info:
+        scopecast.read_traces(path)
+    assert [(i.line, i.field) for i in info.value.issues] == [(1, field)]
+    assert message in info.value.issues[0].message
+
+
+def test_nothing_is_coerced(tmp_path: Path) -> None:
+    path = _write_lines(
+        tmp_path / "coerce.jsonl",
+        [{**GOOD, "calls": [{"tool": "t", "scopes": [], "args": {}, "status": "ok"}]}],
+    )
+    (trace,) = scopecast.read_traces(path)
+    assert trace.calls[0].model_fields_set == {"tool", "scopes", "args", "status"}
+    path = _write_lines(tmp_path / "int.jsonl", [{**GOOD, "task": 12}])
+    with pytest.raises(DataValidationError, match="task: expected a string"):
+        scopecast.read_traces(path)
+
+
+def test_invalid_utf8_is_reported_not_raised(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.jsonl"
+    path.write_bytes(json.dumps(GOOD).encode() + b"\n" + b'{"trace_id": "\xe9"}\n')
+    with pytest.raises(DataValidationError, match=r"latin1.jsonl:2: is not valid UTF-8"):
+        scopecast.read_traces(path)
+
+
+def test_blank_lines_are_skipped_and_line_numbers_kept(tmp_path: Path) -> None:
+    path = _write_lines(tmp_path / "blank.jsonl", [_good(1), "", "   ", {"trace_id": "x"}])
+    with pytest.raises(DataValidationError) as info:
+        scopecast.read_traces(path)
+    assert {i.line for i in info.value.issues} == {4}
+
+
+def test_duplicate_ids_within_and_across_files(tmp_path: Path) -> None:
+    one = _write_lines(tmp_path / "one.jsonl", [_good(1), _good(2), _good(1)])
+    with pytest.raises(
+        DataValidationError, match=r"one.jsonl:3: trace_id: duplicate trace_id \(first on line 1\)"
+    ):
+        scopecast.read_traces(one)
+    two = _write_lines(tmp_path / "two.jsonl", [_good(5), _good(2)])
+    three = _write_lines(tmp_path / "three.jsonl", [_good(2)])
+    with pytest.raises(
+        DataValidationError,
+        match=r"three.jsonl:1: trace_id: duplicate trace_id, also in .*two.jsonl \(line 2\)",
+    ):
+        scopecast.read_traces([two, three])
+
+
+def test_missing_file_is_a_data_error(tmp_path: Path) -> None:
+    with pytest.raises(DataValidationError, match="cannot be read"):
+        scopecast.read_traces(tmp_path / "nope.jsonl")
+
+
+def test_write_leaves_out_python_none_optionals(tmp_path: Path) -> None:
+    trace = Trace(
+        trace_id="x",
+        task="t",
+        calls=(Call(tool="t", scopes=(), args=None, at=None),),
+        started_at=None,
+    )
+    path = tmp_path / "out.jsonl"
+    scopecast.write_traces([trace], path)
+    assert path.read_text(encoding="utf-8") == (
+        '{"trace_id": "x", "task": "t", "calls": [{"tool": "t", "scopes": []}]}\n'
+    )
+    assert scopecast.read_traces(path)[0].calls == trace.calls
+
+
+@pytest.mark.slow
+def test_large_file_streams_without_holding_its_text(tmp_path: Path) -> None:
+    path = tmp_path / "large.jsonl"
+    task = "Send Carlos an email about the Q3 budget review and invite him on Friday " * 3
+    with path.open("w", encoding="utf-8") as handle:
+        for i in range(200_000):
+            record = {
+                "trace_id": f"large/{i}",
+                "task": task,
+                "context": {"domain": "workplace", "agent": "gpt-4o"},
+                "calls": [
+                    {
+                        "tool": "email.send_email",
+                        "scopes": ["google:gmail.send"],
+                        "args": {"to": "c@x.org"},
+                    },
+                    {"tool": "calendar.create_event", "scopes": ["google:calendar.events"]},
+                ],
+            }
+            handle.write(json.dumps(record) + "\n")
+    size = path.stat().st_size
+    tracemalloc.start()
+    try:
+        count = sum(1 for _ in scopecast.iter_traces(path))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert count == 200_000
+    # The only per-trace state kept is the set of ids seen (for duplicates): far below the text.
+    assert peak < size / 3, f"peak {peak} bytes for a {size}-byte file"
