@@ -7,5 +7,6 @@ from scopecast.cli import (
     _evaluate,  # noqa: F401
     _generate,  # noqa: F401
     _plan,  # noqa: F401
+    _train,  # noqa: F401
     _validate,  # noqa: F401
 )
