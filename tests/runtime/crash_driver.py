@@ -10,6 +10,7 @@ prints how many statements and commits it made.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
@@ -46,10 +47,8 @@ def main(store_url: str, traces: str, n_runs: int, kill_at: int) -> None:
     for i in range(n_runs):
         run_id = f"run-{i}"
         if store.find_run(run_id) is None:
-            try:
+            with contextlib.suppress(AuthorizationRequired):
                 guard.start(f"task {i}", run_id=run_id, upfront=UPFRONT)
-            except AuthorizationRequired:
-                pass
         record = store.get_run(run_id)
         while record.status != "finished":
             if record.pending is not None:
