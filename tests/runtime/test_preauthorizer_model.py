@@ -21,11 +21,12 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from scopecast.model import train_to_directory
+    from scopecast.model import ScopePredictor, train_to_directory
 
     out = tmp_path_factory.mktemp("model") / "small"
-    traces = read_traces(bundled_file(BUNDLED_TRAIN))[:600]
-    train_to_directory(traces, out, default_catalogue())
+    traces = read_traces(bundled_file(BUNDLED_TRAIN))[:200]
+    small = ScopePredictor(C=1.0, cv=2, random_state=0)
+    train_to_directory(traces, out, default_catalogue(), predictor=small)
     return out
 
 
