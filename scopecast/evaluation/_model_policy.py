@@ -41,6 +41,10 @@ class ModelPolicy(Policy):
         The costs the decisions minimise.
     batching : bool
         Whether to batch likely scopes into the consent of an interruption.
+    interruption_scale : float
+        The policy plans with ``interruption_scale * costs.interruption`` (a policy
+        parameter chosen by grouped cross-validation, see
+        :func:`~scopecast.evaluation.tune_policy`); ``costs`` stay the costs it is judged by.
     name : str
         The policy's name in reports.
     progress : ProgressCallback | None
@@ -54,6 +58,7 @@ class ModelPolicy(Policy):
         costs: CostModel | None = None,
         *,
         batching: bool = True,
+        interruption_scale: float = 1.0,
         name: str = "model",
         progress: ProgressCallback | None = None,
     ) -> None:
@@ -61,6 +66,7 @@ class ModelPolicy(Policy):
         self.catalogue = catalogue
         self.costs = costs if costs is not None else CostModel()
         self.batching = batching
+        self.interruption_scale = interruption_scale
         self.name = name
         self.progress = progress
         self._probabilities: dict[str, list[dict[str, float]]] = {}
@@ -68,10 +74,24 @@ class ModelPolicy(Policy):
     def with_costs(self, costs: CostModel) -> ModelPolicy:
         """The same policy (sharing its scored probabilities) under other costs."""
         other = ModelPolicy(
-            self.scorer, self.catalogue, costs, batching=self.batching, name=self.name
+            self.scorer,
+            self.catalogue,
+            costs,
+            batching=self.batching,
+            interruption_scale=self.interruption_scale,
+            name=self.name,
         )
         other._probabilities = self._probabilities
         return other
+
+    @property
+    def planning_costs(self) -> CostModel:
+        """The costs the decisions minimise: ``costs`` with the interruption scaled."""
+        if self.interruption_scale == 1.0:
+            return self.costs
+        return self.costs.model_copy(
+            update={"interruption": self.costs.interruption * self.interruption_scale}
+        )
 
     def prepare(self, traces: Sequence[Trace]) -> None:
         """Score each trace not scored yet before the start and at each call, in batches."""
@@ -96,7 +116,9 @@ class ModelPolicy(Policy):
 
     def upfront(self, trace: Trace) -> frozenset[str]:
         """:func:`choose_upfront` on the probabilities before the start."""
-        return choose_upfront(self.probabilities(trace), self.catalogue, self.costs).upfront
+        return choose_upfront(
+            self.probabilities(trace), self.catalogue, self.planning_costs
+        ).upfront
 
     def batch(
         self, trace: Trace, index: int, missing: frozenset[str], granted: frozenset[str]
@@ -105,7 +127,7 @@ class ModelPolicy(Policy):
         if not self.batching:
             return frozenset()
         return choose_batch(
-            self.probabilities(trace, index), missing, granted, self.catalogue, self.costs
+            self.probabilities(trace, index), missing, granted, self.catalogue, self.planning_costs
         )
 
 

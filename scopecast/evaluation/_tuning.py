@@ -137,8 +137,9 @@ def tune_policy(
         base = ModelPolicy(fit_scorer(rest), catalogue, costs)
         base.prepare(held_out)
         for params in candidates:
-            policy = base.with_costs(params.planning_costs(costs))
+            policy = base.with_costs(costs)
             policy.batching = params.batching
+            policy.interruption_scale = params.interruption_scale
             m = score_outcomes(simulate(held_out, policy, catalogue), catalogue)
             totals[params] += len(held_out) * (
                 costs.interruption * m.interruptions_per_task
