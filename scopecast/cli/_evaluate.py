@@ -68,6 +68,14 @@ def evaluate(
             help="The model policy plans with this multiple of the interruption cost.",
         ),
     ] = 1.0,
+    prior_weight: Annotated[
+        float,
+        typer.Option(
+            "--prior-weight",
+            help="Blend this weight of a per-domain frequency prior (fitted on the training "
+            "traces) into the model's probabilities.",
+        ),
+    ] = 0.0,
     tune: Annotated[
         int,
         typer.Option(
@@ -118,6 +126,7 @@ def evaluate(
             risk_weight=risk_weight,
             batching=batching,
             interruption_scale=interruption_scale,
+            prior_weight=prior_weight,
             tune_folds=tune,
             progress=fold_done,
         )
@@ -165,16 +174,18 @@ def tuning_table(tuning: object) -> Table:
     table = Table(title=f"Model policy parameters: {tuning.n_folds}-fold grouped CV on train")
     table.add_column("interruption scale", justify="right")
     table.add_column("batching")
+    table.add_column("prior weight", justify="right")
     table.add_column("CV cost per task", justify="right")
-    for params, cost in sorted(
-        tuning.cv_cost.items(), key=lambda kv: (kv[0].interruption_scale, not kv[0].batching)
-    ):
+    ranked = sorted(tuning.cv_cost.items(), key=lambda kv: kv[1])
+    for params, cost in ranked[:8]:
         mark = " <- chosen" if params == tuning.chosen else ""
         table.add_row(
             f"{params.interruption_scale:g}",
             "on" if params.batching else "off",
+            f"{params.prior_weight:g}",
             f"{cost:.3f}{mark}",
         )
+    table.caption = f"best 8 of {len(ranked)} candidates"
     return table
 
 

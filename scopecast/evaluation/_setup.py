@@ -111,12 +111,14 @@ def build_evaluation(
     risk_weight: float = 1.0,
     batching: bool = True,
     interruption_scale: float = 1.0,
+    prior_weight: float = 0.0,
     tune_folds: int = 0,
     progress: Callable[[int, int], None] | None = None,
 ) -> EvaluationSetup:
     """Load the files and build the policies of ``scopecast evaluate``.
 
-    With ``tune_folds > 0`` the model policy's ``interruption_scale`` and ``batching`` are
+    With ``tune_folds > 0`` the model policy's ``interruption_scale``, ``batching`` and
+    ``prior_weight`` (of a per-domain frequency prior fitted on the training traces) are
     chosen by grouped cross-validation on the training traces (the model re-fitted per
     fold with its own hyper-parameters), overriding the values passed; ``progress`` is
     called as folds finish.
@@ -175,7 +177,7 @@ def build_evaluation(
     else:
         refit = _model_refitter(scorer, catalogue)
     tuning = None
-    params = PolicyParams(interruption_scale, batching)
+    params = PolicyParams(interruption_scale, batching, prior_weight)
     if tune_folds > 0:
         tuning = tune_policy(
             train_traces, catalogue, refit, costs, n_splits=tune_folds, progress=progress
@@ -187,13 +189,16 @@ def build_evaluation(
         costs,
         batching=params.batching,
         interruption_scale=params.interruption_scale,
+        prior=DomainFrequencyScorer(train_traces),
+        prior_weight=params.prior_weight,
     )
     baselines = fit_baselines(train_traces)
     policies = [*baselines[:4], model_policy, baselines[4]]
     description = (
         f"model policy: {source}, interruption cost {costs.interruption:g}, consent screen "
         f"{costs.consent_screen:g}, risk weight {costs.risk_weight:g}, planning scale "
-        f"{params.interruption_scale:g}{' (grouped CV)' if tuning else ''}, batching "
+        f"{params.interruption_scale:g}, prior weight {params.prior_weight:g}"
+        f"{' (grouped CV)' if tuning else ''}, batching "
         f"{'on' if params.batching else 'off'}; baselines trained on "
         f"{', '.join(p.name for p in train_paths)} ({len(train_traces)} traces); "
         f"cost per task = interruptions + risk over-grant"
