@@ -3,6 +3,7 @@
 Heavy (scikit-learn, SciPy, pandas): import it by name, never from ``scopecast`` itself.
 """
 
+from scopecast.model._export import can_export_compact, export_compact
 from scopecast.model._grouping import WORKBENCH_TEMPLATE, group_of, task_template
 from scopecast.model._metrics import (
     brier_score,
@@ -30,10 +31,12 @@ __all__ = [
     "ScopePredictor",
     "TrainingResult",
     "brier_score",
+    "can_export_compact",
     "check_trainable",
     "data_hash",
     "evaluate_traces",
     "expected_calibration_error",
+    "export_compact",
     "group_of",
     "load_bundle",
     "load_model",

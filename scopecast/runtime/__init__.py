@@ -22,6 +22,7 @@ from scopecast.runtime._authorizers._console import ConsoleAuthorizer
 from scopecast.runtime._authorizers._oauth import OAuthAuthorizer, OAuthProvider
 from scopecast.runtime._authorizers._protocol import Authorizer
 from scopecast.runtime._authorizers._tokens import ProviderToken
+from scopecast.runtime._compact import CompactBundle, CompactScorer, load_compact, load_scorer
 from scopecast.runtime._consent import START_TOOL, ConsentRequest, Grant, group_by_provider
 from scopecast.runtime._plan import AuthorizationPlan, PlannedScope, ProviderConsent
 from scopecast.runtime._preauthorizer import PreAuthorizer
@@ -48,6 +49,8 @@ __all__ = [
     "Authorizer",
     "CallRecord",
     "CallbackAuthorizer",
+    "CompactBundle",
+    "CompactScorer",
     "ConsentRequest",
     "ConsoleAuthorizer",
     "Grant",
@@ -67,6 +70,8 @@ __all__ = [
     "ScopeGuard",
     "TraceRecorder",
     "group_by_provider",
+    "load_compact",
+    "load_scorer",
 ]
 
 

@@ -1,7 +1,7 @@
 """The point-of-execution guard: every tool call runs only with the scopes it needs.
 
 A call whose scopes (closed under ``implies``) are granted runs at once: that path reads an
-in-process cache and costs about a microsecond. Otherwise, in **blocking** mode the guard
+in-process cache and costs a few microseconds. Otherwise, in **blocking** mode the guard
 asks the authorizer for the missing scopes plus the policy's just-in-time batch and goes on;
 in **pausing** mode it saves the run and raises :class:`AuthorizationRequired`, and
 :meth:`ScopeGuard.resume` continues it later, in any process that uses the same run store.
@@ -148,6 +148,10 @@ class ScopeGuard:
         """How consent is asked."""
         return self._consent.authorizer
 
+    def close(self) -> None:
+        """Close the run store's connections (the guard's store; runs stay saved)."""
+        self.store.close()
+
     def __repr__(self) -> str:
         return f"ScopeGuard(mode={self.mode!r}, store={self.store!r}, tools={len(self._required)})"
 
@@ -202,7 +206,12 @@ class ScopeGuard:
         if requires is not None:
             self.register(tool, requires)
         return guard_callable(
-            fn, tool, self.required_scopes(tool), self._active, self._consent.authorize
+            fn,
+            tool,
+            self.required_scopes(tool),
+            self._current,
+            self._active,
+            self._consent.authorize,
         )
 
     # -- checks ----------------------------------------------------------------------------

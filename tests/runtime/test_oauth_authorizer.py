@@ -5,11 +5,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
+import string
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from scopecast import AuthorizerError, Catalogue, ConfigError, ScopeDeniedError
 from scopecast.runtime import (
@@ -187,3 +190,50 @@ def test_oauth_blocking_guard_never_logs_a_token(
     for secret in secrets:
         assert secret not in logged
         assert secret.encode() not in stored
+
+
+token_values = st.text(
+    alphabet=string.ascii_letters + string.digits + "-._~+/", min_size=16, max_size=64
+)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(access_token=token_values, grant_some=st.booleans())
+def test_no_token_value_appears_in_any_log_record(
+    shared_server: LoopbackOAuthServer, catalogue: Catalogue, access_token: str, grant_some: bool
+) -> None:
+    shared_server.reset()
+    shared_server.next_tokens = [access_token]
+    if not grant_some:
+        shared_server.refuse = {"https://www.googleapis.com/auth/gmail.send"}
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler(logging.DEBUG)
+    handler.emit = records.append  # type: ignore[method-assign]
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    logging.getLogger("authlib").setLevel(logging.INFO)  # the test server's own debug log
+    try:
+        auth = OAuthAuthorizer(
+            [_provider(shared_server)], secret_key=KEY, user_agent=follow_consent
+        )
+        guard = ScopeGuard(catalogue, store=RunStore("sqlite://"), authorizer=auth)
+        run = guard.start("Email Carlos")
+        if grant_some:
+            run.check("email.send")
+        else:
+            with pytest.raises(ScopeDeniedError) as info:
+                run.check("email.send")
+            assert access_token not in str(info.value)
+        guard.finish(run)
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+        logging.getLogger("authlib").setLevel(logging.NOTSET)
+    assert shared_server.issued_tokens == [access_token]
+    for record in records:
+        assert access_token not in record.getMessage()
+        assert access_token not in repr(record.args)
