@@ -31,8 +31,8 @@ from scopecast.runtime._authorizers._protocol import Authorizer
 from scopecast.runtime._consent import START_TOOL, ConsentRequest, Grant
 from scopecast.runtime._coordinator import ConsentCoordinator, GuardMode, pending_of
 from scopecast.runtime._live import LiveRun
-from scopecast.runtime._recorder import TraceRecorder
-from scopecast.runtime._records import CallRecord, iso_utc
+from scopecast.runtime._recorder import TraceRecorder, trace_of
+from scopecast.runtime._records import CallRecord
 from scopecast.runtime._run import Run
 from scopecast.runtime._store import DEFAULT_STORE_URL, RunStore
 from scopecast.runtime._wrapping import guard_callable
@@ -356,15 +356,7 @@ class ScopeGuard:
         if not self.store.finish(live.run_id):
             return None
         self._live.pop(live.run_id, None)
-        record = self.store.get_run(live.run_id)
-        trace = Trace(
-            trace_id=record.run_id,
-            task=record.task,
-            context=record.context,
-            plan=record.plan,
-            calls=tuple(c.to_call() for c in record.calls),
-            started_at=iso_utc(record.started_at),
-        )
+        trace = trace_of(self.store.get_run(live.run_id))
         if self.recorder is not None:
             self.recorder.record(trace)
         return trace

@@ -29,7 +29,6 @@ from scopecast.runtime import _schema as t
 from scopecast.runtime._engine import make_engine
 from scopecast.runtime._records import (
     CallRecord,
-    GrantRecord,
     PendingRequest,
     RunRecord,
     RunStatus,
@@ -40,6 +39,7 @@ from scopecast.runtime._store_rows import (
     insert_grants,
     insert_request,
     read_request,
+    read_run,
 )
 from scopecast.traces import PlanStep
 
@@ -49,8 +49,6 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_STORE_URL = "sqlite:///scopecast-runs.db"
 """A SQLite file in the working directory."""
-
-_STATUSES: frozenset[str] = frozenset({"running", "paused", "finished"})
 
 
 def _describe(err: SQLAlchemyError) -> str:
@@ -363,44 +361,7 @@ class RunStore:
     def find_run(self, run_id: str) -> RunRecord | None:
         """The run ``run_id`` with its grants, denials, pending request and calls, or ``None``."""
         with self._read("read the run") as conn:
-            row = conn.execute(select(t.runs).where(t.runs.c.id == run_id)).first()
-            if row is None:
-                return None
-            grant_rows = conn.execute(
-                select(t.grants).where(t.grants.c.run_id == run_id).order_by(t.grants.c.id)
-            ).all()
-            refusals = conn.execute(
-                select(t.denials.c.scope, t.denials.c.kind).where(t.denials.c.run_id == run_id)
-            ).all()
-            call_rows = conn.execute(
-                select(t.calls).where(t.calls.c.run_id == run_id).order_by(t.calls.c.seq)
-            ).all()
-            pending = read_request(conn, row.pending_request_id) if row.pending_request_id else None
-            status = str(row.status)
-            if status not in _STATUSES:
-                raise RunStoreError(
-                    f"Run {run_id!r} has an unknown status {status!r} in the store."
-                )
-            return RunRecord(
-                run_id=run_id,
-                task=row.task,
-                context=dict(row.context),
-                plan=None
-                if row.plan is None
-                else tuple(PlanStep.model_validate(s) for s in row.plan),
-                status=_as_status(status),
-                started_at=float(row.started_at),
-                grants=tuple(
-                    GrantRecord(g.scope, g.request_id, g.granted_at, g.expires_at, g.revoked_at)
-                    for g in grant_rows
-                ),
-                denied=frozenset(r.scope for r in refusals if r.kind == "denied"),
-                declined=frozenset(r.scope for r in refusals if r.kind == "declined"),
-                pending=pending,
-                calls=tuple(
-                    CallRecord(c.tool, tuple(c.scopes), c.status, float(c.at)) for c in call_rows
-                ),
-            )
+            return read_run(conn, run_id)
 
     def get_run(self, run_id: str) -> RunRecord:
         """Like :meth:`find_run`, but an unknown id raises :class:`GuardStateError`."""
@@ -424,11 +385,3 @@ class RunStore:
         """The consent request ``request_id`` (resolved or not), or ``None``."""
         with self._read("read a consent request") as conn:
             return read_request(conn, request_id)
-
-
-def _as_status(status: str) -> RunStatus:
-    if status == "running":
-        return "running"
-    if status == "paused":
-        return "paused"
-    return "finished"

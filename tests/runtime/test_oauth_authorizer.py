@@ -237,3 +237,13 @@ def test_no_token_value_appears_in_any_log_record(
     for record in records:
         assert access_token not in record.getMessage()
         assert access_token not in repr(record.args)
+
+
+def test_oauth_token_without_scope_grants_nothing(
+    server: LoopbackOAuthServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    server.refuse = {"https://www.googleapis.com/auth/gmail.send", "calendar.events"}
+    auth = OAuthAuthorizer([_provider(server)], secret_key=KEY)
+    grant = auth.complete(follow_consent(auth.consent_urls(_request())["google"]))
+    assert grant.granted == frozenset()  # authlib's server omits 'scope' when it granted nothing
+    assert "names no scope" in caplog.text
