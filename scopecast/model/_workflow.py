@@ -44,6 +44,10 @@ def train_to_directory(
 ) -> TrainingResult:
     """Train on ``traces``, choose hyper-parameters by grouped CV, and save to ``out``.
 
+    ``train_files`` (the files ``traces`` were read from) are recorded in the metadata's
+    ``params`` with the data hash, so ``scopecast evaluate`` can fit its baselines on the
+    model's own training data (and check that the files did not change since).
+
     Raises
     ------
     DataValidationError, ModelError
@@ -65,6 +69,7 @@ def train_to_directory(
         "featurizer": repr(model.featurizer_),
         "group_pattern": group_pattern,
         "prefix_weight": prefix_weight,
+        "train_files": [str(Path(f).resolve()) for f in train_files],
         "chosen_C": model.C_,
         "chosen_calibration": model.calibration_,
         "n_modelled_scopes": len(model.modelled_),
