@@ -41,7 +41,8 @@ class _Client:
         return scope
 
     def check_redirect_uri(self, redirect_uri: str) -> bool:
-        return redirect_uri == REDIRECT_URI
+        # RFC 8252 7.3: any port of a loopback redirect URI is the same registration.
+        return redirect_uri == REDIRECT_URI or redirect_uri.startswith("http://127.0.0.1:")
 
     def check_client_secret(self, client_secret: str) -> bool:
         return False

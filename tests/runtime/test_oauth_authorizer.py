@@ -5,18 +5,27 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
+import socket
 import string
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scopecast import AuthorizerError, Catalogue, ConfigError, ScopeDeniedError
+from scopecast import (
+    AuthorizerError,
+    Catalogue,
+    ConfigError,
+    ScopeDeniedError,
+    ScopeRequestTimeout,
+)
 from scopecast.runtime import (
     ConsentRequest,
+    LoopbackRedirect,
     OAuthAuthorizer,
     OAuthProvider,
     ProviderToken,
@@ -247,3 +256,29 @@ def test_oauth_token_without_scope_grants_nothing(
     grant = auth.complete(follow_consent(auth.consent_urls(_request())["google"]))
     assert grant.granted == frozenset()  # authlib's server omits 'scope' when it granted nothing
     assert "names no scope" in caplog.text
+
+
+def test_oauth_blocking_with_loopback_redirect(
+    server: LoopbackOAuthServer, catalogue: Catalogue
+) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+
+    def browser(url: str) -> None:  # the user's browser, approving and following the redirect
+        location = httpx.get(url, timeout=10).headers["location"]
+        assert httpx.get(location, timeout=10).status_code == 200
+
+    user_agent = LoopbackRedirect(port, open_url=browser, timeout=30)
+    provider = _provider(server).model_copy(update={"redirect_uri": user_agent.redirect_uri})
+    auth = OAuthAuthorizer([provider], secret_key=KEY, user_agent=user_agent)
+    guard = ScopeGuard(catalogue, store=RunStore("sqlite://"), authorizer=auth)
+    with guard.start("Email Carlos") as run:
+        run.check("email.send")
+    assert run.granted == {"google:gmail.send"}
+    assert server.authorization_requests[0]["redirect_uri"] == user_agent.redirect_uri
+
+
+def test_loopback_redirect_times_out() -> None:
+    with pytest.raises(ScopeRequestTimeout, match="No OAuth redirect"):
+        LoopbackRedirect(0, open_url=lambda url: None, timeout=0.1)("https://example.invalid/")
