@@ -43,12 +43,12 @@ def traces_file(n: int, seed: int = HELD_OUT_SEED) -> Path:
 
 
 def model_dir(quick: bool) -> tuple[Path, dict[str, object]]:
-    """The benchmark model (a bounded sample of 20k generated traces), trained once and cached."""
+    """The benchmark model (a bounded sample of the first 20k generated traces), trained once and cached."""
     from scopecast import iter_traces
     from scopecast.generator import default_catalogue
     from scopecast.model import ScopePredictor, save_model, train_bounded
 
-    max_traces = 500 if quick else 2000
+    max_traces = 200 if quick else 500
     directory = CACHE / f"model-{max_traces}"
     info_path = directory / "benchmark-training.json"
     if info_path.exists():

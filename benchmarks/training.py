@@ -15,7 +15,7 @@ from pathlib import Path
 from benchmarks._measure import run_child
 from benchmarks.data import TRAIN_SEED, traces_file
 
-MAX_TRACES = 2000
+MAX_TRACES = 500
 """Traces the model is fitted on at every size (the bounded sample)."""
 
 _CHILD = """
