@@ -1,9 +1,12 @@
 """The evaluation notebooks: committed clean, importing only the public API, and running top to bottom.
 
 Each notebook is executed (nbclient, the ``python3`` kernel, in ``notebooks/``) on the bundled
-data and on ``../shared/data``; a cell that raises fails the test. The models are trained once
-per data set into a session folder that every notebook reuses (``SCOPECAST_NB_MODELS``). The
-policy comparison's metrics table must equal ``scopecast evaluate --json`` on the same files.
+data and on ``../shared/data``; a cell that raises fails the test. Training the model on the
+full files takes minutes per data set, so the runs use the first ``SAMPLE_TRAIN`` /
+``SAMPLE_TEST`` traces of each file (copied into a temporary folder; the small AgentDojo files
+whole). The models are trained once per data set into a session folder that every notebook
+reuses (``SCOPECAST_NB_MODELS``). The policy comparison's metrics table must equal
+``scopecast evaluate --json`` on the same files.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ NOTEBOOK_DIR = ROOT / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 NAMES = ["calibration", "error_analysis", "learning_curve", "policy_comparison"]
 DATA_DIRS = {"bundled": ROOT / "data", "shared": SHARED_DATA}
+SAMPLE_TRAIN, SAMPLE_TEST = 200, 100
 
 
 def _code(notebook: nbformat.NotebookNode) -> list[str]:
@@ -111,31 +115,53 @@ def executed(models_dir: Path, tmp_path_factory: pytest.TempPathFactory):
     return run
 
 
-def _data_dir(which: str) -> Path:
-    folder = DATA_DIRS[which]
-    if not folder.is_dir():
-        pytest.skip(f"{folder} is not present")
-    return folder
+def _head(source: Path, target: Path, n: int) -> None:
+    with source.open("rb") as handle:
+        target.write_bytes(b"".join(line for _, line in zip(range(n), handle, strict=False)))
+
+
+@pytest.fixture(scope="session")
+def samples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Per data folder, a folder of the same data sets cut to their first traces."""
+    folders = {}
+    for which, source in DATA_DIRS.items():
+        if not source.is_dir():
+            continue
+        folder = tmp_path_factory.mktemp(which)
+        for dataset in find_datasets(source):
+            for files, n in ((dataset.train, SAMPLE_TRAIN), (dataset.test, SAMPLE_TEST)):
+                for path in files:
+                    _head(path, folder / path.name, n)
+            (folder / dataset.catalogue.name).write_bytes(dataset.catalogue.read_bytes())
+        folders[which] = folder
+    return folders
+
+
+@pytest.fixture
+def data_dir(request: pytest.FixtureRequest, samples: dict[str, Path]) -> Path:
+    which = request.param
+    if which not in samples:
+        pytest.skip(f"{DATA_DIRS[which]} is not present")
+    return samples[which]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("which", list(DATA_DIRS))
+@pytest.mark.parametrize("data_dir", list(DATA_DIRS), indirect=True)
 @pytest.mark.parametrize("name", NAMES)
-def test_notebook_runs_top_to_bottom_with_figures(name: str, which: str, executed) -> None:
-    notebook, _ = executed(name, _data_dir(which))
+def test_notebook_runs_top_to_bottom_with_figures(name: str, data_dir: Path, executed) -> None:
+    notebook, _ = executed(name, data_dir)
     outputs = [output for cell in notebook.cells for output in cell.get("outputs", [])]
     assert not [o for o in outputs if o.output_type == "error"]
     assert any("image/png" in o.get("data", {}) for o in outputs), "no figure was drawn"
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("which", list(DATA_DIRS))
+@pytest.mark.parametrize("data_dir", list(DATA_DIRS), indirect=True)
 def test_policy_comparison_numbers_equal_scopecast_evaluate(
-    which: str, executed, models_dir: Path, tmp_path: Path
+    data_dir: Path, executed, models_dir: Path, tmp_path: Path
 ) -> None:
-    data = _data_dir(which)
-    _, metrics = executed("policy_comparison", data)
-    for dataset in find_datasets(data):
+    _, metrics = executed("policy_comparison", data_dir)
+    for dataset in find_datasets(data_dir):
         out = tmp_path / f"{dataset.name}.json"
         result = CliRunner().invoke(
             app,
