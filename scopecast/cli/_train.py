@@ -70,8 +70,8 @@ def train(
             out,
             written,
             group_pattern=group_pattern,
-            progress=progress,
             train_files=traces,
+            progress=progress,
         )
     out_console.print(
         f"Trained on {result.n_traces} traces: {len(result.predictor.scopes_)} scopes "

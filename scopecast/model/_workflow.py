@@ -39,8 +39,8 @@ def train_to_directory(
     predictor: ScopePredictor | None = None,
     group_pattern: str | None = None,
     prefix_weight: float = 1.0,
-    progress: ProgressCallback | None = None,
     train_files: Sequence[str | Path] = (),
+    progress: ProgressCallback | None = None,
 ) -> TrainingResult:
     """Train on ``traces``, choose hyper-parameters by grouped CV, and save to ``out``.
 
@@ -77,7 +77,13 @@ def train_to_directory(
     }
     metrics = {f"cv_{k}": v for k, v in model.cv_metrics_.items()}
     directory = save_model(
-        model, out, catalogue=merged, data_hash=digest, metrics=metrics, params=params
+        model,
+        out,
+        catalogue=merged,
+        data_hash=digest,
+        metrics=metrics,
+        params=params,
+        train_files=train_files,
     )
     return TrainingResult(directory, model, merged, digest, params, metrics, len(traces))
 
