@@ -3,6 +3,8 @@
 Heavy (scikit-learn, SciPy, pandas): import it by name, never from ``scopecast`` itself.
 """
 
+from scopecast.model._bounded import BoundedSample, sample_traces, train_bounded
+from scopecast.model._export import can_export_compact, export_compact
 from scopecast.model._grouping import WORKBENCH_TEMPLATE, group_of, task_template
 from scopecast.model._metrics import (
     brier_score,
@@ -26,23 +28,28 @@ from scopecast.model._workflow import TrainingResult, score_model_directory, tra
 __all__ = [
     "TRUSTED_TYPES",
     "WORKBENCH_TEMPLATE",
+    "BoundedSample",
     "ModelBundle",
     "ScopePredictor",
     "TrainingResult",
     "brier_score",
+    "can_export_compact",
     "check_trainable",
     "data_hash",
     "evaluate_traces",
     "expected_calibration_error",
+    "export_compact",
     "group_of",
     "load_bundle",
     "load_model",
     "load_scorer",
     "probability_metrics",
     "read_metadata",
+    "sample_traces",
     "save_model",
     "score_model_directory",
     "task_template",
+    "train_bounded",
     "train_predictor",
     "train_to_directory",
     "training_rows",

@@ -3,6 +3,8 @@
 Layout of a model directory (format version :data:`FORMAT_VERSION`)::
 
     model.skops      the fitted ScopePredictor (skops.io, ZIP_DEFLATED; never pickle)
+    compact.json     its compact form for the runtime (scopecast.model._export), when the
+    compact.npz      model was fitted on task inputs: numpy arrays + JSON, no pickle
     metadata.json    format, versions, scopes, catalogue, training data hash, metrics,
                      params, created_at, and the sha256 of every other file
 
@@ -28,6 +30,7 @@ import sklearn
 from scopecast._version import __version__
 from scopecast.catalogue import Catalogue, catalogue_from_mapping
 from scopecast.exceptions import ArtifactError, DataValidationError, UntrustedArtifactError
+from scopecast.model._export import can_export_compact, export_compact
 from scopecast.model._predictor import ScopePredictor
 from scopecast.scoring import TaskInput
 
@@ -76,6 +79,7 @@ def save_model(
     metrics: Mapping[str, float] | None = None,
     params: Mapping[str, object] | None = None,
     extra_files: Sequence[str] = (),
+    train_files: Sequence[str | Path] = (),
 ) -> Path:
     """Write ``predictor`` and its metadata to ``directory`` (created if needed); return it.
 
@@ -92,6 +96,9 @@ def save_model(
         Evaluation figures and training parameters to record.
     extra_files : sequence of str
         Other files already written in ``directory`` whose checksums the metadata should hold.
+    train_files : sequence of path
+        The trace files the model was trained on (recorded as absolute paths, so that
+        ``scopecast evaluate`` can give its baselines the same training data).
 
     Raises
     ------
@@ -109,7 +116,9 @@ def save_model(
     try:
         out.mkdir(parents=True, exist_ok=True)
         sio.dump(predictor, out / MODEL_FILE, compression=zipfile.ZIP_DEFLATED)
-        files = {name: _sha256(out / name) for name in (MODEL_FILE, *extra_files)}
+        # The numpy-only form the runtime plans with (no scikit-learn import at start-up).
+        compact = export_compact(predictor, out) if can_export_compact(predictor) else ()
+        files = {name: _sha256(out / name) for name in (MODEL_FILE, *compact, *extra_files)}
         metadata = {
             "format": FORMAT_NAME,
             "format_version": FORMAT_VERSION,
@@ -120,6 +129,7 @@ def save_model(
             "scopes": list(predictor.scopes_),
             "catalogue": catalogue.model_dump(mode="json", exclude_defaults=True),
             "data_hash": data_hash,
+            "train_files": [str(Path(f).resolve()) for f in train_files],
             "metrics": dict(metrics or {}),
             "params": {k: _jsonable(v) for k, v in (params or {}).items()},
             "files": files,

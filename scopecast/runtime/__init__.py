@@ -19,9 +19,11 @@ from typing import TYPE_CHECKING
 
 from scopecast.runtime._authorizers._callback import CallbackAuthorizer
 from scopecast.runtime._authorizers._console import ConsoleAuthorizer
+from scopecast.runtime._authorizers._loopback import LoopbackRedirect
 from scopecast.runtime._authorizers._oauth import OAuthAuthorizer, OAuthProvider
 from scopecast.runtime._authorizers._protocol import Authorizer
 from scopecast.runtime._authorizers._tokens import ProviderToken
+from scopecast.runtime._compact import CompactBundle, CompactScorer, load_compact, load_scorer
 from scopecast.runtime._consent import START_TOOL, ConsentRequest, Grant, group_by_provider
 from scopecast.runtime._plan import AuthorizationPlan, PlannedScope, ProviderConsent
 from scopecast.runtime._preauthorizer import PreAuthorizer
@@ -48,11 +50,14 @@ __all__ = [
     "Authorizer",
     "CallRecord",
     "CallbackAuthorizer",
+    "CompactBundle",
+    "CompactScorer",
     "ConsentRequest",
     "ConsoleAuthorizer",
     "Grant",
     "GrantRecord",
     "GuardMode",
+    "LoopbackRedirect",
     "OAuthAuthorizer",
     "OAuthProvider",
     "PendingRequest",
@@ -67,6 +72,8 @@ __all__ = [
     "ScopeGuard",
     "TraceRecorder",
     "group_by_provider",
+    "load_compact",
+    "load_scorer",
 ]
 
 

@@ -1,6 +1,7 @@
 """Before the agent starts: predict which scopes the task will need and plan the upfront consent.
 
-:class:`PreAuthorizer` loads a model directory (lazily importing ``scopecast.model``) or takes
+:class:`PreAuthorizer` loads a model directory (its numpy-only compact form when it has one,
+else through ``scopecast.model``, imported lazily) or takes
 any :class:`~scopecast.scoring.ScopeScorer`, predicts ``P(scope needed)`` from the task,
 context and optional plan, and lets :func:`scopecast.policy.choose_upfront` pick the scopes
 worth asking now. A model that cannot be loaded or fails to predict degrades the plan to
@@ -9,7 +10,6 @@ point-of-execution consent only, with a warning: never to "allow".
 
 from __future__ import annotations
 
-import importlib
 import logging
 import math
 import warnings
@@ -20,6 +20,7 @@ from scopecast._types import provider_of
 from scopecast.catalogue import Catalogue
 from scopecast.exceptions import ConfigError, ModelUnavailableWarning, ScopecastError
 from scopecast.policy import CostModel, choose_upfront
+from scopecast.runtime._compact import load_scorer
 from scopecast.runtime._plan import AuthorizationPlan, PlannedScope, ProviderConsent
 from scopecast.scoring import ScopeScorer, TaskInput
 from scopecast.traces import PlanStep
@@ -120,8 +121,9 @@ class PreAuthorizer:
 
     def _load(self, directory: Path) -> tuple[ScopeScorer | None, Catalogue | None]:
         try:
-            # Imported by name, lazily: the model package is heavy (scikit-learn).
-            bundle = importlib.import_module("scopecast.model").load_scorer(directory)
+            # The compact form (numpy only) when the directory has one; else scopecast.model,
+            # imported lazily by load_scorer (it is heavy: scikit-learn).
+            bundle = load_scorer(directory)
             catalogue = getattr(bundle, "catalogue", None)
             if not isinstance(bundle, ScopeScorer) or not isinstance(catalogue, Catalogue):
                 raise TypeError(
