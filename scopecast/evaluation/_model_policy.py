@@ -12,6 +12,7 @@ costs reuses the same probabilities.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 
 from scopecast.catalogue import Catalogue
@@ -50,8 +51,10 @@ class ModelPolicy(Policy):
         A fallback prior (e.g. :class:`~scopecast.policy.DomainFrequencyScorer` fitted on the
         training traces), blended in with ``prior_weight``.
     prior_weight : float
-        The policy uses ``(1 - w) * P_model + w * P_prior``: a model never trained on a task
-        can be sure, wrongly, that a scope common in the domain is not needed.
+        The policy blends the two in log-odds, ``(1 - w) * logit P_model + w * logit P_prior``
+        (a geometric pool): a model never trained on a task can be wrongly sure that a scope
+        common in the domain is not needed, and wrongly unsure about scopes the domain never
+        used. Probabilities are clipped to ``[1e-6, 1 - 1e-6]`` first.
     name : str
         The policy's name in reports.
     progress : ProgressCallback | None
@@ -143,9 +146,8 @@ class ModelPolicy(Policy):
         if self.prior_weight == 0.0:
             return model
         prior = self._prior[trace.trace_id][position]
-        w = self.prior_weight
         return {
-            s: (1.0 - w) * model.get(s, 0.0) + w * prior.get(s, 0.0)
+            s: _blend(model.get(s, 0.0), prior.get(s, 0.0), self.prior_weight)
             for s in sorted(set(model) | set(prior))
         }
 
@@ -161,9 +163,31 @@ class ModelPolicy(Policy):
         """:func:`choose_batch` on the probabilities re-predicted when call ``index`` is attempted."""
         if not self.batching:
             return frozenset()
-        return choose_batch(
-            self.probabilities(trace, index), missing, granted, self.catalogue, self.planning_costs
+        denied = frozenset(
+            scope
+            for call in trace.calls[:index]
+            if call.status == "denied"
+            for scope in call.scopes
         )
+        return choose_batch(
+            self.probabilities(trace, index),
+            missing,
+            granted,
+            self.catalogue,
+            self.planning_costs,
+            denied=denied,
+        )
+
+
+_EPS = 1e-6
+
+
+def _blend(model: float, prior: float, weight: float) -> float:
+    """Geometric pool of two probabilities: ``sigmoid((1-w) logit(model) + w logit(prior))``."""
+    a = min(max(model, _EPS), 1.0 - _EPS)
+    b = min(max(prior, _EPS), 1.0 - _EPS)
+    z = (1.0 - weight) * math.log(a / (1.0 - a)) + weight * math.log(b / (1.0 - b))
+    return 1.0 / (1.0 + math.exp(-z))
 
 
 def _inputs_of(trace: Trace) -> list[TaskInput]:
