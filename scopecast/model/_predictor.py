@@ -388,9 +388,15 @@ class ScopePredictor(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
         return self.featurizer_.transform(inputs), observed
 
     def decision_function(self, X: object) -> npt.NDArray[np.float64]:
-        """Linear scores of the modelled scopes, shape (n_samples, n_modelled)."""
+        """Uncalibrated scores, shape (n_samples, n_scopes).
+
+        Column ``j`` is the linear score of scope ``j``'s model (before its calibration map)
+        when it has one (``modelled_``), else the logit of its base rate.
+        """
         F, _ = self._features_and_observed(X)
-        return np.asarray(F @ self.coef_.T) + self.intercept_
+        out = np.tile(np.log(self.base_rate_ / (1.0 - self.base_rate_)), (F.shape[0], 1))
+        out[:, self.modelled_] = np.asarray(F @ self.coef_.T) + self.intercept_
+        return out
 
     def predict_proba(self, X: object) -> npt.NDArray[np.float64]:
         """Return shape (n_samples, n_scopes); column j is P(``scopes_[j]`` is needed)."""
