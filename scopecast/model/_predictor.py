@@ -18,7 +18,6 @@ Design (chosen to be exportable to a numpy-only runtime form, issue 7):
 from __future__ import annotations
 
 from collections.abc import Sequence
-from numbers import Real
 from typing import Self
 
 import numpy as np
@@ -38,14 +37,14 @@ from scopecast.model._crossfit import (
     grouped_folds,
     out_of_fold_scores,
 )
+from scopecast.model._params import check_params
 from scopecast.model._pooled import fit_pooled, similarity_block
 from scopecast.model._selection import select_models, selection_metrics
 from scopecast.model._targets import read_targets
 from scopecast.scoring import TaskInput
+from scopecast.traces import Trace
 
 __all__ = ["ScopePredictor"]
-
-_CALIBRATIONS = ("auto", "sigmoid", "isotonic")
 
 
 def _similarity_columns(feat: TaskFeaturizer, scopes: Sequence[str]) -> npt.NDArray[np.int64]:
@@ -53,37 +52,6 @@ def _similarity_columns(feat: TaskFeaturizer, scopes: Sequence[str]) -> npt.NDAr
     start = len(feat.text_vocabulary_) + len(feat.indicator_vocabulary_)
     where = {s: start + i for i, s in enumerate(feat.similarity_scopes_)}
     return np.asarray([where.get(s, -1) for s in scopes], dtype=np.int64)
-
-
-def _check_params(est: ScopePredictor) -> list[float]:
-    raw: object = est.C
-    values: list[object] = list(raw) if isinstance(raw, (list, tuple)) else [raw]
-    Cs = [float(c) for c in values if isinstance(c, Real) and float(c) > 0]
-    if not values or len(Cs) != len(values):
-        raise ValueError(
-            f"The 'C' parameter of ScopePredictor must be a positive float or a non-empty list "
-            f"of them. Got {est.C!r} instead."
-        )
-    if est.calibration not in _CALIBRATIONS:
-        raise ValueError(
-            f"The 'calibration' parameter of ScopePredictor must be one of {_CALIBRATIONS}. "
-            f"Got {est.calibration!r} instead."
-        )
-    if not isinstance(est.cv, int) or est.cv < 2:
-        raise ValueError(
-            f"The 'cv' parameter of ScopePredictor must be an int >= 2. Got {est.cv!r}."
-        )
-    if not isinstance(est.min_positive, int) or est.min_positive < 1:
-        raise ValueError(
-            f"The 'min_positive' parameter of ScopePredictor must be an int >= 1. Got {est.min_positive!r}."
-        )
-    strength: object = est.prior_strength
-    if not isinstance(strength, Real) or float(strength) <= 0:
-        raise ValueError(
-            f"The 'prior_strength' parameter of ScopePredictor must be a positive float. "
-            f"Got {est.prior_strength!r}."
-        )
-    return Cs
 
 
 class ScopePredictor(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # sklearn is untyped
@@ -161,6 +129,28 @@ class ScopePredictor(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
         self.max_iter = max_iter
         self.random_state = random_state
 
+    def fit_traces(
+        self,
+        traces: Sequence[Trace],
+        catalogue: Catalogue | None = None,
+        *,
+        group_pattern: str | None = None,
+        prefix_weight: float = 1.0,
+        progress: ProgressCallback | None = None,
+    ) -> Self:
+        """Fit on traces (before-start rows plus call prefixes); see :func:`train_predictor`."""
+        from scopecast.model._training import train_predictor
+
+        train_predictor(
+            traces,
+            catalogue,
+            predictor=self,
+            group_pattern=group_pattern,
+            prefix_weight=prefix_weight,
+            progress=progress,
+        )
+        return self
+
     def __sklearn_tags__(self) -> Tags:
         """Multi-label output; sparse numeric input is accepted in passthrough mode."""
         tags = super().__sklearn_tags__()
@@ -207,7 +197,7 @@ class ScopePredictor(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
         progress : callable, optional
             ``progress(stage, done, total)``.
         """
-        Cs = _check_params(self)
+        Cs = check_params(self)
         inputs: list[TaskInput] | None = None
         if self._is_passthrough():
             matrix = validate_data(self, X, accept_sparse="csr", dtype=np.float64)
@@ -388,9 +378,15 @@ class ScopePredictor(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
         return self.featurizer_.transform(inputs), observed
 
     def decision_function(self, X: object) -> npt.NDArray[np.float64]:
-        """Linear scores of the modelled scopes, shape (n_samples, n_modelled)."""
+        """Uncalibrated scores, shape (n_samples, n_scopes).
+
+        Column ``j`` is the linear score of scope ``j``'s model (before its calibration map)
+        when it has one (``modelled_``), else the logit of its base rate.
+        """
         F, _ = self._features_and_observed(X)
-        return np.asarray(F @ self.coef_.T) + self.intercept_
+        out = np.tile(np.log(self.base_rate_ / (1.0 - self.base_rate_)), (F.shape[0], 1))
+        out[:, self.modelled_] = np.asarray(F @ self.coef_.T) + self.intercept_
+        return out
 
     def predict_proba(self, X: object) -> npt.NDArray[np.float64]:
         """Return shape (n_samples, n_scopes); column j is P(``scopes_[j]`` is needed)."""

@@ -89,3 +89,13 @@ def test_predictor_sources_are_chosen_per_scope(fitted):
     }
     # a scope no trace needs can only have its prior
     assert fitted.sources_[fitted.scopes_.index("google:drive.share")] == "prior"
+
+
+def test_predictor_fit_traces_equals_train_predictor(corpus, catalogue, fitted):
+    from scopecast.model import ScopePredictor
+
+    model = ScopePredictor(C=(1.0, 10.0), cv=3, random_state=0).fit_traces(
+        corpus, catalogue, group_pattern=r"/(t-[0-9a-f]{10})/"
+    )
+    inputs = [TaskInput("Email Lee the launch notes", {"domain": "work"})]
+    np.testing.assert_allclose(model.predict_proba(inputs), fitted.predict_proba(inputs))
