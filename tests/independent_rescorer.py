@@ -10,6 +10,37 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+METRICS = (
+    "interruptions_per_task",
+    "zero_interruption_rate",
+    "overgrant_per_task",
+    "risk_overgrant_per_task",
+    "upfront_precision",
+    "upfront_recall",
+    "consent_prompts_per_task",
+    "cost_per_task",
+)
+"""The metrics of the format note's table, in its order."""
+
+
+def check_report_shape(data: dict[str, object]) -> None:
+    """Assert the report has the note's shape: every policy dict is exactly METRICS, floats.
+
+    The one addition allowed is the top-level ``n_traces_by_policy`` (policy -> int).
+    """
+    assert set(data) <= {"n_traces", "policies", "n_traces_by_policy"}, sorted(data)
+    assert type(data["n_traces"]) is int
+    policies = data["policies"]
+    assert isinstance(policies, dict)
+    assert policies
+    for name, metrics in policies.items():
+        assert list(metrics) == list(METRICS), name
+        assert all(type(value) is float for value in metrics.values()), name
+    by_policy = data["n_traces_by_policy"]
+    assert isinstance(by_policy, dict)
+    assert list(by_policy) == list(policies)
+    assert all(type(n) is int and 0 < n <= data["n_traces"] for n in by_policy.values())
+
 
 def _closure(scopes: set[str], implies: dict[str, list[str]]) -> set[str]:
     result = set(scopes)

@@ -13,6 +13,7 @@ from scopecast.evaluation import (
     simulate_trace,
 )
 from scopecast.traces import Call, Trace, read_traces
+from tests.independent_rescorer import check_report_shape
 
 CAT = Catalogue(
     scopes=(
@@ -129,7 +130,23 @@ def test_plan_policy_is_scored_only_on_traces_with_a_plan() -> None:
     plan = report.result("plan")
     assert plan.n_traces == 1
     assert plan.metrics.cost_per_task == 0.0
-    assert report.to_json()["policies"]["plan"]["n_traces"] == 1.0
+    data = report.to_json()
+    assert data["n_traces_by_policy"] == {
+        "jit_only": 2,
+        "all_known": 2,
+        "plan": 1,
+        "frequency": 2,
+        "oracle": 2,
+    }
+    check_report_shape(data)
+
+
+def test_json_report_keeps_the_format_note_shape_when_plan_is_absent() -> None:
+    report = evaluate_policies([_trace("a", ("g:read",))], fit_baselines([]), CAT)
+    data = report.to_json()
+    assert "plan" not in data["policies"]
+    assert "plan" not in data["n_traces_by_policy"]
+    check_report_shape(data)
 
 
 REFERENCE = {
