@@ -350,6 +350,17 @@ class RunStore:
             )
         return True
 
+    def mark_recorded(self, run_id: str, *, now: float | None = None) -> None:
+        """Note that the finished run's trace is written (so a re-finish does not record it again)."""
+        now = time.time() if now is None else now
+        with self._write("mark the run recorded") as conn:
+            self._lock_run(conn, run_id)
+            conn.execute(
+                update(t.runs)
+                .where(t.runs.c.id == run_id, t.runs.c.recorded_at.is_(None))
+                .values(recorded_at=now)
+            )
+
     def revoke(self, run_id: str, scopes: Iterable[str], *, now: float | None = None) -> int:
         """Revoke the active grants of ``scopes`` in a run; return how many grants were revoked."""
         now = time.time() if now is None else now
