@@ -18,6 +18,8 @@
         ├── AuthorizerError                  the authorization server or callback failed
         └── GuardStateError (RuntimeError)   misuse: resume() of a finished run, etc.
 
+    ModelUnavailableWarning (UserWarning)    no usable model: point-of-execution consent only
+
 No message, attribute or log record ever holds a token value, an authorization code or a
 request body; scope names and run ids are fine.
 """
@@ -248,3 +250,7 @@ class AuthorizerError(GuardError):
 
 class GuardStateError(GuardError, RuntimeError):
     """Raised on misuse of the guard: resuming a finished run, a grant for another run, etc."""
+
+
+class ModelUnavailableWarning(UserWarning):
+    """Warned when a model cannot be loaded or used: scopes are then asked at the point of execution only."""

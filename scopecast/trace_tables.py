@@ -187,6 +187,8 @@ def _plain(value: object) -> object:
     if isinstance(value, (list, tuple)):
         return [_plain(item) for item in value]
     if isinstance(value, dict):
+        if not all(isinstance(key, str) for key in value):
+            raise TypeError("object keys must be strings")
         return {key: _plain(item) for key, item in value.items()}
     return value
 
@@ -197,14 +199,14 @@ class _RowProblem(Exception):
         self.field, self.message, self.got = field, message, got
 
 
-def _context_cell(value: object) -> object:
-    if isinstance(value, list) and all(isinstance(p, (list, tuple)) and len(p) == 2 for p in value):
-        pairs = [tuple(p) for p in value]  # a Parquet map comes back as (key, value) pairs
-        context = dict(pairs)
-        if len(context) != len(pairs):
-            raise _RowProblem("context", "a key is repeated; context keys must be unique")
-        return context
-    return value
+def _map_cell(value: object, field: str) -> object:
+    """A Parquet map comes back from pyarrow as a list of (key, value) pairs: make it a dict."""
+    if not isinstance(value, list):
+        return value
+    context = dict(value)
+    if len(context) != len(value):
+        raise _RowProblem(field, "a key is repeated; keys must be unique")
+    return context
 
 
 def _calls_cell(value: object) -> object:
@@ -255,18 +257,21 @@ def _record_from_row(row: Mapping[str, object]) -> dict[str, object]:
             continue
         if _is_missing(value) and (name in REQUIRED_COLUMNS or not has_absent_column):
             continue  # a required value missing is reported by validation; else: absent
-        if name == "context":
-            value = _context_cell(value)
-        elif name == "calls":
+        if name == "calls":
             value = _calls_cell(value)
         record[name] = None if _is_missing(value) else value
     return record
 
 
-def _trace_from_row(row: Mapping[str, object], source: str, number: int) -> Trace | list[DataIssue]:
+def _trace_from_row(
+    row: Mapping[str, object], source: str, number: int, *, map_columns: tuple[str, ...] = ()
+) -> Trace | list[DataIssue]:
     try:
+        if map_columns:
+            row = {**row, **{name: _map_cell(row.get(name), name) for name in map_columns}}
         record = _record_from_row(row)
         text = json.dumps(record, ensure_ascii=False, allow_nan=False)
+        needed = _plain(row.get("needed_scopes"))
     except _RowProblem as problem:
         return [DataIssue(source, number, problem.field, problem.message, problem.got, "row")]
     except (TypeError, ValueError) as err:
@@ -279,7 +284,6 @@ def _trace_from_row(row: Mapping[str, object], source: str, number: int) -> Trac
         trace = Trace.model_validate_json(text)
     except ValidationError as err:
         return issues_from_validation(err, source, number, unit="row")
-    needed = _plain(row.get("needed_scopes"))
     if not _is_missing(needed) and needed != sorted(trace.needed_scopes):
         return [
             DataIssue(
@@ -363,6 +367,7 @@ def numbered_parquet_traces(
             source, None, "", f"cannot be read as Parquet: {err}"
         ) from err
     _check_columns(parquet.schema_arrow.names, source)
+    maps = tuple(f.name for f in parquet.schema_arrow if pa.types.is_map(f.type))
 
     def records() -> Iterator[tuple[int, Trace | list[DataIssue]]]:
         number = 0
@@ -370,7 +375,7 @@ def numbered_parquet_traces(
             for batch in parquet.iter_batches(batch_size=batch_size):
                 for row in batch.to_pylist():
                     number += 1
-                    yield number, _trace_from_row(row, source, number)
+                    yield number, _trace_from_row(row, source, number, map_columns=maps)
         except (OSError, pa.ArrowException) as err:
             raise DataValidationError.single(
                 source, number + 1, "", f"cannot be read: {err}"

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+from tests.compact_equality import every_trained_model_matches_its_compact_form  # noqa: F401
+
 settings.register_profile("ci", max_examples=300, deadline=None)
 settings.register_profile("dev", max_examples=60, deadline=None)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")

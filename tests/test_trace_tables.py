@@ -134,13 +134,12 @@ def test_dataframe_round_trip_preserves_fields_set(edge_file: Path) -> None:
     assert [_dump_fields(t) for t in back] == [_dump_fields(t) for t in original]
 
 
-def test_dataframe_read_from_parquet_by_pandas_is_accepted(edge_file: Path, tmp_path: Path) -> None:
-    parquet = tmp_path / "edge.parquet"
-    original = scopecast.read_traces(edge_file)
-    write_traces_parquet(original, parquet)
-    frame = pd.read_parquet(parquet)  # numpy arrays for lists, args as JSON text
-    back = traces_from_dataframe(frame, source=str(parquet))
-    assert [_dump_fields(t) for t in back] == [_dump_fields(t) for t in original]
+def test_dataframe_rejects_parquet_style_map_pairs() -> None:
+    frame = pd.DataFrame(
+        {"trace_id": ["x"], "task": ["t"], "calls": [[]], "context": [[("domain", "mail")]]}
+    )
+    with pytest.raises(DataValidationError, match="row 1: context: expected a JSON object"):
+        traces_from_dataframe(frame)
 
 
 def test_minimal_dataframe_without_optional_columns() -> None:

@@ -6,5 +6,7 @@ from scopecast.cli import (
     _catalogue,  # noqa: F401
     _evaluate,  # noqa: F401
     _generate,  # noqa: F401
+    _plan,  # noqa: F401
+    _train,  # noqa: F401
     _validate,  # noqa: F401
 )

@@ -2,7 +2,9 @@
 
 Before the start the scorer sees ``task``, ``context`` and ``plan`` and
 :func:`~scopecast.policy.choose_upfront` picks the upfront set. At an interruption of call
-``i`` the scorer re-predicts from the calls made so far (``calls[:i]``) and
+``i`` the scorer re-predicts from what the point-of-execution hook knows: the calls made so
+far (``calls[:i]``, with their outcomes) and the call being attempted (``calls[i]``: its tool,
+arguments and scopes, but not its outcome, so its ``status`` is reset to ``"ok"``); then
 :func:`~scopecast.policy.choose_batch` picks what to add to that consent. Every prefix of
 every trace is scored in one batched call in :meth:`ModelPolicy.prepare`, so a sweep over
 costs reuses the same probabilities.
@@ -72,11 +74,9 @@ class ModelPolicy(Policy):
         return other
 
     def prepare(self, traces: Sequence[Trace]) -> None:
-        """Score every prefix (0 to all calls) of every trace not scored yet, in batches."""
+        """Score each trace not scored yet before the start and at each call, in batches."""
         todo = [t for t in traces if t.trace_id not in self._probabilities]
-        inputs = [
-            TaskInput.from_trace(trace, k) for trace in todo for k in range(len(trace.calls) + 1)
-        ]
+        inputs = [item for trace in todo for item in _inputs_of(trace)]
         scored: list[dict[str, float]] = []
         for start in range(0, len(inputs), _CHUNK):
             scored.extend(self.scorer.predict_scopes(inputs[start : start + _CHUNK]))
@@ -88,11 +88,11 @@ class ModelPolicy(Policy):
             self._probabilities[trace.trace_id] = scored[position : position + n]
             position += n
 
-    def probabilities(self, trace: Trace, n_calls: int = 0) -> dict[str, float]:
-        """The scorer's probabilities for ``trace`` after its first ``n_calls`` calls."""
+    def probabilities(self, trace: Trace, attempting: int | None = None) -> dict[str, float]:
+        """The scorer's probabilities before the start, or when call ``attempting`` is attempted."""
         if trace.trace_id not in self._probabilities:
             self.prepare([trace])
-        return self._probabilities[trace.trace_id][n_calls]
+        return self._probabilities[trace.trace_id][0 if attempting is None else attempting + 1]
 
     def upfront(self, trace: Trace) -> frozenset[str]:
         """:func:`choose_upfront` on the probabilities before the start."""
@@ -101,9 +101,26 @@ class ModelPolicy(Policy):
     def batch(
         self, trace: Trace, index: int, missing: frozenset[str], granted: frozenset[str]
     ) -> frozenset[str]:
-        """:func:`choose_batch` on the probabilities re-predicted from ``calls[:index]``."""
+        """:func:`choose_batch` on the probabilities re-predicted when call ``index`` is attempted."""
         if not self.batching:
             return frozenset()
         return choose_batch(
             self.probabilities(trace, index), missing, granted, self.catalogue, self.costs
         )
+
+
+def _inputs_of(trace: Trace) -> list[TaskInput]:
+    """What the scorer sees before the start and at the attempt of each call, in order."""
+    start = TaskInput.from_trace(trace, 0)
+    inputs = [start]
+    for index, call in enumerate(trace.calls):
+        attempted = call.model_copy(update={"status": "ok"})
+        inputs.append(
+            TaskInput(
+                task=start.task,
+                context=start.context,
+                plan=start.plan,
+                calls=(*trace.calls[:index], attempted),
+            )
+        )
+    return inputs

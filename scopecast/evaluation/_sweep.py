@@ -137,52 +137,11 @@ def plot_frontier(
     default_cost: float = 1.0,
     title: str = "Interruptions vs. risk-weighted over-grant",
 ) -> None:
-    """Plot each policy's frontier (a curve for the model, a point for each baseline) to PNG."""
-    import matplotlib
+    """Plot each policy's frontier (a curve for the model, a point for each baseline) to PNG.
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    The figure is :func:`~scopecast.evaluation.frontier_figure`.
+    """
+    from scopecast.evaluation._plots import frontier_figure  # imported here: it imports this module
 
-    fig, ax = plt.subplots(figsize=(7, 5))
-    curve = sorted(
-        (p for p in points if p.policy == model), key=lambda p: (p.interruption_cost, p.policy)
-    )
-    if curve:
-        ax.plot(
-            [p.interruptions_per_task for p in curve],
-            [p.risk_overgrant_per_task for p in curve],
-            "-o",
-            markersize=3,
-            label=f"{model} (interruption cost {curve[0].interruption_cost:g} to {curve[-1].interruption_cost:g})",
-        )
-        default = min(curve, key=lambda p: abs(p.interruption_cost - default_cost))
-        ax.scatter(
-            [default.interruptions_per_task],
-            [default.risk_overgrant_per_task],
-            marker="*",
-            s=220,
-            color="black",
-            zorder=5,
-            label=f"{model} at the default cost ({default.interruption_cost:g})",
-        )
-    markers = iter("sD^vPXh<>")
-    seen: set[str] = set()
-    for point in points:
-        if point.policy == model or point.policy in seen:
-            continue
-        seen.add(point.policy)
-        ax.scatter(
-            [point.interruptions_per_task],
-            [point.risk_overgrant_per_task],
-            marker=next(markers, "o"),
-            s=60,
-            label=point.policy,
-        )
-    ax.set_xlabel("interruptions per task (count)")
-    ax.set_ylabel("risk-weighted over-grant per task (risk units)")
-    ax.set_title(title)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
+    fig = frontier_figure(points, model=model, default_cost=default_cost, title=title)
     fig.savefig(path, dpi=120)
-    plt.close(fig)

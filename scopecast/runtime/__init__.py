@@ -1,35 +1,68 @@
 """The runtime: what an agent developer calls before the agent starts and on every tool call.
 
+- :class:`PreAuthorizer`: before the start, the :class:`AuthorizationPlan` (upfront scopes
+  by provider, each with probability and reason; the rest left to the point of execution);
 - :class:`ScopeGuard`: the point-of-execution guard (blocking or pausing mode) with
   :class:`Run` handles, durable pause/resume through a :class:`RunStore`;
 - :class:`Authorizer` and its implementations: how consent is asked;
 - :class:`TraceRecorder`: finished runs written back as traces.
 
 Light imports only: no scikit-learn, pandas or MLflow (this runs before every agent start).
+The names backed by the run store (SQLAlchemy) are imported on first use, so that a process
+that only plans (``from scopecast.runtime import PreAuthorizer``) does not pay for them.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
 
 from scopecast.runtime._authorizers._callback import CallbackAuthorizer
 from scopecast.runtime._authorizers._console import ConsoleAuthorizer
+from scopecast.runtime._authorizers._oauth import OAuthAuthorizer, OAuthProvider
 from scopecast.runtime._authorizers._protocol import Authorizer
+from scopecast.runtime._authorizers._tokens import ProviderToken
+from scopecast.runtime._compact import CompactBundle, CompactScorer, load_compact, load_scorer
 from scopecast.runtime._consent import START_TOOL, ConsentRequest, Grant, group_by_provider
-from scopecast.runtime._guard import GuardMode, ScopeGuard
+from scopecast.runtime._plan import AuthorizationPlan, PlannedScope, ProviderConsent
+from scopecast.runtime._preauthorizer import PreAuthorizer
 from scopecast.runtime._recorder import TraceRecorder
 from scopecast.runtime._records import CallRecord, GrantRecord, PendingRequest, RunRecord, RunStatus
 from scopecast.runtime._run import Run
-from scopecast.runtime._store import DEFAULT_STORE_URL, RunStore
+
+if TYPE_CHECKING:
+    from scopecast.runtime._guard import GuardMode, ScopeGuard
+    from scopecast.runtime._store import DEFAULT_STORE_URL, RunStore
+
+_STORE_BACKED = {
+    "DEFAULT_STORE_URL": "scopecast.runtime._store",
+    "GuardMode": "scopecast.runtime._guard",
+    "RunStore": "scopecast.runtime._store",
+    "ScopeGuard": "scopecast.runtime._guard",
+}
+"""Public names whose modules import SQLAlchemy: loaded by :func:`__getattr__` on first use."""
 
 __all__ = [
     "DEFAULT_STORE_URL",
     "START_TOOL",
+    "AuthorizationPlan",
     "Authorizer",
     "CallRecord",
     "CallbackAuthorizer",
+    "CompactBundle",
+    "CompactScorer",
     "ConsentRequest",
     "ConsoleAuthorizer",
     "Grant",
     "GrantRecord",
     "GuardMode",
+    "OAuthAuthorizer",
+    "OAuthProvider",
     "PendingRequest",
+    "PlannedScope",
+    "PreAuthorizer",
+    "ProviderConsent",
+    "ProviderToken",
     "Run",
     "RunRecord",
     "RunStatus",
@@ -37,4 +70,20 @@ __all__ = [
     "ScopeGuard",
     "TraceRecorder",
     "group_by_provider",
+    "load_compact",
+    "load_scorer",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """Import a run-store-backed name on first use (PEP 562)."""
+    module = _STORE_BACKED.get(name)
+    if module is None:
+        raise AttributeError(f"module 'scopecast.runtime' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -148,6 +148,10 @@ class ScopeGuard:
         """How consent is asked."""
         return self._consent.authorizer
 
+    def close(self) -> None:
+        """Close the run store's connections (the guard's store; runs stay saved)."""
+        self.store.close()
+
     def __repr__(self) -> str:
         return f"ScopeGuard(mode={self.mode!r}, store={self.store!r}, tools={len(self._required)})"
 

@@ -102,8 +102,14 @@ class RunStore:
         return self._engine
 
     def close(self) -> None:
-        """Release the connection pool."""
+        """Release the connection pool (open connections are closed)."""
         self._engine.dispose()
+
+    def __enter__(self) -> RunStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     # -- transactions ----------------------------------------------------------------------
 

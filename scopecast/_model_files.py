@@ -1,0 +1,139 @@
+"""The files of a model directory, read without scikit-learn: metadata, checksums, compact form.
+
+Both the scikit-learn side (:mod:`scopecast.model`) and the runtime read a model directory
+through these functions, so the format checks and the checksum scheme are the same on both
+paths. Layout (format version :data:`FORMAT_VERSION`)::
+
+    metadata.json    format, versions, scopes, catalogue, metrics, params, created_at, and
+                     ``files``: the sha256 of every other file of the directory
+    model.skops      the fitted ScopePredictor (skops; loaded by scopecast.model only)
+    compact.json     the compact form's vocabularies and settings (optional)
+    compact.npz      the compact form's arrays (numpy.savez; loaded with allow_pickle=False)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from scopecast._version import __version__
+from scopecast.catalogue import Catalogue, catalogue_from_mapping
+from scopecast.exceptions import ArtifactError, DataValidationError
+
+__all__ = [
+    "COMPACT_ARRAYS",
+    "COMPACT_FORMAT",
+    "COMPACT_FORMAT_VERSION",
+    "COMPACT_SPEC",
+    "FORMAT_NAME",
+    "FORMAT_VERSION",
+    "METADATA_FILE",
+    "MODEL_FILE",
+    "catalogue_of",
+    "checked_path",
+    "read_metadata",
+    "sha256_of",
+]
+
+FORMAT_NAME = "scopecast-model"
+FORMAT_VERSION = 1
+MODEL_FILE = "model.skops"
+METADATA_FILE = "metadata.json"
+COMPACT_SPEC = "compact.json"
+COMPACT_ARRAYS = "compact.npz"
+COMPACT_FORMAT = "scopecast-compact"
+COMPACT_FORMAT_VERSION = 1
+
+
+def sha256_of(path: Path) -> str:
+    """Hex sha256 of a file, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_metadata(directory: str | Path) -> dict[str, Any]:
+    """Read and check ``metadata.json`` of a model directory (format name and version).
+
+    Raises
+    ------
+    ArtifactError
+        If it is missing, not JSON, or of another format or version.
+    """
+    path = Path(directory) / METADATA_FILE
+    try:
+        metadata = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as err:
+        raise ArtifactError(
+            f"{str(Path(directory))!r} is not a scopecast model directory: {METADATA_FILE} is "
+            f"missing. Pass the --out directory of `scopecast train`."
+        ) from err
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ArtifactError(
+            f"Cannot read {str(path)!r}: {err}. The model directory is damaged; retrain it."
+        ) from err
+    if not isinstance(metadata, dict) or metadata.get("format") != FORMAT_NAME:
+        raise ArtifactError(
+            f"{str(path)!r} does not describe a scopecast model (expected format "
+            f"{FORMAT_NAME!r}, got {metadata.get('format') if isinstance(metadata, dict) else None!r})."
+        )
+    if metadata.get("format_version") != FORMAT_VERSION:
+        raise ArtifactError(
+            f"The model in {str(Path(directory))!r} has format version "
+            f"{metadata.get('format_version')!r} (made by scopecast "
+            f"{metadata.get('scopecast_version')!r}); this scopecast ({__version__}) reads version "
+            f"{FORMAT_VERSION}. Retrain the model with this version of scopecast."
+        )
+    return metadata
+
+
+def checked_path(directory: str | Path, metadata: dict[str, Any], name: str) -> Path:
+    """The path of file ``name`` of a model directory, after checking its recorded sha256.
+
+    Raises
+    ------
+    ArtifactError
+        If the file is not recorded in the metadata, cannot be read, or its checksum differs
+        (it was modified or damaged after training).
+    """
+    path = Path(directory) / name
+    files = metadata.get("files")
+    expected = files.get(name) if isinstance(files, dict) else None
+    if expected is None:
+        raise ArtifactError(
+            f"{METADATA_FILE} of {str(Path(directory))!r} records no checksum for {name!r}, so "
+            f"the file cannot be trusted. Retrain the model with `scopecast train`."
+        )
+    try:
+        actual = sha256_of(path)
+    except OSError as err:
+        raise ArtifactError(
+            f"Cannot read the model file {str(path)!r}: {err.strerror or err}. Retrain the model."
+        ) from err
+    if actual != expected:
+        raise ArtifactError(
+            f"The model file {str(path)!r} does not match its checksum in {METADATA_FILE} "
+            f"(expected sha256 {expected}, got {actual}): it was modified or damaged after "
+            f"training. Retrain the model or restore the original file."
+        )
+    return path
+
+
+def catalogue_of(directory: str | Path, metadata: dict[str, Any]) -> Catalogue:
+    """The catalogue stored in a model's metadata.
+
+    Raises
+    ------
+    ArtifactError
+        If it is not a valid catalogue.
+    """
+    try:
+        return catalogue_from_mapping(metadata.get("catalogue", {}), METADATA_FILE)
+    except DataValidationError as err:
+        raise ArtifactError(
+            f"The catalogue stored in {str(Path(directory) / METADATA_FILE)!r} is invalid: {err}"
+        ) from err

@@ -1,0 +1,80 @@
+"""``scopecast plan "TASK"``: the authorization plan before an agent starts (upfront by provider)."""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from scopecast.catalogue import load_catalogue
+from scopecast.cli._app import command, err_console, fail, out_console
+from scopecast.runtime import AuthorizationPlan, PreAuthorizer
+
+
+def parse_context(pairs: list[str]) -> dict[str, str]:
+    """Turn ``["domain=work", "user=u17"]`` into a dict; a pair without ``=`` is an error."""
+    context: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise fail(f"--context expects KEY=VALUE (e.g. --context domain=work); got {pair!r}.")
+        context[key.strip()] = value.strip()
+    return context
+
+
+def _plan_tables(plan: AuthorizationPlan) -> list[Table]:
+    upfront = Table(
+        title="Ask before the agent starts (one consent per provider)", title_justify="left"
+    )
+    for name in ("provider", "scope", "P(needed)", "reason"):
+        upfront.add_column(name, overflow="fold")
+    for consent in plan.upfront:
+        for scope in consent.scopes:
+            upfront.add_row(consent.provider, scope.scope, f"{scope.probability:.2f}", scope.reason)
+    later = Table(title="Left to the point of execution", title_justify="left")
+    for name in ("scope", "P(needed)", "reason"):
+        later.add_column(name, overflow="fold")
+    for scope in plan.deferred:
+        later.add_row(scope.scope, f"{scope.probability:.2f}", scope.reason)
+    return [upfront, later]
+
+
+@command("plan")
+def plan_command(
+    task: Annotated[str, typer.Argument(help="The task, as the agent will receive it.")],
+    context: Annotated[
+        list[str] | None,
+        typer.Option("--context", "-c", help="Pre-start context as KEY=VALUE (repeatable)."),
+    ] = None,
+    model: Annotated[
+        Path | None, typer.Option("--model", help="Model directory written by `scopecast train`.")
+    ] = None,
+    catalogue: Annotated[
+        Path | None, typer.Option("--catalogue", help="Catalogue overriding the model's own.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
+) -> None:
+    """Print which scopes to ask before TASK starts, and which to leave to the guard."""
+    pairs = parse_context(context or [])
+    library_log = logging.getLogger("scopecast")
+    if not library_log.handlers:  # warnings are printed below, once, in yellow
+        library_log.addHandler(logging.NullHandler())
+    loaded = None if catalogue is None else load_catalogue(catalogue)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        pre = PreAuthorizer(model, catalogue=loaded)
+        plan = pre.plan(task, context=pairs)
+    for warning in caught:
+        err_console.print(f"[yellow]warning:[/yellow] {warning.message}", soft_wrap=True)
+    if as_json:
+        out_console.print_json(plan.model_dump_json())
+        return
+    if plan.degraded or not plan.upfront:
+        out_console.print("Nothing to ask before the start: the guard asks at each call.")
+    for table in _plan_tables(plan):
+        if table.row_count:
+            out_console.print(table)

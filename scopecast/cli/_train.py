@@ -1,0 +1,102 @@
+"""``scopecast train`` and ``scopecast model-metrics``: fit and save a scope model, score it on traces."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from scopecast.cli._app import command, err_console, out_console
+
+
+def _metrics_table(title: str, metrics: dict[str, float]) -> Table:
+    table = Table(title=title)
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for key, value in metrics.items():
+        if "[" not in key:
+            table.add_row(key, f"{value:.4f}")
+    return table
+
+
+@command("train")
+def train(
+    traces: Annotated[list[Path], typer.Argument(help="Trace files (JSON Lines) to train on.")],
+    out: Annotated[Path, typer.Option("--out", help="Model directory to write.")],
+    catalogue: Annotated[
+        Path | None,
+        typer.Option(help="Written catalogue (JSON/YAML) merged with the derived one."),
+    ] = None,
+    group_pattern: Annotated[
+        str | None,
+        typer.Option(
+            help="Regex on trace_id naming the CV group (first capture); default: task template."
+        ),
+    ] = None,
+    tracking_uri: Annotated[str, typer.Option(help="MLflow tracking URI.")] = "sqlite:///mlflow.db",
+    experiment: Annotated[str, typer.Option(help="MLflow experiment name.")] = "scopecast",
+    register_name: Annotated[
+        str, typer.Option(help="MLflow registered model name.")
+    ] = "scopecast-scopes",
+    no_mlflow: Annotated[bool, typer.Option("--no-mlflow", help="Do not log to MLflow.")] = False,
+) -> None:
+    """Train a calibrated scope model on traces and save it to a model directory."""
+    from scopecast.catalogue import load_catalogue
+    from scopecast.model import train_to_directory
+    from scopecast.traces import read_traces
+
+    loaded = read_traces(traces)
+    written = load_catalogue(catalogue) if catalogue is not None else None
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        result = train_to_directory(
+            loaded, out, written, group_pattern=group_pattern, progress=progress
+        )
+    out_console.print(
+        f"Trained on {result.n_traces} traces: {len(result.predictor.scopes_)} scopes "
+        f"({len(result.predictor.modelled_)} modelled), C={result.predictor.C_:g}, "
+        f"calibration={result.predictor.calibration_}. Saved to {result.directory}."
+    )
+    out_console.print(_metrics_table("grouped cross-validation (train traces)", result.metrics))
+    if not no_mlflow:
+        from scopecast.model.tracking import log_training_run
+
+        info = log_training_run(
+            result,
+            tracking_uri=tracking_uri,
+            experiment=experiment,
+            register_name=register_name,
+        )
+        out_console.print(
+            f"MLflow run {info.run_id} in {tracking_uri}; registered {info.model_name} "
+            f"version {info.model_version}."
+        )
+
+
+@command("model-metrics")
+def model_metrics(
+    model: Annotated[Path, typer.Argument(help="Model directory written by `scopecast train`.")],
+    traces: Annotated[list[Path], typer.Argument(help="Trace files (JSON Lines) to score on.")],
+) -> None:
+    """Brier score, calibration error and PR-AUC of a model's upfront probabilities on traces."""
+    from scopecast.model import score_model_directory
+    from scopecast.traces import read_traces
+
+    metrics = score_model_directory(model, read_traces(traces))
+    out_console.print(_metrics_table(f"{model} on {', '.join(map(str, traces))}", metrics))

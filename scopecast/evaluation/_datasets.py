@@ -1,0 +1,142 @@
+"""Which trace files make a data set: train files, test files and a catalogue, found or named.
+
+The evaluation notebooks run on every data set of a directory (the bundled ``data/`` by
+default) or on files the user names. A data set in a directory is a pair
+``<prefix>_train.jsonl`` / ``<prefix>_test.jsonl`` with a catalogue beside it:
+``<prefix>.catalogue.json``, else the longest ``<p>.catalogue.json`` whose ``p`` starts
+``<prefix>`` (``workbench.catalogue.json`` for ``workbench_runs_*``), else ``catalogue.json``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from scopecast.exceptions import ConfigError
+
+__all__ = ["EvaluationDataset", "datasets_from_environment", "find_datasets"]
+
+_GENERIC_PREFIX = "traces"
+
+
+@dataclass(frozen=True)
+class EvaluationDataset:
+    """One data set to evaluate: a name, training files, test files and a catalogue.
+
+    Attributes
+    ----------
+    name : str
+        Shown in titles and tables.
+    train : tuple[Path, ...]
+        Trace files to fit the model and the baselines on.
+    test : tuple[Path, ...]
+        Trace files to report on.
+    catalogue : Path
+        Risk, ``jit_only`` and ``implies`` of the scopes.
+    """
+
+    name: str
+    train: tuple[Path, ...]
+    test: tuple[Path, ...]
+    catalogue: Path
+
+
+def _catalogue_for(directory: Path, prefix: str) -> Path | None:
+    exact = directory / f"{prefix}.catalogue.json"
+    if exact.is_file():
+        return exact
+    candidates = [
+        path
+        for path in directory.glob("*.catalogue.json")
+        if prefix.startswith(path.name.removesuffix(".catalogue.json"))
+    ]
+    if candidates:
+        return max(candidates, key=lambda path: len(path.name))
+    generic = directory / "catalogue.json"
+    return generic if generic.is_file() else None
+
+
+def find_datasets(directory: str | Path) -> list[EvaluationDataset]:
+    """Every ``<prefix>_train.jsonl`` / ``<prefix>_test.jsonl`` pair of ``directory`` with its catalogue.
+
+    Parameters
+    ----------
+    directory : str | Path
+        A folder of trace files (the bundled ``data/`` or ``../shared/data``).
+
+    Returns
+    -------
+    list[EvaluationDataset]
+        Sorted by name. The generic prefix ``traces`` takes the directory's name.
+
+    Raises
+    ------
+    ConfigError
+        If the directory does not exist or holds no complete data set.
+    """
+    folder = Path(directory)
+    if not folder.is_dir():
+        raise ConfigError(
+            f"The data directory {folder} does not exist. Point the notebook at a folder holding "
+            f"<name>_train.jsonl, <name>_test.jsonl and a catalogue, or name the files instead."
+        )
+    found: list[EvaluationDataset] = []
+    for train in sorted(folder.glob("*_train.jsonl")):
+        prefix = train.name.removesuffix("_train.jsonl")
+        test = folder / f"{prefix}_test.jsonl"
+        catalogue = _catalogue_for(folder, prefix)
+        if not test.is_file() or catalogue is None:
+            continue
+        name = folder.resolve().name if prefix == _GENERIC_PREFIX else prefix
+        found.append(EvaluationDataset(name, (train,), (test,), catalogue))
+    if not found:
+        raise ConfigError(
+            f"No data set in {folder}: expected <name>_train.jsonl and <name>_test.jsonl with "
+            f"<name>.catalogue.json (or catalogue.json) beside them."
+        )
+    return sorted(found, key=lambda d: d.name)
+
+
+def _paths(value: str) -> tuple[Path, ...]:
+    return tuple(Path(part) for part in value.split(os.pathsep) if part)
+
+
+def datasets_from_environment(
+    default_directory: str | Path,
+    *,
+    train: Sequence[str | Path] = (),
+    test: Sequence[str | Path] = (),
+    catalogue: str | Path | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> list[EvaluationDataset]:
+    """The data sets a notebook runs on: named files, else a directory's data sets.
+
+    Explicit ``train``/``test``/``catalogue`` (a notebook's first cell) win; otherwise the
+    variables ``SCOPECAST_NB_TRAIN``, ``SCOPECAST_NB_TEST`` (paths joined by ``os.pathsep``)
+    and ``SCOPECAST_NB_CATALOGUE`` name one data set; otherwise ``SCOPECAST_NB_DATA`` (or
+    ``default_directory``) is searched with :func:`find_datasets`. The environment is read
+    only when this function is called, from ``environ`` (default: ``os.environ``).
+
+    Raises
+    ------
+    ConfigError
+        If only some of train, test and catalogue are given, or no data set is found.
+    """
+    env = os.environ if environ is None else environ
+    train_paths = tuple(Path(p) for p in train) or _paths(env.get("SCOPECAST_NB_TRAIN", ""))
+    test_paths = tuple(Path(p) for p in test) or _paths(env.get("SCOPECAST_NB_TEST", ""))
+    catalogue_value = catalogue or env.get("SCOPECAST_NB_CATALOGUE") or None
+    named = [bool(train_paths), bool(test_paths), catalogue_value is not None]
+    if all(named):
+        assert catalogue_value is not None
+        name = train_paths[0].name.removesuffix(".jsonl").removesuffix("_train")
+        return [EvaluationDataset(name, train_paths, test_paths, Path(catalogue_value))]
+    if any(named):
+        raise ConfigError(
+            "Name all three of the train files, the test files and the catalogue (or none of "
+            f"them, to use a data directory); got train={[str(p) for p in train_paths]}, "
+            f"test={[str(p) for p in test_paths]}, catalogue={catalogue_value}."
+        )
+    return find_datasets(env.get("SCOPECAST_NB_DATA") or default_directory)

@@ -1,0 +1,269 @@
+"""How much data and how much context the model policy needs: learning curve and context ablation.
+
+- :func:`learning_curve`: train on growing, *grouped* subsamples of the training traces
+  (whole groups are drawn, so paraphrases of one task are all in or all out, and subsets of
+  one seed are nested), and report the model policy's cost per task on the test traces;
+- :func:`context_ablation`: train and test with some context keys removed (``user``,
+  ``org``) to see how much per-user / per-organisation context is worth.
+
+Every point is scored with the simulator and :func:`~scopecast.evaluation.score_outcomes`, the
+same code as ``scopecast evaluate``. Training goes through a :data:`Trainer`, so the curve
+works for the frequency scorer (:func:`frequency_trainer`, instant) and for the real model
+(:func:`model_trainer`).
+"""
+
+from __future__ import annotations
+
+import importlib
+import random
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from scopecast.catalogue import Catalogue
+from scopecast.evaluation._metrics import PolicyMetrics, score_outcomes
+from scopecast.evaluation._model_policy import ModelPolicy
+from scopecast.evaluation._simulator import simulate
+from scopecast.exceptions import ConfigError
+from scopecast.policy import CostModel, DomainFrequencyScorer
+from scopecast.scoring import ScopeScorer
+from scopecast.traces import Trace
+
+__all__ = [
+    "DEFAULT_CONTEXT_VARIANTS",
+    "ContextAblationRow",
+    "LearningCurvePoint",
+    "Trainer",
+    "context_ablation",
+    "default_sizes",
+    "frequency_trainer",
+    "grouped_subsample",
+    "learning_curve",
+    "model_trainer",
+    "without_context",
+]
+
+Trainer = Callable[[Sequence[Trace], Catalogue], ScopeScorer]
+"""Fits a scorer on training traces (with the catalogue); the learning curve calls it per point."""
+
+DEFAULT_CONTEXT_VARIANTS: Mapping[str, tuple[str, ...]] = {
+    "all context": (),
+    "without user": ("user",),
+    "without org": ("org",),
+    "without user and org": ("user", "org"),
+}
+"""Context keys removed (from train and test) in each variant of :func:`context_ablation`."""
+
+
+def frequency_trainer(traces: Sequence[Trace], catalogue: Catalogue) -> ScopeScorer:
+    """A :class:`~scopecast.policy.DomainFrequencyScorer` on ``traces`` (the catalogue is unused)."""
+    del catalogue
+    return DomainFrequencyScorer(traces)
+
+
+def model_trainer(**predictor_params: object) -> Trainer:
+    """A trainer fitting :class:`scopecast.model.ScopePredictor` with these hyper-parameters.
+
+    ``scopecast.model`` is imported when the trainer is first called (it pulls scikit-learn).
+    Fewer candidate ``C`` values or folds make a learning curve faster to draw.
+    """
+
+    def train(traces: Sequence[Trace], catalogue: Catalogue) -> ScopeScorer:
+        model = importlib.import_module("scopecast.model")
+        predictor = model.ScopePredictor(**predictor_params)
+        fitted, _ = model.train_predictor(traces, catalogue, predictor=predictor)
+        scorer: ScopeScorer = fitted
+        return scorer
+
+    return train
+
+
+def _trace_group(trace: Trace) -> str:
+    return trace.trace_id
+
+
+def grouped_subsample(
+    traces: Sequence[Trace],
+    n: int,
+    seed: int,
+    group: Callable[[Trace], str] | None = None,
+) -> list[Trace]:
+    """About ``n`` traces, drawn as whole groups in a seeded random order.
+
+    Groups are shuffled once per ``seed`` and taken until at least ``n`` traces are drawn,
+    so for one seed a smaller subsample is contained in a larger one. The traces keep their
+    file order. ``group`` names a trace's group (default: each trace is its own group).
+    """
+    if n <= 0:
+        raise ConfigError(f"A learning-curve point needs at least one trace; got n={n}.")
+    key = group or _trace_group
+    members: dict[str, list[int]] = {}
+    for index, trace in enumerate(traces):
+        members.setdefault(key(trace), []).append(index)
+    order = sorted(members)
+    random.Random(seed).shuffle(order)
+    chosen: list[int] = []
+    for name in order:
+        if len(chosen) >= n:
+            break
+        chosen.extend(members[name])
+    return [traces[i] for i in sorted(chosen)]
+
+
+def default_sizes(n_traces: int, n_points: int = 5, smallest: int = 20) -> list[int]:
+    """Geometrically spaced training sizes from ``smallest`` (or fewer) up to ``n_traces``."""
+    if n_traces <= smallest:
+        return [n_traces]
+    ratio = (n_traces / smallest) ** (1 / max(n_points - 1, 1))
+    sizes = {min(n_traces, round(smallest * ratio**k)) for k in range(n_points)}
+    return sorted(sizes | {n_traces})
+
+
+@dataclass(frozen=True)
+class LearningCurvePoint:
+    """The model policy trained on ``n_train`` traces (one seed), scored on the test traces."""
+
+    n_train: int
+    n_groups: int
+    seed: int
+    interruptions_per_task: float
+    risk_overgrant_per_task: float
+    cost_per_task: float
+
+
+def _score(
+    scorer: ScopeScorer,
+    test: Sequence[Trace],
+    catalogue: Catalogue,
+    costs: CostModel,
+    batching: bool,
+) -> PolicyMetrics:
+    policy = ModelPolicy(scorer, catalogue, costs, batching=batching)
+    return score_outcomes(simulate(test, policy, catalogue), catalogue)
+
+
+def learning_curve(
+    train: Sequence[Trace],
+    test: Sequence[Trace],
+    catalogue: Catalogue,
+    trainer: Trainer = frequency_trainer,
+    *,
+    sizes: Sequence[int] | None = None,
+    seeds: Sequence[int] = (0, 1, 2),
+    group: Callable[[Trace], str] | None = None,
+    costs: CostModel | None = None,
+    batching: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[LearningCurvePoint]:
+    """Cost per task of the model policy as the number of training traces grows.
+
+    Parameters
+    ----------
+    train, test : Sequence[Trace]
+        Training traces to subsample; test traces to score on (always all of them).
+    catalogue : Catalogue
+        Risk, ``jit_only`` and ``implies``.
+    trainer : Trainer
+        Fits a scorer on a subsample (default: the frequency scorer).
+    sizes : Sequence[int] | None
+        Target numbers of training traces (default :func:`default_sizes`). The full set is
+        drawn once, whatever the seeds.
+    seeds : Sequence[int]
+        One subsample per seed and size.
+    group : Callable[[Trace], str] | None
+        Names a trace's group for :func:`grouped_subsample`.
+    costs : CostModel | None
+        The model policy's costs (default: ``CostModel()``, the default operating point).
+    batching : bool
+        Whether the model policy batches at interruptions (as ``scopecast evaluate``).
+    progress : Callable[[int, int], None] | None
+        Called as ``progress(done, total)`` after each trained point.
+
+    Returns
+    -------
+    list[LearningCurvePoint]
+        By size, then seed.
+    """
+    cost_model = costs or CostModel()
+    targets = sorted(set(sizes)) if sizes is not None else default_sizes(len(train))
+    key = group or _trace_group
+    jobs: list[tuple[int, int]] = []
+    for size in targets:
+        jobs.extend((size, seed) for seed in (seeds if size < len(train) else seeds[:1]))
+    points = []
+    for done, (size, seed) in enumerate(jobs, start=1):
+        subset = grouped_subsample(train, size, seed, group)
+        metrics = _score(trainer(subset, catalogue), test, catalogue, cost_model, batching)
+        points.append(
+            LearningCurvePoint(
+                n_train=len(subset),
+                n_groups=len({key(t) for t in subset}),
+                seed=seed,
+                interruptions_per_task=metrics.interruptions_per_task,
+                risk_overgrant_per_task=metrics.risk_overgrant_per_task,
+                cost_per_task=metrics.cost_per_task,
+            )
+        )
+        if progress is not None:
+            progress(done, len(jobs))
+    return points
+
+
+def without_context(traces: Sequence[Trace], keys: Sequence[str]) -> list[Trace]:
+    """The traces with the context keys ``keys`` removed (nothing else changes)."""
+    drop = set(keys)
+    if not drop:
+        return list(traces)
+    return [
+        trace.model_copy(
+            update={"context": {k: v for k, v in trace.context.items() if k not in drop}}
+        )
+        for trace in traces
+    ]
+
+
+@dataclass(frozen=True)
+class ContextAblationRow:
+    """The model policy trained and tested without the context keys ``dropped``."""
+
+    variant: str
+    dropped: tuple[str, ...]
+    interruptions_per_task: float
+    risk_overgrant_per_task: float
+    cost_per_task: float
+
+
+def context_ablation(
+    train: Sequence[Trace],
+    test: Sequence[Trace],
+    catalogue: Catalogue,
+    trainer: Trainer = frequency_trainer,
+    *,
+    variants: Mapping[str, Sequence[str]] = DEFAULT_CONTEXT_VARIANTS,
+    costs: CostModel | None = None,
+    batching: bool = True,
+) -> list[ContextAblationRow]:
+    """Cost per task with and without per-user / per-organisation context.
+
+    Each variant removes its keys from the training *and* the test traces (a deployment
+    without that context), trains with ``trainer`` and scores the model policy.
+    """
+    cost_model = costs or CostModel()
+    rows = []
+    for name, keys in variants.items():
+        metrics = _score(
+            trainer(without_context(train, keys), catalogue),
+            without_context(test, keys),
+            catalogue,
+            cost_model,
+            batching,
+        )
+        rows.append(
+            ContextAblationRow(
+                name,
+                tuple(keys),
+                metrics.interruptions_per_task,
+                metrics.risk_overgrant_per_task,
+                metrics.cost_per_task,
+            )
+        )
+    return rows

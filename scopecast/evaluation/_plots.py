@@ -1,0 +1,266 @@
+"""Figures of the evaluation, readable without the code: titles, axis labels with units, legends.
+
+Each function takes the output of an evaluation function and returns a
+:class:`matplotlib.figure.Figure` built without pyplot (no global figure registry, no
+backend selected), so it can be shown in a notebook or saved with ``fig.savefig(path)``.
+matplotlib is imported when a figure is drawn, never when ``scopecast.evaluation`` is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from scopecast.evaluation._calibration import PrecisionRecallCurve, ReliabilityBin
+from scopecast.evaluation._divergence import DivergenceCost
+from scopecast.evaluation._errors import ScopeErrors
+from scopecast.evaluation._learning_curve import ContextAblationRow, LearningCurvePoint
+from scopecast.evaluation._sweep import FrontierPoint
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+__all__ = [
+    "context_ablation_figure",
+    "divergence_figure",
+    "frontier_figure",
+    "learning_curve_figure",
+    "precision_recall_figure",
+    "reliability_figure",
+    "scope_errors_figure",
+]
+
+_BASELINE_MARKERS = "sD^vPXh<>"
+
+
+def _figure(width: float = 7.0, height: float = 5.0, ncols: int = 1) -> tuple[Figure, list[Axes]]:
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), layout="constrained")
+    axes = fig.subplots(1, ncols, squeeze=False)[0]
+    return fig, list(axes)
+
+
+def frontier_figure(
+    points: Sequence[FrontierPoint],
+    *,
+    model: str = "model",
+    default_cost: float = 1.0,
+    title: str = "Interruptions vs. risk-weighted over-grant",
+) -> Figure:
+    """Each policy's frontier: a curve for the model (one point per interruption cost), a
+    point for each fixed baseline, and a star at the model's default operating point."""
+    fig, (ax,) = _figure()
+    curve = sorted((p for p in points if p.policy == model), key=lambda p: p.interruption_cost)
+    if curve:
+        ax.plot(
+            [p.interruptions_per_task for p in curve],
+            [p.risk_overgrant_per_task for p in curve],
+            "-o",
+            markersize=3,
+            label=f"{model} (interruption cost {curve[0].interruption_cost:g} to "
+            f"{curve[-1].interruption_cost:g})",
+        )
+        default = min(curve, key=lambda p: abs(p.interruption_cost - default_cost))
+        ax.scatter(
+            [default.interruptions_per_task],
+            [default.risk_overgrant_per_task],
+            marker="*",
+            s=220,
+            color="black",
+            zorder=5,
+            label=f"{model} at the default operating point (cost {default.interruption_cost:g})",
+        )
+    markers = iter(_BASELINE_MARKERS)
+    seen: set[str] = set()
+    for point in points:
+        if point.policy == model or point.policy in seen:
+            continue
+        seen.add(point.policy)
+        ax.scatter(
+            [point.interruptions_per_task],
+            [point.risk_overgrant_per_task],
+            marker=next(markers, "o"),
+            s=60,
+            label=point.policy,
+        )
+    ax.set_xlabel("interruptions per task (count)")
+    ax.set_ylabel("risk-weighted over-grant per task (risk units)")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    return fig
+
+
+def reliability_figure(
+    bins: Mapping[str, Sequence[ReliabilityBin]],
+    *,
+    title: str = "Reliability of the upfront probabilities",
+) -> Figure:
+    """Reliability diagram: observed frequency against mean predicted probability per bin.
+
+    ``bins`` maps a label (``"all scopes"``, a scope) to its :func:`reliability_bins`; the
+    diagonal is perfect calibration, and each point's size grows with the pairs in its bin.
+    """
+    fig, (ax,) = _figure(6.5, 6.0)
+    ax.plot([0, 1], [0, 1], "--", color="grey", label="perfectly calibrated")
+    for label, series in bins.items():
+        if not series:
+            continue
+        total = sum(b.n_pairs for b in series)
+        ax.plot(
+            [b.mean_predicted for b in series],
+            [b.observed_rate for b in series],
+            "-",
+            alpha=0.8,
+            label=f"{label} ({total} pairs)",
+        )
+        ax.scatter(
+            [b.mean_predicted for b in series],
+            [b.observed_rate for b in series],
+            s=[12 + 120 * (b.n_pairs / total) ** 0.5 for b in series],
+        )
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("mean predicted probability in bin (P(scope needed))")
+    ax.set_ylabel("observed share of pairs that needed the scope (fraction)")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="upper left")
+    return fig
+
+
+def precision_recall_figure(
+    curves: Sequence[PrecisionRecallCurve],
+    *,
+    title: str = "Per-scope precision-recall of the upfront probabilities",
+) -> Figure:
+    """One precision-recall curve per scope, with its average precision in the legend."""
+    fig, (ax,) = _figure(7.0, 5.5)
+    for curve in curves:
+        ax.step(
+            curve.recall,
+            curve.precision,
+            where="post",
+            label=f"{curve.scope} (AP {curve.average_precision:.2f}, {curve.n_positive} traces)",
+        )
+    ax.set_xlim(0, 1.01)
+    ax.set_ylim(0, 1.05)
+    ax.set_xlabel("recall (share of traces needing the scope that are predicted)")
+    ax.set_ylabel("precision (share of predicted traces that need it)")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="lower left")
+    return fig
+
+
+def learning_curve_figure(
+    points: Sequence[LearningCurvePoint],
+    *,
+    baselines: Mapping[str, float] | None = None,
+    title: str = "Cost per task as the training set grows",
+) -> Figure:
+    """Mean cost per task per training size (a band from the best to the worst seed), with
+    horizontal lines at the cost of fixed baselines (``{"jit_only": 1.3, ...}``)."""
+    fig, (ax,) = _figure()
+    by_size: dict[int, list[float]] = {}
+    for point in points:
+        by_size.setdefault(point.n_train, []).append(point.cost_per_task)
+    sizes = sorted(by_size)
+    means = [sum(by_size[n]) / len(by_size[n]) for n in sizes]
+    seeds = max((len(v) for v in by_size.values()), default=0)
+    ax.plot(sizes, means, "-o", label=f"model policy (mean of up to {seeds} seeds)")
+    ax.fill_between(
+        sizes,
+        [min(by_size[n]) for n in sizes],
+        [max(by_size[n]) for n in sizes],
+        alpha=0.2,
+        label="range over seeds",
+    )
+    for name, cost in (baselines or {}).items():
+        ax.axhline(cost, linestyle=":", linewidth=1.2, label=f"{name} (all training traces)")
+    ax.set_xscale("log")
+    ax.set_xlabel("training traces (count, log scale)")
+    ax.set_ylabel("cost per task (interruptions + risk over-grant)")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    return fig
+
+
+def context_ablation_figure(
+    rows: Sequence[ContextAblationRow],
+    *,
+    title: str = "What per-user and per-organisation context is worth",
+) -> Figure:
+    """Stacked bars per variant: interruptions and risk over-grant per task (their sum is the cost)."""
+    fig, (ax,) = _figure(7.0, 4.5)
+    names = [row.variant for row in rows]
+    interruptions = [row.interruptions_per_task for row in rows]
+    overgrant = [row.risk_overgrant_per_task for row in rows]
+    ax.bar(names, interruptions, label="interruptions per task")
+    ax.bar(names, overgrant, bottom=interruptions, label="risk-weighted over-grant per task")
+    for i, row in enumerate(rows):
+        ax.annotate(f"{row.cost_per_task:.3f}", (i, row.cost_per_task), ha="center", va="bottom")
+    ax.set_ylabel("cost per task (interruptions + risk units)")
+    ax.set_xlabel("context available to the model (train and test)")
+    ax.set_title(title)
+    ax.legend(fontsize=8, loc="lower right")
+    return fig
+
+
+def scope_errors_figure(
+    rows: Sequence[ScopeErrors],
+    *,
+    top: int = 10,
+    title: str = "Scopes most often missed and over-granted",
+) -> Figure:
+    """Two panels: the ``top`` scopes by traces missed (interruptions), and by risk-weighted over-grant."""
+    fig, (left, right) = _figure(12.0, 0.4 * top + 2.0, ncols=2)
+    missed = sorted((r for r in rows if r.n_missed), key=lambda r: (-r.n_missed, r.scope))[:top]
+    over = sorted((r for r in rows if r.n_overgranted), key=lambda r: (-r.risk_overgrant, r.scope))[
+        :top
+    ]
+    left.barh([r.scope for r in missed][::-1], [r.n_missed for r in missed][::-1])
+    left.set_xlabel("traces in which the scope interrupted the run (count)")
+    left.set_title("most often missed (caused an interruption)")
+    right.barh(
+        [r.scope for r in over][::-1], [r.risk_overgrant for r in over][::-1], color="tab:red"
+    )
+    right.set_xlabel("risk-weighted over-grant, summed over traces (risk units)")
+    right.set_title("most often over-granted (held, never used)")
+    for ax, data in ((left, missed), (right, over)):
+        if not data:
+            ax.text(0.5, 0.5, "none", ha="center", va="center", transform=ax.transAxes)
+        ax.grid(axis="x", alpha=0.3)
+    fig.suptitle(title)
+    return fig
+
+
+def divergence_figure(
+    rows: Sequence[DivergenceCost],
+    *,
+    title: str = "What divergence from the plan costs",
+) -> Figure:
+    """Grouped bars: each policy's cost per task on the traces of each divergence kind."""
+    fig, (ax,) = _figure(9.0, 4.8)
+    kinds = list(dict.fromkeys(row.kind for row in rows))
+    policies = list(dict.fromkeys(row.policy for row in rows))
+    width = 0.8 / max(len(policies), 1)
+    for k, policy in enumerate(policies):
+        cost = {row.kind: row.cost_per_task for row in rows if row.policy == policy}
+        xs = [i + k * width for i, kind in enumerate(kinds) if kind in cost]
+        ax.bar(xs, [cost[kind] for kind in kinds if kind in cost], width, label=policy)
+    counts = {row.kind: row.n_traces for row in rows}
+    ax.set_xticks(
+        [i + width * (len(policies) - 1) / 2 for i in range(len(kinds))],
+        [f"{kind}\n({counts[kind]} traces)" for kind in kinds],
+        fontsize=8,
+    )
+    ax.set_ylabel("cost per task (interruptions + risk over-grant)")
+    ax.set_xlabel("how the calls departed from the plan (a trace may be of several kinds)")
+    ax.set_title(title)
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(fontsize=8)
+    return fig

@@ -1,0 +1,52 @@
+"""The scope model: a calibrated multi-label scikit-learn estimator, its training and its files.
+
+Heavy (scikit-learn, SciPy, pandas): import it by name, never from ``scopecast`` itself.
+"""
+
+from scopecast.model._export import can_export_compact, export_compact
+from scopecast.model._grouping import WORKBENCH_TEMPLATE, group_of, task_template
+from scopecast.model._metrics import (
+    brier_score,
+    evaluate_traces,
+    expected_calibration_error,
+    probability_metrics,
+)
+from scopecast.model._persistence import (
+    TRUSTED_TYPES,
+    ModelBundle,
+    load_bundle,
+    load_model,
+    load_scorer,
+    read_metadata,
+    save_model,
+)
+from scopecast.model._predictor import ScopePredictor
+from scopecast.model._training import check_trainable, data_hash, train_predictor, training_rows
+from scopecast.model._workflow import TrainingResult, score_model_directory, train_to_directory
+
+__all__ = [
+    "TRUSTED_TYPES",
+    "WORKBENCH_TEMPLATE",
+    "ModelBundle",
+    "ScopePredictor",
+    "TrainingResult",
+    "brier_score",
+    "can_export_compact",
+    "check_trainable",
+    "data_hash",
+    "evaluate_traces",
+    "expected_calibration_error",
+    "export_compact",
+    "group_of",
+    "load_bundle",
+    "load_model",
+    "load_scorer",
+    "probability_metrics",
+    "read_metadata",
+    "save_model",
+    "score_model_directory",
+    "task_template",
+    "train_predictor",
+    "train_to_directory",
+    "training_rows",
+]

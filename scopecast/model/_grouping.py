@@ -1,0 +1,63 @@
+"""Groups for cross-validation: paraphrases of one task must never straddle two folds.
+
+Two ways to name a trace's group:
+
+- :func:`group_of` (the default): a *task template*, the task text with what varies between
+  paraphrases masked: e-mail addresses, quoted strings, dates and times, month and weekday
+  names, numbers, and capitalised words that do not start a sentence (names of people,
+  products, places); then lowercased, punctuation dropped and white space collapsed.
+  Two tasks that differ only in such values fall in one group.
+- a regular expression on ``trace_id`` (``group_pattern``): the group is the first
+  capturing group of the first match (or the whole match if the pattern has no group);
+  traces that do not match fall back to :func:`group_of`. For the WorkBench runs,
+  whose ids end in ``/t-<10 hex>/<row>`` (the template), use ``WORKBENCH_TEMPLATE``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from scopecast.traces import Trace
+
+__all__ = ["WORKBENCH_TEMPLATE", "group_of", "groups_for", "task_template"]
+
+WORKBENCH_TEMPLATE = r"/(t-[0-9a-f]{10})/"
+"""``group_pattern`` that groups WorkBench runs by their template (see PROVENANCE.md)."""
+
+_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(\.[\w-]+)+\b")
+_QUOTED = re.compile("'[^']*'|\"[^\"]*\"|\u201c[^\u201d]*\u201d|\u2018[^\u2019]*\u2019")
+_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?\b|\b\d{1,2}[:/.]\d{2}\b")
+_CALENDAR = re.compile(
+    r"\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|monday|tuesday|wednesday|"
+    r"thursday|friday|saturday|sunday)\b",
+    re.IGNORECASE,
+)
+_NUMBER = re.compile(r"\d+(?:st|nd|rd|th)?")
+_CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w-]*")
+_NON_WORD = re.compile(r"[^\w<>]+")
+
+
+def task_template(task: str) -> str:
+    """The task text with its varying values masked (see the module docstring)."""
+    text = _EMAIL.sub(" <email> ", task)
+    text = _QUOTED.sub(" <quoted> ", text)
+    text = _DATE.sub(" <date> ", text)
+    text = _CALENDAR.sub(" <date> ", text)
+    text = _CAPITALISED.sub(" <name> ", text.strip())
+    text = _NUMBER.sub(" <num> ", text)
+    return " ".join(_NON_WORD.sub(" ", text.lower()).split())
+
+
+def group_of(trace: Trace, group_pattern: str | None = None) -> str:
+    """The CV group of ``trace``: a ``trace_id`` regex capture if given and matching, else its template."""
+    if group_pattern is not None:
+        match = re.search(group_pattern, trace.trace_id)
+        if match is not None:
+            return "id:" + (match.group(1) if match.groups() else match.group(0))
+    return "template:" + task_template(trace.task)
+
+
+def groups_for(traces: list[Trace], group_pattern: str | None = None) -> list[str]:
+    """:func:`group_of` for each trace, in order."""
+    return [group_of(trace, group_pattern) for trace in traces]

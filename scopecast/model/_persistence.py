@@ -1,0 +1,269 @@
+"""The model directory: a skops file, its metadata and checksum, and loading against a trusted list.
+
+Layout of a model directory (format version :data:`FORMAT_VERSION`)::
+
+    model.skops      the fitted ScopePredictor (skops.io, ZIP_DEFLATED; never pickle)
+    compact.json     its compact form for the runtime (scopecast.model._export), when the
+    compact.npz      model was fitted on task inputs: numpy arrays + JSON, no pickle
+    metadata.json    format, versions, scopes, catalogue, training data hash, metrics,
+                     params, created_at, and the sha256 of every other file
+
+Loading checks, in order: the metadata exists and names this format and version; the model
+file's sha256 equals the recorded one (else it was tampered with or damaged); the types
+skops finds in the file are all in :data:`TRUSTED_TYPES` (else
+:class:`~scopecast.exceptions.UntrustedArtifactError`). Only then is it deserialised.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zipfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sklearn
+
+from scopecast._version import __version__
+from scopecast.catalogue import Catalogue, catalogue_from_mapping
+from scopecast.exceptions import ArtifactError, DataValidationError, UntrustedArtifactError
+from scopecast.model._export import can_export_compact, export_compact
+from scopecast.model._predictor import ScopePredictor
+from scopecast.scoring import TaskInput
+
+__all__ = [
+    "FORMAT_NAME",
+    "FORMAT_VERSION",
+    "METADATA_FILE",
+    "MODEL_FILE",
+    "TRUSTED_TYPES",
+    "ModelBundle",
+    "load_bundle",
+    "load_model",
+    "load_scorer",
+    "read_metadata",
+    "save_model",
+]
+
+FORMAT_NAME = "scopecast-model"
+FORMAT_VERSION = 1
+MODEL_FILE = "model.skops"
+METADATA_FILE = "metadata.json"
+
+TRUSTED_TYPES: frozenset[str] = frozenset(
+    {
+        "scopecast.features._featurizer.TaskFeaturizer",
+        "scopecast.model._predictor.ScopePredictor",
+    }
+)
+"""Types outside skops' defaults that a scopecast model file may contain (nothing else loads)."""
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def save_model(
+    predictor: ScopePredictor,
+    directory: str | Path,
+    *,
+    catalogue: Catalogue,
+    data_hash: str | None = None,
+    metrics: Mapping[str, float] | None = None,
+    params: Mapping[str, object] | None = None,
+    extra_files: Sequence[str] = (),
+) -> Path:
+    """Write ``predictor`` and its metadata to ``directory`` (created if needed); return it.
+
+    Parameters
+    ----------
+    predictor : ScopePredictor
+        A fitted model.
+    directory : path
+    catalogue : Catalogue
+        The catalogue the model was trained with; stored in the metadata.
+    data_hash : str, optional
+        sha256 of the training traces (:func:`~scopecast.model.data_hash`).
+    metrics, params : mapping, optional
+        Evaluation figures and training parameters to record.
+    extra_files : sequence of str
+        Other files already written in ``directory`` whose checksums the metadata should hold.
+
+    Raises
+    ------
+    ArtifactError
+        If the model is not fitted or the directory cannot be written.
+    """
+    import skops.io as sio
+
+    if not hasattr(predictor, "coef_"):
+        raise ArtifactError(
+            "save_model needs a fitted ScopePredictor; this one has not been fitted. "
+            "Call fit() or train_predictor() first."
+        )
+    out = Path(directory)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        sio.dump(predictor, out / MODEL_FILE, compression=zipfile.ZIP_DEFLATED)
+        # The numpy-only form the runtime plans with (no scikit-learn import at start-up).
+        compact = export_compact(predictor, out) if can_export_compact(predictor) else ()
+        files = {name: _sha256(out / name) for name in (MODEL_FILE, *compact, *extra_files)}
+        metadata = {
+            "format": FORMAT_NAME,
+            "format_version": FORMAT_VERSION,
+            "scopecast_version": __version__,
+            "sklearn_version": sklearn.__version__,
+            "skops_version": sio.__version__ if hasattr(sio, "__version__") else _skops_version(),
+            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "scopes": list(predictor.scopes_),
+            "catalogue": catalogue.model_dump(mode="json", exclude_defaults=True),
+            "data_hash": data_hash,
+            "metrics": dict(metrics or {}),
+            "params": {k: _jsonable(v) for k, v in (params or {}).items()},
+            "files": files,
+        }
+        (out / METADATA_FILE).write_text(json.dumps(metadata, indent=1, sort_keys=True) + "\n")
+    except OSError as err:
+        raise ArtifactError(
+            f"Cannot write the model directory {str(out)!r}: {err.strerror or err}. "
+            f"Check that the path is writable."
+        ) from err
+    return out
+
+
+def _skops_version() -> str:
+    from importlib.metadata import version
+
+    return version("skops")
+
+
+def _jsonable(value: object) -> object:
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return repr(value)
+
+
+def read_metadata(directory: str | Path) -> dict[str, Any]:
+    """Read and check ``metadata.json`` of a model directory (format name and version).
+
+    Raises
+    ------
+    ArtifactError
+        If it is missing, not JSON, or of another format or version.
+    """
+    path = Path(directory) / METADATA_FILE
+    try:
+        metadata = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as err:
+        raise ArtifactError(
+            f"{str(Path(directory))!r} is not a scopecast model directory: {METADATA_FILE} is "
+            f"missing. Pass the --out directory of `scopecast train`."
+        ) from err
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ArtifactError(
+            f"Cannot read {str(path)!r}: {err}. The model directory is damaged; retrain it."
+        ) from err
+    if not isinstance(metadata, dict) or metadata.get("format") != FORMAT_NAME:
+        raise ArtifactError(
+            f"{str(path)!r} does not describe a scopecast model (expected format "
+            f"{FORMAT_NAME!r}, got {metadata.get('format') if isinstance(metadata, dict) else None!r})."
+        )
+    if metadata.get("format_version") != FORMAT_VERSION:
+        raise ArtifactError(
+            f"The model in {str(Path(directory))!r} has format version "
+            f"{metadata.get('format_version')!r} (made by scopecast "
+            f"{metadata.get('scopecast_version')!r}); this scopecast ({__version__}) reads version "
+            f"{FORMAT_VERSION}. Retrain the model with this version of scopecast."
+        )
+    return metadata
+
+
+def load_model(directory: str | Path) -> ScopePredictor:
+    """Load the :class:`ScopePredictor` of a model directory, after every check.
+
+    Raises
+    ------
+    ArtifactError
+        Missing files, another format version, or a checksum mismatch (tampered file).
+    UntrustedArtifactError
+        The model file holds types outside :data:`TRUSTED_TYPES`.
+    """
+    import skops.io as sio
+
+    root = Path(directory)
+    metadata = read_metadata(root)
+    path = root / MODEL_FILE
+    expected = metadata.get("files", {}).get(MODEL_FILE)
+    try:
+        actual = _sha256(path)
+    except OSError as err:
+        raise ArtifactError(
+            f"Cannot read the model file {str(path)!r}: {err.strerror or err}. Retrain the model."
+        ) from err
+    if actual != expected:
+        raise ArtifactError(
+            f"The model file {str(path)!r} does not match its checksum in {METADATA_FILE} "
+            f"(expected sha256 {expected}, got {actual}): it was modified or damaged after "
+            f"training. Retrain the model or restore the original file."
+        )
+    try:
+        found = sio.get_untrusted_types(file=path)
+    except Exception as err:  # skops raises many kinds on a broken archive
+        raise ArtifactError(f"{str(path)!r} is not a readable skops file: {err}") from err
+    untrusted = set(found) - TRUSTED_TYPES
+    if untrusted:
+        raise UntrustedArtifactError(str(path), untrusted)
+    try:
+        model = sio.load(path, trusted=sorted(found))
+    except Exception as err:  # same: any failure to deserialise is a broken artefact
+        raise ArtifactError(f"Cannot load the model file {str(path)!r}: {err}") from err
+    if not isinstance(model, ScopePredictor):
+        raise ArtifactError(
+            f"{str(path)!r} holds a {type(model).__name__}, expected a ScopePredictor."
+        )
+    return model
+
+
+@dataclass(frozen=True)
+class ModelBundle:
+    """A loaded model directory: the scorer, its catalogue and its metadata.
+
+    A bundle is itself a :class:`~scopecast.scoring.ScopeScorer` (it delegates to ``scorer``).
+    """
+
+    scorer: ScopePredictor
+    catalogue: Catalogue
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def predict_scopes(self, inputs: Sequence[TaskInput]) -> list[dict[str, float]]:
+        """``ScopeScorer`` protocol, delegated to :attr:`scorer`."""
+        return self.scorer.predict_scopes(inputs)
+
+
+def load_bundle(directory: str | Path) -> ModelBundle:
+    """Load a model directory into a :class:`ModelBundle` (checked like :func:`load_model`)."""
+    model = load_model(directory)
+    metadata = read_metadata(directory)
+    try:
+        catalogue = catalogue_from_mapping(metadata.get("catalogue", {}), METADATA_FILE)
+    except DataValidationError as err:
+        raise ArtifactError(
+            f"The catalogue stored in {str(Path(directory) / METADATA_FILE)!r} is invalid: {err}"
+        ) from err
+    return ModelBundle(model, catalogue, metadata)
+
+
+def load_scorer(directory: str | Path) -> ModelBundle:
+    """Load a model directory as a scorer with its catalogue (same as :func:`load_bundle`)."""
+    return load_bundle(directory)

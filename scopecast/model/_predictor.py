@@ -1,0 +1,438 @@
+"""The scope model: one calibrated probability per scope that a task will need it.
+
+Design (chosen to be exportable to a numpy-only runtime form, issue 7):
+
+- features from :class:`~scopecast.features.TaskFeaturizer` (sparse, linear-friendly);
+- one L2 logistic regression per scope (one-vs-rest), ``C`` chosen from a grid by grouped
+  cross-validation (the Brier score of cross-fitted calibrated out-of-fold probabilities);
+- a calibration map per scope (Platt sigmoid or isotonic, one method for all scopes chosen
+  the same way), fitted on out-of-fold scores of the final ``C``;
+- scopes with fewer than ``min_positive`` positive groups (or negatives) are not modelled:
+  they get a Beta-smoothed base rate ``(n_pos + prior_strength/2) / (n + prior_strength)``,
+  so a scope seen once or never still has a sensible probability;
+- a scope already used by the calls made so far (``TaskInput.calls``) has probability 1,
+  and rows where it was used do not train it: the model learns ``P(needed | progress)``
+  for the scopes still to come, which is what batching at an interruption needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from numbers import Real
+from typing import Self
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from scopecast._calibration_maps import apply_isotonic, apply_sigmoid
+from scopecast.catalogue import Catalogue
+from scopecast.exceptions import DataValidationError
+from scopecast.features import TaskFeaturizer, as_task_inputs, scope_documents
+from scopecast.model._calibration import crossfit_calibrated, fit_isotonic, fit_sigmoid
+from scopecast.model._crossfit import (
+    ProgressCallback,
+    fit_linear,
+    grouped_folds,
+    out_of_fold_scores,
+)
+from scopecast.model._metrics import probability_metrics
+from scopecast.model._targets import read_targets
+from scopecast.scoring import TaskInput
+
+__all__ = ["ScopePredictor"]
+
+_CALIBRATIONS = ("auto", "sigmoid", "isotonic")
+
+
+def _check_params(est: ScopePredictor) -> list[float]:
+    raw: object = est.C
+    values: list[object] = list(raw) if isinstance(raw, (list, tuple)) else [raw]
+    Cs = [float(c) for c in values if isinstance(c, Real) and float(c) > 0]
+    if not values or len(Cs) != len(values):
+        raise ValueError(
+            f"The 'C' parameter of ScopePredictor must be a positive float or a non-empty list "
+            f"of them. Got {est.C!r} instead."
+        )
+    if est.calibration not in _CALIBRATIONS:
+        raise ValueError(
+            f"The 'calibration' parameter of ScopePredictor must be one of {_CALIBRATIONS}. "
+            f"Got {est.calibration!r} instead."
+        )
+    if not isinstance(est.cv, int) or est.cv < 2:
+        raise ValueError(
+            f"The 'cv' parameter of ScopePredictor must be an int >= 2. Got {est.cv!r}."
+        )
+    if not isinstance(est.min_positive, int) or est.min_positive < 1:
+        raise ValueError(
+            f"The 'min_positive' parameter of ScopePredictor must be an int >= 1. Got {est.min_positive!r}."
+        )
+    strength: object = est.prior_strength
+    if not isinstance(strength, Real) or float(strength) <= 0:
+        raise ValueError(
+            f"The 'prior_strength' parameter of ScopePredictor must be a positive float. "
+            f"Got {est.prior_strength!r}."
+        )
+    return Cs
+
+
+class ScopePredictor(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # sklearn is untyped
+    """Calibrated multi-label model: P(scope needed | task, context, plan, calls so far).
+
+    Parameters
+    ----------
+    featurizer : TaskFeaturizer, "passthrough" or None, default=None
+        Turns task inputs into features (``None``: a default :class:`TaskFeaturizer`).
+        ``"passthrough"``: ``X`` is already a numeric feature matrix.
+    C : float or sequence of float, default=(1.0, 3.0, 10.0, 30.0)
+        Inverse L2 regularisation; a sequence is a grid chosen by grouped CV.
+    calibration : {"auto", "sigmoid", "isotonic"}, default="auto"
+        Calibration map; ``"auto"`` picks the one with the lower cross-fitted Brier score.
+    cv : int, default=5
+        Grouped folds for the out-of-fold scores (fewer if there are fewer groups).
+    min_positive : int, default=2
+        A scope needs this many groups with it and this many without it to be modelled;
+        otherwise it gets its smoothed base rate.
+    prior_strength : float, default=1.0
+        Pseudo-count of the Beta prior of the base rate (half of it positive).
+    max_iter : int, default=1000
+    random_state : int or None, default=None
+
+    Attributes
+    ----------
+    scopes_ : list of str
+        Column order of :meth:`predict_proba`.
+    classes_ : ndarray
+        ``scopes_`` as an array (or the class labels when ``Y`` was a 1-D vector).
+    featurizer_ : TaskFeaturizer or None
+    modelled_ : ndarray of int
+        Columns with a fitted linear model; the others use ``base_rate_``.
+    coef_ : ndarray of shape (n_modelled, n_features)
+    intercept_ : ndarray of shape (n_modelled,)
+    base_rate_ : ndarray of shape (n_scopes,)
+        Beta-smoothed rate of each scope in the training rows.
+    C_ : float
+    calibration_ : str
+        ``"sigmoid"`` or ``"isotonic"``.
+    sigmoid_ : ndarray of shape (n_modelled, 2)
+        Platt ``(a, b)`` per modelled scope (when ``calibration_ == "sigmoid"``).
+    isotonic_x_, isotonic_y_ : list of ndarray
+        Isotonic map points per modelled scope (when ``calibration_ == "isotonic"``).
+    cv_results_ : dict
+        Cross-fitted Brier score per ``C`` and per calibration method.
+    cv_metrics_ : dict
+        Brier, ECE and PR-AUC of the cross-fitted probabilities on the rows without calls.
+    """
+
+    def __init__(
+        self,
+        featurizer: TaskFeaturizer | str | None = None,
+        *,
+        C: float | Sequence[float] = (1.0, 3.0, 10.0, 30.0),
+        calibration: str = "auto",
+        cv: int = 5,
+        min_positive: int = 2,
+        prior_strength: float = 1.0,
+        max_iter: int = 1000,
+        random_state: int | None = None,
+    ) -> None:
+        self.featurizer = featurizer
+        self.C = C
+        self.calibration = calibration
+        self.cv = cv
+        self.min_positive = min_positive
+        self.prior_strength = prior_strength
+        self.max_iter = max_iter
+        self.random_state = random_state
+
+    # -- fitting ---------------------------------------------------------------------------
+
+    def _is_passthrough(self) -> bool:
+        return isinstance(self.featurizer, str) and self.featurizer == "passthrough"
+
+    def fit(
+        self,
+        X: object,
+        Y: object,
+        *,
+        groups: npt.ArrayLike | None = None,
+        sample_weight: npt.ArrayLike | None = None,
+        catalogue: Catalogue | None = None,
+        scopes: Sequence[str] | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> Self:
+        """Fit the model.
+
+        Parameters
+        ----------
+        X : list of TaskInput or Trace, DataFrame, or (passthrough) a numeric matrix
+        Y : 0/1 matrix (n_samples, n_scopes), list of scope sets, or 1-D class labels
+        groups : array-like of shape (n_samples,), optional
+            Rows of one group never straddle a CV fold (paraphrases of one task, prefixes
+            of one trace). Default: every row is its own group.
+        sample_weight : array-like of shape (n_samples,), optional
+        catalogue : Catalogue, optional
+            Adds its scopes as columns (at their prior) and gives the similarity features
+            their scope documents.
+        scopes : sequence of str, optional
+            Names of the columns of a matrix ``Y``, or extra scopes for scope sets.
+        progress : callable, optional
+            ``progress(stage, done, total)``.
+        """
+        Cs = _check_params(self)
+        inputs: list[TaskInput] | None = None
+        if self._is_passthrough():
+            matrix = validate_data(self, X, accept_sparse="csr", dtype=np.float64)
+            n = matrix.shape[0]
+        else:
+            inputs = as_task_inputs(X)
+            n = len(inputs)
+        if n == 0:
+            raise DataValidationError("ScopePredictor cannot be fitted on 0 samples; X is empty.")
+        extra = list(scopes or ())
+        if catalogue is not None:
+            extra += sorted(catalogue.all_scopes)
+        targets = read_targets(Y, n, extra if extra else None)
+        Ymat = targets.matrix
+        n_with = Ymat.sum(axis=0)
+        if int(np.count_nonzero(n_with)) < 2:
+            raise DataValidationError(
+                f"ScopePredictor needs at least 2 scopes (classes) that some sample needs; "
+                f"the training labels have {int(np.count_nonzero(n_with))}. Train on traces "
+                f"whose calls use more than one scope."
+            )
+        w = (
+            np.ones(n)
+            if sample_weight is None
+            else np.asarray(sample_weight, dtype=np.float64).reshape(-1)
+        )
+        g = np.arange(n) if groups is None else np.asarray(groups).reshape(-1)
+        if w.shape[0] != n or g.shape[0] != n:
+            raise DataValidationError(
+                f"sample_weight and groups need {n} entries, one per sample; got "
+                f"{w.shape[0]} and {g.shape[0]}."
+            )
+        self.scopes_ = targets.scopes
+        self.classes_ = targets.classes if targets.classes is not None else np.asarray(self.scopes_)
+        self._single_label = targets.classes is not None
+        index = {s: j for j, s in enumerate(self.scopes_)}
+        usable = np.ones_like(Ymat, dtype=bool)
+        if inputs is not None:
+            for i, item in enumerate(inputs):
+                for call in item.calls:
+                    for scope in call.scopes:
+                        if scope in index:
+                            usable[i, index[scope]] = False
+
+        # base rates, and which scopes have enough positive and negative groups to model
+        wpos = (Ymat * usable * w[:, None]).sum(axis=0)
+        wall = (usable * w[:, None]).sum(axis=0)
+        self.base_rate_ = (wpos + self.prior_strength / 2.0) / (wall + self.prior_strength)
+        modelled = []
+        for j in range(len(self.scopes_)):
+            rows = usable[:, j]
+            pos_groups = len(np.unique(g[rows & (Ymat[:, j] > 0)]))
+            neg_groups = len(np.unique(g[rows & (Ymat[:, j] == 0)]))
+            if pos_groups >= self.min_positive and neg_groups >= self.min_positive:
+                modelled.append(j)
+        self.modelled_ = np.asarray(modelled, dtype=np.int64)
+        prior_logit = np.log(self.base_rate_ / (1.0 - self.base_rate_))
+
+        docs = None
+        if catalogue is not None:
+            docs = scope_documents(catalogue, self.scopes_)
+        if inputs is not None:
+            base = TaskFeaturizer() if self.featurizer is None else self.featurizer
+            assert isinstance(base, TaskFeaturizer)
+
+            def features(
+                train: npt.NDArray[np.int64], test: npt.NDArray[np.int64]
+            ) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+                feat = clone(base).fit([inputs[i] for i in train], scope_documents=docs)
+                return feat.transform([inputs[i] for i in train]), feat.transform(
+                    [inputs[i] for i in test]
+                )
+        else:
+            dense = sp.csr_matrix(matrix)
+
+            def features(
+                train: npt.NDArray[np.int64], test: npt.NDArray[np.int64]
+            ) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+                return dense[train], dense[test]
+
+        if len(self.modelled_) and len(np.unique(g)) < 2:
+            raise DataValidationError(
+                "ScopePredictor needs at least 2 distinct groups to calibrate by grouped "
+                "cross-validation; all samples are in one group. Pass finer groups or more data."
+            )
+        folds = grouped_folds(g, self.cv) if len(np.unique(g)) >= 2 else np.zeros(n, dtype=np.int64)
+        scores = out_of_fold_scores(
+            features,
+            Ymat,
+            usable,
+            w,
+            folds,
+            self.modelled_.tolist(),
+            Cs,
+            prior_logit=prior_logit,
+            max_iter=self.max_iter,
+            random_state=self.random_state,
+            progress=progress,
+        )
+        upfront = (
+            np.ones(n, dtype=bool)
+            if inputs is None
+            else np.array([not item.calls for item in inputs], dtype=bool)
+        )
+        self.cv_results_ = self._choose(scores, Ymat, usable, w, folds)
+        self.cv_metrics_ = self._cv_metrics(scores[self.C_], Ymat, usable, w, folds, upfront)
+        if progress is not None:
+            progress("final fit", 0, 1)
+        if inputs is not None:
+            base_f = TaskFeaturizer() if self.featurizer is None else self.featurizer
+            self.featurizer_: TaskFeaturizer | None = clone(base_f).fit(
+                inputs, scope_documents=docs
+            )
+            F = self.featurizer_.transform(inputs)
+        else:
+            self.featurizer_ = None
+            F = dense
+        n_features = F.shape[1]
+        self.coef_ = np.zeros((len(self.modelled_), n_features))
+        self.intercept_ = np.zeros(len(self.modelled_))
+        for k, j in enumerate(self.modelled_.tolist()):
+            rows = usable[:, j]
+            fit = fit_linear(
+                F[rows], Ymat[rows, j], w[rows], self.C_, self.max_iter, self.random_state
+            )
+            self.coef_[k] = fit.coef
+            self.intercept_[k] = fit.intercept
+        if progress is not None:
+            progress("final fit", 1, 1)
+        return self
+
+    def _choose(
+        self,
+        scores: dict[float, npt.NDArray[np.float64]],
+        Y: npt.NDArray[np.float64],
+        usable: npt.NDArray[np.bool_],
+        w: npt.NDArray[np.float64],
+        folds: npt.NDArray[np.int64],
+    ) -> dict[str, float]:
+        """Choose C and the calibration method by cross-fitted Brier; fit the final maps."""
+        methods = ["sigmoid", "isotonic"] if self.calibration == "auto" else [self.calibration]
+        if not len(self.modelled_):
+            methods = methods[:1]
+        results: dict[str, float] = {}
+        best: tuple[float, float, str] | None = None
+        for C, Z in scores.items():
+            for method in methods:
+                loss = 0.0
+                weight = 0.0
+                for k, j in enumerate(self.modelled_.tolist()):
+                    rows = usable[:, j]
+                    p = crossfit_calibrated(method, Z[rows, k], Y[rows, j], w[rows], folds[rows])
+                    loss += float(np.sum(w[rows] * (p - Y[rows, j]) ** 2))
+                    weight += float(np.sum(w[rows]))
+                brier = loss / weight if weight else 0.0
+                results[f"brier[C={C:g},{method}]"] = brier
+                if best is None or brier < best[0]:
+                    best = (brier, C, method)
+        assert best is not None
+        self.C_ = best[1]
+        self.calibration_ = best[2]
+        Z = scores[self.C_]
+        sig = np.zeros((len(self.modelled_), 2))
+        xs: list[npt.NDArray[np.float64]] = []
+        ys: list[npt.NDArray[np.float64]] = []
+        for k, j in enumerate(self.modelled_.tolist()):
+            rows = usable[:, j]
+            if self.calibration_ == "sigmoid":
+                sig[k] = fit_sigmoid(Z[rows, k], Y[rows, j], w[rows])
+            else:
+                x_k, y_k = fit_isotonic(Z[rows, k], Y[rows, j], w[rows])
+                xs.append(x_k)
+                ys.append(y_k)
+        self.sigmoid_ = sig
+        self.isotonic_x_ = xs
+        self.isotonic_y_ = ys
+        return results
+
+    def _cv_metrics(
+        self,
+        Z: npt.NDArray[np.float64],
+        Y: npt.NDArray[np.float64],
+        usable: npt.NDArray[np.bool_],
+        w: npt.NDArray[np.float64],
+        folds: npt.NDArray[np.int64],
+        upfront: npt.NDArray[np.bool_],
+    ) -> dict[str, float]:
+        """Grouped-CV metrics of the chosen model on the rows before the start.
+
+        Modelled scopes use their cross-fitted calibrated out-of-fold probabilities; the
+        others their base rate (fitted on all rows: a small optimism for rare scopes only).
+        """
+        P = np.tile(self.base_rate_, (Y.shape[0], 1))
+        for k, j in enumerate(self.modelled_.tolist()):
+            rows = usable[:, j]
+            P[rows, j] = crossfit_calibrated(
+                self.calibration_, Z[rows, k], Y[rows, j], w[rows], folds[rows]
+            )
+        P[~usable] = 1.0
+        if not upfront.any():
+            return {}
+        return probability_metrics(P[upfront], Y[upfront], self.scopes_)
+
+    # -- prediction ------------------------------------------------------------------------
+
+    def _features_and_observed(
+        self, X: object
+    ) -> tuple[sp.csr_matrix | npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
+        check_is_fitted(self, "coef_")
+        if self.featurizer_ is None:
+            matrix = validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=False)
+            return matrix, np.zeros((matrix.shape[0], len(self.scopes_)), dtype=bool)
+        inputs = as_task_inputs(X)
+        index = {s: j for j, s in enumerate(self.scopes_)}
+        observed = np.zeros((len(inputs), len(self.scopes_)), dtype=bool)
+        for i, item in enumerate(inputs):
+            for call in item.calls:
+                for scope in call.scopes:
+                    if scope in index:
+                        observed[i, index[scope]] = True
+        return self.featurizer_.transform(inputs), observed
+
+    def decision_function(self, X: object) -> npt.NDArray[np.float64]:
+        """Linear scores of the modelled scopes, shape (n_samples, n_modelled)."""
+        F, _ = self._features_and_observed(X)
+        return np.asarray(F @ self.coef_.T) + self.intercept_
+
+    def predict_proba(self, X: object) -> npt.NDArray[np.float64]:
+        """Return shape (n_samples, n_scopes); column j is P(``scopes_[j]`` is needed)."""
+        F, observed = self._features_and_observed(X)
+        Z = np.asarray(F @ self.coef_.T, dtype=np.float64) + self.intercept_
+        P = np.tile(self.base_rate_, (F.shape[0], 1))
+        if len(self.modelled_):
+            if self.calibration_ == "sigmoid":
+                P[:, self.modelled_] = apply_sigmoid(Z, self.sigmoid_[:, 0], self.sigmoid_[:, 1])
+            else:
+                P[:, self.modelled_] = apply_isotonic(Z, self.isotonic_x_, self.isotonic_y_)
+        P[observed] = 1.0
+        return P
+
+    def predict(self, X: object) -> npt.NDArray[np.generic]:
+        """Scopes with probability at least 0.5 (0/1 matrix); one class per sample for 1-D ``y``."""
+        P = self.predict_proba(X)
+        if self._single_label:
+            labels: npt.NDArray[np.generic] = np.asarray(self.classes_)[np.argmax(P, axis=1)]
+            return labels
+        return (P >= 0.5).astype(np.int64)
+
+    def predict_scopes(self, inputs: Sequence[TaskInput]) -> list[dict[str, float]]:
+        """``ScopeScorer`` protocol: ``[{scope: P(needed)}, ...]``, one mapping per input."""
+        if len(inputs) == 0:
+            return []
+        P = self.predict_proba(list(inputs))
+        return [dict(zip(self.scopes_, row.tolist(), strict=True)) for row in P]

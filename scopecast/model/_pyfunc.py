@@ -1,0 +1,79 @@
+"""The MLflow pyfunc wrapper of a model directory: task + context in, upfront plan out.
+
+MLflow loads it "from code" (a small entry script written at logging time calls
+``mlflow.models.set_model(ScopecastPyfunc())``), so nothing is pickled: the model directory
+is an MLflow artifact and :meth:`ScopecastPyfunc.load_context` reads it with
+:func:`~scopecast.model.load_bundle` (checksum and skops trusted list included).
+
+Input: a DataFrame with a ``task`` column and optionally ``context`` (a dict or its JSON
+text), ``plan`` and ``calls``. Output: one record per row,
+``{"upfront": {provider: [scope, ...]}, "probabilities": {scope: p}, "policy": name}``.
+The upfront set comes from :func:`scopecast.policy.choose_upfront` with the default cost
+model when ``scopecast.policy`` is installed; otherwise from the single-scope expected-cost
+rule ``p * interruption > (1 - p) * risk`` (never a ``jit_only`` scope).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+from mlflow.pyfunc.model import PythonModel, PythonModelContext
+
+from scopecast._types import provider_of
+from scopecast.catalogue import Catalogue
+from scopecast.features import as_task_inputs
+from scopecast.model._persistence import ModelBundle, load_bundle
+
+__all__ = ["ScopecastPyfunc", "upfront_plan"]
+
+
+def upfront_plan(
+    probabilities: Mapping[str, float], catalogue: Catalogue
+) -> tuple[dict[str, list[str]], str]:
+    """The upfront scopes per provider and the name of the rule that chose them."""
+    try:
+        from scopecast.policy import choose_upfront  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        chosen = {
+            scope
+            for scope, p in probabilities.items()
+            if not catalogue.is_jit_only(scope) and p > (1.0 - p) * catalogue.risk(scope)
+        }
+        rule = "expected-cost-per-scope"
+    else:
+        decision = choose_upfront(probabilities, catalogue)
+        chosen = set(decision.upfront)
+        rule = "scopecast.policy.choose_upfront"
+    by_provider: dict[str, list[str]] = {}
+    for scope in sorted(chosen):
+        by_provider.setdefault(provider_of(scope), []).append(scope)
+    return by_provider, rule
+
+
+class ScopecastPyfunc(PythonModel):
+    """Serve a scopecast model directory through ``mlflow models serve``."""
+
+    def load_context(self, context: PythonModelContext) -> None:
+        """Load the model directory artefact (checked like any model directory)."""
+        self._bundle: ModelBundle = load_bundle(context.artifacts["model_dir"])
+
+    def predict(
+        self,
+        context: PythonModelContext,
+        model_input: pd.DataFrame,
+        params: dict[str, object] | None = None,
+    ) -> list[dict[str, object]]:
+        """Upfront plan and probabilities for each row of ``model_input``."""
+        inputs = as_task_inputs(model_input)
+        results: list[dict[str, object]] = []
+        for probabilities in self._bundle.predict_scopes(inputs):
+            upfront, rule = upfront_plan(probabilities, self._bundle.catalogue)
+            results.append(
+                {
+                    "upfront": upfront,
+                    "probabilities": {k: round(v, 6) for k, v in probabilities.items()},
+                    "policy": rule,
+                }
+            )
+        return results

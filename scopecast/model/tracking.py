@@ -1,0 +1,121 @@
+"""MLflow tracking and registry of a training run (imports MLflow only when called).
+
+One run logs: the parameters, the grouped-CV metrics, the training data hash and the git
+SHA (tags), the model directory as an artefact, and a pyfunc model (see
+:mod:`scopecast.model._pyfunc`) registered in the model registry under ``register_name``.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import scopecast
+from scopecast.exceptions import ModelError
+from scopecast.model._workflow import TrainingResult
+
+__all__ = ["TrackedRun", "log_training_run"]
+
+_ENTRY_SCRIPT = """\
+# Written by scopecast: MLflow loads this model from code (no pickle).
+import mlflow
+from scopecast.model._pyfunc import ScopecastPyfunc
+
+mlflow.models.set_model(ScopecastPyfunc())
+"""
+
+_REQUIREMENTS = ("numpy", "pandas", "scipy", "scikit-learn", "skops", "pydantic", "pyyaml")
+
+
+@dataclass(frozen=True)
+class TrackedRun:
+    """Where a training run was logged."""
+
+    run_id: str
+    model_name: str
+    model_version: str
+    model_uri: str
+
+
+def _git_sha() -> str | None:
+    root = Path(scopecast.__file__).resolve().parent.parent
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout.strip() or None if done.returncode == 0 else None
+
+
+def _pinned(name: str) -> str:
+    try:
+        return f"{name}=={version(name)}"
+    except PackageNotFoundError:
+        return name
+
+
+def log_training_run(
+    result: TrainingResult,
+    *,
+    tracking_uri: str = "sqlite:///mlflow.db",
+    experiment: str = "scopecast",
+    register_name: str = "scopecast-scopes",
+) -> TrackedRun:
+    """Log ``result`` to MLflow and register its pyfunc model; return the run and version.
+
+    Raises
+    ------
+    ModelError
+        If MLflow cannot log or register the run (its message is included).
+    """
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    import mlflow
+
+    try:
+        mlflow.set_tracking_uri(tracking_uri)
+        mlflow.set_experiment(experiment)
+        with mlflow.start_run() as run, tempfile.TemporaryDirectory() as tmp:
+            mlflow.log_params({k: str(v)[:500] for k, v in result.params.items()})
+            mlflow.log_param("n_traces", result.n_traces)
+            mlflow.log_metrics(
+                {
+                    k.replace("[", "_").replace("]", "").replace(":", "_"): v
+                    for k, v in result.metrics.items()
+                }
+            )
+            mlflow.set_tag("data_hash", result.data_hash)
+            mlflow.set_tag("scopecast_version", scopecast.__version__)
+            sha = _git_sha()
+            if sha:
+                mlflow.set_tag("git_sha", sha)
+            mlflow.log_artifacts(str(result.directory), artifact_path="model_dir")
+            entry = Path(tmp) / "scopecast_pyfunc.py"
+            entry.write_text(_ENTRY_SCRIPT)
+            info = mlflow.pyfunc.log_model(
+                name="model",
+                python_model=str(entry),
+                artifacts={"model_dir": str(result.directory)},
+                code_paths=[str(Path(scopecast.__file__).resolve().parent)],
+                pip_requirements=[_pinned(n) for n in _REQUIREMENTS],
+                registered_model_name=register_name,
+            )
+    except mlflow.exceptions.MlflowException as err:
+        raise ModelError(
+            f"MLflow could not log the training run to {tracking_uri!r}: {err.message}. "
+            f"Check --tracking-uri, or pass --no-mlflow."
+        ) from err
+    return TrackedRun(
+        run_id=run.info.run_id,
+        model_name=register_name,
+        model_version=str(info.registered_model_version),
+        model_uri=f"models:/{register_name}/{info.registered_model_version}",
+    )

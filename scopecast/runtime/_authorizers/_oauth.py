@@ -1,0 +1,313 @@
+"""OAuth 2.0 authorization code + PKCE (S256) consent, one authorization URL per provider.
+
+For each provider of a consent request the authorizer builds the provider's authorization
+URL with the provider's own scope strings (incremental: the union with the scopes the run
+already holds, or ``include_granted_scopes=true`` for providers such as Google that add
+them themselves), a signed ``state`` and an S256 code challenge. The callback URL is then
+checked (state signature, age, error) and its code exchanged for a token at the provider's
+token endpoint; the scopes the token really carries (which may be fewer than asked) become
+the :class:`~scopecast.runtime.Grant`. The token goes to the application's ``on_token``
+callback; the authorizer keeps nothing, and no token, code or verifier is ever logged.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Mapping
+from urllib.parse import parse_qs, urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+from scopecast.exceptions import AuthorizerError, ConfigError
+from scopecast.runtime._authorizers._oauth_state import (
+    StateClaims,
+    derive_code_verifier,
+    sign_state,
+    verify_state,
+)
+from scopecast.runtime._authorizers._tokens import ProviderToken
+from scopecast.runtime._consent import ConsentRequest, Grant
+
+__all__ = ["OAuthAuthorizer", "OAuthProvider"]
+
+logger = logging.getLogger(__name__)
+
+
+class OAuthProvider(BaseModel):
+    """How to ask one provider for scopes with OAuth 2.0 authorization code + PKCE.
+
+    Examples
+    --------
+    >>> google = OAuthProvider(
+    ...     name="google",
+    ...     authorize_url="https://accounts.google.com/o/oauth2/v2/auth",
+    ...     token_url="https://oauth2.googleapis.com/token",
+    ...     client_id="123.apps.googleusercontent.com",
+    ...     redirect_uri="http://127.0.0.1:8765/callback",
+    ...     scope_map={"google:gmail.send": "https://www.googleapis.com/auth/gmail.send"},
+    ...     include_granted_scopes=True,
+    ... )
+    >>> google.native("google:gmail.send")
+    'https://www.googleapis.com/auth/gmail.send'
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(description="The scopecast provider: the part of scope names before ':'.")
+    authorize_url: str = Field(description="The provider's authorization endpoint.")
+    token_url: str = Field(description="The provider's token endpoint.")
+    client_id: str = Field(description="This application's client id at the provider.")
+    client_secret: SecretStr | None = Field(
+        default=None, description="For confidential clients (sent as client_secret_post)."
+    )
+    redirect_uri: str = Field(description="Where the provider sends the user back.")
+    scope_map: dict[str, str] = Field(
+        default_factory=dict,
+        description="scopecast scope name -> provider scope string; default: the part after "
+        "'provider:'.",
+    )
+    include_granted_scopes: bool = Field(
+        default=False,
+        description="Ask only the new scopes with include_granted_scopes=true (Google); "
+        "otherwise ask the union with the scopes already granted.",
+    )
+    extra_params: dict[str, str] = Field(
+        default_factory=dict, description="More authorization URL parameters (access_type, ...)."
+    )
+
+    def native(self, scope: str) -> str:
+        """The provider's scope string for the scopecast scope ``scope``."""
+        mapped = self.scope_map.get(scope)
+        if mapped is not None:
+            return mapped
+        prefix = f"{self.name}:"
+        if not scope.startswith(prefix):
+            raise ConfigError(
+                f"Scope {scope!r} does not belong to provider {self.name!r}; expected a name "
+                f"starting with {prefix!r}."
+            )
+        return scope[len(prefix) :]
+
+    def scopecast_name(self, native: str) -> str:
+        """The scopecast scope name of the provider scope string ``native``."""
+        for name, mapped in self.scope_map.items():
+            if mapped == native:
+                return name
+        return f"{self.name}:{native}"
+
+
+class OAuthAuthorizer:
+    """Ask for scopes through each provider's OAuth 2.0 consent (authorization code + PKCE).
+
+    Parameters
+    ----------
+    providers : iterable of OAuthProvider
+        One entry per provider whose scopes may be asked.
+    secret_key : bytes or str
+        Signs the ``state`` and derives the PKCE verifier; every process that completes
+        consents (resumes runs) must use the same key. Keep it secret, e.g. 32 random bytes.
+    on_token : callable, optional
+        Receives each :class:`ProviderToken`; where tokens are kept is the application's
+        business. Without it tokens are dropped after their scopes are read.
+    user_agent : callable, optional
+        For blocking mode: takes an authorization URL, lets the user consent (a browser)
+        and returns the URL the provider redirected to. Without it, use pausing mode and
+        :meth:`complete` on the callback.
+    state_max_age : float, default 900
+        Seconds a consent URL stays valid.
+    timeout : float, default 30
+        Seconds for the token request.
+    """
+
+    def __init__(
+        self,
+        providers: Iterable[OAuthProvider],
+        *,
+        secret_key: bytes | str,
+        on_token: Callable[[ProviderToken], None] | None = None,
+        user_agent: Callable[[str], str] | None = None,
+        state_max_age: float = 900.0,
+        timeout: float = 30.0,
+    ) -> None:
+        self.providers: dict[str, OAuthProvider] = {p.name: p for p in providers}
+        key = secret_key.encode("utf-8") if isinstance(secret_key, str) else bytes(secret_key)
+        if len(key) < 16:
+            raise ConfigError(
+                f"OAuthAuthorizer's secret_key must be at least 16 bytes; got {len(key)}. Use "
+                f"e.g. secrets.token_bytes(32), stored where every resuming process can read it."
+            )
+        self._key = key
+        self._on_token = on_token
+        self._user_agent = user_agent
+        self.state_max_age = state_max_age
+        self.timeout = timeout
+
+    def __repr__(self) -> str:
+        return f"OAuthAuthorizer(providers={sorted(self.providers)})"
+
+    def _provider(self, name: str) -> OAuthProvider:
+        provider = self.providers.get(name)
+        if provider is None:
+            raise AuthorizerError(
+                f"No OAuth provider {name!r} is configured, so its scopes cannot be asked; the "
+                f"call was not run. Configured: {sorted(self.providers)}. Add an OAuthProvider."
+            )
+        return provider
+
+    # -- URLs ------------------------------------------------------------------------------
+
+    def authorization_url(self, request: ConsentRequest, provider_name: str) -> str:
+        """The authorization URL asking ``provider_name``'s part of ``request``."""
+        from authlib.oauth2.rfc6749.parameters import prepare_grant_uri
+        from authlib.oauth2.rfc7636 import create_s256_code_challenge
+
+        provider = self._provider(provider_name)
+        asked = request.by_provider.get(provider_name, frozenset())
+        held = frozenset(s for s in request.granted if s.startswith(f"{provider_name}:"))
+        scopes = sorted(asked if provider.include_granted_scopes else asked | held)
+        state = sign_state(
+            StateClaims(
+                request.run_id, request.request_id, provider_name, tuple(sorted(asked)), time.time()
+            ),
+            self._key,
+        )
+        params: dict[str, str] = {
+            "code_challenge": create_s256_code_challenge(derive_code_verifier(state, self._key)),
+            "code_challenge_method": "S256",
+            **provider.extra_params,
+        }
+        if provider.include_granted_scopes:
+            params["include_granted_scopes"] = "true"
+        url: str = prepare_grant_uri(
+            provider.authorize_url,
+            client_id=provider.client_id,
+            response_type="code",
+            redirect_uri=provider.redirect_uri,
+            scope=" ".join(provider.native(s) for s in scopes),
+            state=state,
+            **params,
+        )
+        return url
+
+    def consent_urls(self, request: ConsentRequest) -> dict[str, str]:
+        """One authorization URL per provider of the request (pausing mode)."""
+        return {name: self.authorization_url(request, name) for name in request.by_provider}
+
+    # -- callback --------------------------------------------------------------------------
+
+    def complete(self, callback_url: str) -> Grant:
+        """Check the provider's redirect and exchange its code; return the scopes granted.
+
+        A refusal at the provider (``error=access_denied``) is a :class:`Grant` of nothing.
+
+        Raises
+        ------
+        AuthorizerError
+            If the state is forged, tampered or expired, the code is missing, or the token
+            endpoint refuses the code.
+        """
+        query = {k: v[0] for k, v in parse_qs(urlsplit(callback_url).query).items()}
+        state = query.get("state", "")
+        claims = verify_state(state, self._key, max_age=self.state_max_age)
+        provider = self._provider(claims.provider)
+        if "error" in query:
+            logger.info(
+                "run %s: %s consent refused (%s)", claims.run_id, claims.provider, query["error"]
+            )
+            return Grant.of(claims.request_id, ())
+        code = query.get("code")
+        if not code:
+            raise AuthorizerError(
+                f"The {claims.provider} callback has neither a code nor an error; expected "
+                f"'?code=...&state=...'. Pass the full URL the provider redirected to."
+            )
+        token = self._exchange(provider, claims, code, derive_code_verifier(state, self._key))
+        if self._on_token is not None:
+            self._on_token(token)
+        logger.info("run %s: %s granted %s", claims.run_id, claims.provider, sorted(token.scopes))
+        asked = frozenset(claims.scopes)
+        # Without a refresh token the access ends with the token, and so does the grant.
+        ends = token.expires_at if token.refresh_token is None else None
+        return Grant.of(claims.request_id, token.scopes & asked, expires_at=ends)
+
+    def _exchange(
+        self, provider: OAuthProvider, claims: StateClaims, code: str, verifier: str
+    ) -> ProviderToken:
+        import httpx
+
+        form = {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": provider.redirect_uri,
+            "client_id": provider.client_id,
+            "code_verifier": verifier,
+        }
+        if provider.client_secret is not None:
+            form["client_secret"] = provider.client_secret.get_secret_value()
+        try:
+            response = httpx.post(
+                provider.token_url,
+                data=form,
+                headers={"Accept": "application/json"},
+                timeout=self.timeout,
+            )
+            data = response.json()
+        except (httpx.HTTPError, ValueError) as err:
+            raise AuthorizerError(
+                f"The {provider.name} token endpoint could not be used ({type(err).__name__}); "
+                f"the consent was not completed. Check token_url and the network, then ask again."
+            ) from None
+        if response.status_code != 200 or not isinstance(data, dict) or "access_token" not in data:
+            error = data.get("error", "no error code") if isinstance(data, dict) else "not JSON"
+            raise AuthorizerError(
+                f"The {provider.name} token endpoint refused the authorization code (HTTP "
+                f"{response.status_code}, {error!s:.60}); the consent was not completed. Codes "
+                f"are single-use and short-lived: ask the user again."
+            )
+        return _token_from(data, provider, claims)
+
+    # -- blocking --------------------------------------------------------------------------
+
+    def authorize(self, request: ConsentRequest) -> Grant:
+        """Blocking mode: one consent per provider through ``user_agent``, answers merged."""
+        if self._user_agent is None:
+            raise AuthorizerError(
+                "OAuthAuthorizer has no user_agent to show authorization URLs in blocking "
+                "mode, so the scopes could not be asked and the call was not run. Pass "
+                "user_agent=..., or use ScopeGuard(mode='pausing') and complete()."
+            )
+        grant = Grant.of(request.request_id, ())
+        for name in request.by_provider:
+            redirected = self._user_agent(self.authorization_url(request, name))
+            answer = self.complete(redirected)
+            if answer.request_id != request.request_id:
+                raise AuthorizerError(
+                    "The OAuth callback answers another consent request; the call was not run."
+                )
+            grant = grant.merge(answer)
+        return grant
+
+
+def _token_from(
+    data: Mapping[str, object], provider: OAuthProvider, claims: StateClaims
+) -> ProviderToken:
+    """Read a token response: the scopes it carries (the ones asked when it names none)."""
+    raw_scope = data.get("scope")
+    if isinstance(raw_scope, str):
+        scopes = frozenset(provider.scopecast_name(s) for s in raw_scope.split() if s)
+    else:  # RFC 6749 5.1: omitted when identical to the scope requested
+        scopes = frozenset(claims.scopes)
+    expires_in = data.get("expires_in")
+    expires_at = time.time() + float(expires_in) if isinstance(expires_in, int | float) else None
+    refresh = data.get("refresh_token")
+    return ProviderToken(
+        provider=provider.name,
+        run_id=claims.run_id,
+        request_id=claims.request_id,
+        scopes=scopes,
+        access_token=str(data["access_token"]),
+        token_type=str(data.get("token_type", "Bearer")),
+        refresh_token=refresh if isinstance(refresh, str) else None,
+        expires_at=expires_at,
+    )

@@ -1,0 +1,191 @@
+"""Before the agent starts: predict which scopes the task will need and plan the upfront consent.
+
+:class:`PreAuthorizer` loads a model directory (its numpy-only compact form when it has one,
+else through ``scopecast.model``, imported lazily) or takes
+any :class:`~scopecast.scoring.ScopeScorer`, predicts ``P(scope needed)`` from the task,
+context and optional plan, and lets :func:`scopecast.policy.choose_upfront` pick the scopes
+worth asking now. A model that cannot be loaded or fails to predict degrades the plan to
+point-of-execution consent only, with a warning: never to "allow".
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import warnings
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from scopecast._types import provider_of
+from scopecast.catalogue import Catalogue
+from scopecast.exceptions import ConfigError, ModelUnavailableWarning, ScopecastError
+from scopecast.policy import CostModel, choose_upfront
+from scopecast.runtime._compact import load_scorer
+from scopecast.runtime._plan import AuthorizationPlan, PlannedScope, ProviderConsent
+from scopecast.scoring import ScopeScorer, TaskInput
+from scopecast.traces import PlanStep
+
+__all__ = ["PreAuthorizer"]
+
+logger = logging.getLogger(__name__)
+
+# What loading or using a broken model may raise; the plan then degrades (asks nothing upfront).
+_MODEL_FAILURES = (
+    ScopecastError,
+    ImportError,
+    OSError,
+    ValueError,
+    TypeError,
+    KeyError,
+    IndexError,
+    AttributeError,
+    ArithmeticError,
+)
+
+
+class PreAuthorizer:
+    """Plan the consent asked before an agent starts.
+
+    Parameters
+    ----------
+    model : str, pathlib.Path or ScopeScorer
+        A model directory written by ``scopecast train`` (its catalogue comes with it), or a
+        scorer object (then ``catalogue`` is required).
+    catalogue : Catalogue, optional
+        Overrides the model's catalogue (risk, ``jit_only``, ``implies``, providers).
+    costs : CostModel, optional
+        The policy's costs (interruption, consent screen, risk weight).
+
+    Raises
+    ------
+    ConfigError
+        If no model is given (there is no embedded default yet), or a scorer comes without
+        a catalogue.
+
+    Examples
+    --------
+    >>> from scopecast.catalogue import Catalogue, ScopeSpec
+    >>> class Steady:
+    ...     def predict_scopes(self, inputs):
+    ...         return [{"google:gmail.send": 0.9} for _ in inputs]
+    >>> catalogue = Catalogue(scopes=(ScopeSpec(name="google:gmail.send", risk=0.6),))
+    >>> plan = PreAuthorizer(Steady(), catalogue=catalogue).plan("Email Carlos")
+    >>> sorted(plan.upfront_scopes)
+    ['google:gmail.send']
+    """
+
+    def __init__(
+        self,
+        model: str | Path | ScopeScorer | None = None,
+        *,
+        catalogue: Catalogue | None = None,
+        costs: CostModel | None = None,
+    ) -> None:
+        self.costs = costs or CostModel()
+        self.warning: str | None = None
+        self._scorer: ScopeScorer | None = None
+        if model is None:
+            raise ConfigError(
+                "PreAuthorizer needs a model: pass model=DIR (a directory written by "
+                "`scopecast train`) or a ScopeScorer with catalogue=... . There is no embedded "
+                "default model in this version."
+            )
+        if isinstance(model, str | Path):
+            self._scorer, loaded = self._load(Path(model))
+            catalogue = catalogue or loaded
+        else:
+            if catalogue is None:
+                raise ConfigError(
+                    "PreAuthorizer(scorer) needs catalogue=... (risk, jit_only and providers "
+                    "of the scopes); a model directory brings its own."
+                )
+            self._scorer = model
+        self.catalogue = catalogue or Catalogue()
+
+    def __repr__(self) -> str:
+        state = "degraded" if self._scorer is None else type(self._scorer).__name__
+        return f"PreAuthorizer({state})"
+
+    @property
+    def is_degraded(self) -> bool:
+        """Whether no model is usable (plans then ask nothing before the start)."""
+        return self._scorer is None
+
+    def _degrade(self, why: str) -> None:
+        self.warning = (
+            f"{why}; scopes will be asked at the point of execution only (nothing up front). "
+            f"Retrain with `scopecast train` or pass a working model directory."
+        )
+        logger.warning("%s", self.warning)
+        warnings.warn(self.warning, ModelUnavailableWarning, stacklevel=3)
+
+    def _load(self, directory: Path) -> tuple[ScopeScorer | None, Catalogue | None]:
+        try:
+            # The compact form (numpy only) when the directory has one; else scopecast.model,
+            # imported lazily by load_scorer (it is heavy: scikit-learn).
+            bundle = load_scorer(directory)
+            catalogue = getattr(bundle, "catalogue", None)
+            if not isinstance(bundle, ScopeScorer) or not isinstance(catalogue, Catalogue):
+                raise TypeError(
+                    f"load_scorer returned a {type(bundle).__name__}, not a ModelBundle"
+                )
+        except _MODEL_FAILURES as err:
+            self._degrade(
+                f"The model {str(directory)!r} cannot be loaded ({type(err).__name__}: {err})"
+            )
+            return None, None
+        return bundle, catalogue
+
+    def plan(
+        self,
+        task: str,
+        context: Mapping[str, str] | None = None,
+        plan: Sequence[PlanStep] | None = None,
+    ) -> AuthorizationPlan:
+        """The authorization plan for ``task`` (with its ``context`` and articulated ``plan``)."""
+        if not task.strip():
+            raise ConfigError("PreAuthorizer.plan needs a non-empty task.")
+        probabilities = self._predict(task, context, plan)
+        if probabilities is None:
+            return AuthorizationPlan(
+                task=task, upfront=(), deferred=(), degraded=True, warning=self.warning
+            )
+        decision = choose_upfront(probabilities, self.catalogue, self.costs)
+        upfront: dict[str, list[PlannedScope]] = {}
+        deferred: list[PlannedScope] = []
+        for d in decision.decisions:
+            planned = PlannedScope(
+                scope=d.scope, provider=d.provider, probability=d.probability, reason=d.reason
+            )
+            if d.is_upfront and not self.catalogue.is_jit_only(d.scope):
+                upfront.setdefault(d.provider, []).append(planned)
+            else:
+                deferred.append(planned)
+        return AuthorizationPlan(
+            task=task,
+            upfront=tuple(
+                ProviderConsent(provider=p, scopes=tuple(sorted(s, key=lambda x: x.scope)))
+                for p, s in sorted(upfront.items())
+            ),
+            deferred=tuple(sorted(deferred, key=lambda x: (-x.probability, x.scope))),
+        )
+
+    def _predict(
+        self, task: str, context: Mapping[str, str] | None, plan: Sequence[PlanStep] | None
+    ) -> dict[str, float] | None:
+        if self._scorer is None:
+            return None
+        task_input = TaskInput(
+            task=task, context=dict(context or {}), plan=None if plan is None else tuple(plan)
+        )
+        try:
+            (predicted,) = self._scorer.predict_scopes([task_input])
+            probabilities = {str(s): float(p) for s, p in predicted.items()}
+            for scope, p in probabilities.items():
+                provider_of(scope)
+                if not (math.isfinite(p) and 0.0 <= p <= 1.0):
+                    raise ValueError(f"probability {p!r} of {scope!r} is not in [0, 1]")
+        except _MODEL_FAILURES as err:
+            self._degrade(f"The model failed to predict ({type(err).__name__}: {err})")
+            return None
+        return probabilities

@@ -1,0 +1,65 @@
+"""``scopecast train`` and ``scopecast model-metrics`` through typer's CliRunner."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from scopecast.catalogue import save_catalogue
+from scopecast.cli import _commands, app  # noqa: F401  (_commands registers every command)
+from scopecast.traces import write_traces
+
+from .conftest import make_catalogue, make_traces
+
+
+@pytest.mark.slow
+def test_cli_train_writes_model_directory(tmp_path):
+    traces = tmp_path / "train.jsonl"
+    write_traces(make_traces(), traces)
+    cat = tmp_path / "catalogue.json"
+    save_catalogue(make_catalogue(), cat)
+    out = tmp_path / "model"
+    result = CliRunner().invoke(
+        app,
+        [
+            "train",
+            str(traces),
+            "--catalogue",
+            str(cat),
+            "--out",
+            str(out),
+            "--no-mlflow",
+            "--group-pattern",
+            r"/(t-[0-9a-f]{10})/",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "Trained on 64 traces" in result.output
+    meta = json.loads((out / "metadata.json").read_text())
+    assert meta["params"]["group_pattern"] == r"/(t-[0-9a-f]{10})/"
+    assert "cv_ece" in meta["metrics"]
+
+    scored = CliRunner().invoke(app, ["model-metrics", str(out), str(traces)])
+    assert scored.exit_code == 0, scored.output
+    assert "mean_pr_auc" in scored.output
+
+
+def test_cli_train_on_empty_file_is_one_red_line(tmp_path):
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    result = CliRunner().invoke(
+        app, ["train", str(empty), "--out", str(tmp_path / "m"), "--no-mlflow"]
+    )
+    assert result.exit_code == 1
+    assert "No usable traces" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_cli_model_metrics_on_missing_model_fails_clearly(tmp_path):
+    traces = tmp_path / "t.jsonl"
+    write_traces(make_traces(1), traces)
+    result = CliRunner().invoke(app, ["model-metrics", str(tmp_path / "nope"), str(traces)])
+    assert result.exit_code == 1
+    assert "metadata.json is missing" in result.output

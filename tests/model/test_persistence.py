@@ -1,0 +1,79 @@
+"""Model directories: round trip, tampering, other versions, untrusted types."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from scopecast.exceptions import ArtifactError, UntrustedArtifactError
+from scopecast.model import load_bundle, load_model, load_scorer, save_model
+from scopecast.scoring import TaskInput
+
+INPUTS = [
+    TaskInput("Send an email to Ada about the audit", {"domain": "work"}),
+    TaskInput("Pay the launch invoice", {"domain": "money"}),
+]
+
+
+@pytest.fixture
+def model_dir(tmp_path, fitted, catalogue):
+    return save_model(
+        fitted, tmp_path / "m", catalogue=catalogue, data_hash="abc", metrics={"cv_brier": 0.1}
+    )
+
+
+def test_persistence_round_trip_identical_probabilities(model_dir, fitted, catalogue):
+    loaded = load_model(model_dir)
+    np.testing.assert_array_equal(loaded.predict_proba(INPUTS), fitted.predict_proba(INPUTS))
+    bundle = load_scorer(model_dir)
+    assert bundle.catalogue == catalogue
+    assert bundle.metadata["data_hash"] == "abc"
+    assert bundle.predict_scopes(INPUTS) == fitted.predict_scopes(INPUTS)
+
+
+def test_persistence_metadata_records_versions_and_checksum(model_dir):
+    meta = json.loads((model_dir / "metadata.json").read_text())
+    assert meta["format_version"] == 1
+    assert {"scopecast_version", "sklearn_version", "created_at", "scopes", "files"} <= set(meta)
+    assert len(meta["files"]["model.skops"]) == 64
+
+
+def test_persistence_tampered_file_is_refused(model_dir):
+    path = model_dir / "model.skops"
+    data = bytearray(path.read_bytes())
+    data[-10] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(ArtifactError, match="does not match its checksum"):
+        load_model(model_dir)
+
+
+def test_persistence_other_format_version_is_refused(model_dir):
+    meta_path = model_dir / "metadata.json"
+    meta = json.loads(meta_path.read_text())
+    meta["format_version"] = 99
+    meta_path.write_text(json.dumps(meta))
+    with pytest.raises(ArtifactError, match="format version 99"):
+        load_bundle(model_dir)
+
+
+def test_persistence_missing_directory_is_clear(tmp_path):
+    with pytest.raises(ArtifactError, match=r"metadata\.json is missing"):
+        load_model(tmp_path)
+
+
+def test_persistence_untrusted_type_is_refused(tmp_path, fitted, catalogue, monkeypatch):
+    import scopecast.model._persistence as persistence
+
+    out = save_model(fitted, tmp_path / "m", catalogue=catalogue)
+    monkeypatch.setattr(persistence, "TRUSTED_TYPES", frozenset())
+    with pytest.raises(UntrustedArtifactError, match="does not trust"):
+        load_model(out)
+
+
+def test_persistence_unfitted_model_is_refused(tmp_path, catalogue):
+    from scopecast.model import ScopePredictor
+
+    with pytest.raises(ArtifactError, match="fitted"):
+        save_model(ScopePredictor(), tmp_path / "m", catalogue=catalogue)

@@ -1,0 +1,189 @@
+"""OAuthAuthorizer against a real OAuth 2.0 server on loopback (authorization code + PKCE S256)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from scopecast import AuthorizerError, Catalogue, ConfigError, ScopeDeniedError
+from scopecast.runtime import (
+    ConsentRequest,
+    OAuthAuthorizer,
+    OAuthProvider,
+    ProviderToken,
+    RunStore,
+    ScopeGuard,
+)
+from tests.runtime.oauth_server import (
+    CLIENT_ID,
+    REDIRECT_URI,
+    LoopbackOAuthServer,
+    follow_consent,
+    forged_callback,
+)
+
+KEY = b"k" * 32
+
+
+@pytest.fixture(scope="module")
+def shared_server() -> Iterator[LoopbackOAuthServer]:
+    server = LoopbackOAuthServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def server(shared_server: LoopbackOAuthServer) -> LoopbackOAuthServer:
+    shared_server.reset()
+    return shared_server
+
+
+def _provider(server: LoopbackOAuthServer, **kw: object) -> OAuthProvider:
+    return OAuthProvider(
+        name="google",
+        authorize_url=f"{server.base_url}/authorize",
+        token_url=f"{server.base_url}/token",
+        client_id=CLIENT_ID,
+        redirect_uri=REDIRECT_URI,
+        scope_map={"google:gmail.send": "https://www.googleapis.com/auth/gmail.send"},
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def _request(held: frozenset[str] = frozenset()) -> ConsentRequest:
+    return ConsentRequest(
+        "run-1",
+        "req-1",
+        "email.send",
+        missing=frozenset({"google:gmail.send"}),
+        requested=frozenset({"google:gmail.send", "google:calendar.events"}),
+        granted=held,
+    )
+
+
+def _query(url: str) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+
+
+def test_oauth_url_has_pkce_state_and_union_of_scopes(server: LoopbackOAuthServer) -> None:
+    auth = OAuthAuthorizer([_provider(server)], secret_key=KEY)
+    urls = auth.consent_urls(_request(frozenset({"google:gmail.readonly"})))
+    assert set(urls) == {"google"}
+    query = _query(urls["google"])
+    assert urls["google"].startswith(f"{server.base_url}/authorize?")
+    assert query["response_type"] == "code"
+    assert query["code_challenge_method"] == "S256"
+    assert len(query["code_challenge"]) == 43
+    assert query["scope"].split() == [
+        "calendar.events",
+        "gmail.readonly",
+        "https://www.googleapis.com/auth/gmail.send",
+    ]
+    assert "include_granted_scopes" not in query
+
+
+def test_oauth_google_style_incremental_consent(server: LoopbackOAuthServer) -> None:
+    auth = OAuthAuthorizer([_provider(server, include_granted_scopes=True)], secret_key=KEY)
+    query = _query(auth.consent_urls(_request(frozenset({"google:gmail.readonly"})))["google"])
+    assert query["include_granted_scopes"] == "true"
+    assert "gmail.readonly" not in query["scope"].split()
+
+
+def test_oauth_complete_exchanges_code_and_reports_partial_grant(
+    server: LoopbackOAuthServer,
+) -> None:
+    tokens: list[ProviderToken] = []
+    auth = OAuthAuthorizer([_provider(server)], secret_key=KEY, on_token=tokens.append)
+    server.refuse = {"calendar.events"}
+    grant = auth.complete(follow_consent(auth.consent_urls(_request())["google"]))
+    assert grant.request_id == "req-1"
+    assert grant.granted == {"google:gmail.send"}
+    (token,) = tokens
+    assert token.access_token in server.issued_tokens
+    assert token.access_token not in repr(token)
+    assert token.access_token not in str(token)
+    # The challenge the server saw is the S256 of a verifier that was never sent in the URL.
+    challenge = server.authorization_requests[0]["code_challenge"]
+    assert challenge != base64.urlsafe_b64encode(hashlib.sha256(b"").digest())
+
+
+def test_oauth_refusal_is_a_grant_of_nothing(server: LoopbackOAuthServer) -> None:
+    auth = OAuthAuthorizer([_provider(server)], secret_key=KEY)
+    server.deny_all = True
+    grant = auth.complete(follow_consent(auth.consent_urls(_request())["google"]))
+    assert grant.granted == frozenset()
+
+
+def test_oauth_rejects_forged_and_tampered_state(server: LoopbackOAuthServer) -> None:
+    auth = OAuthAuthorizer([_provider(server)], secret_key=KEY)
+    with pytest.raises(AuthorizerError, match="signature"):
+        auth.complete(forged_callback("eyJ9.c2lnbmF0dXJl"))
+    other = OAuthAuthorizer([_provider(server)], secret_key=b"z" * 32)
+    callback = follow_consent(other.consent_urls(_request())["google"])
+    with pytest.raises(AuthorizerError, match="signature"):
+        auth.complete(callback)
+
+
+def test_oauth_code_is_single_use(server: LoopbackOAuthServer) -> None:
+    auth = OAuthAuthorizer([_provider(server)], secret_key=KEY)
+    callback = follow_consent(auth.consent_urls(_request())["google"])
+    auth.complete(callback)
+    with pytest.raises(AuthorizerError, match="refused the authorization code") as info:
+        auth.complete(callback)
+    assert _query(callback)["code"] not in str(info.value)
+
+
+def test_oauth_expired_state_is_refused(server: LoopbackOAuthServer) -> None:
+    auth = OAuthAuthorizer([_provider(server)], secret_key=KEY, state_max_age=-1)
+    with pytest.raises(AuthorizerError, match="expired"):
+        auth.complete(follow_consent(auth.consent_urls(_request())["google"]))
+
+
+def test_oauth_config_errors(server: LoopbackOAuthServer) -> None:
+    with pytest.raises(ConfigError, match="at least 16 bytes"):
+        OAuthAuthorizer([_provider(server)], secret_key="short")
+    auth = OAuthAuthorizer([_provider(server)], secret_key=KEY)
+    with pytest.raises(AuthorizerError, match="no user_agent"):
+        auth.authorize(_request())
+    slack = ConsentRequest(
+        "r", "q", "slack.post", frozenset({"slack:chat:write"}), frozenset({"slack:chat:write"})
+    )
+    with pytest.raises(AuthorizerError, match="No OAuth provider 'slack'"):
+        auth.consent_urls(slack)
+
+
+def test_oauth_blocking_guard_never_logs_a_token(
+    server: LoopbackOAuthServer,
+    catalogue: Catalogue,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    # authlib's own DEBUG log here is the *test server's* ("Issue token {...}"), not the client's.
+    caplog.set_level(logging.INFO, logger="authlib")
+    tokens: list[ProviderToken] = []
+    auth = OAuthAuthorizer(
+        [_provider(server)], secret_key=KEY, on_token=tokens.append, user_agent=follow_consent
+    )
+    store_path = tmp_path / "runs.db"
+    guard = ScopeGuard(catalogue, store=RunStore(f"sqlite:///{store_path}"), authorizer=auth)
+    server.refuse = {"gmail.readonly"}
+    with guard.start("Email Carlos", upfront=["google:calendar.events"]) as run:
+        run.check("calendar.create")
+        run.check("email.send")
+        with pytest.raises(ScopeDeniedError):
+            run.check("email.search")
+    assert len(tokens) == 3
+    secrets = [*server.issued_tokens, *(t.access_token for t in tokens)]
+    logged = "\n".join(f"{r.getMessage()} {r.args!r} {r.exc_text or ''}" for r in caplog.records)
+    assert caplog.records
+    stored = b"".join(p.read_bytes() for p in tmp_path.iterdir())
+    for secret in secrets:
+        assert secret not in logged
+        assert secret.encode() not in stored

@@ -1,0 +1,99 @@
+"""Learning curve (grouped, nested subsamples) and the context ablation, scored like `evaluate`."""
+
+from __future__ import annotations
+
+import pytest
+
+from scopecast.evaluation import (
+    DEFAULT_CONTEXT_VARIANTS,
+    build_evaluation,
+    context_ablation,
+    default_sizes,
+    evaluate_policies,
+    frequency_trainer,
+    grouped_subsample,
+    learning_curve,
+    without_context,
+)
+from scopecast.exceptions import ConfigError
+from scopecast.traces import Call, Trace
+
+
+def _traces(n: int) -> list[Trace]:
+    return [
+        Trace(
+            trace_id=f"t{i}",
+            task=f"task {i % 7}",
+            context={"domain": "d", "user": f"u{i % 3}", "org": "o"},
+            calls=(Call(tool="x", scopes=("g:read",)),),
+        )
+        for i in range(n)
+    ]
+
+
+def _by_task(trace: Trace) -> str:
+    return trace.task
+
+
+def test_grouped_subsample_draws_whole_groups_and_nests_for_one_seed() -> None:
+    traces = _traces(70)
+    small = grouped_subsample(traces, 15, seed=3, group=_by_task)
+    large = grouped_subsample(traces, 35, seed=3, group=_by_task)
+    assert len(small) == 20  # two groups of 10
+    assert {t.trace_id for t in small} <= {t.trace_id for t in large}
+    assert all(sum(t.task == s.task for t in small) == 10 for s in small)
+    assert small == sorted(small, key=lambda t: int(t.trace_id[1:]))  # file order kept
+    assert grouped_subsample(traces, 15, seed=3, group=_by_task) == small  # deterministic
+    with pytest.raises(ConfigError, match="at least one trace"):
+        grouped_subsample(traces, 0, seed=0)
+
+
+def test_default_sizes_are_geometric_and_end_at_the_whole_set() -> None:
+    assert default_sizes(3000) == [20, 70, 245, 857, 3000]
+    assert default_sizes(10) == [10]
+
+
+def test_without_context_removes_only_the_named_keys() -> None:
+    (trace,) = without_context(_traces(1), ["user", "missing"])
+    assert trace.context == {"domain": "d", "org": "o"}
+    assert without_context(_traces(1), []) == _traces(1)
+
+
+@pytest.fixture(scope="module")
+def agentdojo(shared_data):
+    return build_evaluation(
+        traces=[shared_data / "agentdojo_test.jsonl"],
+        model_dir=None,
+        train=[shared_data / "agentdojo_train.jsonl"],
+        catalogue_path=shared_data / "agentdojo.catalogue.json",
+    )
+
+
+def test_learning_curve_at_the_full_set_equals_the_model_policy_of_evaluate(agentdojo) -> None:
+    points = learning_curve(
+        agentdojo.train,
+        agentdojo.test,
+        agentdojo.catalogue,
+        frequency_trainer,
+        sizes=[10, 68],
+        seeds=(0, 1),
+    )
+    assert [(p.n_train, p.seed) for p in points] == [(10, 0), (10, 1), (68, 0)]
+    report = evaluate_policies(agentdojo.test, agentdojo.policies, agentdojo.catalogue)
+    full = report.result("model").metrics
+    assert points[-1].cost_per_task == pytest.approx(full.cost_per_task)
+    assert points[-1].interruptions_per_task == pytest.approx(full.interruptions_per_task)
+    assert points[0].cost_per_task != points[1].cost_per_task  # the seeds draw other traces
+
+
+def test_context_ablation_changes_nothing_for_a_scorer_that_ignores_user_and_org(agentdojo) -> None:
+    rows = context_ablation(agentdojo.train, agentdojo.test, agentdojo.catalogue)
+    assert [r.variant for r in rows] == list(DEFAULT_CONTEXT_VARIANTS)
+    assert len({r.cost_per_task for r in rows}) == 1
+    with_domain = context_ablation(
+        agentdojo.train,
+        agentdojo.test,
+        agentdojo.catalogue,
+        variants={"all": (), "no domain": ("domain",)},
+    )
+    assert with_domain[0].cost_per_task != with_domain[1].cost_per_task

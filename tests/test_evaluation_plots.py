@@ -1,0 +1,101 @@
+"""Every figure has a title, labelled axes and a legend, and saves to PNG."""
+
+from __future__ import annotations
+
+import pytest
+
+from scopecast.evaluation import (
+    ContextAblationRow,
+    DivergenceCost,
+    ExampleTask,
+    FrontierPoint,
+    LearningCurvePoint,
+    PrecisionRecallCurve,
+    ReliabilityBin,
+    ScopeErrors,
+    context_ablation_figure,
+    divergence_figure,
+    frontier_figure,
+    learning_curve_figure,
+    precision_recall_figure,
+    reliability_figure,
+    scope_errors_figure,
+)
+
+FRONTIER = [
+    FrontierPoint("model", 0.5, 1.0, 0.1, 0.6),
+    FrontierPoint("model", 1.0, 0.5, 0.3, 0.8),
+    FrontierPoint("model", 2.0, 0.2, 0.6, 1.0),
+    FrontierPoint("jit_only", 1.0, 1.5, 0.0, 1.5),
+]
+ERRORS = [
+    ScopeErrors("g:read", 0.2, 5, 4, 0, 0.0, (ExampleTask("a", "read it"),), ()),
+    ScopeErrors("g:send", 0.5, 2, 0, 3, 1.5, (), (ExampleTask("b", "send it"),)),
+]
+
+
+def _figures():
+    return {
+        "frontier": lambda: frontier_figure(FRONTIER),
+        "reliability": lambda: reliability_figure(
+            {
+                "all scopes": [
+                    ReliabilityBin(0.0, 0.1, 10, 0.05, 0.1),
+                    ReliabilityBin(0.9, 1.0, 2, 0.95, 1.0),
+                ]
+            }
+        ),
+        "pr": lambda: precision_recall_figure(
+            [PrecisionRecallCurve("g:read", 2, (0.5, 1.0, 1.0), (1.0, 0.5, 0.0), 0.75)]
+        ),
+        "learning": lambda: learning_curve_figure(
+            [
+                LearningCurvePoint(10, 3, 0, 1.0, 0.5, 1.5),
+                LearningCurvePoint(10, 3, 1, 1.0, 0.3, 1.3),
+                LearningCurvePoint(40, 9, 0, 0.5, 0.3, 0.8),
+            ],
+            baselines={"jit_only": 2.0},
+        ),
+        "context": lambda: context_ablation_figure(
+            [
+                ContextAblationRow("all context", (), 0.5, 0.2, 0.7),
+                ContextAblationRow("without user", ("user",), 0.6, 0.2, 0.8),
+            ]
+        ),
+        "errors": lambda: scope_errors_figure(ERRORS),
+        "divergence": lambda: divergence_figure(
+            [
+                DivergenceCost("as_planned", "plan", 4, 0.0, 0.0, 0.0),
+                DivergenceCost("as_planned", "model", 4, 0.5, 0.1, 0.6),
+                DivergenceCost("unplanned_scopes", "plan", 2, 1.0, 0.0, 1.0),
+            ]
+        ),
+    }
+
+
+@pytest.mark.parametrize("name", list(_figures()))
+def test_figure_is_labelled_and_saves(name, tmp_path) -> None:
+    fig = _figures()[name]()
+    axes = fig.axes
+    assert axes
+    assert fig.get_suptitle() or all(ax.get_title() for ax in axes)
+    for ax in axes:
+        assert ax.get_xlabel()
+        if name != "errors":
+            assert ax.get_ylabel()
+            assert ax.get_legend() is not None
+    fig.savefig(tmp_path / f"{name}.png")
+    assert (tmp_path / f"{name}.png").stat().st_size > 1000
+
+
+def test_frontier_marks_the_default_operating_point() -> None:
+    fig = frontier_figure(FRONTIER, default_cost=1.0)
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert any("default operating point (cost 1)" in label for label in labels)
+    assert "jit_only" in labels
+
+
+def test_scope_errors_figure_says_none_when_nothing_was_overgranted() -> None:
+    fig = scope_errors_figure(ERRORS[:1])
+    texts = [t.get_text() for t in fig.axes[1].texts]
+    assert texts == ["none"]
