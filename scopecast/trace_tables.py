@@ -19,7 +19,8 @@ Both tables have one row per trace and the columns
 
 so that a trace read back has exactly the fields it was written with (``args`` absent
 stays absent and ``{}`` stays ``{}``; ``status`` absent is not ``"ok"``; ``plan`` absent
-is not ``plan: null``), and JSON Lines → Parquet → JSON Lines gives the same bytes. In
+is not ``plan: null``), and JSON Lines → Parquet → JSON Lines gives the same bytes (for
+files with fields in the format's order, as :func:`scopecast.write_traces` writes them). In
 the DataFrame, ``args`` is the JSON object; in Parquet, where its keys vary from call to
 call, it is stored as JSON text. Reading a table checks every row like a JSON Lines
 line and reports the source, the 1-based row and the field of every problem.
@@ -27,19 +28,16 @@ line and reports the source, the 1-based row and the field of every problem.
 
 from __future__ import annotations
 
-import json
-import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from pydantic import ValidationError
 
-from scopecast._issues import issues_from_validation, short_repr
+from scopecast._trace_rows import COLUMNS, check_columns, trace_from_row, trace_to_row
 from scopecast.exceptions import ConfigError, DataIssue, DataValidationError
-from scopecast.traces import MAX_ISSUES, Trace, check_traces, trace_to_record
+from scopecast.traces import MAX_ISSUES, Trace, check_traces
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -53,20 +51,6 @@ __all__ = [
     "traces_to_dataframe",
     "write_traces_parquet",
 ]
-
-OPTIONAL_FIELDS = ("context", "plan", "started_at")
-REQUIRED_COLUMNS = ("trace_id", "task", "calls")
-COLUMNS = (
-    "trace_id",
-    "task",
-    "context",
-    "plan",
-    "calls",
-    "started_at",
-    "needed_scopes",
-    "absent_fields",
-)
-"""The columns of a trace table, in order."""
 
 _SCOPES = pa.list_(pa.string())
 PARQUET_SCHEMA = pa.schema(
@@ -104,25 +88,6 @@ PARQUET_SCHEMA = pa.schema(
 ROW_GROUP_SIZE = 10_000
 
 
-# -- traces -> rows ----------------------------------------------------------------------
-
-
-def _trace_to_row(trace: Trace, *, args_as_json: bool) -> dict[str, object]:
-    record = trace_to_record(trace)
-    row: dict[str, object] = {name: record.get(name) for name in COLUMNS[:6]}
-    calls = record["calls"]
-    if args_as_json and isinstance(calls, list):
-        row["calls"] = [
-            {**call, "args": json.dumps(call["args"], ensure_ascii=False)}
-            if isinstance(call, dict) and "args" in call
-            else call
-            for call in calls
-        ]
-    row["needed_scopes"] = sorted(trace.needed_scopes)
-    row["absent_fields"] = [name for name in OPTIONAL_FIELDS if name not in record]
-    return row
-
-
 def traces_to_dataframe(traces: Iterable[Trace]) -> pd.DataFrame:
     """Return a DataFrame with one row per trace and the columns :data:`COLUMNS`.
 
@@ -139,7 +104,7 @@ def traces_to_dataframe(traces: Iterable[Trace]) -> pd.DataFrame:
     """
     import pandas as pd
 
-    rows = [_trace_to_row(trace, args_as_json=False) for trace in traces]
+    rows = [trace_to_row(trace, args_as_json=False) for trace in traces]
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 
@@ -160,7 +125,7 @@ def write_traces_parquet(
     with pq.ParquetWriter(str(path), PARQUET_SCHEMA) as writer:
         batch: list[dict[str, object]] = []
         for trace in traces:
-            batch.append(_trace_to_row(trace, args_as_json=True))
+            batch.append(trace_to_row(trace, args_as_json=True))
             if len(batch) >= row_group_size:
                 writer.write_table(pa.Table.from_pylist(batch, schema=PARQUET_SCHEMA))
                 count += len(batch)
@@ -169,155 +134,6 @@ def write_traces_parquet(
             writer.write_table(pa.Table.from_pylist(batch, schema=PARQUET_SCHEMA))
             count += len(batch)
     return count
-
-
-# -- rows -> traces ----------------------------------------------------------------------
-
-
-def _is_missing(value: object) -> bool:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return True
-    return type(value).__name__ == "NAType"  # pandas.NA, without importing pandas
-
-
-def _plain(value: object) -> object:
-    """Lists of a table cell come back as numpy arrays or tuples; make them JSON lists."""
-    if hasattr(value, "tolist") and type(value).__module__.startswith("numpy"):
-        value = value.tolist()
-    if isinstance(value, (list, tuple)):
-        return [_plain(item) for item in value]
-    if isinstance(value, dict):
-        if not all(isinstance(key, str) for key in value):
-            raise TypeError("object keys must be strings")
-        return {key: _plain(item) for key, item in value.items()}
-    return value
-
-
-class _RowProblem(Exception):
-    def __init__(self, field: str, message: str, got: str | None = None) -> None:
-        super().__init__(message)
-        self.field, self.message, self.got = field, message, got
-
-
-def _map_cell(value: object, field: str) -> object:
-    """A Parquet map comes back from pyarrow as a list of (key, value) pairs: make it a dict."""
-    if not isinstance(value, list):
-        return value
-    context = dict(value)
-    if len(context) != len(value):
-        raise _RowProblem(field, "a key is repeated; keys must be unique")
-    return context
-
-
-def _calls_cell(value: object) -> object:
-    if not isinstance(value, list):
-        return value
-    calls: list[object] = []
-    for index, call in enumerate(value):
-        if not isinstance(call, dict):
-            calls.append(call)
-            continue
-        call = {key: item for key, item in call.items() if not _is_missing(item)}
-        if isinstance(call.get("args"), str):
-            try:
-                call["args"] = json.loads(call["args"])
-            except ValueError as err:
-                raise _RowProblem(
-                    f"calls.{index}.args",
-                    f"is not valid JSON text ({err})",
-                    short_repr(call["args"]),
-                ) from err
-        calls.append(call)
-    return calls
-
-
-def _record_from_row(row: Mapping[str, object]) -> dict[str, object]:
-    """Rebuild the JSON record of one table row (raises :class:`_RowProblem`)."""
-    absent_cell = _plain(row.get("absent_fields"))
-    has_absent_column = "absent_fields" in row and not _is_missing(absent_cell)
-    if has_absent_column and not (
-        isinstance(absent_cell, list) and set(absent_cell) <= set(OPTIONAL_FIELDS)
-    ):
-        raise _RowProblem(
-            "absent_fields",
-            f"expected a list of names among {', '.join(OPTIONAL_FIELDS)}",
-            short_repr(absent_cell),
-        )
-    absent = set(absent_cell) if isinstance(absent_cell, list) else set()
-    record: dict[str, object] = {}
-    for name in COLUMNS[:6]:
-        if name not in row:
-            continue
-        value = _plain(row[name])
-        if name in absent:
-            if not _is_missing(value):
-                raise _RowProblem(
-                    name, "has a value but absent_fields lists it as absent", short_repr(value)
-                )
-            continue
-        if _is_missing(value) and (name in REQUIRED_COLUMNS or not has_absent_column):
-            continue  # a required value missing is reported by validation; else: absent
-        if name == "calls":
-            value = _calls_cell(value)
-        record[name] = None if _is_missing(value) else value
-    return record
-
-
-def _trace_from_row(
-    row: Mapping[str, object], source: str, number: int, *, map_columns: tuple[str, ...] = ()
-) -> Trace | list[DataIssue]:
-    try:
-        if map_columns:
-            row = {**row, **{name: _map_cell(row.get(name), name) for name in map_columns}}
-        record = _record_from_row(row)
-        text = json.dumps(record, ensure_ascii=False, allow_nan=False)
-        needed = _plain(row.get("needed_scopes"))
-    except _RowProblem as problem:
-        return [DataIssue(source, number, problem.field, problem.message, problem.got, "row")]
-    except (TypeError, ValueError) as err:
-        return [
-            DataIssue(
-                source, number, "", f"holds a value that is not JSON data ({err})", unit="row"
-            )
-        ]
-    try:
-        trace = Trace.model_validate_json(text)
-    except ValidationError as err:
-        return issues_from_validation(err, source, number, unit="row")
-    if not _is_missing(needed) and needed != sorted(trace.needed_scopes):
-        return [
-            DataIssue(
-                source,
-                number,
-                "needed_scopes",
-                f"does not match the union of calls[].scopes {sorted(trace.needed_scopes)}; "
-                f"it is derived: drop the column or recompute it",
-                short_repr(needed),
-                "row",
-            )
-        ]
-    return trace
-
-
-def _check_columns(names: Iterable[str], source: str) -> None:
-    names = list(names)
-    issues = [
-        DataIssue(source, None, name, "required column is missing", unit="row")
-        for name in REQUIRED_COLUMNS
-        if name not in names
-    ] + [
-        DataIssue(
-            source,
-            None,
-            name,
-            f"unknown column; a trace table has only {', '.join(COLUMNS)}",
-            unit="row",
-        )
-        for name in names
-        if name not in COLUMNS
-    ]
-    if issues:
-        raise DataValidationError(issues)
 
 
 def traces_from_dataframe(
@@ -336,12 +152,12 @@ def traces_from_dataframe(
         Listing every bad row (1-based, in frame order) and field, and every unknown or
         missing column.
     """
-    _check_columns((str(name) for name in frame.columns), source)
+    check_columns((str(name) for name in frame.columns), source)
     names = [str(name) for name in frame.columns]
 
     def records() -> Iterator[tuple[int, Trace | list[DataIssue]]]:
         for number, values in enumerate(frame.itertuples(index=False, name=None), start=1):
-            yield number, _trace_from_row(dict(zip(names, values, strict=True)), source, number)
+            yield number, trace_from_row(dict(zip(names, values, strict=True)), source, number)
 
     return [
         trace for _, trace in check_traces(source, records(), max_issues=max_issues, unit="row")
@@ -366,7 +182,7 @@ def numbered_parquet_traces(
         raise DataValidationError.single(
             source, None, "", f"cannot be read as Parquet: {err}"
         ) from err
-    _check_columns(parquet.schema_arrow.names, source)
+    check_columns(parquet.schema_arrow.names, source)
     maps = tuple(f.name for f in parquet.schema_arrow if pa.types.is_map(f.type))
 
     def records() -> Iterator[tuple[int, Trace | list[DataIssue]]]:
@@ -375,7 +191,7 @@ def numbered_parquet_traces(
             for batch in parquet.iter_batches(batch_size=batch_size):
                 for row in batch.to_pylist():
                     number += 1
-                    yield number, _trace_from_row(row, source, number, map_columns=maps)
+                    yield number, trace_from_row(row, source, number, map_columns=maps)
         except (OSError, pa.ArrowException) as err:
             raise DataValidationError.single(
                 source, number + 1, "", f"cannot be read: {err}"

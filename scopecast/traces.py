@@ -1,13 +1,17 @@
-"""Plan traces: the pydantic models of the trace format and JSON Lines reading and writing.
+"""Plan traces: the pydantic models of the trace format, and reading and writing trace files.
 
 A trace records one agent run: the task, what was known before it started (context and an
 optional articulated plan) and the tool calls it actually made with the scopes each needed.
 The format is specified in ``trace-format.md``; these models are its source of truth. They
 reject unknown fields, wrong types and malformed scope strings, and never coerce a value.
 
+Files are JSON Lines, or Parquet when the name ends in ``.parquet`` (handled lazily by
+:mod:`scopecast.trace_tables`, so that ``import scopecast`` does not load pyarrow).
 Reading is streaming (one line at a time, never the whole file's text) and collects every
 problem of a file, up to a cap, into one :class:`~scopecast.exceptions.DataValidationError`
-whose issues name the file, the line and the field.
+whose issues name the file, the line and the field. Writing keeps exactly the fields a
+trace was read with, so that a file in the format's field order is written back byte for
+byte.
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -15,6 +16,7 @@ from scopecast.evaluation import (
     evaluate_policies,
     fit_baselines,
 )
+from scopecast.exceptions import ConfigError
 from scopecast.policy import CostModel
 from scopecast.scoring import TaskInput
 from scopecast.traces import Call, Trace
@@ -119,3 +121,16 @@ def test_oracle_is_never_beaten_on_cost(
     for result in report.results:
         if result.n_traces == len(test):
             assert result.metrics.cost_per_task >= best - 1e-9, result.name
+
+
+def test_model_policy_blends_a_prior_in_log_odds() -> None:
+    catalogue = Catalogue(scopes=(ScopeSpec(name="g:a", risk=0.5),))
+    trace = Trace(trace_id="x", task="t", calls=(Call(tool="f", scopes=("g:a",)),))
+    policy = ModelPolicy(
+        RandomScorer({"g:a": 0.2}), catalogue, prior=RandomScorer({"g:a": 0.8}), prior_weight=0.5
+    )
+    assert policy.probabilities(trace)["g:a"] == pytest.approx(0.5)  # logits -1.386 and +1.386
+    policy.prior_weight = 0.0
+    assert policy.probabilities(trace)["g:a"] == pytest.approx(0.2)
+    with pytest.raises(ConfigError, match="a prior is needed"):
+        ModelPolicy(RandomScorer({}), catalogue, prior_weight=0.3)

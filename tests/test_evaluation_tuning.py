@@ -46,10 +46,16 @@ def test_tune_policy_picks_the_lowest_cross_validated_cost() -> None:
         _trace(f"id{i}", "g:a", *(("g:b",) if i % 4 == 0 else ()), domain="m") for i in range(20)
     ]
     result = tune_policy(
-        traces, _catalogue(), DomainFrequencyScorer, CostModel(), scales=(0.1, 1.0, 3.0), n_splits=4
+        traces,
+        _catalogue(),
+        DomainFrequencyScorer,
+        CostModel(),
+        scales=(0.1, 1.0, 3.0),
+        prior_weights=(0.0, 0.5),
+        n_splits=4,
     )
     assert set(result.cv_cost) == {
-        PolicyParams(s, b) for s in (0.1, 1.0, 3.0) for b in (True, False)
+        PolicyParams(s, b, w) for s in (0.1, 1.0, 3.0) for b in (True, False) for w in (0.0, 0.5)
     }
     assert result.cv_cost[result.chosen] == min(result.cv_cost.values())
     # planning with 0.1: g:a (p=1) is still asked, g:b (p=.25, risk .5): .375 > .025 deferred.

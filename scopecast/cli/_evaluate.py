@@ -61,6 +61,29 @@ def evaluate(
         bool,
         typer.Option("--batching/--no-batching", help="Batch likely scopes at an interruption."),
     ] = True,
+    interruption_scale: Annotated[
+        float,
+        typer.Option(
+            "--interruption-scale",
+            help="The model policy plans with this multiple of the interruption cost.",
+        ),
+    ] = 1.0,
+    prior_weight: Annotated[
+        float,
+        typer.Option(
+            "--prior-weight",
+            help="Blend this weight of a per-domain frequency prior (fitted on the training "
+            "traces) into the model's probabilities.",
+        ),
+    ] = 0.0,
+    tune: Annotated[
+        int,
+        typer.Option(
+            "--tune",
+            help="Choose --interruption-scale and batching by grouped cross-validation with "
+            "this many folds on the training traces (re-fits the model per fold); 0: off.",
+        ),
+    ] = 0,
     sweep: Annotated[
         Path | None,
         typer.Option(
@@ -80,16 +103,35 @@ def evaluate(
     )
     from scopecast.evaluation._setup import build_evaluation
 
-    setup = build_evaluation(
-        traces=traces,
-        model_dir=model,
-        train=train or [],
-        catalogue_path=catalogue,
-        interruption_cost=interruption_cost,
-        consent_screen_cost=consent_screen_cost,
-        risk_weight=risk_weight,
-        batching=batching,
-    )
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as tuning_bar:
+        fold_task = tuning_bar.add_task("tuning the policy (grouped CV)", total=max(tune, 1))
+
+        def fold_done(done: int, total: int) -> None:
+            tuning_bar.update(fold_task, completed=done, total=total)
+
+        setup = build_evaluation(
+            traces=traces,
+            model_dir=model,
+            train=train or [],
+            catalogue_path=catalogue,
+            interruption_cost=interruption_cost,
+            consent_screen_cost=consent_screen_cost,
+            risk_weight=risk_weight,
+            batching=batching,
+            interruption_scale=interruption_scale,
+            prior_weight=prior_weight,
+            tune_folds=tune,
+            progress=fold_done,
+        )
+    if setup.tuning is not None:
+        out_console.print(tuning_table(setup.tuning))
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -122,6 +164,29 @@ def evaluate(
         )
         out_console.print("wrote " + ", ".join(str(p) for p in paths))
         (Path(sweep) / "dominance.json").write_text(json.dumps(beaten, indent=1) + "\n")
+
+
+def tuning_table(tuning: object) -> Table:
+    """The cross-validated cost of each candidate policy parameter, the chosen one marked."""
+    from scopecast.evaluation import TuningResult
+
+    assert isinstance(tuning, TuningResult)
+    table = Table(title=f"Model policy parameters: {tuning.n_folds}-fold grouped CV on train")
+    table.add_column("interruption scale", justify="right")
+    table.add_column("batching")
+    table.add_column("prior weight", justify="right")
+    table.add_column("CV cost per task", justify="right")
+    ranked = sorted(tuning.cv_cost.items(), key=lambda kv: kv[1])
+    for params, cost in ranked[:8]:
+        mark = " <- chosen" if params == tuning.chosen else ""
+        table.add_row(
+            f"{params.interruption_scale:g}",
+            "on" if params.batching else "off",
+            f"{params.prior_weight:g}",
+            f"{cost:.3f}{mark}",
+        )
+    table.caption = f"best 8 of {len(ranked)} candidates"
+    return table
 
 
 def report_table(report: object, caption: str) -> Table:

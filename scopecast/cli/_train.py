@@ -66,7 +66,12 @@ def train(
             bar.update(tasks[stage], completed=done, total=total)
 
         result = train_to_directory(
-            loaded, out, written, group_pattern=group_pattern, progress=progress
+            loaded,
+            out,
+            written,
+            group_pattern=group_pattern,
+            train_files=traces,
+            progress=progress,
         )
     out_console.print(
         f"Trained on {result.n_traces} traces: {len(result.predictor.scopes_)} scopes "

@@ -12,10 +12,12 @@ costs reuses the same probabilities.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 
 from scopecast.catalogue import Catalogue
 from scopecast.evaluation._simulator import Policy
+from scopecast.exceptions import ConfigError
 from scopecast.policy import CostModel, choose_batch, choose_upfront
 from scopecast.scoring import ScopeScorer, TaskInput
 from scopecast.traces import Trace
@@ -41,6 +43,18 @@ class ModelPolicy(Policy):
         The costs the decisions minimise.
     batching : bool
         Whether to batch likely scopes into the consent of an interruption.
+    interruption_scale : float
+        The policy plans with ``interruption_scale * costs.interruption`` (a policy
+        parameter chosen by grouped cross-validation, see
+        :func:`~scopecast.evaluation.tune_policy`); ``costs`` stay the costs it is judged by.
+    prior : ScopeScorer | None
+        A fallback prior (e.g. :class:`~scopecast.policy.DomainFrequencyScorer` fitted on the
+        training traces), blended in with ``prior_weight``.
+    prior_weight : float
+        The policy blends the two in log-odds, ``(1 - w) * logit P_model + w * logit P_prior``
+        (a geometric pool): a model never trained on a task can be wrongly sure that a scope
+        common in the domain is not needed, and wrongly unsure about scopes the domain never
+        used. Probabilities are clipped to ``[1e-6, 1 - 1e-6]`` first.
     name : str
         The policy's name in reports.
     progress : ProgressCallback | None
@@ -54,6 +68,9 @@ class ModelPolicy(Policy):
         costs: CostModel | None = None,
         *,
         batching: bool = True,
+        interruption_scale: float = 1.0,
+        prior: ScopeScorer | None = None,
+        prior_weight: float = 0.0,
         name: str = "model",
         progress: ProgressCallback | None = None,
     ) -> None:
@@ -61,17 +78,43 @@ class ModelPolicy(Policy):
         self.catalogue = catalogue
         self.costs = costs if costs is not None else CostModel()
         self.batching = batching
+        self.interruption_scale = interruption_scale
+        if not 0.0 <= prior_weight <= 1.0 or (prior_weight > 0.0 and prior is None):
+            raise ConfigError(
+                f"prior_weight must be in [0, 1], and a prior is needed when it is above 0; "
+                f"got prior_weight={prior_weight!r} with prior={type(prior).__name__}."
+            )
+        self.prior = prior
+        self.prior_weight = prior_weight
         self.name = name
         self.progress = progress
         self._probabilities: dict[str, list[dict[str, float]]] = {}
+        self._prior: dict[str, list[dict[str, float]]] = {}
 
     def with_costs(self, costs: CostModel) -> ModelPolicy:
         """The same policy (sharing its scored probabilities) under other costs."""
         other = ModelPolicy(
-            self.scorer, self.catalogue, costs, batching=self.batching, name=self.name
+            self.scorer,
+            self.catalogue,
+            costs,
+            batching=self.batching,
+            interruption_scale=self.interruption_scale,
+            prior=self.prior,
+            prior_weight=self.prior_weight,
+            name=self.name,
         )
         other._probabilities = self._probabilities
+        other._prior = self._prior
         return other
+
+    @property
+    def planning_costs(self) -> CostModel:
+        """The costs the decisions minimise: ``costs`` with the interruption scaled."""
+        if self.interruption_scale == 1.0:
+            return self.costs
+        return self.costs.model_copy(
+            update={"interruption": self.costs.interruption * self.interruption_scale}
+        )
 
     def prepare(self, traces: Sequence[Trace]) -> None:
         """Score each trace not scored yet before the start and at each call, in batches."""
@@ -82,21 +125,37 @@ class ModelPolicy(Policy):
             scored.extend(self.scorer.predict_scopes(inputs[start : start + _CHUNK]))
             if self.progress is not None:
                 self.progress(min(start + _CHUNK, len(inputs)), len(inputs))
+        prior = self.prior.predict_scopes(inputs) if self.prior is not None else []
         position = 0
         for trace in todo:
             n = len(trace.calls) + 1
             self._probabilities[trace.trace_id] = scored[position : position + n]
+            if prior:
+                self._prior[trace.trace_id] = prior[position : position + n]
             position += n
 
     def probabilities(self, trace: Trace, attempting: int | None = None) -> dict[str, float]:
         """The scorer's probabilities before the start, or when call ``attempting`` is attempted."""
-        if trace.trace_id not in self._probabilities:
+        if trace.trace_id not in self._probabilities or (
+            self.prior is not None and trace.trace_id not in self._prior
+        ):
+            self._probabilities.pop(trace.trace_id, None)
             self.prepare([trace])
-        return self._probabilities[trace.trace_id][0 if attempting is None else attempting + 1]
+        position = 0 if attempting is None else attempting + 1
+        model = self._probabilities[trace.trace_id][position]
+        if self.prior_weight == 0.0:
+            return model
+        prior = self._prior[trace.trace_id][position]
+        return {
+            s: _blend(model.get(s, 0.0), prior.get(s, 0.0), self.prior_weight)
+            for s in sorted(set(model) | set(prior))
+        }
 
     def upfront(self, trace: Trace) -> frozenset[str]:
         """:func:`choose_upfront` on the probabilities before the start."""
-        return choose_upfront(self.probabilities(trace), self.catalogue, self.costs).upfront
+        return choose_upfront(
+            self.probabilities(trace), self.catalogue, self.planning_costs
+        ).upfront
 
     def batch(
         self, trace: Trace, index: int, missing: frozenset[str], granted: frozenset[str]
@@ -105,8 +164,19 @@ class ModelPolicy(Policy):
         if not self.batching:
             return frozenset()
         return choose_batch(
-            self.probabilities(trace, index), missing, granted, self.catalogue, self.costs
+            self.probabilities(trace, index), missing, granted, self.catalogue, self.planning_costs
         )
+
+
+_EPS = 1e-6
+
+
+def _blend(model: float, prior: float, weight: float) -> float:
+    """Geometric pool of two probabilities: ``sigmoid((1-w) logit(model) + w logit(prior))``."""
+    a = min(max(model, _EPS), 1.0 - _EPS)
+    b = min(max(prior, _EPS), 1.0 - _EPS)
+    z = (1.0 - weight) * math.log(a / (1.0 - a)) + weight * math.log(b / (1.0 - b))
+    return 1.0 / (1.0 + math.exp(-z))
 
 
 def _inputs_of(trace: Trace) -> list[TaskInput]:

@@ -9,7 +9,7 @@ on, as its metadata records them). Without a model directory, the model policy u
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,14 +17,13 @@ from scopecast.catalogue import Catalogue, load_catalogue
 from scopecast.evaluation._baselines import fit_baselines
 from scopecast.evaluation._model_policy import ModelPolicy
 from scopecast.evaluation._simulator import Policy
+from scopecast.evaluation._tuning import PolicyParams, TuningResult, tune_policy
 from scopecast.exceptions import ConfigError
 from scopecast.policy import CostModel, DomainFrequencyScorer
 from scopecast.scoring import ScopeScorer
 from scopecast.traces import Trace, read_traces
 
 __all__ = ["EvaluationSetup", "build_evaluation", "training_files_of"]
-
-_TRAIN_KEYS = ("train_files", "training_files", "train_paths", "data_files", "train")
 
 
 @dataclass(frozen=True)
@@ -37,28 +36,58 @@ class EvaluationSetup:
     policies: Sequence[Policy]
     model_policy: ModelPolicy
     description: str
+    tuning: TuningResult | None = None
 
 
-def training_files_of(metadata: object) -> list[Path]:
-    """The training files a model's metadata records (empty if it records none)."""
-    data = metadata
-    if hasattr(metadata, "model_dump"):
-        data = metadata.model_dump()
-    if not isinstance(data, Mapping):
-        return []
-    for key in _TRAIN_KEYS:
-        value = data.get(key)
-        if isinstance(value, str):
-            return [Path(value)]
-        if isinstance(value, Sequence) and value and all(isinstance(v, str) for v in value):
-            return [Path(v) for v in value]
-        if isinstance(value, Sequence) and value and all(isinstance(v, Mapping) for v in value):
-            return [Path(str(v["path"])) for v in value if "path" in v]
-    nested = data.get("data")
-    return training_files_of(nested) if isinstance(nested, Mapping) else []
+def training_files_of(metadata: Mapping[str, object]) -> list[Path]:
+    """The training files a model's metadata records (``params.train_files``; may be empty)."""
+    params = metadata.get("params")
+    files = params.get("train_files") if isinstance(params, Mapping) else None
+    if isinstance(files, Sequence) and not isinstance(files, str):
+        return [Path(str(f)) for f in files]
+    return []
 
 
-def _load_model(model_dir: Path) -> tuple[ScopeScorer, Catalogue, object]:
+def _check_training_data(
+    model_dir: Path, metadata: Mapping[str, object], traces: Sequence[Trace]
+) -> None:
+    """Fail if the recorded training files no longer hold the data the model was trained on."""
+    recorded = metadata.get("data_hash")
+    if not isinstance(recorded, str):
+        return
+    data_hash = importlib.import_module("scopecast.model").data_hash
+    actual = data_hash(traces)
+    if actual != recorded:
+        raise ConfigError(
+            f"The training files recorded by the model in {model_dir} have changed since it "
+            f"was trained (data hash {actual[:12]}..., expected {recorded[:12]}...), so the "
+            f"baselines would not see the model's training data. Pass the right files with "
+            f"--train, or retrain the model."
+        )
+
+
+def _model_refitter(
+    scorer: ScopeScorer, catalogue: Catalogue
+) -> Callable[[Sequence[Trace]], ScopeScorer]:
+    """Re-fit a loaded model's estimator on other traces, with the C and calibration it chose."""
+    model = importlib.import_module("scopecast.model")
+    clone = importlib.import_module("sklearn.base").clone
+    fixed = {
+        name: getattr(scorer, f"{name}_")
+        for name in ("C", "calibration")
+        if hasattr(scorer, f"{name}_")
+    }
+
+    def refit(traces: Sequence[Trace]) -> ScopeScorer:
+        estimator = clone(scorer).set_params(**fixed)
+        predictor, _ = model.train_predictor(traces, catalogue, predictor=estimator)
+        assert isinstance(predictor, ScopeScorer)
+        return predictor
+
+    return refit
+
+
+def _load_model(model_dir: Path) -> tuple[ScopeScorer, Catalogue, Mapping[str, object]]:
     try:
         # Imported by name: scopecast.model is heavy (scikit-learn) and optional here.
         load_scorer = importlib.import_module("scopecast.model").load_scorer
@@ -81,8 +110,18 @@ def build_evaluation(
     consent_screen_cost: float = 0.0,
     risk_weight: float = 1.0,
     batching: bool = True,
+    interruption_scale: float = 1.0,
+    prior_weight: float = 0.0,
+    tune_folds: int = 0,
+    progress: Callable[[int, int], None] | None = None,
 ) -> EvaluationSetup:
     """Load the files and build the policies of ``scopecast evaluate``.
+
+    With ``tune_folds > 0`` the model policy's ``interruption_scale``, ``batching`` and
+    ``prior_weight`` (of a per-domain frequency prior fitted on the training traces) are
+    chosen by grouped cross-validation on the training traces (the model re-fitted per
+    fold with its own hyper-parameters), overriding the values passed; ``progress`` is
+    called as folds finish.
 
     Raises
     ------
@@ -103,11 +142,14 @@ def build_evaluation(
     catalogue: Catalogue | None = None
     train_paths = list(train)
     source = "frequency scorer"
+    metadata: Mapping[str, object] = {}
+    uses_recorded = False
     if model_dir is not None:
         scorer, catalogue, metadata = _load_model(model_dir)
         source = f"model {model_dir}"
         if not train_paths:
             train_paths = training_files_of(metadata)
+            uses_recorded = True
             if not train_paths:
                 raise ConfigError(
                     f"The model in {model_dir} does not record its training files, so the "
@@ -127,16 +169,40 @@ def build_evaluation(
         )
     test = read_traces(traces)
     train_traces = read_traces(train_paths)
+    if uses_recorded and model_dir is not None:
+        _check_training_data(model_dir, metadata, train_traces)
+    refit: Callable[[Sequence[Trace]], ScopeScorer] = DomainFrequencyScorer
     if scorer is None:
         scorer = DomainFrequencyScorer(train_traces)
-    model_policy = ModelPolicy(scorer, catalogue, costs, batching=batching)
+    else:
+        refit = _model_refitter(scorer, catalogue)
+    tuning = None
+    params = PolicyParams(interruption_scale, batching, prior_weight)
+    if tune_folds > 0:
+        tuning = tune_policy(
+            train_traces, catalogue, refit, costs, n_splits=tune_folds, progress=progress
+        )
+        params = tuning.chosen
+    model_policy = ModelPolicy(
+        scorer,
+        catalogue,
+        costs,
+        batching=params.batching,
+        interruption_scale=params.interruption_scale,
+        prior=DomainFrequencyScorer(train_traces),
+        prior_weight=params.prior_weight,
+    )
     baselines = fit_baselines(train_traces)
     policies = [*baselines[:4], model_policy, baselines[4]]
     description = (
         f"model policy: {source}, interruption cost {costs.interruption:g}, consent screen "
-        f"{costs.consent_screen:g}, risk weight {costs.risk_weight:g}, batching "
-        f"{'on' if batching else 'off'}; baselines trained on "
+        f"{costs.consent_screen:g}, risk weight {costs.risk_weight:g}, planning scale "
+        f"{params.interruption_scale:g}, prior weight {params.prior_weight:g}"
+        f"{' (grouped CV)' if tuning else ''}, batching "
+        f"{'on' if params.batching else 'off'}; baselines trained on "
         f"{', '.join(p.name for p in train_paths)} ({len(train_traces)} traces); "
         f"cost per task = interruptions + risk over-grant"
     )
-    return EvaluationSetup(test, train_traces, catalogue, policies, model_policy, description)
+    return EvaluationSetup(
+        test, train_traces, catalogue, policies, model_policy, description, tuning
+    )

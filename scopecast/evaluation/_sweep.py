@@ -33,7 +33,7 @@ __all__ = [
 
 DEFAULT_SWEEP: tuple[float, ...] = (
     0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0,
-    1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 7.5, 10.0,
+    1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 7.5, 10.0, 20.0, 50.0, 100.0, 1000.0,
 )  # fmt: skip
 """Interruption costs swept by default (the default operating point is 1.0)."""
 

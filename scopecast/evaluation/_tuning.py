@@ -2,8 +2,9 @@
 
 The policy plans with the evaluation's costs, but a model's probabilities on unseen tasks
 are never perfectly calibrated, and the expected-cost rule prices deferrals one scope at a
-time. Two parameters absorb that: ``interruption_scale`` (the policy plans with
-``scale * interruption``) and ``batching`` (whether to batch at interruptions). They are
+time. Three parameters absorb that: ``interruption_scale`` (the policy plans with
+``scale * interruption``), ``batching`` (whether to batch at interruptions) and
+``prior_weight`` (how much of the per-domain frequency prior to blend in). They are
 chosen by grouped K-fold cross-validation: the scorer is re-fitted on the other folds, each
 held-out fold is replayed under every candidate, and the candidate with the lowest expected
 cost at the *evaluation* costs wins (ties: the smaller change from ``scale = 1``). Test
@@ -21,11 +22,12 @@ from scopecast.evaluation._metrics import score_outcomes
 from scopecast.evaluation._model_policy import ModelPolicy
 from scopecast.evaluation._simulator import simulate
 from scopecast.exceptions import ConfigError
-from scopecast.policy import CostModel
+from scopecast.policy import CostModel, DomainFrequencyScorer
 from scopecast.scoring import ScopeScorer
 from scopecast.traces import Trace
 
 __all__ = [
+    "DEFAULT_PRIOR_WEIGHTS",
     "DEFAULT_SCALES",
     "PolicyParams",
     "TuningResult",
@@ -37,6 +39,9 @@ __all__ = [
 DEFAULT_SCALES: tuple[float, ...] = (0.5, 0.7, 0.85, 1.0, 1.2, 1.5, 2.0)
 """Candidate multipliers of the interruption cost the policy plans with."""
 
+DEFAULT_PRIOR_WEIGHTS: tuple[float, ...] = (0.0, 0.05, 0.15, 0.3)
+"""Candidate weights of the per-domain frequency prior blended into the model's probabilities."""
+
 
 @dataclass(frozen=True)
 class PolicyParams:
@@ -44,6 +49,7 @@ class PolicyParams:
 
     interruption_scale: float = 1.0
     batching: bool = True
+    prior_weight: float = 0.0
 
     def planning_costs(self, costs: CostModel) -> CostModel:
         """The costs the policy plans with: ``costs`` with the interruption scaled."""
@@ -98,6 +104,7 @@ def tune_policy(
     *,
     scales: Sequence[float] = DEFAULT_SCALES,
     batching: Sequence[bool] = (True, False),
+    prior_weights: Sequence[float] = DEFAULT_PRIOR_WEIGHTS,
     n_splits: int = 5,
     group: Callable[[Trace], str] = default_group,
     progress: Callable[[int, int], None] | None = None,
@@ -114,8 +121,9 @@ def tune_policy(
         Fits a scorer on the training folds (e.g. the model with the same hyper-parameters).
     costs : CostModel | None
         The evaluation costs the choice minimises (default ``CostModel()``).
-    scales, batching
-        The candidate values.
+    scales, batching, prior_weights
+        The candidate values (``prior_weights``: of a per-domain frequency prior fitted on
+        the same training folds as the scorer).
     n_splits : int
         Number of folds.
     group : Callable[[Trace], str]
@@ -130,15 +138,19 @@ def tune_policy(
     """
     costs = costs if costs is not None else CostModel()
     folds = grouped_folds(train, n_splits, group)
-    candidates = [PolicyParams(s, b) for s in scales for b in batching]
+    candidates = [PolicyParams(s, b, w) for s in scales for b in batching for w in prior_weights]
     totals = dict.fromkeys(candidates, 0.0)
     for index, held_out in enumerate(folds):
         rest = [t for i, fold in enumerate(folds) if i != index for t in fold]
-        base = ModelPolicy(fit_scorer(rest), catalogue, costs)
+        base = ModelPolicy(
+            fit_scorer(rest), catalogue, costs, prior=DomainFrequencyScorer(rest), prior_weight=0.0
+        )
         base.prepare(held_out)
         for params in candidates:
-            policy = base.with_costs(params.planning_costs(costs))
+            policy = base.with_costs(costs)
             policy.batching = params.batching
+            policy.interruption_scale = params.interruption_scale
+            policy.prior_weight = params.prior_weight
             m = score_outcomes(simulate(held_out, policy, catalogue), catalogue)
             totals[params] += len(held_out) * (
                 costs.interruption * m.interruptions_per_task
@@ -150,6 +162,11 @@ def tune_policy(
     cv_cost = {p: total / len(train) for p, total in totals.items()}
     chosen = min(
         candidates,
-        key=lambda p: (round(cv_cost[p], 9), abs(p.interruption_scale - 1.0), not p.batching),
+        key=lambda p: (
+            round(cv_cost[p], 9),
+            abs(p.interruption_scale - 1.0),
+            p.prior_weight,
+            not p.batching,
+        ),
     )
     return TuningResult(chosen, cv_cost, n_splits)

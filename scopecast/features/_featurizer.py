@@ -42,6 +42,8 @@ from scopecast.scoring import TaskInput
 
 __all__ = ["TaskFeaturizer", "indicator_tokens", "scope_documents"]
 
+_TextBlocks = list[tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]]
+
 
 def scope_documents(catalogue: Catalogue, scopes: Iterable[str]) -> dict[str, str]:
     """Describe each scope in words: its tools' names and descriptions and its own description."""
@@ -211,8 +213,9 @@ class TaskFeaturizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]  # 
         rows: list[npt.NDArray[np.int64]] = []
         cols: list[npt.NDArray[np.int64]] = []
         vals: list[npt.NDArray[np.float64]] = []
+        cache: dict[str, _TextBlocks] = {}
         for r, item in enumerate(inputs):
-            for c, v in self.feature_row(item):
+            for c, v in self.feature_row(item, cache):
                 rows.append(np.full(len(c), r, dtype=np.int64))
                 cols.append(c)
                 vals.append(v)
@@ -231,15 +234,40 @@ class TaskFeaturizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]  # 
         matrix.sort_indices()
         return matrix
 
-    def feature_row(
-        self, item: TaskInput
-    ) -> list[tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]]:
-        """The non-zero columns and values of one input, block by block."""
+    def _text_blocks(self, task: str) -> _TextBlocks:
         n_text = len(self.text_vocabulary_)
         n_ind = len(self.indicator_vocabulary_)
-        blocks: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]] = []
-        idx, val = tfidf_vector(self._text_tokens(item.task), self.text_vocabulary_, self.text_idf_)
+        blocks: _TextBlocks = []
+        idx, val = tfidf_vector(self._text_tokens(task), self.text_vocabulary_, self.text_idf_)
         blocks.append((idx, val * self.text_weight))
+        if self.similarity_scopes_:
+            idx, val = tfidf_vector(
+                self._similarity_tokens(task),
+                self.similarity_vocabulary_,
+                self.similarity_idf_,
+            )
+            sims = self.similarity_matrix_[:, idx] @ val
+            nz = np.flatnonzero(sims)
+            blocks.append((nz + n_text + n_ind, sims[nz] * self.similarity_weight))
+        return blocks
+
+    def feature_row(
+        self, item: TaskInput, cache: dict[str, _TextBlocks] | None = None
+    ) -> _TextBlocks:
+        """The non-zero columns and values of one input, block by block.
+
+        ``cache`` (task text -> its text blocks) saves the text work for inputs that share
+        a task, such as the prefixes of one trace.
+        """
+        n_text = len(self.text_vocabulary_)
+        n_ind = len(self.indicator_vocabulary_)
+        if cache is None:
+            text = self._text_blocks(item.task)
+        elif item.task in cache:
+            text = cache[item.task]
+        else:
+            text = cache[item.task] = self._text_blocks(item.task)
+        blocks = list(text)
         idx, val = tfidf_vector(
             indicator_tokens(item),
             self.indicator_vocabulary_,
@@ -248,15 +276,6 @@ class TaskFeaturizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]  # 
             normalise=False,
         )
         blocks.append((idx + n_text, val * self.indicator_weight))
-        if self.similarity_scopes_:
-            idx, val = tfidf_vector(
-                self._similarity_tokens(item.task),
-                self.similarity_vocabulary_,
-                self.similarity_idf_,
-            )
-            sims = self.similarity_matrix_[:, idx] @ val
-            nz = np.flatnonzero(sims)
-            blocks.append((nz + n_text + n_ind, sims[nz] * self.similarity_weight))
         if item.calls:
             progress = math.log1p(len(item.calls)) * self.progress_weight
             blocks.append(

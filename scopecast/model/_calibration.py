@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
-from scipy.optimize import minimize
 from sklearn.isotonic import IsotonicRegression
 
 from scopecast._calibration_maps import apply_isotonic, apply_sigmoid
 
 __all__ = ["crossfit_calibrated", "fit_isotonic", "fit_sigmoid"]
-
-_EPS = 1e-12
 
 
 def fit_sigmoid(
@@ -29,20 +26,41 @@ def fit_sigmoid(
     n_pos = float(np.sum(w[y > 0.5]))
     n_neg = float(np.sum(w[y <= 0.5]))
     t = np.where(y > 0.5, (n_pos + 1.0) / (n_pos + 2.0), 1.0 / (n_neg + 2.0))
-    prior_b = float(np.log((n_neg + 1.0) / (n_pos + 1.0)))
+    params = np.array([0.0, float(np.log((n_neg + 1.0) / (n_pos + 1.0)))])
 
-    def loss(params: npt.NDArray[np.float64]) -> tuple[float, npt.NDArray[np.float64]]:
-        a, b = params
-        p = apply_sigmoid(z[:, None], np.array([a]), np.array([b]))[:, 0]
-        p = np.clip(p, _EPS, 1.0 - _EPS)
-        value = -float(np.sum(w * (t * np.log(p) + (1.0 - t) * np.log(1.0 - p))))
-        # d loss / d (a z + b) = w * (t - p)  because p = sigmoid(-(a z + b))
+    def loss(ab: npt.NDArray[np.float64]) -> float:
+        u = ab[0] * z + ab[1]
+        # -log p = log(1 + exp(u)), -log(1 - p) = log(1 + exp(-u)), for p = sigmoid(-u)
+        return float(np.sum(w * (t * np.logaddexp(0.0, u) + (1.0 - t) * np.logaddexp(0.0, -u))))
+
+    # Newton's method with backtracking (Lin, Lin & Weng's robust version of Platt's fit).
+    value = loss(params)
+    for _ in range(100):
+        u = params[0] * z + params[1]
+        p = apply_sigmoid(u[:, None], np.ones(1), np.zeros(1))[:, 0]
         g = w * (t - p)
-        return value, np.array([float(np.sum(g * z)), float(np.sum(g))])
-
-    result = minimize(loss, np.array([-1.0, prior_b]), jac=True, method="L-BFGS-B")
-    a, b = (float(v) for v in result.x)
-    return a, b
+        h = w * p * (1.0 - p)
+        grad = np.array([float(np.sum(g * z)), float(np.sum(g))])
+        hess = np.array(
+            [
+                [float(np.sum(h * z * z)) + 1e-12, float(np.sum(h * z))],
+                [float(np.sum(h * z)), float(np.sum(h)) + 1e-12],
+            ]
+        )
+        if float(np.max(np.abs(grad))) < 1e-9:
+            break
+        step = np.linalg.solve(hess, -grad)
+        scale = 1.0
+        while scale > 1e-10:
+            candidate = params + scale * step
+            new_value = loss(candidate)
+            if new_value <= value + 1e-4 * scale * float(grad @ step):
+                break
+            scale /= 2.0
+        else:
+            break
+        params, value = candidate, new_value
+    return float(params[0]), float(params[1])
 
 
 def fit_isotonic(

@@ -35,6 +35,7 @@ class LinearFit:
 
     coef: npt.NDArray[np.float64]
     intercept: float
+    n_iter: int
 
 
 def fit_linear(
@@ -52,7 +53,11 @@ def fit_linear(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(F, y.astype(np.int64), sample_weight=w)
-    return LinearFit(np.asarray(model.coef_[0], dtype=np.float64), float(model.intercept_[0]))
+    return LinearFit(
+        np.asarray(model.coef_[0], dtype=np.float64),
+        float(model.intercept_[0]),
+        int(np.max(model.n_iter_)),
+    )
 
 
 def grouped_folds(groups: npt.NDArray[np.generic], n_splits: int) -> npt.NDArray[np.int64]:

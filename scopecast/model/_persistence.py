@@ -79,6 +79,7 @@ def save_model(
     metrics: Mapping[str, float] | None = None,
     params: Mapping[str, object] | None = None,
     extra_files: Sequence[str] = (),
+    train_files: Sequence[str | Path] = (),
 ) -> Path:
     """Write ``predictor`` and its metadata to ``directory`` (created if needed); return it.
 
@@ -95,6 +96,9 @@ def save_model(
         Evaluation figures and training parameters to record.
     extra_files : sequence of str
         Other files already written in ``directory`` whose checksums the metadata should hold.
+    train_files : sequence of path
+        The trace files the model was trained on (recorded as absolute paths, so that
+        ``scopecast evaluate`` can give its baselines the same training data).
 
     Raises
     ------
@@ -125,6 +129,7 @@ def save_model(
             "scopes": list(predictor.scopes_),
             "catalogue": catalogue.model_dump(mode="json", exclude_defaults=True),
             "data_hash": data_hash,
+            "train_files": [str(Path(f).resolve()) for f in train_files],
             "metrics": dict(metrics or {}),
             "params": {k: _jsonable(v) for k, v in (params or {}).items()},
             "files": files,

@@ -25,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.utils import Tags
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from scopecast._calibration_maps import apply_isotonic, apply_sigmoid
@@ -111,6 +112,8 @@ class ScopePredictor(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
         Columns with a fitted linear model; the others use ``base_rate_``.
     coef_ : ndarray of shape (n_modelled, n_features)
     intercept_ : ndarray of shape (n_modelled,)
+    n_iter_ : ndarray of shape (n_modelled,)
+        Solver iterations of each final per-scope model.
     base_rate_ : ndarray of shape (n_scopes,)
         Beta-smoothed rate of each scope in the training rows.
     C_ : float
@@ -147,6 +150,17 @@ class ScopePredictor(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
         self.max_iter = max_iter
         self.random_state = random_state
 
+    def __sklearn_tags__(self) -> Tags:
+        """Multi-label output; sparse numeric input is accepted in passthrough mode."""
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.target_tags.multi_output = True
+        tags.classifier_tags.multi_label = True
+        if not self._is_passthrough():
+            tags.input_tags.two_d_array = False
+            tags.input_tags.string = True
+        return tags
+
     # -- fitting ---------------------------------------------------------------------------
 
     def _is_passthrough(self) -> bool:
@@ -155,7 +169,7 @@ class ScopePredictor(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
     def fit(
         self,
         X: object,
-        Y: object,
+        y: object,
         *,
         groups: npt.ArrayLike | None = None,
         sample_weight: npt.ArrayLike | None = None,
@@ -168,7 +182,8 @@ class ScopePredictor(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
         Parameters
         ----------
         X : list of TaskInput or Trace, DataFrame, or (passthrough) a numeric matrix
-        Y : 0/1 matrix (n_samples, n_scopes), list of scope sets, or 1-D class labels
+        y : 0/1 matrix (n_samples, n_scopes), list of scope sets, or 1-D class labels
+            The labels ``Y`` (named ``y`` for scikit-learn's keyword calls).
         groups : array-like of shape (n_samples,), optional
             Rows of one group never straddle a CV fold (paraphrases of one task, prefixes
             of one trace). Default: every row is its own group.
@@ -194,14 +209,14 @@ class ScopePredictor(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
         extra = list(scopes or ())
         if catalogue is not None:
             extra += sorted(catalogue.all_scopes)
-        targets = read_targets(Y, n, extra if extra else None)
+        targets = read_targets(y, n, extra if extra else None)
         Ymat = targets.matrix
         n_with = Ymat.sum(axis=0)
         if int(np.count_nonzero(n_with)) < 2:
             raise DataValidationError(
                 f"ScopePredictor needs at least 2 scopes (classes) that some sample needs; "
-                f"the training labels have {int(np.count_nonzero(n_with))}. Train on traces "
-                f"whose calls use more than one scope."
+                f"got {int(np.count_nonzero(n_with))} (one class or none). Train on traces whose "
+                f"calls use more than one scope."
             )
         w = (
             np.ones(n)
@@ -300,6 +315,7 @@ class ScopePredictor(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
             self.featurizer_ = None
             F = dense
         n_features = F.shape[1]
+        self.n_iter_ = np.zeros(len(self.modelled_), dtype=np.int64)
         self.coef_ = np.zeros((len(self.modelled_), n_features))
         self.intercept_ = np.zeros(len(self.modelled_))
         for k, j in enumerate(self.modelled_.tolist()):
@@ -309,6 +325,7 @@ class ScopePredictor(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
             )
             self.coef_[k] = fit.coef
             self.intercept_[k] = fit.intercept
+            self.n_iter_[k] = fit.n_iter
         if progress is not None:
             progress("final fit", 1, 1)
         return self

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+from sklearn.exceptions import DataConversionWarning
+from sklearn.utils import assert_all_finite
+from sklearn.utils.multiclass import type_of_target
 
 from scopecast.exceptions import DataValidationError
 
@@ -67,13 +71,33 @@ def read_targets(Y: object, n_samples: int, scopes: Iterable[str] | None) -> Tar
             for scope in needed:
                 matrix[i, index[scope]] = 1.0
         return Targets(matrix, names)
+    if Y is None:
+        raise DataValidationError(
+            "ScopePredictor requires y to be passed, but the target y is None. Pass the needed "
+            "scopes of each sample (a 0/1 matrix or a list of scope sets)."
+        )
     array = np.asarray(Y)
-    if array.shape[0] != n_samples:
+    if array.dtype.kind in "fc":
+        assert_all_finite(array, input_name="y")
+    if array.ndim == 0 or array.shape[0] != n_samples:
         raise DataValidationError(
             f"Y has {array.shape[0]} rows but X has {n_samples} samples; give one row per sample."
         )
+    if array.ndim == 2 and array.shape[1] == 1 and not extra:
+        warnings.warn(
+            "A column-vector y was passed when a 1-D array was expected; it is read as one "
+            "class label per sample.",
+            DataConversionWarning,
+            stacklevel=3,
+        )
     if array.ndim == 1 or (array.ndim == 2 and array.shape[1] == 1 and not extra):
         flat = array.reshape(-1)
+        kind = type_of_target(flat)
+        if kind not in ("binary", "multiclass"):
+            raise DataValidationError(
+                f"Unknown label type: {kind!r}. A 1-D y must hold class labels (one scope per "
+                f"sample), not continuous values; pass a 0/1 matrix or scope sets for several."
+            )
         classes = np.unique(flat)
         matrix = (flat[:, None] == classes[None, :]).astype(np.float64)
         return Targets(matrix, [str(c) for c in classes], classes)

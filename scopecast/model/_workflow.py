@@ -39,9 +39,14 @@ def train_to_directory(
     predictor: ScopePredictor | None = None,
     group_pattern: str | None = None,
     prefix_weight: float = 1.0,
+    train_files: Sequence[str | Path] = (),
     progress: ProgressCallback | None = None,
 ) -> TrainingResult:
     """Train on ``traces``, choose hyper-parameters by grouped CV, and save to ``out``.
+
+    ``train_files`` (the files ``traces`` were read from) are recorded in the metadata's
+    ``params`` with the data hash, so ``scopecast evaluate`` can fit its baselines on the
+    model's own training data (and check that the files did not change since).
 
     Raises
     ------
@@ -64,6 +69,7 @@ def train_to_directory(
         "featurizer": repr(model.featurizer_),
         "group_pattern": group_pattern,
         "prefix_weight": prefix_weight,
+        "train_files": [str(Path(f).resolve()) for f in train_files],
         "chosen_C": model.C_,
         "chosen_calibration": model.calibration_,
         "n_modelled_scopes": len(model.modelled_),
@@ -71,7 +77,13 @@ def train_to_directory(
     }
     metrics = {f"cv_{k}": v for k, v in model.cv_metrics_.items()}
     directory = save_model(
-        model, out, catalogue=merged, data_hash=digest, metrics=metrics, params=params
+        model,
+        out,
+        catalogue=merged,
+        data_hash=digest,
+        metrics=metrics,
+        params=params,
+        train_files=train_files,
     )
     return TrainingResult(directory, model, merged, digest, params, metrics, len(traces))
 

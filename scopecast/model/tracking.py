@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import tempfile
+import warnings
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -100,14 +101,18 @@ def log_training_run(
             mlflow.log_artifacts(str(result.directory), artifact_path="model_dir")
             entry = Path(tmp) / "scopecast_pyfunc.py"
             entry.write_text(_ENTRY_SCRIPT)
-            info = mlflow.pyfunc.log_model(
-                name="model",
-                python_model=str(entry),
-                artifacts={"model_dir": str(result.directory)},
-                code_paths=[str(Path(scopecast.__file__).resolve().parent)],
-                pip_requirements=[_pinned(n) for n in _REQUIREMENTS],
-                registered_model_name=register_name,
-            )
+            with warnings.catch_warnings():
+                # MLflow warns that the wrapper's type hints (a DataFrame in, records out)
+                # do not give it a schema to validate; the wrapper validates its input itself.
+                warnings.filterwarnings("ignore", message=".*type hint.*", category=UserWarning)
+                info = mlflow.pyfunc.log_model(
+                    name="model",
+                    python_model=str(entry),
+                    artifacts={"model_dir": str(result.directory)},
+                    code_paths=[str(Path(scopecast.__file__).resolve().parent)],
+                    pip_requirements=[_pinned(n) for n in _REQUIREMENTS],
+                    registered_model_name=register_name,
+                )
     except mlflow.exceptions.MlflowException as err:
         raise ModelError(
             f"MLflow could not log the training run to {tracking_uri!r}: {err.message}. "

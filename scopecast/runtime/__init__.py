@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from scopecast.runtime._authorizers._callback import CallbackAuthorizer
 from scopecast.runtime._authorizers._console import ConsoleAuthorizer
+from scopecast.runtime._authorizers._loopback import LoopbackRedirect
 from scopecast.runtime._authorizers._oauth import OAuthAuthorizer, OAuthProvider
 from scopecast.runtime._authorizers._protocol import Authorizer
 from scopecast.runtime._authorizers._tokens import ProviderToken
@@ -56,6 +57,7 @@ __all__ = [
     "Grant",
     "GrantRecord",
     "GuardMode",
+    "LoopbackRedirect",
     "OAuthAuthorizer",
     "OAuthProvider",
     "PendingRequest",

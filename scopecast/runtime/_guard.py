@@ -1,7 +1,7 @@
 """The point-of-execution guard: every tool call runs only with the scopes it needs.
 
 A call whose scopes (closed under ``implies``) are granted runs at once: that path reads an
-in-process cache and costs about a microsecond. Otherwise, in **blocking** mode the guard
+in-process cache and costs a few microseconds. Otherwise, in **blocking** mode the guard
 asks the authorizer for the missing scopes plus the policy's just-in-time batch and goes on;
 in **pausing** mode it saves the run and raises :class:`AuthorizationRequired`, and
 :meth:`ScopeGuard.resume` continues it later, in any process that uses the same run store.
@@ -31,8 +31,8 @@ from scopecast.runtime._authorizers._protocol import Authorizer
 from scopecast.runtime._consent import START_TOOL, ConsentRequest, Grant
 from scopecast.runtime._coordinator import ConsentCoordinator, GuardMode, pending_of
 from scopecast.runtime._live import LiveRun
-from scopecast.runtime._recorder import TraceRecorder
-from scopecast.runtime._records import CallRecord, iso_utc
+from scopecast.runtime._recorder import TraceRecorder, trace_of
+from scopecast.runtime._records import CallRecord
 from scopecast.runtime._run import Run
 from scopecast.runtime._store import DEFAULT_STORE_URL, RunStore
 from scopecast.runtime._wrapping import guard_callable
@@ -206,7 +206,12 @@ class ScopeGuard:
         if requires is not None:
             self.register(tool, requires)
         return guard_callable(
-            fn, tool, self.required_scopes(tool), self._active, self._consent.authorize
+            fn,
+            tool,
+            self.required_scopes(tool),
+            self._current,
+            self._active,
+            self._consent.authorize,
         )
 
     # -- checks ----------------------------------------------------------------------------
@@ -351,15 +356,7 @@ class ScopeGuard:
         if not self.store.finish(live.run_id):
             return None
         self._live.pop(live.run_id, None)
-        record = self.store.get_run(live.run_id)
-        trace = Trace(
-            trace_id=record.run_id,
-            task=record.task,
-            context=record.context,
-            plan=record.plan,
-            calls=tuple(c.to_call() for c in record.calls),
-            started_at=iso_utc(record.started_at),
-        )
+        trace = trace_of(self.store.get_run(live.run_id))
         if self.recorder is not None:
             self.recorder.record(trace)
         return trace

@@ -14,9 +14,10 @@ import os
 from pathlib import Path
 
 from scopecast.exceptions import ConfigError
+from scopecast.runtime._records import RunRecord, iso_utc
 from scopecast.traces import Trace, trace_to_json_line
 
-__all__ = ["TraceRecorder"]
+__all__ = ["TraceRecorder", "trace_of"]
 
 logger = logging.getLogger(__name__)
 
@@ -64,3 +65,15 @@ class TraceRecorder:
         logger.debug(
             "recorded trace %s (%d calls) to %s", trace.trace_id, len(trace.calls), self.path
         )
+
+
+def trace_of(record: RunRecord) -> Trace:
+    """The run as a trace: id, task, context, plan, calls (scopes, status, time), start time."""
+    return Trace(
+        trace_id=record.run_id,
+        task=record.task,
+        context=record.context,
+        plan=record.plan,
+        calls=tuple(c.to_call() for c in record.calls),
+        started_at=iso_utc(record.started_at),
+    )

@@ -29,10 +29,17 @@ from scopecast.runtime import _schema as t
 from scopecast.runtime._engine import make_engine
 from scopecast.runtime._records import (
     CallRecord,
-    GrantRecord,
     PendingRequest,
     RunRecord,
     RunStatus,
+)
+from scopecast.runtime._store_rows import (
+    insert_calls,
+    insert_denials,
+    insert_grants,
+    insert_request,
+    read_request,
+    read_run,
 )
 from scopecast.traces import PlanStep
 
@@ -42,8 +49,6 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_STORE_URL = "sqlite:///scopecast-runs.db"
 """A SQLite file in the working directory."""
-
-_STATUSES: frozenset[str] = frozenset({"running", "paused", "finished"})
 
 
 def _describe(err: SQLAlchemyError) -> str:
@@ -196,11 +201,11 @@ class RunStore:
             )
             scopes = sorted(set(granted))
             if scopes:
-                self._insert_grants(
+                insert_grants(
                     conn, run_id, scopes, grant_request_id or f"{run_id}:start", now, expires_at
                 )
             if pending is not None:
-                self._insert_request(conn, pending)
+                insert_request(conn, pending)
         return self.get_run(run_id)
 
     def open_request(
@@ -217,12 +222,12 @@ class RunStore:
                 raise GuardStateError(
                     f"Run {request.run_id!r} is finished; it cannot pause. Start a new run."
                 )
-            self._insert_calls(conn, request.run_id, calls, first_seq)
+            insert_calls(conn, request.run_id, calls, first_seq)
             if row.status == "paused" and row.pending_request_id is not None:
-                existing = self._request(conn, row.pending_request_id)
+                existing = read_request(conn, row.pending_request_id)
                 if existing is not None:
                     return existing
-            self._insert_request(conn, request)
+            insert_request(conn, request)
             conn.execute(
                 update(t.runs)
                 .where(t.runs.c.id == request.run_id)
@@ -259,7 +264,7 @@ class RunStore:
         now = time.time() if now is None else now
         with self._write("resume the run") as conn:
             row = self._lock_run(conn, run_id)
-            request = self._request(conn, request_id)
+            request = read_request(conn, request_id)
             if request is None or request.run_id != run_id:
                 raise GuardStateError(
                     f"Consent request {request_id!r} does not belong to run {run_id!r}. Pass "
@@ -270,10 +275,8 @@ class RunStore:
             if row.status == "finished":
                 raise GuardStateError(f"Run {run_id!r} is finished; it cannot be resumed.")
             given = sorted(set(granted))
-            self._insert_grants(conn, run_id, given, request_id, now, expires_at)
-            self._insert_denials(
-                conn, run_id, request_id, request.tool, now, denied, declined, given
-            )
+            insert_grants(conn, run_id, given, request_id, now, expires_at)
+            insert_denials(conn, run_id, request_id, request.tool, now, denied, declined, given)
             conn.execute(
                 update(t.requests)
                 .where(t.requests.c.id == request_id)
@@ -302,14 +305,14 @@ class RunStore:
             if row.status == "finished":
                 raise GuardStateError(f"Run {request.run_id!r} is finished; no more consents.")
             given = sorted(set(granted))
-            self._insert_request(conn, request)
+            insert_request(conn, request)
             conn.execute(
                 update(t.requests)
                 .where(t.requests.c.id == request.request_id)
                 .values(resolved_at=now, granted=given)
             )
-            self._insert_grants(conn, request.run_id, given, request.request_id, now, expires_at)
-            self._insert_denials(
+            insert_grants(conn, request.run_id, given, request.request_id, now, expires_at)
+            insert_denials(
                 conn, request.run_id, request.request_id, request.tool, now, denied, declined, given
             )
 
@@ -319,7 +322,7 @@ class RunStore:
             return
         with self._write("save the run's calls") as conn:
             self._lock_run(conn, run_id)
-            self._insert_calls(conn, run_id, calls, first_seq)
+            insert_calls(conn, run_id, calls, first_seq)
 
     def finish(self, run_id: str, calls: Sequence[CallRecord] = (), first_seq: int = 0) -> bool:
         """Mark a run finished (saving its last calls); ``False`` if it already was."""
@@ -328,7 +331,7 @@ class RunStore:
             row = self._lock_run(conn, run_id)
             if row.status == "finished":
                 return False
-            self._insert_calls(conn, run_id, calls, first_seq)
+            insert_calls(conn, run_id, calls, first_seq)
             conn.execute(
                 update(t.runs)
                 .where(t.runs.c.id == run_id)
@@ -358,46 +361,7 @@ class RunStore:
     def find_run(self, run_id: str) -> RunRecord | None:
         """The run ``run_id`` with its grants, denials, pending request and calls, or ``None``."""
         with self._read("read the run") as conn:
-            row = conn.execute(select(t.runs).where(t.runs.c.id == run_id)).first()
-            if row is None:
-                return None
-            grant_rows = conn.execute(
-                select(t.grants).where(t.grants.c.run_id == run_id).order_by(t.grants.c.id)
-            ).all()
-            refusals = conn.execute(
-                select(t.denials.c.scope, t.denials.c.kind).where(t.denials.c.run_id == run_id)
-            ).all()
-            call_rows = conn.execute(
-                select(t.calls).where(t.calls.c.run_id == run_id).order_by(t.calls.c.seq)
-            ).all()
-            pending = (
-                self._request(conn, row.pending_request_id) if row.pending_request_id else None
-            )
-            status = str(row.status)
-            if status not in _STATUSES:
-                raise RunStoreError(
-                    f"Run {run_id!r} has an unknown status {status!r} in the store."
-                )
-            return RunRecord(
-                run_id=run_id,
-                task=row.task,
-                context=dict(row.context),
-                plan=None
-                if row.plan is None
-                else tuple(PlanStep.model_validate(s) for s in row.plan),
-                status=_as_status(status),
-                started_at=float(row.started_at),
-                grants=tuple(
-                    GrantRecord(g.scope, g.request_id, g.granted_at, g.expires_at, g.revoked_at)
-                    for g in grant_rows
-                ),
-                denied=frozenset(r.scope for r in refusals if r.kind == "denied"),
-                declined=frozenset(r.scope for r in refusals if r.kind == "declined"),
-                pending=pending,
-                calls=tuple(
-                    CallRecord(c.tool, tuple(c.scopes), c.status, float(c.at)) for c in call_rows
-                ),
-            )
+            return read_run(conn, run_id)
 
     def get_run(self, run_id: str) -> RunRecord:
         """Like :meth:`find_run`, but an unknown id raises :class:`GuardStateError`."""
@@ -420,118 +384,4 @@ class RunStore:
     def request(self, request_id: str) -> PendingRequest | None:
         """The consent request ``request_id`` (resolved or not), or ``None``."""
         with self._read("read a consent request") as conn:
-            return self._request(conn, request_id)
-
-    # -- row helpers -----------------------------------------------------------------------
-
-    @staticmethod
-    def _request(conn: Connection, request_id: str) -> PendingRequest | None:
-        row = conn.execute(select(t.requests).where(t.requests.c.id == request_id)).first()
-        if row is None:
-            return None
-        return PendingRequest(
-            request_id=row.id,
-            run_id=row.run_id,
-            tool=row.tool,
-            missing=frozenset(row.missing),
-            requested=frozenset(row.requested),
-            created_at=float(row.created_at),
-            resolved_at=row.resolved_at,
-            granted=None if row.granted is None else frozenset(row.granted),
-        )
-
-    @staticmethod
-    def _insert_request(conn: Connection, request: PendingRequest) -> None:
-        conn.execute(
-            insert(t.requests).values(
-                id=request.request_id,
-                run_id=request.run_id,
-                tool=request.tool,
-                missing=sorted(request.missing),
-                requested=sorted(request.requested),
-                created_at=request.created_at,
-            )
-        )
-
-    @staticmethod
-    def _insert_grants(
-        conn: Connection,
-        run_id: str,
-        scopes: Sequence[str],
-        request_id: str,
-        now: float,
-        expires_at: float | None,
-    ) -> None:
-        if scopes:
-            conn.execute(
-                insert(t.grants),
-                [
-                    {
-                        "run_id": run_id,
-                        "scope": s,
-                        "request_id": request_id,
-                        "granted_at": now,
-                        "expires_at": expires_at,
-                    }
-                    for s in scopes
-                ],
-            )
-
-    @staticmethod
-    def _insert_denials(
-        conn: Connection,
-        run_id: str,
-        request_id: str,
-        tool: str,
-        now: float,
-        denied: Iterable[str],
-        declined: Iterable[str],
-        granted: Iterable[str],
-    ) -> None:
-        given = set(granted)
-        hard = set(denied) - given
-        rows = [(s, "denied") for s in sorted(hard)]
-        rows += [(s, "declined") for s in sorted(set(declined) - given - hard)]
-        if rows:
-            conn.execute(
-                insert(t.denials),
-                [
-                    {
-                        "run_id": run_id,
-                        "scope": s,
-                        "request_id": request_id,
-                        "tool": tool,
-                        "kind": kind,
-                        "denied_at": now,
-                    }
-                    for s, kind in rows
-                ],
-            )
-
-    @staticmethod
-    def _insert_calls(
-        conn: Connection, run_id: str, calls: Sequence[CallRecord], first_seq: int
-    ) -> None:
-        if calls:
-            conn.execute(
-                insert(t.calls),
-                [
-                    {
-                        "run_id": run_id,
-                        "seq": first_seq + i,
-                        "tool": c.tool,
-                        "scopes": list(c.scopes),
-                        "status": c.status,
-                        "at": c.at,
-                    }
-                    for i, c in enumerate(calls)
-                ],
-            )
-
-
-def _as_status(status: str) -> RunStatus:
-    if status == "running":
-        return "running"
-    if status == "paused":
-        return "paused"
-    return "finished"
+            return read_request(conn, request_id)

@@ -12,6 +12,7 @@ import functools
 import inspect
 import time
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import ParamSpec, TypeVar, cast
 
 from scopecast.runtime._live import LiveRun
@@ -26,6 +27,7 @@ def guard_callable(
     fn: Callable[P, R],
     tool: str,
     required: frozenset[str],
+    current: ContextVar[LiveRun | None],
     active: Callable[[str], LiveRun],
     authorize: Callable[[LiveRun, str, frozenset[str]], None],
 ) -> Callable[P, R]:
@@ -39,8 +41,10 @@ def guard_callable(
         Catalogue name of the tool.
     required : frozenset[str]
         The scopes each call needs.
+    current : ContextVar
+        The guard's current run (read directly on the fast path).
     active : callable
-        Returns the current run (raises when there is none).
+        Returns the current run, or raises when there is none.
     authorize : callable
         The guard's slow path; returns only when the call may run.
     """
@@ -63,12 +67,15 @@ def guard_callable(
 
         return cast(Callable[P, R], guarded_async)
 
+    now = time.time
+
     @functools.wraps(fn)
     def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
-        live = active(tool)
-        if not (required <= live.closure and time.time() < live.valid_until):
+        live = current.get() or active(tool)
+        at = now()
+        if not (required <= live.closure and at < live.valid_until):
             authorize(live, tool, required)
-        at = time.time()
+            at = now()
         try:
             result = fn(*args, **kwargs)
         except BaseException:

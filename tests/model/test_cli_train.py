@@ -40,6 +40,7 @@ def test_cli_train_writes_model_directory(tmp_path):
     meta = json.loads((out / "metadata.json").read_text())
     assert meta["params"]["group_pattern"] == r"/(t-[0-9a-f]{10})/"
     assert "cv_ece" in meta["metrics"]
+    assert meta["train_files"] == [str(traces.resolve())]
 
     scored = CliRunner().invoke(app, ["model-metrics", str(out), str(traces)])
     assert scored.exit_code == 0, scored.output

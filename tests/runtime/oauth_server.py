@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6749 import grants
+from authlib.oauth2.rfc6750 import BearerTokenGenerator
 from authlib.oauth2.rfc7636 import CodeChallenge
 from flask import Flask, request
 from werkzeug.serving import WSGIRequestHandler, make_server
@@ -40,7 +41,8 @@ class _Client:
         return scope
 
     def check_redirect_uri(self, redirect_uri: str) -> bool:
-        return redirect_uri == REDIRECT_URI
+        # RFC 8252 7.3: any port of a loopback redirect URI is the same registration.
+        return redirect_uri == REDIRECT_URI or redirect_uri.startswith("http://127.0.0.1:")
 
     def check_client_secret(self, client_secret: str) -> bool:
         return False
@@ -106,6 +108,7 @@ class LoopbackOAuthServer:
         self.authorization_requests: list[dict[str, str]] = []
         self.refuse: set[str] = set()
         self.deny_all = False
+        self.next_tokens: list[str] = []  # access token values to issue next (else random)
         self._lock = threading.Lock()
         self.app = Flask("scopecast-test-oauth")
         self.app.config["OAUTH2_TOKEN_EXPIRES_IN"] = {"authorization_code": 3600}
@@ -139,6 +142,10 @@ class LoopbackOAuthServer:
                 return _User()
 
         server.register_grant(CodeGrant, [CodeChallenge(required=True)])
+        server.register_token_generator(
+            "default",
+            BearerTokenGenerator(owner._access_token, expires_generator=lambda *_: 3600),
+        )
         self._server = server
 
         @self.app.get("/authorize")
@@ -162,6 +169,10 @@ class LoopbackOAuthServer:
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    def _access_token(self, *_: object, **__: object) -> str:
+        with self._lock:
+            return self.next_tokens.pop(0) if self.next_tokens else secrets.token_urlsafe(32)
 
     def _query_client(self, client_id: str) -> _Client | None:
         return _Client() if client_id == CLIENT_ID else None

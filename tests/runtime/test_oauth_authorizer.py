@@ -5,15 +5,27 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
+import socket
+import string
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from scopecast import AuthorizerError, Catalogue, ConfigError, ScopeDeniedError
+from scopecast import (
+    AuthorizerError,
+    Catalogue,
+    ConfigError,
+    ScopeDeniedError,
+    ScopeRequestTimeout,
+)
 from scopecast.runtime import (
     ConsentRequest,
+    LoopbackRedirect,
     OAuthAuthorizer,
     OAuthProvider,
     ProviderToken,
@@ -187,3 +199,86 @@ def test_oauth_blocking_guard_never_logs_a_token(
     for secret in secrets:
         assert secret not in logged
         assert secret.encode() not in stored
+
+
+token_values = st.text(
+    alphabet=string.ascii_letters + string.digits + "-._~+/", min_size=16, max_size=64
+)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(access_token=token_values, grant_some=st.booleans())
+def test_no_token_value_appears_in_any_log_record(
+    shared_server: LoopbackOAuthServer, catalogue: Catalogue, access_token: str, grant_some: bool
+) -> None:
+    shared_server.reset()
+    shared_server.next_tokens = [access_token]
+    if not grant_some:
+        shared_server.refuse = {"https://www.googleapis.com/auth/gmail.send"}
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler(logging.DEBUG)
+    handler.emit = records.append  # type: ignore[method-assign]
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    logging.getLogger("authlib").setLevel(logging.INFO)  # the test server's own debug log
+    try:
+        auth = OAuthAuthorizer(
+            [_provider(shared_server)], secret_key=KEY, user_agent=follow_consent
+        )
+        guard = ScopeGuard(catalogue, store=RunStore("sqlite://"), authorizer=auth)
+        run = guard.start("Email Carlos")
+        if grant_some:
+            run.check("email.send")
+        else:
+            with pytest.raises(ScopeDeniedError) as info:
+                run.check("email.send")
+            assert access_token not in str(info.value)
+        guard.finish(run)
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+        logging.getLogger("authlib").setLevel(logging.NOTSET)
+    assert shared_server.issued_tokens == [access_token]
+    for record in records:
+        assert access_token not in record.getMessage()
+        assert access_token not in repr(record.args)
+
+
+def test_oauth_token_without_scope_grants_nothing(
+    server: LoopbackOAuthServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    server.refuse = {"https://www.googleapis.com/auth/gmail.send", "calendar.events"}
+    auth = OAuthAuthorizer([_provider(server)], secret_key=KEY)
+    grant = auth.complete(follow_consent(auth.consent_urls(_request())["google"]))
+    assert grant.granted == frozenset()  # authlib's server omits 'scope' when it granted nothing
+    assert "names no scope" in caplog.text
+
+
+def test_oauth_blocking_with_loopback_redirect(
+    server: LoopbackOAuthServer, catalogue: Catalogue
+) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+
+    def browser(url: str) -> None:  # the user's browser, approving and following the redirect
+        location = httpx.get(url, timeout=10).headers["location"]
+        assert httpx.get(location, timeout=10).status_code == 200
+
+    user_agent = LoopbackRedirect(port, open_url=browser, timeout=30)
+    provider = _provider(server).model_copy(update={"redirect_uri": user_agent.redirect_uri})
+    auth = OAuthAuthorizer([provider], secret_key=KEY, user_agent=user_agent)
+    guard = ScopeGuard(catalogue, store=RunStore("sqlite://"), authorizer=auth)
+    with guard.start("Email Carlos") as run:
+        run.check("email.send")
+    assert run.granted == {"google:gmail.send"}
+    assert server.authorization_requests[0]["redirect_uri"] == user_agent.redirect_uri
+
+
+def test_loopback_redirect_times_out() -> None:
+    with pytest.raises(ScopeRequestTimeout, match="No OAuth redirect"):
+        LoopbackRedirect(0, open_url=lambda url: None, timeout=0.1)("https://example.invalid/")

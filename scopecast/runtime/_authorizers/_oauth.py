@@ -72,6 +72,12 @@ class OAuthProvider(BaseModel):
         description="Ask only the new scopes with include_granted_scopes=true (Google); "
         "otherwise ask the union with the scopes already granted.",
     )
+    omitted_scope_means_requested: bool = Field(
+        default=False,
+        description="RFC 6749 lets a token response omit 'scope' when it equals the request. "
+        "Default False (fail closed): an omitted scope grants nothing, because some servers "
+        "also omit it when nothing was granted. Set True for providers known to omit it.",
+    )
     extra_params: dict[str, str] = Field(
         default_factory=dict, description="More authorization URL parameters (access_type, ...)."
     )
@@ -292,12 +298,19 @@ class OAuthAuthorizer:
 def _token_from(
     data: Mapping[str, object], provider: OAuthProvider, claims: StateClaims
 ) -> ProviderToken:
-    """Read a token response: the scopes it carries (the ones asked when it names none)."""
+    """Read a token response: the scopes it carries (see ``omitted_scope_means_requested``)."""
     raw_scope = data.get("scope")
     if isinstance(raw_scope, str):
         scopes = frozenset(provider.scopecast_name(s) for s in raw_scope.split() if s)
-    else:  # RFC 6749 5.1: omitted when identical to the scope requested
+    elif provider.omitted_scope_means_requested:  # RFC 6749 5.1: omitted when identical
         scopes = frozenset(claims.scopes)
+    else:  # fail closed: a server may also omit it when it granted nothing
+        logger.warning(
+            "%s token response names no scope; counting it as granting none "
+            "(set omitted_scope_means_requested=True if this provider omits it when unchanged)",
+            provider.name,
+        )
+        scopes = frozenset()
     expires_in = data.get("expires_in")
     expires_at = time.time() + float(expires_in) if isinstance(expires_in, int | float) else None
     refresh = data.get("refresh_token")

@@ -1,0 +1,99 @@
+"""A user agent for blocking OAuth on a desktop or CLI: the browser, and a loopback redirect listener.
+
+RFC 8252 (OAuth for native apps): the application listens on ``127.0.0.1`` for the one
+redirect that carries the authorization code, opens the authorization URL in the user's
+browser, and returns the redirect URL to :meth:`OAuthAuthorizer.complete`.
+"""
+
+from __future__ import annotations
+
+import http.server
+import logging
+import threading
+import webbrowser
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+from scopecast.exceptions import ScopeRequestTimeout
+
+__all__ = ["LoopbackRedirect"]
+
+logger = logging.getLogger(__name__)
+
+_DONE_PAGE = b"<html><body><p>Consent received. You can close this tab.</p></body></html>"
+
+
+class LoopbackRedirect:
+    """``user_agent`` for :class:`OAuthAuthorizer`: open the URL, catch the redirect on loopback.
+
+    Parameters
+    ----------
+    port : int
+        The loopback port of the provider's registered redirect URI
+        (``http://127.0.0.1:{port}{path}``, see :attr:`redirect_uri`).
+    path : str, default "/callback"
+        The redirect URI's path.
+    timeout : float, default 300
+        Seconds to wait for the user; then :class:`ScopeRequestTimeout` (the call is refused).
+    open_url : callable, optional
+        Shows the URL to the user; default :func:`webbrowser.open`.
+    """
+
+    def __init__(
+        self,
+        port: int,
+        *,
+        path: str = "/callback",
+        timeout: float = 300.0,
+        open_url: Callable[[str], object] | None = None,
+    ) -> None:
+        self.port = port
+        self.path = path
+        self.timeout = timeout
+        self._open_url = open_url or webbrowser.open
+
+    @property
+    def redirect_uri(self) -> str:
+        """The redirect URI to register with the provider and to put in its OAuthProvider."""
+        return f"http://127.0.0.1:{self.port}{self.path}"
+
+    def __repr__(self) -> str:
+        return f"LoopbackRedirect({self.redirect_uri!r})"
+
+    def __call__(self, authorization_url: str) -> str:
+        """Open ``authorization_url`` and return the redirect URL the browser comes back with."""
+        received: list[str] = []
+        arrived = threading.Event()
+        expected_path = self.path
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                if urlsplit(self.path).path != expected_path:
+                    self.send_error(404)
+                    return
+                received.append(self.path)
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.end_headers()
+                self.wfile.write(_DONE_PAGE)
+                arrived.set()
+
+            def log_message(self, format: str, *args: object) -> None:
+                """No access log: the redirect URL carries the authorization code."""
+
+        server = http.server.HTTPServer(("127.0.0.1", self.port), Handler)
+        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+        thread.daemon = True
+        thread.start()
+        try:
+            self._open_url(authorization_url)
+            if not arrived.wait(self.timeout):
+                raise ScopeRequestTimeout(
+                    f"No OAuth redirect reached {self.redirect_uri} within {self.timeout:.0f} s; "
+                    f"the consent was not given and the call was not run. Ask again."
+                )
+        finally:
+            server.shutdown()
+            server.server_close()
+            thread.join(timeout=5)
+        return f"http://127.0.0.1:{self.port}{received[0]}"

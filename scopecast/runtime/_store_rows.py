@@ -1,0 +1,177 @@
+"""Row-level reads and inserts of the run store (called inside its transactions)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import Connection, insert, select
+
+from scopecast.exceptions import RunStoreError
+from scopecast.runtime import _schema as t
+from scopecast.runtime._records import (
+    CallRecord,
+    GrantRecord,
+    PendingRequest,
+    RunRecord,
+    RunStatus,
+)
+from scopecast.traces import PlanStep
+
+__all__ = [
+    "insert_calls",
+    "insert_denials",
+    "insert_grants",
+    "insert_request",
+    "read_request",
+    "read_run",
+]
+
+
+def read_request(conn: Connection, request_id: str) -> PendingRequest | None:
+    row = conn.execute(select(t.requests).where(t.requests.c.id == request_id)).first()
+    if row is None:
+        return None
+    return PendingRequest(
+        request_id=row.id,
+        run_id=row.run_id,
+        tool=row.tool,
+        missing=frozenset(row.missing),
+        requested=frozenset(row.requested),
+        created_at=float(row.created_at),
+        resolved_at=row.resolved_at,
+        granted=None if row.granted is None else frozenset(row.granted),
+    )
+
+
+def insert_request(conn: Connection, request: PendingRequest) -> None:
+    conn.execute(
+        insert(t.requests).values(
+            id=request.request_id,
+            run_id=request.run_id,
+            tool=request.tool,
+            missing=sorted(request.missing),
+            requested=sorted(request.requested),
+            created_at=request.created_at,
+        )
+    )
+
+
+def insert_grants(
+    conn: Connection,
+    run_id: str,
+    scopes: Sequence[str],
+    request_id: str,
+    now: float,
+    expires_at: float | None,
+) -> None:
+    if scopes:
+        conn.execute(
+            insert(t.grants),
+            [
+                {
+                    "run_id": run_id,
+                    "scope": s,
+                    "request_id": request_id,
+                    "granted_at": now,
+                    "expires_at": expires_at,
+                }
+                for s in scopes
+            ],
+        )
+
+
+def insert_denials(
+    conn: Connection,
+    run_id: str,
+    request_id: str,
+    tool: str,
+    now: float,
+    denied: Iterable[str],
+    declined: Iterable[str],
+    granted: Iterable[str],
+) -> None:
+    given = set(granted)
+    hard = set(denied) - given
+    rows = [(s, "denied") for s in sorted(hard)]
+    rows += [(s, "declined") for s in sorted(set(declined) - given - hard)]
+    if rows:
+        conn.execute(
+            insert(t.denials),
+            [
+                {
+                    "run_id": run_id,
+                    "scope": s,
+                    "request_id": request_id,
+                    "tool": tool,
+                    "kind": kind,
+                    "denied_at": now,
+                }
+                for s, kind in rows
+            ],
+        )
+
+
+def insert_calls(
+    conn: Connection, run_id: str, calls: Sequence[CallRecord], first_seq: int
+) -> None:
+    if calls:
+        conn.execute(
+            insert(t.calls),
+            [
+                {
+                    "run_id": run_id,
+                    "seq": first_seq + i,
+                    "tool": c.tool,
+                    "scopes": list(c.scopes),
+                    "status": c.status,
+                    "at": c.at,
+                }
+                for i, c in enumerate(calls)
+            ],
+        )
+
+
+def read_run(conn: Connection, run_id: str) -> RunRecord | None:
+    """The whole stored state of one run (inside the caller's read transaction), or ``None``."""
+    row = conn.execute(select(t.runs).where(t.runs.c.id == run_id)).first()
+    if row is None:
+        return None
+    grant_rows = conn.execute(
+        select(t.grants).where(t.grants.c.run_id == run_id).order_by(t.grants.c.id)
+    ).all()
+    refusals = conn.execute(
+        select(t.denials.c.scope, t.denials.c.kind).where(t.denials.c.run_id == run_id)
+    ).all()
+    call_rows = conn.execute(
+        select(t.calls).where(t.calls.c.run_id == run_id).order_by(t.calls.c.seq)
+    ).all()
+    pending = read_request(conn, row.pending_request_id) if row.pending_request_id else None
+    return RunRecord(
+        run_id=run_id,
+        task=row.task,
+        context=dict(row.context),
+        plan=None if row.plan is None else tuple(PlanStep.model_validate(s) for s in row.plan),
+        status=_status(run_id, str(row.status)),
+        started_at=float(row.started_at),
+        grants=tuple(
+            GrantRecord(g.scope, g.request_id, g.granted_at, g.expires_at, g.revoked_at)
+            for g in grant_rows
+        ),
+        denied=frozenset(r.scope for r in refusals if r.kind == "denied"),
+        declined=frozenset(r.scope for r in refusals if r.kind == "declined"),
+        pending=pending,
+        calls=tuple(CallRecord(c.tool, tuple(c.scopes), c.status, float(c.at)) for c in call_rows),
+    )
+
+
+def _status(run_id: str, status: str) -> RunStatus:
+    if status == "running":
+        return "running"
+    if status == "paused":
+        return "paused"
+    if status == "finished":
+        return "finished"
+    raise RunStoreError(
+        f"Run {run_id!r} has the unknown status {status!r} in the store; expected running, "
+        f"paused or finished. The store was changed by something else than scopecast."
+    )

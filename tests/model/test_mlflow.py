@@ -1,0 +1,156 @@
+"""MLflow: a training run is tracked and registered, and `mlflow models serve` answers on loopback."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from scopecast.catalogue import save_catalogue
+from scopecast.cli import _commands, app  # noqa: F401  (_commands registers every command)
+from scopecast.traces import write_traces
+
+from .conftest import make_catalogue, make_traces
+
+ROOT = Path(__file__).resolve().parents[2]
+NAME = "scopecast-test"
+
+
+@pytest.fixture(scope="session")
+def tracking_uri(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """One SQLite tracking DB for the whole session (its migrations take seconds)."""
+    return f"sqlite:///{tmp_path_factory.mktemp('mlflow') / 'mlflow.db'}"
+
+
+@pytest.fixture(scope="session")
+def registered(tracking_uri: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    work = tmp_path_factory.mktemp("train")
+    traces = work / "train.jsonl"
+    write_traces(make_traces(), traces)
+    cat = work / "catalogue.json"
+    save_catalogue(make_catalogue(), cat)
+    result = CliRunner().invoke(
+        app,
+        [
+            "train",
+            str(traces),
+            "--catalogue",
+            str(cat),
+            "--out",
+            str(work / "model"),
+            "--tracking-uri",
+            tracking_uri,
+            "--experiment",
+            "scopecast-tests",
+            "--register-name",
+            NAME,
+            "--group-pattern",
+            r"/(t-[0-9a-f]{10})/",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    flat = " ".join(result.output.split())  # rich wraps long lines
+    match = re.search(rf"registered {NAME} version (\d+)", flat)
+    assert match is not None, flat
+    version = match.group(1)
+    return {"version": version, "model_dir": str(work / "model")}
+
+
+@pytest.mark.slow
+def test_mlflow_run_has_metrics_hash_and_registered_version(tracking_uri, registered):
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(tracking_uri=tracking_uri)
+    version = client.get_model_version(NAME, registered["version"])
+    run = client.get_run(version.run_id)
+    assert {"cv_brier", "cv_ece", "cv_mean_pr_auc"} <= set(run.data.metrics)
+    meta = json.loads((Path(registered["model_dir"]) / "metadata.json").read_text())
+    assert run.data.tags["data_hash"] == meta["data_hash"]
+    assert run.data.params["chosen_calibration"] in ("sigmoid", "isotonic")
+    artifacts = {a.path for a in client.list_artifacts(version.run_id, "model_dir")}
+    assert "model_dir/model.skops" in artifacts
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.slow
+def test_mlflow_models_serve_answers_with_upfront_plan(tracking_uri, registered):
+    port = _free_port()
+    env = {
+        **os.environ,
+        "MLFLOW_TRACKING_URI": tracking_uri,
+        "MLFLOW_DISABLE_TELEMETRY": "true",
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+        "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
+    }
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "mlflow",
+            "models",
+            "serve",
+            "-m",
+            f"models:/{NAME}/{registered['version']}",
+            "--env-manager",
+            "local",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/ping", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            assert server.poll() is None, "mlflow models serve exited before answering /ping"
+            assert time.monotonic() < deadline, "mlflow models serve did not start in 180 s"
+            time.sleep(1)
+        body = {
+            "dataframe_records": [
+                {"task": "Send an email to Dana about the budget", "context": '{"domain": "work"}'},
+                {
+                    "task": "Post the launch update in the team channel",
+                    "context": {"domain": "chat"},
+                },
+            ]
+        }
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/invocations",
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            answer = json.loads(response.read())
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    first, second = answer["predictions"]
+    assert "google:gmail.send" in first["upfront"]["google"]
+    assert "slack:chat:write" in second["upfront"]["slack"]
+    assert first["probabilities"]["google:gmail.send"] > 0.5

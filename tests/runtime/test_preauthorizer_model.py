@@ -1,0 +1,68 @@
+"""PreAuthorizer and ``scopecast plan`` on a real model directory trained on bundled traces."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import scopecast.cli._commands  # noqa: F401  (registers every command)
+from scopecast import read_traces
+from scopecast.cli._app import app
+from scopecast.defaults import BUNDLED_TEST, BUNDLED_TRAIN, bundled_file
+from scopecast.exceptions import ModelUnavailableWarning
+from scopecast.generator import default_catalogue
+from scopecast.runtime import PreAuthorizer
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from scopecast.model import ScopePredictor, train_to_directory
+
+    out = tmp_path_factory.mktemp("model") / "small"
+    traces = read_traces(bundled_file(BUNDLED_TRAIN))[:200]
+    small = ScopePredictor(C=1.0, cv=2, random_state=0)
+    train_to_directory(traces, out, default_catalogue(), predictor=small)
+    return out
+
+
+def test_preauthorizer_plans_from_a_model_directory(model_dir: Path) -> None:
+    catalogue = default_catalogue()
+    pre = PreAuthorizer(model_dir)
+    assert not pre.is_degraded
+    planned = 0
+    for trace in read_traces(bundled_file(BUNDLED_TEST))[:40]:
+        plan = pre.plan(trace.task, trace.context, trace.plan)
+        assert not any(catalogue.is_jit_only(s) for s in plan.upfront_scopes)
+        for consent in plan.upfront:
+            assert {s.provider for s in consent.scopes} == {consent.provider}
+        planned += len(plan.upfront_scopes)
+    assert planned > 0
+
+
+def test_preauthorizer_tampered_model_degrades(model_dir: Path, tmp_path: Path) -> None:
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    for path in model_dir.iterdir():
+        data = path.read_bytes()
+        (broken / path.name).write_bytes(data if path.name == "metadata.json" else data[:-7])
+    with pytest.warns(ModelUnavailableWarning):
+        plan = PreAuthorizer(broken).plan("Email Carlos the Q3 numbers")
+    assert plan.degraded
+    assert not plan.upfront
+
+
+def test_plan_cli_prints_the_plan(model_dir: Path) -> None:
+    task = read_traces(bundled_file(BUNDLED_TEST))[0].task
+    result = CliRunner().invoke(app, ["plan", task, "--model", str(model_dir), "--json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["task"] == task
+    assert payload["degraded"] is False
+    table = CliRunner().invoke(app, ["plan", task, "--model", str(model_dir)])
+    assert table.exit_code == 0
+    assert "point of execution" in table.stdout

@@ -1,0 +1,106 @@
+"""``scopecast evaluate --model``: the trained model's policy, its recorded training data, tuning."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from scopecast.catalogue import save_catalogue
+from scopecast.cli import (
+    _commands,  # noqa: F401  (registers the commands)
+    app,
+)
+from scopecast.traces import write_traces
+from tests.independent_rescorer import rescore
+from tests.model.conftest import make_catalogue, make_traces
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def model_files(tmp_path_factory):
+    root = tmp_path_factory.mktemp("evaluate_model")
+    train, test, catalogue = root / "train.jsonl", root / "test.jsonl", root / "cat.json"
+    write_traces(make_traces(8, seed=1), train)
+    write_traces(
+        [t.model_copy(update={"trace_id": "test/" + t.trace_id}) for t in make_traces(3, seed=2)],
+        test,
+    )
+    save_catalogue(make_catalogue(), catalogue)
+    result = runner.invoke(
+        app,
+        [
+            "train",
+            str(train),
+            "--out",
+            str(root / "model"),
+            "--catalogue",
+            str(catalogue),
+            "--no-mlflow",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    return root
+
+
+@pytest.mark.slow
+def test_evaluate_uses_the_models_recorded_training_data(model_files, tmp_path) -> None:
+    report, predictions = tmp_path / "r.json", tmp_path / "p.jsonl"
+    result = runner.invoke(
+        app,
+        [
+            "evaluate",
+            str(model_files / "test.jsonl"),
+            "--model",
+            str(model_files / "model"),
+            "--json",
+            str(report),
+            "--predictions",
+            str(predictions),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "train.jsonl (64 traces)" in " ".join(result.output.split())
+    data = json.loads(report.read_text())
+    model = data["policies"]["model"]
+    assert model["cost_per_task"] < data["policies"]["jit_only"]["cost_per_task"]
+    rescored = rescore(model_files / "test.jsonl", model_files / "cat.json", predictions)
+    for name, value in rescored.items():
+        assert model[name] == pytest.approx(value, abs=1e-12), name
+
+
+@pytest.mark.slow
+def test_evaluate_refuses_changed_training_files(model_files) -> None:
+    train = model_files / "train.jsonl"
+    original = train.read_bytes()
+    try:
+        write_traces(make_traces(8, seed=1)[:-1], train)
+        result = runner.invoke(
+            app,
+            ["evaluate", str(model_files / "test.jsonl"), "--model", str(model_files / "model")],
+        )
+    finally:
+        train.write_bytes(original)
+    assert result.exit_code == 1
+    assert "have changed since it was trained" in " ".join(result.output.split())
+
+
+@pytest.mark.slow
+def test_evaluate_tunes_the_policy_by_grouped_cv_on_train(model_files) -> None:
+    result = runner.invoke(
+        app,
+        [
+            "evaluate",
+            str(model_files / "test.jsonl"),
+            "--model",
+            str(model_files / "model"),
+            "--tune",
+            "3",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "3-fold grouped CV on train" in result.output
+    assert "<- chosen" in result.output
+    assert "(grouped CV)" in " ".join(result.output.split())
