@@ -31,6 +31,7 @@ __all__ = [
     "BUNDLED_CATALOGUE",
     "BUNDLED_TEST",
     "BUNDLED_TRAIN",
+    "DEFAULT_TRAINING",
     "bundled_data_dir",
     "bundled_data_hash",
     "bundled_file",
@@ -39,6 +40,12 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+DEFAULT_TRAINING: Mapping[str, float | int | str] = {"C": 3.0, "cv": 3, "calibration": "sigmoid"}
+"""Hyper-parameters of the default model: one ``C`` (the middle of ``ScopePredictor``'s grid)
+and 3 grouped folds for the out-of-fold calibration, instead of the grid search that
+``scopecast train`` runs, so that training on first use stays short. ``scopecast train``
+remains the way to a model whose ``C`` and calibration are chosen by grouped CV."""
 
 BUNDLED_CATALOGUE = "catalogue.json"
 BUNDLED_TRAIN = "traces_train.jsonl"
@@ -136,7 +143,7 @@ def default_model_dir(
             f"once, or pass a model directory from `scopecast train`."
         )
     from scopecast.catalogue import load_catalogue
-    from scopecast.model import train_to_directory
+    from scopecast.model import ScopePredictor, train_to_directory
     from scopecast.traces import read_traces
 
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -148,6 +155,11 @@ def default_model_dir(
             read_traces(bundled_file(BUNDLED_TRAIN)),
             staging,
             load_catalogue(bundled_file(BUNDLED_CATALOGUE)),
+            predictor=ScopePredictor(
+                C=float(DEFAULT_TRAINING["C"]),
+                cv=int(DEFAULT_TRAINING["cv"]),
+                calibration=str(DEFAULT_TRAINING["calibration"]),
+            ),
             progress=progress,
         )
         if retrain and target.is_dir():

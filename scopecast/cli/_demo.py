@@ -21,7 +21,7 @@ def demo(
 ) -> None:
     """Train on the bundled data, evaluate against every baseline, and plan an example task."""
     from scopecast.cli._evaluate import report_table
-    from scopecast.cli._plan import plan_tables
+    from scopecast.cli._plan import _plan_tables
     from scopecast.demo import EXAMPLE_CONTEXT, EXAMPLE_TASK, run_demo
 
     with Progress(
@@ -61,6 +61,6 @@ def demo(
     )
     context = "" if task else " (" + ", ".join(f"{k}={v}" for k, v in EXAMPLE_CONTEXT.items()) + ")"
     out_console.print(f"\nExample: {result.example.task!r}{context}")
-    for table in plan_tables(result.example):
+    for table in _plan_tables(result.example):
         if table.row_count:
             out_console.print(table)
