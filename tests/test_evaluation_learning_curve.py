@@ -97,3 +97,51 @@ def test_context_ablation_changes_nothing_for_a_scorer_that_ignores_user_and_org
         variants={"all": (), "no domain": ("domain",)},
     )
     assert with_domain[0].cost_per_task != with_domain[1].cost_per_task
+
+
+def test_context_ablation_trains_once_for_variants_that_change_no_trace(agentdojo) -> None:
+    trained: list[int] = []
+
+    def counting(traces, catalogue):
+        trained.append(len(traces))
+        return frequency_trainer(traces, catalogue)
+
+    rows = context_ablation(agentdojo.train, agentdojo.test, agentdojo.catalogue, counting)
+    assert trained == [len(agentdojo.train)]  # no user or org key: one model serves all
+    assert len(rows) == len(DEFAULT_CONTEXT_VARIANTS)
+    trained.clear()
+    reference = frequency_trainer(agentdojo.train, agentdojo.catalogue)
+    context_ablation(
+        agentdojo.train,
+        agentdojo.test,
+        agentdojo.catalogue,
+        counting,
+        variants={"all": (), "no domain": ("domain",)},
+        reference=reference,
+    )
+    assert trained == [len(agentdojo.train)]  # only the variant without domain
+
+
+def test_learning_curve_scores_the_reference_at_the_full_size(agentdojo) -> None:
+    trained: list[int] = []
+
+    def counting(traces, catalogue):
+        trained.append(len(traces))
+        return frequency_trainer(traces, catalogue)
+
+    reference = frequency_trainer(agentdojo.train[:5], agentdojo.catalogue)  # deliberately other
+    points = learning_curve(
+        agentdojo.train,
+        agentdojo.test,
+        agentdojo.catalogue,
+        counting,
+        sizes=[30, len(agentdojo.train)],
+        seeds=(0,),
+        reference=reference,
+    )
+    assert trained == [30]
+    assert points[-1].n_train == len(agentdojo.train)
+    alone = learning_curve(
+        agentdojo.train[:5], agentdojo.test, agentdojo.catalogue, sizes=[5], seeds=(0,)
+    )
+    assert points[-1].cost_per_task == pytest.approx(alone[0].cost_per_task)

@@ -134,3 +134,16 @@ def test_model_policy_blends_a_prior_in_log_odds() -> None:
     assert policy.probabilities(trace)["g:a"] == pytest.approx(0.2)
     with pytest.raises(ConfigError, match="a prior is needed"):
         ModelPolicy(RandomScorer({}), catalogue, prior_weight=0.3)
+
+
+def test_model_policy_never_batches_a_scope_denied_earlier_in_the_run() -> None:
+    catalogue = Catalogue(scopes=(ScopeSpec(name="g:a", risk=0.1), ScopeSpec(name="g:b", risk=0.1)))
+    trace = Trace.model_validate_json(
+        '{"trace_id": "x", "task": "t", "calls": ['
+        '{"tool": "f", "scopes": ["g:b"], "status": "denied"},'
+        '{"tool": "f", "scopes": ["g:a"]}]}'
+    )
+    policy = ModelPolicy(RandomScorer({"g:a": 0.0, "g:b": 0.9}), catalogue)
+    # At call 1, g:b was refused at call 0: not batched again although p = 0.9.
+    assert policy.batch(trace, 1, frozenset({"g:a"}), frozenset()) == frozenset()
+    assert policy.batch(trace, 0, frozenset({"g:a"}), frozenset()) == frozenset({"g:b"})

@@ -32,12 +32,14 @@ from scopecast.evaluation._calibration import (
     calibration_summary,
     precision_recall_curves,
     reliability_bins,
+    reliability_by_label,
     upfront_probabilities,
 )
 from scopecast.evaluation._datasets import (
     EvaluationDataset,
     datasets_from_environment,
     find_datasets,
+    trained_model,
 )
 from scopecast.evaluation._divergence import (
     DIVERGENCE_KINDS,
@@ -45,7 +47,14 @@ from scopecast.evaluation._divergence import (
     divergence_costs,
     divergence_kinds,
 )
-from scopecast.evaluation._errors import ExampleTask, ScopeErrors, missed_at, scope_errors
+from scopecast.evaluation._errors import (
+    ExampleTask,
+    ScopeErrors,
+    missed_at,
+    most_missed,
+    most_overgranted,
+    scope_errors,
+)
 from scopecast.evaluation._learning_curve import (
     DEFAULT_CONTEXT_VARIANTS,
     ContextAblationRow,
@@ -151,11 +160,14 @@ __all__ = [
     "learning_curve_figure",
     "missed_at",
     "model_trainer",
+    "most_missed",
+    "most_overgranted",
     "plot_frontier",
     "precision_recall_curves",
     "precision_recall_figure",
     "prediction_line",
     "reliability_bins",
+    "reliability_by_label",
     "reliability_figure",
     "scope_errors",
     "scope_errors_figure",
@@ -163,6 +175,7 @@ __all__ = [
     "simulate",
     "simulate_trace",
     "sweep_interruption_cost",
+    "trained_model",
     "tune_policy",
     "upfront_probabilities",
     "without_context",

@@ -8,7 +8,8 @@ what the scorer says *before the start* (``TaskInput.from_trace(trace, 0)``):
   are every scope the scorer gave a probability for plus every needed scope (a needed scope
   the scorer never mentions has probability 0, so it is never silently dropped);
 - :func:`reliability_bins`: the reliability diagram, in the equal-width bins of
-  :func:`scopecast.model.expected_calibration_error` (the last bin includes 1.0);
+  :func:`scopecast.model.expected_calibration_error` (the last bin includes 1.0), and
+  :func:`reliability_by_label` for all scopes and the most frequent ones;
 - :func:`calibration_summary`: Brier score and ECE (the model's own
   :func:`~scopecast.model.brier_score` and :func:`~scopecast.model.expected_calibration_error`,
   so the numbers agree with ``scopecast train``) and average precision, over all scopes and
@@ -37,11 +38,13 @@ __all__ = [
     "calibration_summary",
     "precision_recall_curves",
     "reliability_bins",
+    "reliability_by_label",
     "upfront_probabilities",
 ]
 
 _CHUNK = 2048
 ALL_SCOPES = "all scopes"
+"""The label of the rows and bins over every scope column."""
 
 
 @dataclass(frozen=True)
@@ -141,6 +144,20 @@ def reliability_bins(
                     float(y[mask].mean()),
                 )
             )
+    return bins
+
+
+def reliability_by_label(
+    table: ProbabilityTable, top_k: int = 5, n_bins: int = 10
+) -> dict[str, list[ReliabilityBin]]:
+    """Reliability bins over all pairs (``"all scopes"``), then for the ``top_k`` most needed scopes.
+
+    The labels are those of :func:`calibration_summary`, so a diagram and its table line up.
+    """
+    bins = {ALL_SCOPES: reliability_bins(table.probabilities, table.outcomes, n_bins)}
+    for scope in table.most_frequent(top_k):
+        j = table.column(scope)
+        bins[scope] = reliability_bins(table.probabilities[:, j], table.outcomes[:, j], n_bins)
     return bins
 
 

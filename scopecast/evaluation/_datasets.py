@@ -9,6 +9,7 @@ default) or on files the user names. A data set in a directory is a pair
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from scopecast.exceptions import ConfigError
 
-__all__ = ["EvaluationDataset", "datasets_from_environment", "find_datasets"]
+__all__ = ["EvaluationDataset", "datasets_from_environment", "find_datasets", "trained_model"]
 
 _GENERIC_PREFIX = "traces"
 
@@ -140,3 +141,54 @@ def datasets_from_environment(
             f"test={[str(p) for p in test_paths]}, catalogue={catalogue_value}."
         )
     return find_datasets(env.get("SCOPECAST_NB_DATA") or default_directory)
+
+
+def trained_model(
+    dataset: EvaluationDataset,
+    models_dir: str | Path,
+    *,
+    group_pattern: str | None = None,
+    **predictor_params: object,
+) -> Path:
+    """The model directory of ``dataset`` under ``models_dir``, trained there if it is missing or stale.
+
+    A model already in ``models_dir/<name>`` is reused when its metadata records the hash of
+    the dataset's training traces (``scopecast.model.data_hash``) and the same
+    ``predictor_params`` and ``group_pattern``; otherwise a
+    :class:`scopecast.model.ScopePredictor` with ``predictor_params`` is trained on them with
+    the dataset's catalogue (:func:`scopecast.model.train_to_directory`) and saved there.
+    The directory can then be passed to ``scopecast evaluate --model``.
+
+    Raises
+    ------
+    DataValidationError, ModelError, ArtifactError
+        From reading the traces, training or saving.
+    """
+    import importlib
+
+    from scopecast.catalogue import load_catalogue
+    from scopecast.exceptions import ArtifactError
+    from scopecast.traces import read_traces
+
+    model = importlib.import_module("scopecast.model")
+    directory = Path(models_dir) / dataset.name
+    traces = read_traces(list(dataset.train))
+    digest = model.data_hash(traces)
+    wanted = json.loads(json.dumps({**predictor_params, "group_pattern": group_pattern}))
+    try:
+        metadata = model.read_metadata(directory)
+        recorded = metadata.get("params", {})
+        if metadata.get("data_hash") == digest and all(
+            recorded.get(key) == value for key, value in wanted.items()
+        ):
+            return directory
+    except ArtifactError:
+        pass  # no usable model there yet: train one
+    model.train_to_directory(
+        traces,
+        directory,
+        load_catalogue(dataset.catalogue),
+        predictor=model.ScopePredictor(**predictor_params),
+        group_pattern=group_pattern,
+    )
+    return directory

@@ -17,7 +17,14 @@ from scopecast.evaluation._simulator import TraceOutcome
 from scopecast.exceptions import ConfigError
 from scopecast.traces import Trace
 
-__all__ = ["ExampleTask", "ScopeErrors", "missed_at", "scope_errors"]
+__all__ = [
+    "ExampleTask",
+    "ScopeErrors",
+    "missed_at",
+    "most_missed",
+    "most_overgranted",
+    "scope_errors",
+]
 
 
 @dataclass(frozen=True)
@@ -161,3 +168,15 @@ def scope_errors(
         )
     rows.sort(key=lambda r: (-r.n_missed, -r.risk_overgrant, r.scope))
     return rows
+
+
+def most_missed(rows: Sequence[ScopeErrors], k: int = 10) -> list[ScopeErrors]:
+    """The ``k`` scopes missed in the most traces (ties by name)."""
+    return sorted((r for r in rows if r.n_missed), key=lambda r: (-r.n_missed, r.scope))[:k]
+
+
+def most_overgranted(rows: Sequence[ScopeErrors], k: int = 10) -> list[ScopeErrors]:
+    """The ``k`` scopes with the largest summed risk-weighted over-grant (ties by name)."""
+    return sorted((r for r in rows if r.n_overgranted), key=lambda r: (-r.risk_overgrant, r.scope))[
+        :k
+    ]

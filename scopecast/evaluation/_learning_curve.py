@@ -152,6 +152,7 @@ def learning_curve(
     group: Callable[[Trace], str] | None = None,
     costs: CostModel | None = None,
     batching: bool = True,
+    reference: ScopeScorer | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[LearningCurvePoint]:
     """Cost per task of the model policy as the number of training traces grows.
@@ -175,8 +176,12 @@ def learning_curve(
         The model policy's costs (default: ``CostModel()``, the default operating point).
     batching : bool
         Whether the model policy batches at interruptions (as ``scopecast evaluate``).
+    reference : ScopeScorer | None
+        A scorer already trained on all of ``train`` (the model of ``scopecast evaluate``):
+        it is scored for the full-size point instead of training again, so that point is
+        the evaluation's own model policy.
     progress : Callable[[int, int], None] | None
-        Called as ``progress(done, total)`` after each trained point.
+        Called as ``progress(done, total)`` after each point.
 
     Returns
     -------
@@ -192,7 +197,9 @@ def learning_curve(
     points = []
     for done, (size, seed) in enumerate(jobs, start=1):
         subset = grouped_subsample(train, size, seed, group)
-        metrics = _score(trainer(subset, catalogue), test, catalogue, cost_model, batching)
+        full = reference is not None and len(subset) == len(train)
+        scorer = reference if full and reference is not None else trainer(subset, catalogue)
+        metrics = _score(scorer, test, catalogue, cost_model, batching)
         points.append(
             LearningCurvePoint(
                 n_train=len(subset),
@@ -241,17 +248,29 @@ def context_ablation(
     variants: Mapping[str, Sequence[str]] = DEFAULT_CONTEXT_VARIANTS,
     costs: CostModel | None = None,
     batching: bool = True,
+    reference: ScopeScorer | None = None,
 ) -> list[ContextAblationRow]:
     """Cost per task with and without per-user / per-organisation context.
 
     Each variant removes its keys from the training *and* the test traces (a deployment
-    without that context), trains with ``trainer`` and scores the model policy.
+    without that context), trains with ``trainer`` and scores the model policy. A variant
+    that removes no key present in the traces leaves the data unchanged, so it is scored
+    with the model trained on all the context: ``reference`` (a scorer already trained on
+    ``train``) if given, else one trained once.
     """
     cost_model = costs or CostModel()
+    present = {key for trace in [*train, *test] for key in trace.context}
+    full: ScopeScorer | None = reference
     rows = []
     for name, keys in variants.items():
+        if present.isdisjoint(keys):  # the data do not change: nor does the model
+            if full is None:
+                full = trainer(train, catalogue)
+            scorer = full
+        else:
+            scorer = trainer(without_context(train, keys), catalogue)
         metrics = _score(
-            trainer(without_context(train, keys), catalogue),
+            scorer,
             without_context(test, keys),
             catalogue,
             cost_model,

@@ -163,8 +163,19 @@ class ModelPolicy(Policy):
         """:func:`choose_batch` on the probabilities re-predicted when call ``index`` is attempted."""
         if not self.batching:
             return frozenset()
+        denied = frozenset(
+            scope
+            for call in trace.calls[:index]
+            if call.status == "denied"
+            for scope in call.scopes
+        )
         return choose_batch(
-            self.probabilities(trace, index), missing, granted, self.catalogue, self.planning_costs
+            self.probabilities(trace, index),
+            missing,
+            granted,
+            self.catalogue,
+            self.planning_costs,
+            denied=denied,
         )
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from scopecast.evaluation._calibration import PrecisionRecallCurve, ReliabilityBin
 from scopecast.evaluation._divergence import DivergenceCost
-from scopecast.evaluation._errors import ScopeErrors
+from scopecast.evaluation._errors import ScopeErrors, most_missed, most_overgranted
 from scopecast.evaluation._learning_curve import ContextAblationRow, LearningCurvePoint
 from scopecast.evaluation._sweep import FrontierPoint
 
@@ -167,20 +167,28 @@ def learning_curve_figure(
     by_size: dict[int, list[float]] = {}
     for point in points:
         by_size.setdefault(point.n_train, []).append(point.cost_per_task)
+    from matplotlib.ticker import NullLocator, ScalarFormatter
+
     sizes = sorted(by_size)
     means = [sum(by_size[n]) / len(by_size[n]) for n in sizes]
     seeds = max((len(v) for v in by_size.values()), default=0)
-    ax.plot(sizes, means, "-o", label=f"model policy (mean of up to {seeds} seeds)")
+    ax.plot(sizes, means, "-o", color="C0", label=f"model policy (mean of up to {seeds} seeds)")
     ax.fill_between(
         sizes,
         [min(by_size[n]) for n in sizes],
         [max(by_size[n]) for n in sizes],
+        color="C0",
         alpha=0.2,
         label="range over seeds",
     )
-    for name, cost in (baselines or {}).items():
-        ax.axhline(cost, linestyle=":", linewidth=1.2, label=f"{name} (all training traces)")
+    for k, (name, cost) in enumerate((baselines or {}).items(), start=1):
+        ax.axhline(
+            cost, linestyle=":", linewidth=1.5, color=f"C{k}", label=f"{name} (all training traces)"
+        )
     ax.set_xscale("log")
+    ax.set_xticks(sizes)
+    ax.xaxis.set_major_formatter(ScalarFormatter())
+    ax.xaxis.set_minor_locator(NullLocator())
     ax.set_xlabel("training traces (count, log scale)")
     ax.set_ylabel("cost per task (interruptions + risk over-grant)")
     ax.set_title(title)
@@ -218,10 +226,7 @@ def scope_errors_figure(
 ) -> Figure:
     """Two panels: the ``top`` scopes by traces missed (interruptions), and by risk-weighted over-grant."""
     fig, (left, right) = _figure(12.0, 0.4 * top + 2.0, ncols=2)
-    missed = sorted((r for r in rows if r.n_missed), key=lambda r: (-r.n_missed, r.scope))[:top]
-    over = sorted((r for r in rows if r.n_overgranted), key=lambda r: (-r.risk_overgrant, r.scope))[
-        :top
-    ]
+    missed, over = most_missed(rows, top), most_overgranted(rows, top)
     left.barh([r.scope for r in missed][::-1], [r.n_missed for r in missed][::-1])
     left.set_xlabel("traces in which the scope interrupted the run (count)")
     left.set_title("most often missed (caused an interruption)")

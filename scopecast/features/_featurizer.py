@@ -105,7 +105,7 @@ class TaskFeaturizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]  # 
     ----------
     word_ngram_range : tuple of int, default=(1, 2)
         Word n-gram sizes of the task text.
-    char_ngram_range : tuple of int or None, default=(2, 5)
+    char_ngram_range : tuple of int or None, default=None
         Character n-gram sizes (inside word boundaries); ``None`` for none.
     min_df : int, default=2
         Text tokens seen in fewer training tasks are dropped.
@@ -131,7 +131,7 @@ class TaskFeaturizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]  # 
         self,
         *,
         word_ngram_range: tuple[int, int] = (1, 2),
-        char_ngram_range: tuple[int, int] | None = (2, 5),
+        char_ngram_range: tuple[int, int] | None = None,
         min_df: int = 2,
         max_text_features: int | None = 50000,
         text_weight: float = 1.0,

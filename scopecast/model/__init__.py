@@ -3,6 +3,7 @@
 Heavy (scikit-learn, SciPy, pandas): import it by name, never from ``scopecast`` itself.
 """
 
+from scopecast.model._bounded import BoundedSample, sample_traces, train_bounded
 from scopecast.model._export import can_export_compact, export_compact
 from scopecast.model._grouping import WORKBENCH_TEMPLATE, group_of, task_template
 from scopecast.model._metrics import (
@@ -27,6 +28,7 @@ from scopecast.model._workflow import TrainingResult, score_model_directory, tra
 __all__ = [
     "TRUSTED_TYPES",
     "WORKBENCH_TEMPLATE",
+    "BoundedSample",
     "ModelBundle",
     "ScopePredictor",
     "TrainingResult",
@@ -43,9 +45,11 @@ __all__ = [
     "load_scorer",
     "probability_metrics",
     "read_metadata",
+    "sample_traces",
     "save_model",
     "score_model_directory",
     "task_template",
+    "train_bounded",
     "train_predictor",
     "train_to_directory",
     "training_rows",

@@ -18,15 +18,36 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
-__all__ = ["Features", "ProgressCallback", "fit_linear", "grouped_folds", "out_of_fold_scores"]
+from scopecast.model._pooled import fit_pooled, pooled_scores, similarity_block
+
+__all__ = [
+    "Features",
+    "OutOfFold",
+    "ProgressCallback",
+    "fit_linear",
+    "grouped_folds",
+    "out_of_fold_scores",
+]
 
 ProgressCallback = Callable[[str, int, int], None]
 """``progress(stage, done, total)``: called as training advances (the CLI draws a bar)."""
 
 Features = Callable[
-    [npt.NDArray[np.int64], npt.NDArray[np.int64]], tuple[sp.csr_matrix, sp.csr_matrix]
+    [npt.NDArray[np.int64], npt.NDArray[np.int64]],
+    tuple[sp.csr_matrix, sp.csr_matrix, npt.NDArray[np.int64]],
 ]
-"""``features(train_rows, test_rows) -> (F_train, F_test)``, fitted on the training rows only."""
+"""``features(train_rows, test_rows) -> (F_train, F_test, sim_columns)``, fitted on the
+training rows only; ``sim_columns[j]`` is the column of scope ``j``'s similarity (or -1)."""
+
+
+@dataclass(frozen=True)
+class OutOfFold:
+    """Out-of-fold linear scores: one-vs-rest per C, and the pooled similarity model's."""
+
+    scores: dict[float, npt.NDArray[np.float64]]
+    """``{C: Z}``, ``Z`` of shape (n_samples, n_trainable)."""
+    pooled: npt.NDArray[np.float64] | None
+    """Shape (n_samples, n_scopes), or ``None`` without similarity features."""
 
 
 @dataclass(frozen=True)
@@ -83,8 +104,8 @@ def out_of_fold_scores(
     max_iter: int,
     random_state: int | None,
     progress: ProgressCallback | None = None,
-) -> dict[float, npt.NDArray[np.float64]]:
-    """Out-of-fold linear scores ``{C: Z}``, ``Z`` of shape (n_samples, len(trainable)).
+) -> OutOfFold:
+    """Out-of-fold linear scores of the one-vs-rest models (per C) and of the pooled model.
 
     ``usable[i, j]`` says whether row ``i`` trains scope ``j`` (a scope already used by the
     calls so far is certain, so that row teaches nothing about it). A scope with a single
@@ -92,12 +113,25 @@ def out_of_fold_scores(
     """
     fold_ids = np.unique(folds)
     scores = {C: np.zeros((Y.shape[0], len(trainable))) for C in Cs}
+    pooled: npt.NDArray[np.float64] | None = np.tile(prior_logit, (Y.shape[0], 1))
     total = len(fold_ids) * len(Cs) * len(trainable)
     done = 0
     for fold in fold_ids:
         train = np.flatnonzero(folds != fold)
         test = np.flatnonzero(folds == fold)
-        F_train, F_test = features(train, test)
+        F_train, F_test, sim_columns = features(train, test)
+        fit_p = fit_pooled(
+            similarity_block(F_train, sim_columns),
+            Y[train],
+            usable[train],
+            w[train],
+            prior_logit,
+            sim_columns,
+        )
+        if fit_p is None or pooled is None:
+            pooled = None
+        else:
+            pooled[test] = pooled_scores(similarity_block(F_test, sim_columns), fit_p, prior_logit)
         for C in Cs:
             for k, j in enumerate(trainable):
                 rows = usable[train, j]
@@ -110,4 +144,4 @@ def out_of_fold_scores(
                 done += 1
                 if progress is not None:
                     progress("cross-validation", done, total)
-    return scores
+    return OutOfFold(scores, pooled)

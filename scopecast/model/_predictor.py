@@ -18,7 +18,6 @@ Design (chosen to be exportable to a numpy-only runtime form, issue 7):
 from __future__ import annotations
 
 from collections.abc import Sequence
-from numbers import Real
 from typing import Self
 
 import numpy as np
@@ -30,53 +29,29 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from scopecast._calibration_maps import apply_isotonic, apply_sigmoid
 from scopecast.catalogue import Catalogue
-from scopecast.exceptions import DataValidationError
+from scopecast.exceptions import DataValidationError, ModelError
 from scopecast.features import TaskFeaturizer, as_task_inputs, scope_documents
-from scopecast.model._calibration import crossfit_calibrated, fit_isotonic, fit_sigmoid
 from scopecast.model._crossfit import (
     ProgressCallback,
     fit_linear,
     grouped_folds,
     out_of_fold_scores,
 )
-from scopecast.model._metrics import probability_metrics
+from scopecast.model._params import check_params
+from scopecast.model._pooled import fit_pooled, similarity_block
+from scopecast.model._selection import select_models, selection_metrics
 from scopecast.model._targets import read_targets
 from scopecast.scoring import TaskInput
+from scopecast.traces import Trace
 
 __all__ = ["ScopePredictor"]
 
-_CALIBRATIONS = ("auto", "sigmoid", "isotonic")
 
-
-def _check_params(est: ScopePredictor) -> list[float]:
-    raw: object = est.C
-    values: list[object] = list(raw) if isinstance(raw, (list, tuple)) else [raw]
-    Cs = [float(c) for c in values if isinstance(c, Real) and float(c) > 0]
-    if not values or len(Cs) != len(values):
-        raise ValueError(
-            f"The 'C' parameter of ScopePredictor must be a positive float or a non-empty list "
-            f"of them. Got {est.C!r} instead."
-        )
-    if est.calibration not in _CALIBRATIONS:
-        raise ValueError(
-            f"The 'calibration' parameter of ScopePredictor must be one of {_CALIBRATIONS}. "
-            f"Got {est.calibration!r} instead."
-        )
-    if not isinstance(est.cv, int) or est.cv < 2:
-        raise ValueError(
-            f"The 'cv' parameter of ScopePredictor must be an int >= 2. Got {est.cv!r}."
-        )
-    if not isinstance(est.min_positive, int) or est.min_positive < 1:
-        raise ValueError(
-            f"The 'min_positive' parameter of ScopePredictor must be an int >= 1. Got {est.min_positive!r}."
-        )
-    strength: object = est.prior_strength
-    if not isinstance(strength, Real) or float(strength) <= 0:
-        raise ValueError(
-            f"The 'prior_strength' parameter of ScopePredictor must be a positive float. "
-            f"Got {est.prior_strength!r}."
-        )
-    return Cs
+def _similarity_columns(feat: TaskFeaturizer, scopes: Sequence[str]) -> npt.NDArray[np.int64]:
+    """Column of ``sim:<scope>`` in ``feat``'s output for each scope (-1 if it has none)."""
+    start = len(feat.text_vocabulary_) + len(feat.indicator_vocabulary_)
+    where = {s: start + i for i, s in enumerate(feat.similarity_scopes_)}
+    return np.asarray([where.get(s, -1) for s in scopes], dtype=np.int64)
 
 
 class ScopePredictor(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # sklearn is untyped
@@ -87,7 +62,7 @@ class ScopePredictor(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
     featurizer : TaskFeaturizer, "passthrough" or None, default=None
         Turns task inputs into features (``None``: a default :class:`TaskFeaturizer`).
         ``"passthrough"``: ``X`` is already a numeric feature matrix.
-    C : float or sequence of float, default=(1.0, 3.0, 10.0, 30.0)
+    C : float or sequence of float, default=(0.3, 3.0, 30.0, 300.0, 3000.0)
         Inverse L2 regularisation; a sequence is a grid chosen by grouped CV.
     calibration : {"auto", "sigmoid", "isotonic"}, default="auto"
         Calibration map; ``"auto"`` picks the one with the lower cross-fitted Brier score.
@@ -103,6 +78,10 @@ class ScopePredictor(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
 
     Attributes
     ----------
+    sources_ : list of str
+        Per scope, what gives its probability: ``"words"`` (its one-vs-rest model),
+        ``"similarity"`` (the pooled similarity model) or ``"prior"`` (its base rate),
+        chosen by grouped CV.
     scopes_ : list of str
         Column order of :meth:`predict_proba`.
     classes_ : ndarray
@@ -133,7 +112,7 @@ class ScopePredictor(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
         self,
         featurizer: TaskFeaturizer | str | None = None,
         *,
-        C: float | Sequence[float] = (1.0, 3.0, 10.0, 30.0),
+        C: float | Sequence[float] = (0.3, 3.0, 30.0, 300.0, 3000.0),
         calibration: str = "auto",
         cv: int = 5,
         min_positive: int = 2,
@@ -149,6 +128,28 @@ class ScopePredictor(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
         self.prior_strength = prior_strength
         self.max_iter = max_iter
         self.random_state = random_state
+
+    def fit_traces(
+        self,
+        traces: Sequence[Trace],
+        catalogue: Catalogue | None = None,
+        *,
+        group_pattern: str | None = None,
+        prefix_weight: float = 1.0,
+        progress: ProgressCallback | None = None,
+    ) -> Self:
+        """Fit on traces (before-start rows plus call prefixes); see :func:`train_predictor`."""
+        from scopecast.model._training import train_predictor
+
+        train_predictor(
+            traces,
+            catalogue,
+            predictor=self,
+            group_pattern=group_pattern,
+            prefix_weight=prefix_weight,
+            progress=progress,
+        )
+        return self
 
     def __sklearn_tags__(self) -> Tags:
         """Multi-label output; sparse numeric input is accepted in passthrough mode."""
@@ -196,7 +197,7 @@ class ScopePredictor(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
         progress : callable, optional
             ``progress(stage, done, total)``.
         """
-        Cs = _check_params(self)
+        Cs = check_params(self)
         inputs: list[TaskInput] | None = None
         if self._is_passthrough():
             matrix = validate_data(self, X, accept_sparse="csr", dtype=np.float64)
@@ -245,14 +246,13 @@ class ScopePredictor(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
         wpos = (Ymat * usable * w[:, None]).sum(axis=0)
         wall = (usable * w[:, None]).sum(axis=0)
         self.base_rate_ = (wpos + self.prior_strength / 2.0) / (wall + self.prior_strength)
-        modelled = []
+        candidates = []
         for j in range(len(self.scopes_)):
             rows = usable[:, j]
             pos_groups = len(np.unique(g[rows & (Ymat[:, j] > 0)]))
             neg_groups = len(np.unique(g[rows & (Ymat[:, j] == 0)]))
             if pos_groups >= self.min_positive and neg_groups >= self.min_positive:
-                modelled.append(j)
-        self.modelled_ = np.asarray(modelled, dtype=np.int64)
+                candidates.append(j)
         prior_logit = np.log(self.base_rate_ / (1.0 - self.base_rate_))
 
         docs = None
@@ -264,32 +264,35 @@ class ScopePredictor(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
 
             def features(
                 train: npt.NDArray[np.int64], test: npt.NDArray[np.int64]
-            ) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+            ) -> tuple[sp.csr_matrix, sp.csr_matrix, npt.NDArray[np.int64]]:
                 feat = clone(base).fit([inputs[i] for i in train], scope_documents=docs)
-                return feat.transform([inputs[i] for i in train]), feat.transform(
-                    [inputs[i] for i in test]
+                return (
+                    feat.transform([inputs[i] for i in train]),
+                    feat.transform([inputs[i] for i in test]),
+                    _similarity_columns(feat, self.scopes_),
                 )
         else:
             dense = sp.csr_matrix(matrix)
+            no_sim = np.full(len(self.scopes_), -1, dtype=np.int64)
 
             def features(
                 train: npt.NDArray[np.int64], test: npt.NDArray[np.int64]
-            ) -> tuple[sp.csr_matrix, sp.csr_matrix]:
-                return dense[train], dense[test]
+            ) -> tuple[sp.csr_matrix, sp.csr_matrix, npt.NDArray[np.int64]]:
+                return dense[train], dense[test], no_sim
 
-        if len(self.modelled_) and len(np.unique(g)) < 2:
+        if len(candidates) and len(np.unique(g)) < 2:
             raise DataValidationError(
                 "ScopePredictor needs at least 2 distinct groups to calibrate by grouped "
                 "cross-validation; all samples are in one group. Pass finer groups or more data."
             )
         folds = grouped_folds(g, self.cv) if len(np.unique(g)) >= 2 else np.zeros(n, dtype=np.int64)
-        scores = out_of_fold_scores(
+        oof = out_of_fold_scores(
             features,
             Ymat,
             usable,
             w,
             folds,
-            self.modelled_.tolist(),
+            candidates,
             Cs,
             prior_logit=prior_logit,
             max_iter=self.max_iter,
@@ -301,8 +304,20 @@ class ScopePredictor(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
             if inputs is None
             else np.array([not item.calls for item in inputs], dtype=bool)
         )
-        self.cv_results_ = self._choose(scores, Ymat, usable, w, folds)
-        self.cv_metrics_ = self._cv_metrics(scores[self.C_], Ymat, usable, w, folds, upfront)
+        chosen = select_models(
+            oof, Ymat, usable, w, folds, candidates, self.base_rate_, self.calibration, self.scopes_
+        )
+        self.C_ = chosen.C
+        self.calibration_ = chosen.method
+        self.sources_ = chosen.sources
+        self.modelled_ = np.asarray(chosen.modelled, dtype=np.int64)
+        self.sigmoid_ = chosen.sigmoid
+        self.isotonic_x_ = chosen.isotonic_x
+        self.isotonic_y_ = chosen.isotonic_y
+        self.cv_results_ = chosen.results
+        self.cv_metrics_ = selection_metrics(
+            chosen, Ymat, usable, w, folds, upfront, self.base_rate_, self.scopes_
+        )
         if progress is not None:
             progress("final fit", 0, 1)
         if inputs is not None:
@@ -318,7 +333,20 @@ class ScopePredictor(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
         self.n_iter_ = np.zeros(len(self.modelled_), dtype=np.int64)
         self.coef_ = np.zeros((len(self.modelled_), n_features))
         self.intercept_ = np.zeros(len(self.modelled_))
+        pooled = None
+        if "similarity" in self.sources_ and self.featurizer_ is not None:
+            columns = _similarity_columns(self.featurizer_, self.scopes_)
+            pooled = fit_pooled(similarity_block(F, columns), Ymat, usable, w, prior_logit, columns)
         for k, j in enumerate(self.modelled_.tolist()):
+            if self.sources_[j] == "similarity":
+                if pooled is None or self.featurizer_ is None:
+                    raise ModelError(  # pragma: no cover - the CV fit on fewer rows succeeded
+                        f"The pooled similarity model chosen for {self.scopes_[j]!r} could not "
+                        f"be fitted on all the training rows."
+                    )
+                self.coef_[k, columns[j]] = pooled.beta
+                self.intercept_[k] = pooled.gamma * prior_logit[j] + pooled.alpha
+                continue
             rows = usable[:, j]
             fit = fit_linear(
                 F[rows], Ymat[rows, j], w[rows], self.C_, self.max_iter, self.random_state
@@ -329,78 +357,6 @@ class ScopePredictor(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
         if progress is not None:
             progress("final fit", 1, 1)
         return self
-
-    def _choose(
-        self,
-        scores: dict[float, npt.NDArray[np.float64]],
-        Y: npt.NDArray[np.float64],
-        usable: npt.NDArray[np.bool_],
-        w: npt.NDArray[np.float64],
-        folds: npt.NDArray[np.int64],
-    ) -> dict[str, float]:
-        """Choose C and the calibration method by cross-fitted Brier; fit the final maps."""
-        methods = ["sigmoid", "isotonic"] if self.calibration == "auto" else [self.calibration]
-        if not len(self.modelled_):
-            methods = methods[:1]
-        results: dict[str, float] = {}
-        best: tuple[float, float, str] | None = None
-        for C, Z in scores.items():
-            for method in methods:
-                loss = 0.0
-                weight = 0.0
-                for k, j in enumerate(self.modelled_.tolist()):
-                    rows = usable[:, j]
-                    p = crossfit_calibrated(method, Z[rows, k], Y[rows, j], w[rows], folds[rows])
-                    loss += float(np.sum(w[rows] * (p - Y[rows, j]) ** 2))
-                    weight += float(np.sum(w[rows]))
-                brier = loss / weight if weight else 0.0
-                results[f"brier[C={C:g},{method}]"] = brier
-                if best is None or brier < best[0]:
-                    best = (brier, C, method)
-        assert best is not None
-        self.C_ = best[1]
-        self.calibration_ = best[2]
-        Z = scores[self.C_]
-        sig = np.zeros((len(self.modelled_), 2))
-        xs: list[npt.NDArray[np.float64]] = []
-        ys: list[npt.NDArray[np.float64]] = []
-        for k, j in enumerate(self.modelled_.tolist()):
-            rows = usable[:, j]
-            if self.calibration_ == "sigmoid":
-                sig[k] = fit_sigmoid(Z[rows, k], Y[rows, j], w[rows])
-            else:
-                x_k, y_k = fit_isotonic(Z[rows, k], Y[rows, j], w[rows])
-                xs.append(x_k)
-                ys.append(y_k)
-        self.sigmoid_ = sig
-        self.isotonic_x_ = xs
-        self.isotonic_y_ = ys
-        return results
-
-    def _cv_metrics(
-        self,
-        Z: npt.NDArray[np.float64],
-        Y: npt.NDArray[np.float64],
-        usable: npt.NDArray[np.bool_],
-        w: npt.NDArray[np.float64],
-        folds: npt.NDArray[np.int64],
-        upfront: npt.NDArray[np.bool_],
-    ) -> dict[str, float]:
-        """Grouped-CV metrics of the chosen model on the rows before the start.
-
-        Modelled scopes use their cross-fitted calibrated out-of-fold probabilities; the
-        others their base rate (fitted on all rows: a small optimism for rare scopes only).
-        """
-        P = np.tile(self.base_rate_, (Y.shape[0], 1))
-        for k, j in enumerate(self.modelled_.tolist()):
-            rows = usable[:, j]
-            P[rows, j] = crossfit_calibrated(
-                self.calibration_, Z[rows, k], Y[rows, j], w[rows], folds[rows]
-            )
-        P[~usable] = 1.0
-        if not upfront.any():
-            return {}
-        return probability_metrics(P[upfront], Y[upfront], self.scopes_)
 
     # -- prediction ------------------------------------------------------------------------
 
@@ -422,9 +378,15 @@ class ScopePredictor(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
         return self.featurizer_.transform(inputs), observed
 
     def decision_function(self, X: object) -> npt.NDArray[np.float64]:
-        """Linear scores of the modelled scopes, shape (n_samples, n_modelled)."""
+        """Uncalibrated scores, shape (n_samples, n_scopes).
+
+        Column ``j`` is the linear score of scope ``j``'s model (before its calibration map)
+        when it has one (``modelled_``), else the logit of its base rate.
+        """
         F, _ = self._features_and_observed(X)
-        return np.asarray(F @ self.coef_.T) + self.intercept_
+        out = np.tile(np.log(self.base_rate_ / (1.0 - self.base_rate_)), (F.shape[0], 1))
+        out[:, self.modelled_] = np.asarray(F @ self.coef_.T) + self.intercept_
+        return out
 
     def predict_proba(self, X: object) -> npt.NDArray[np.float64]:
         """Return shape (n_samples, n_scopes); column j is P(``scopes_[j]`` is needed)."""

@@ -9,8 +9,7 @@ Input: a DataFrame with a ``task`` column and optionally ``context`` (a dict or 
 text), ``plan`` and ``calls``. Output: one record per row,
 ``{"upfront": {provider: [scope, ...]}, "probabilities": {scope: p}, "policy": name}``.
 The upfront set comes from :func:`scopecast.policy.choose_upfront` with the default cost
-model when ``scopecast.policy`` is installed; otherwise from the single-scope expected-cost
-rule ``p * interruption > (1 - p) * risk`` (never a ``jit_only`` scope).
+model (never a ``jit_only`` scope).
 """
 
 from __future__ import annotations
@@ -24,6 +23,7 @@ from scopecast._types import provider_of
 from scopecast.catalogue import Catalogue
 from scopecast.features import as_task_inputs
 from scopecast.model._persistence import ModelBundle, load_bundle
+from scopecast.policy import choose_upfront
 
 __all__ = ["ScopecastPyfunc", "upfront_plan"]
 
@@ -31,24 +31,12 @@ __all__ = ["ScopecastPyfunc", "upfront_plan"]
 def upfront_plan(
     probabilities: Mapping[str, float], catalogue: Catalogue
 ) -> tuple[dict[str, list[str]], str]:
-    """The upfront scopes per provider and the name of the rule that chose them."""
-    try:
-        from scopecast.policy import choose_upfront  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        chosen = {
-            scope
-            for scope, p in probabilities.items()
-            if not catalogue.is_jit_only(scope) and p > (1.0 - p) * catalogue.risk(scope)
-        }
-        rule = "expected-cost-per-scope"
-    else:
-        decision = choose_upfront(probabilities, catalogue)
-        chosen = set(decision.upfront)
-        rule = "scopecast.policy.choose_upfront"
+    """The upfront scopes per provider (default cost model) and the name of the rule used."""
+    decision = choose_upfront(probabilities, catalogue)
     by_provider: dict[str, list[str]] = {}
-    for scope in sorted(chosen):
+    for scope in sorted(decision.upfront):
         by_provider.setdefault(provider_of(scope), []).append(scope)
-    return by_provider, rule
+    return by_provider, "scopecast.policy.choose_upfront"
 
 
 class ScopecastPyfunc(PythonModel):

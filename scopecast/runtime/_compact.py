@@ -16,6 +16,7 @@ import importlib
 import itertools
 import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,9 +37,9 @@ from scopecast._model_files import (
 )
 from scopecast._task_tokens import (
     context_tokens,
+    normalise_text,
     plan_tokens,
     progress_tokens,
-    text_tokens,
     tfidf_vector,
 )
 from scopecast.catalogue import Catalogue
@@ -71,6 +72,35 @@ _ARRAYS = (
 )
 
 Block = tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]
+
+_WORD = re.compile(r"(?u)\b\w+\b")  # the word pattern of scopecast._task_tokens
+_CACHE_LIMIT = 100_000
+"""Words whose character n-gram columns are remembered (a task's words repeat across tasks)."""
+
+
+def _strip_kind(vocabulary: Mapping[str, int], prefix: str) -> dict[str, int]:
+    """The entries of one token kind (``w:`` or ``c:``), keyed without their prefix."""
+    n = len(prefix)
+    return {token[n:]: i for token, i in vocabulary.items() if token.startswith(prefix)}
+
+
+def _tfidf(
+    columns: list[int], idf: npt.NDArray[np.float64]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    """Sublinear TF-IDF with unit L2 norm of a bag of columns (as ``tfidf_vector``).
+
+    ``1 + ln(1)`` is exactly 1, so the logarithm is taken only when a column repeats.
+    """
+    if not columns:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+    indices, counts = np.unique(np.array(columns, dtype=np.int64), return_counts=True)
+    values = idf[indices]
+    if len(indices) != len(columns):
+        values = values * (1.0 + np.log(counts))
+    norm = math.sqrt(float(np.dot(values, values)))
+    if norm > 0.0:
+        values = values / norm
+    return indices, values
 
 
 def _indicator_tokens(item: TaskInput) -> list[str]:
@@ -149,6 +179,10 @@ class CompactScorer:
         self._isotonic_x = [xs[a:b] for a, b in itertools.pairwise(offsets.tolist())]
         self._isotonic_y = [ys[a:b] for a, b in itertools.pairwise(offsets.tolist())]
         self._scope_index = {s: j for j, s in enumerate(self.scopes)}
+        self._words = _strip_kind(self._text_vocabulary, "w:")
+        self._chars = _strip_kind(self._text_vocabulary, "c:")
+        self._similarity_words = _strip_kind(self._similarity_vocabulary, "w:")
+        self._char_cache: dict[str, list[int]] = {}
         self._check_shapes()
 
     def _check_shapes(self) -> None:
@@ -196,16 +230,53 @@ class CompactScorer:
             f"calibration={self.calibration!r})"
         )
 
+    def _char_columns(self, word: str) -> list[int]:
+        """Columns of the character n-grams of one word (padded with spaces), with repeats."""
+        low, high = self._char_range or (1, 0)
+        padded = f" {word} "
+        length = len(padded)
+        chars = self._chars
+        out = []
+        for n in range(low, min(high, length) + 1):
+            for start in range(length - n + 1):
+                j = chars.get(padded[start : start + n])
+                if j is not None:
+                    out.append(j)
+        return out
+
+    def _text_columns(self, norm: str, words: list[str]) -> list[int]:
+        """Columns of the word and character n-grams of a normalised task, with repeats.
+
+        The same tokens as :func:`scopecast._task_tokens.text_tokens`, looked up without
+        building their prefixed strings; a word's character n-gram columns are cached.
+        """
+        vocab = self._words
+        out = []
+        low, high = self._word_range
+        for n in range(low, high + 1):
+            for start in range(len(words) - n + 1):
+                j = vocab.get(words[start] if n == 1 else " ".join(words[start : start + n]))
+                if j is not None:
+                    out.append(j)
+        if self._char_range is not None:
+            cache = self._char_cache
+            for word in norm.split():
+                hit = cache.get(word)
+                if hit is None:
+                    hit = self._char_columns(word)
+                    if len(cache) < _CACHE_LIMIT:
+                        cache[word] = hit
+                out.extend(hit)
+        return out
+
     def _blocks(self, item: TaskInput) -> list[Block]:
         """The non-zero feature columns and values of one input (the featurizer's layout)."""
         text_w, ind_w, sim_w, prog_w = self._weights
         n_text = len(self._text_vocabulary)
         n_ind = len(self._indicator_vocabulary)
-        idx, val = tfidf_vector(
-            text_tokens(item.task, self._word_range, self._char_range),
-            self._text_vocabulary,
-            self._text_idf,
-        )
+        norm = normalise_text(item.task)
+        words = _WORD.findall(norm)
+        idx, val = _tfidf(self._text_columns(norm, words), self._text_idf)
         blocks: list[Block] = [(idx, val * text_w)]
         idx, val = tfidf_vector(
             _indicator_tokens(item),
@@ -216,10 +287,9 @@ class CompactScorer:
         )
         blocks.append((idx + n_text, val * ind_w))
         if self._n_similarity:
-            idx, val = tfidf_vector(
-                text_tokens(item.task, (1, 1), None),
-                self._similarity_vocabulary,
-                self._similarity_idf,
+            sim_words = self._similarity_words
+            idx, val = _tfidf(
+                [j for j in map(sim_words.get, words) if j is not None], self._similarity_idf
             )
             sims = self._similarity_matrix[:, idx] @ val
             nz = np.flatnonzero(sims)

@@ -353,9 +353,11 @@ class ScopeGuard:
         """Finish a run: save its calls, mark it finished, record its trace; ``None`` if done."""
         live = self._live_for(run, None)
         self.save_calls(run)
-        if not self.store.finish(live.run_id):
-            return None
+        finished_now = self.store.finish(live.run_id)
+        live.mark_finished()  # the handle (and any reference to it) now refuses calls
         self._live.pop(live.run_id, None)
+        if not finished_now:
+            return None
         trace = trace_of(self.store.get_run(live.run_id))
         if self.recorder is not None:
             self.recorder.record(trace)

@@ -317,11 +317,22 @@ class RunStore:
             )
 
     def append_calls(self, run_id: str, calls: Sequence[CallRecord], first_seq: int) -> None:
-        """Save calls ``first_seq, first_seq + 1, ...`` of a run."""
+        """Save calls ``first_seq, first_seq + 1, ...`` of a run.
+
+        Raises
+        ------
+        GuardStateError
+            If the run is finished: its calls are final (a finished run authorizes nothing).
+        """
         if not calls:
             return
         with self._write("save the run's calls") as conn:
-            self._lock_run(conn, run_id)
+            row = self._lock_run(conn, run_id)
+            if row.status == "finished":
+                raise GuardStateError(
+                    f"Run {run_id!r} is finished; {len(calls)} more call(s) cannot be added to "
+                    f"it. Start a new run with ScopeGuard.start() for further calls."
+                )
             insert_calls(conn, run_id, calls, first_seq)
 
     def finish(self, run_id: str, calls: Sequence[CallRecord] = (), first_seq: int = 0) -> bool:

@@ -154,3 +154,4 @@ def test_mlflow_models_serve_answers_with_upfront_plan(tracking_uri, registered)
     assert "google:gmail.send" in first["upfront"]["google"]
     assert "slack:chat:write" in second["upfront"]["slack"]
     assert first["probabilities"]["google:gmail.send"] > 0.5
+    assert first["policy"] == "scopecast.policy.choose_upfront"

@@ -78,3 +78,24 @@ def test_predictor_rejects_bad_params(corpus):
         ScopePredictor(calibration="magic").fit(corpus, [t.needed_scopes for t in corpus])
     with pytest.raises(ValueError, match="'C' parameter"):
         ScopePredictor(C=-1.0).fit(corpus, [t.needed_scopes for t in corpus])
+
+
+def test_predictor_sources_are_chosen_per_scope(fitted):
+    assert len(fitted.sources_) == len(fitted.scopes_)
+    assert set(fitted.sources_) <= {"words", "similarity", "prior"}
+    modelled = {fitted.scopes_[j] for j in fitted.modelled_}
+    assert modelled == {
+        s for s, src in zip(fitted.scopes_, fitted.sources_, strict=True) if src != "prior"
+    }
+    # a scope no trace needs can only have its prior
+    assert fitted.sources_[fitted.scopes_.index("google:drive.share")] == "prior"
+
+
+def test_predictor_fit_traces_equals_train_predictor(corpus, catalogue, fitted):
+    from scopecast.model import ScopePredictor
+
+    model = ScopePredictor(C=(1.0, 10.0), cv=3, random_state=0).fit_traces(
+        corpus, catalogue, group_pattern=r"/(t-[0-9a-f]{10})/"
+    )
+    inputs = [TaskInput("Email Lee the launch notes", {"domain": "work"})]
+    np.testing.assert_allclose(model.predict_proba(inputs), fitted.predict_proba(inputs))

@@ -1,7 +1,7 @@
 """A scripted agent that pauses and resumes runs until all are finished; the crash test kills it.
 
-``python -m tests.runtime.crash_driver STORE_URL TRACES N_RUNS KILL_AT`` drives runs
-``run-0 .. run-{N-1}`` through their script in pausing mode, resuming every pause with a full
+``python -m tests.runtime.crash_driver STORE_URL TRACES N_RUNS KILL_AT [PREFIX]`` drives runs
+``{PREFIX}run-0 .. {PREFIX}run-{N-1}`` through their script in pausing mode, resuming every pause with a full
 grant. It picks up wherever the store says each run is, so running it again after a crash
 completes the work. With ``KILL_AT > 0`` it SIGKILLs itself just before its KILL_AT-th SQL
 statement or commit (so at every point of every transition, across runs); at the end it
@@ -25,7 +25,7 @@ SCRIPT = ("email.search", "email.send", "calendar.create", "slack.post", "email.
 UPFRONT = ("google:gmail.readonly",)
 
 
-def main(store_url: str, traces: str, n_runs: int, kill_at: int) -> None:
+def main(store_url: str, traces: str, n_runs: int, kill_at: int, prefix: str = "") -> None:
     guard = ScopeGuard(
         CATALOGUE,
         store=store_url,
@@ -45,7 +45,7 @@ def main(store_url: str, traces: str, n_runs: int, kill_at: int) -> None:
     event.listen(guard.store.engine, "commit", tick)
     store = guard.store
     for i in range(n_runs):
-        run_id = f"run-{i}"
+        run_id = f"{prefix}run-{i}"
         if store.find_run(run_id) is None:
             with contextlib.suppress(AuthorizationRequired):
                 guard.start(f"task {i}", run_id=run_id, upfront=UPFRONT)
@@ -67,4 +67,4 @@ def main(store_url: str, traces: str, n_runs: int, kill_at: int) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+    main(sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), *sys.argv[5:6])

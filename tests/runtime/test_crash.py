@@ -94,3 +94,42 @@ def test_crash_at_many_points_loses_nothing(tmp_path: Path) -> None:
     with ThreadPoolExecutor(2) as pool:
         list(pool.map(lambda k: _kill_then_finish(tmp_path / f"kill-{k}", k), points))
     assert len(points) >= 24
+
+
+@pytest.mark.slow
+def test_many_processes_share_one_sqlite_store(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    url = f"sqlite:///{tmp_path / 'runs.db'}"
+    traces = tmp_path / "traces.jsonl"
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "tests.runtime.crash_driver",
+                url,
+                str(traces),
+                "3",
+                "0",
+                f"p{i}-",
+            ],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(4)
+    ]
+    for proc in procs:
+        _, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err
+    with RunStore(url) as store:
+        ids = store.run_ids("finished")
+        assert sorted(ids) == sorted(f"p{i}-run-{j}" for i in range(4) for j in range(3))
+        for run_id in ids:
+            record = store.get_run(run_id)
+            assert [c.tool for c in record.calls] == list(SCRIPT)
+            assert sorted(g.scope for g in record.grants) == sorted(EXPECTED_SCOPES)
+    recorded = [json.loads(line)["trace_id"] for line in traces.read_text().splitlines()]
+    assert sorted(recorded) == sorted(ids)

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from scopecast import (
@@ -210,6 +210,7 @@ token_values = st.text(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(access_token=token_values, grant_some=st.booleans())
+@example(access_token="0000000000000000", grant_some=False)
 def test_no_token_value_appears_in_any_log_record(
     shared_server: LoopbackOAuthServer, catalogue: Catalogue, access_token: str, grant_some: bool
 ) -> None:

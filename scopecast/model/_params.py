@@ -1,0 +1,45 @@
+"""Validation of ScopePredictor's hyper-parameters (done in ``fit``, never in ``__init__``)."""
+
+from __future__ import annotations
+
+from numbers import Real
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from scopecast.model._predictor import ScopePredictor
+
+__all__ = ["CALIBRATIONS", "check_params"]
+
+CALIBRATIONS = ("auto", "sigmoid", "isotonic")
+
+
+def check_params(est: ScopePredictor) -> list[float]:
+    """Validate the hyper-parameters of ``est`` (at fit time); return the C grid as floats."""
+    raw: object = est.C
+    values: list[object] = list(raw) if isinstance(raw, (list, tuple)) else [raw]
+    Cs = [float(c) for c in values if isinstance(c, Real) and float(c) > 0]
+    if not values or len(Cs) != len(values):
+        raise ValueError(
+            f"The 'C' parameter of ScopePredictor must be a positive float or a non-empty list "
+            f"of them. Got {est.C!r} instead."
+        )
+    if est.calibration not in CALIBRATIONS:
+        raise ValueError(
+            f"The 'calibration' parameter of ScopePredictor must be one of {CALIBRATIONS}. "
+            f"Got {est.calibration!r} instead."
+        )
+    if not isinstance(est.cv, int) or est.cv < 2:
+        raise ValueError(
+            f"The 'cv' parameter of ScopePredictor must be an int >= 2. Got {est.cv!r}."
+        )
+    if not isinstance(est.min_positive, int) or est.min_positive < 1:
+        raise ValueError(
+            f"The 'min_positive' parameter of ScopePredictor must be an int >= 1. Got {est.min_positive!r}."
+        )
+    strength: object = est.prior_strength
+    if not isinstance(strength, Real) or float(strength) <= 0:
+        raise ValueError(
+            f"The 'prior_strength' parameter of ScopePredictor must be a positive float. "
+            f"Got {est.prior_strength!r}."
+        )
+    return Cs

@@ -1,0 +1,150 @@
+"""Choosing, from out-of-fold scores, C, the calibration method and each scope's model.
+
+Every choice minimises the Brier score of *cross-fitted* calibrated out-of-fold
+probabilities (each fold calibrated by a map fitted on the other folds), weighted by the
+sample weights, over the rows that train the scope:
+
+1. ``C`` and the calibration method: summed over the one-vs-rest candidate scopes;
+2. each scope's source: its one-vs-rest model (``"words"``), the pooled similarity model
+   (``"similarity"``, :mod:`scopecast.model._pooled`) or its smoothed base rate
+   (``"prior"``, scored in-sample, a slight advantage to the prior).
+
+The calibration maps of the chosen sources are then fitted on all out-of-fold scores.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from scopecast.model._calibration import crossfit_calibrated, fit_isotonic, fit_sigmoid
+from scopecast.model._crossfit import OutOfFold
+from scopecast.model._metrics import probability_metrics
+
+__all__ = ["Selection", "select_models", "selection_metrics"]
+
+
+@dataclass
+class Selection:
+    """What :func:`select_models` chose."""
+
+    C: float
+    method: str
+    sources: list[str]
+    """Per scope: ``"words"``, ``"similarity"`` or ``"prior"``."""
+    modelled: list[int]
+    """Scopes with a linear score (source ``words`` or ``similarity``), in column order."""
+    oof: dict[int, npt.NDArray[np.float64]] = field(default_factory=dict)
+    """Out-of-fold score of each modelled scope's chosen source."""
+    sigmoid: npt.NDArray[np.float64] = field(default_factory=lambda: np.zeros((0, 2)))
+    isotonic_x: list[npt.NDArray[np.float64]] = field(default_factory=list)
+    isotonic_y: list[npt.NDArray[np.float64]] = field(default_factory=list)
+    results: dict[str, float] = field(default_factory=dict)
+
+
+def _brier(
+    method: str,
+    z: npt.NDArray[np.float64],
+    y: npt.NDArray[np.float64],
+    w: npt.NDArray[np.float64],
+    folds: npt.NDArray[np.int64],
+) -> tuple[float, float]:
+    p = crossfit_calibrated(method, z, y, w, folds)
+    return float(np.sum(w * (p - y) ** 2)), float(np.sum(w))
+
+
+def select_models(
+    oof: OutOfFold,
+    Y: npt.NDArray[np.float64],
+    usable: npt.NDArray[np.bool_],
+    w: npt.NDArray[np.float64],
+    folds: npt.NDArray[np.int64],
+    candidates: Sequence[int],
+    base_rate: npt.NDArray[np.float64],
+    calibration: str,
+    scopes: Sequence[str],
+) -> Selection:
+    """Choose C, the calibration method and each scope's source (see the module docstring)."""
+    methods = ["sigmoid", "isotonic"] if calibration == "auto" else [calibration]
+    results: dict[str, float] = {}
+    best: tuple[float, float, str] | None = None
+    for C, Z in oof.scores.items():
+        for method in methods if candidates else methods[:1]:
+            loss = weight = 0.0
+            for k, j in enumerate(candidates):
+                rows = usable[:, j]
+                dl, dw = _brier(method, Z[rows, k], Y[rows, j], w[rows], folds[rows])
+                loss += dl
+                weight += dw
+            brier = loss / weight if weight else 0.0
+            results[f"brier[C={C:g},{method}]"] = brier
+            if best is None or brier < best[0]:
+                best = (brier, C, method)
+    assert best is not None
+    _, C_best, method = best
+    sources: list[str] = []
+    chosen: dict[int, npt.NDArray[np.float64]] = {}
+    column = {j: k for k, j in enumerate(candidates)}
+    for j, scope in enumerate(scopes):
+        rows = usable[:, j]
+        y, wj, fj = Y[rows, j], w[rows], folds[rows]
+        total = float(np.sum(wj))
+        options = {"prior": float(np.sum(wj * (base_rate[j] - y) ** 2)) / total if total else 0.0}
+        scores_of: dict[str, npt.NDArray[np.float64]] = {}
+        if j in column:
+            scores_of["words"] = oof.scores[C_best][:, column[j]]
+        if oof.pooled is not None and y.size and y.max() > 0:
+            scores_of["similarity"] = oof.pooled[:, j]
+        for name, z in scores_of.items():
+            loss, weight = _brier(method, z[rows], y, wj, fj)
+            options[name] = loss / weight if weight else float("inf")
+        source = min(options, key=lambda name: (options[name], name != "words"))
+        for name, value in options.items():
+            results[f"brier[{scope},{name}]"] = value
+        sources.append(source)
+        if source != "prior":
+            chosen[j] = scores_of[source]
+    modelled = sorted(chosen)
+    selection = Selection(C_best, method, sources, modelled, chosen, results=results)
+    sig = np.zeros((len(modelled), 2))
+    for k, j in enumerate(modelled):
+        rows = usable[:, j]
+        z, y, wj = chosen[j][rows], Y[rows, j], w[rows]
+        if method == "sigmoid":
+            sig[k] = fit_sigmoid(z, y, wj)
+        else:
+            xs, ys = fit_isotonic(z, y, wj)
+            selection.isotonic_x.append(xs)
+            selection.isotonic_y.append(ys)
+    selection.sigmoid = sig
+    return selection
+
+
+def selection_metrics(
+    selection: Selection,
+    Y: npt.NDArray[np.float64],
+    usable: npt.NDArray[np.bool_],
+    w: npt.NDArray[np.float64],
+    folds: npt.NDArray[np.int64],
+    upfront: npt.NDArray[np.bool_],
+    base_rate: npt.NDArray[np.float64],
+    scopes: Sequence[str],
+) -> dict[str, float]:
+    """Grouped-CV metrics of the chosen models on the rows before the start.
+
+    Modelled scopes use their cross-fitted calibrated out-of-fold probabilities; the others
+    their base rate (fitted on all rows: a small optimism for rare scopes only).
+    """
+    P = np.tile(base_rate, (Y.shape[0], 1))
+    for j in selection.modelled:
+        rows = usable[:, j]
+        P[rows, j] = crossfit_calibrated(
+            selection.method, selection.oof[j][rows], Y[rows, j], w[rows], folds[rows]
+        )
+    P[~usable] = 1.0
+    if not upfront.any():
+        return {}
+    return probability_metrics(P[upfront], Y[upfront], list(scopes))
