@@ -21,7 +21,7 @@ from scopecast.catalogue import Catalogue
 from scopecast.defaults import default_model_dir
 from scopecast.exceptions import ConfigError, ModelUnavailableWarning, ScopecastError
 from scopecast.policy import CostModel, choose_upfront
-from scopecast.runtime._compact import load_scorer
+from scopecast.runtime._compact_files import load_scorer
 from scopecast.runtime._plan import AuthorizationPlan, PlannedScope, ProviderConsent
 from scopecast.scoring import ScopeScorer, TaskInput
 from scopecast.traces import PlanStep

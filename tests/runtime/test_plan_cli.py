@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -48,3 +49,12 @@ def test_plan_cli_broken_model_degrades_to_point_of_execution(tmp_path: Path) ->
     payload = json.loads(result.stdout)
     assert payload["degraded"] is True
     assert payload["upfront"] == []
+
+
+def test_plan_cli_leaves_the_library_logger_alone(tmp_path: Path) -> None:
+    library_log = logging.getLogger("scopecast")
+    before = list(library_log.handlers)
+    result = runner.invoke(app, ["plan", "Email Carlos", "--model", str(tmp_path / "none")])
+    assert result.exit_code == 0, result.output
+    assert library_log.handlers == before
+    assert not any(isinstance(h, logging.NullHandler) for h in library_log.handlers)
