@@ -6,6 +6,7 @@ import json
 import logging
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 import scopecast.cli._commands  # noqa: F401  (registers every command)
@@ -14,10 +15,20 @@ from scopecast.cli._app import app
 runner = CliRunner()
 
 
-def test_plan_cli_without_model_fails_with_advice() -> None:
+def test_plan_cli_without_model_uses_the_default_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scopecast.defaults import bundled_data_hash
+
+    # A cached default that cannot be loaded: the plan degrades instead of training here
+    # (the trained default is exercised by tests/test_demo.py).
+    default = tmp_path / f"default-{bundled_data_hash()}"
+    default.mkdir()
+    monkeypatch.setenv("SCOPECAST_CACHE_DIR", str(tmp_path))
     result = runner.invoke(app, ["plan", "Email Carlos"])
-    assert result.exit_code == 1
-    assert "pass model=DIR" in result.output
+    assert result.exit_code == 0, result.output
+    assert "warning:" in result.output
+    assert default.name in result.output.replace("\n", "")
 
 
 def test_plan_cli_rejects_bad_context(tmp_path: Path) -> None:
