@@ -10,6 +10,37 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+METRICS = (
+    "interruptions_per_task",
+    "zero_interruption_rate",
+    "overgrant_per_task",
+    "risk_overgrant_per_task",
+    "upfront_precision",
+    "upfront_recall",
+    "consent_prompts_per_task",
+    "cost_per_task",
+)
+"""The metrics of the format note's table, in its order."""
+
+
+def check_report_shape(data: dict[str, object]) -> None:
+    """Assert the report has the note's shape: every policy dict is exactly METRICS, floats.
+
+    The one addition allowed is the top-level ``n_traces_by_policy`` (policy -> int).
+    """
+    assert set(data) <= {"n_traces", "policies", "n_traces_by_policy"}, sorted(data)
+    assert type(data["n_traces"]) is int
+    policies = data["policies"]
+    assert isinstance(policies, dict)
+    assert policies
+    for name, metrics in policies.items():
+        assert list(metrics) == list(METRICS), name
+        assert all(type(value) is float for value in metrics.values()), name
+    by_policy = data["n_traces_by_policy"]
+    assert isinstance(by_policy, dict)
+    assert list(by_policy) == list(policies)
+    assert all(type(n) is int and 0 < n <= data["n_traces"] for n in by_policy.values())
+
 
 def _closure(scopes: set[str], implies: dict[str, list[str]]) -> set[str]:
     result = set(scopes)
@@ -22,6 +53,56 @@ def _closure(scopes: set[str], implies: dict[str, list[str]]) -> set[str]:
                     result.add(implied)
                     changed = True
     return result
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def _needed(trace: dict) -> set[str]:
+    return {s for call in trace["calls"] for s in call["scopes"]}
+
+
+def _domain(trace: dict) -> str:
+    return (trace.get("context") or {}).get("domain", "")
+
+
+def write_baseline_predictions(train_path: Path, test_path: Path, out_dir: Path) -> dict[str, Path]:
+    """Decide the baselines of the format note from raw JSON; one predictions file each.
+
+    ``jit_only`` (U = {}), ``all_known`` (every scope seen in training for the trace's
+    domain, all seen scopes for an unseen domain), ``frequency`` (scopes used by more than
+    half of the training traces of the same domain) and ``oracle`` (U = N); no batches.
+    ``plan`` is left out: it is scored only on the traces that have a plan.
+    """
+    seen: dict[str, set[str]] = {}
+    counts: dict[str, dict[str, int]] = {}
+    totals: dict[str, int] = {}
+    for trace in _read_jsonl(train_path):
+        domain = _domain(trace)
+        seen.setdefault(domain, set()).update(_needed(trace))
+        totals[domain] = totals.get(domain, 0) + 1
+        for scope in _needed(trace):
+            counts.setdefault(domain, {})[scope] = counts.get(domain, {}).get(scope, 0) + 1
+    everything = set().union(*seen.values()) if seen else set()
+    rules = {
+        "jit_only": lambda trace: set(),
+        "all_known": lambda trace: seen.get(_domain(trace), everything),
+        "frequency": lambda trace: {
+            s for s, n in counts.get(_domain(trace), {}).items() if n > totals[_domain(trace)] / 2
+        },
+        "oracle": _needed,
+    }
+    test = _read_jsonl(test_path)
+    paths = {}
+    for name, rule in rules.items():
+        paths[name] = out_dir / f"{name}.predictions.jsonl"
+        lines = [
+            json.dumps({"trace_id": t["trace_id"], "upfront": sorted(rule(t)), "batches": {}})
+            for t in test
+        ]
+        paths[name].write_text("".join(line + "\n" for line in lines))
+    return paths
 
 
 def rescore(traces_path: Path, catalogue_path: Path, predictions_path: Path) -> dict[str, float]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from scopecast.catalogue import Catalogue, ScopeSpec, load_catalogue
@@ -11,8 +13,10 @@ from scopecast.evaluation import (
     fit_baselines,
     score_outcomes,
     simulate_trace,
+    write_predictions,
 )
 from scopecast.traces import Call, Trace, read_traces
+from tests.independent_rescorer import check_report_shape, rescore, write_baseline_predictions
 
 CAT = Catalogue(
     scopes=(
@@ -129,9 +133,26 @@ def test_plan_policy_is_scored_only_on_traces_with_a_plan() -> None:
     plan = report.result("plan")
     assert plan.n_traces == 1
     assert plan.metrics.cost_per_task == 0.0
-    assert report.to_json()["policies"]["plan"]["n_traces"] == 1.0
+    data = report.to_json()
+    assert data["n_traces_by_policy"] == {
+        "jit_only": 2,
+        "all_known": 2,
+        "plan": 1,
+        "frequency": 2,
+        "oracle": 2,
+    }
+    check_report_shape(data)
 
 
+def test_json_report_keeps_the_format_note_shape_when_plan_is_absent() -> None:
+    report = evaluate_policies([_trace("a", ("g:read",))], fit_baselines([]), CAT)
+    data = report.to_json()
+    assert "plan" not in data["policies"]
+    assert "plan" not in data["n_traces_by_policy"]
+    check_report_shape(data)
+
+
+# The reference baseline costs given in issue 8 (`issues show 8`).
 REFERENCE = {
     "workbench": ("workbench_runs", {"jit_only": 1.437, "frequency": 0.957, "all_known": 2.146}),
     "agentdojo": (
@@ -151,3 +172,38 @@ def test_simulator_reproduces_the_reference_baseline_costs(shared_data, dataset)
     costs = {r.name: round(r.metrics.cost_per_task, 3) for r in report.results}
     for name, cost in expected.items():
         assert costs[name] == cost, name
+
+
+@pytest.mark.parametrize("dataset", sorted(REFERENCE))
+def test_baselines_agree_with_an_independent_implementation(shared_data, tmp_path, dataset) -> None:
+    """The baselines' decisions, re-scored by tests/independent_rescorer.py, give the same
+    metrics; and that module's own baselines (decided from raw JSON) give the same decisions
+    and the issue's reference costs."""
+    stem, expected = REFERENCE[dataset]
+    train_path = shared_data / f"{stem}_train.jsonl"
+    test_path = shared_data / f"{stem}_test.jsonl"
+    catalogue_path = shared_data / f"{dataset}.catalogue.json"
+    test = read_traces(test_path)
+    catalogue = load_catalogue(catalogue_path)
+    report = evaluate_policies(test, fit_baselines(read_traces(train_path)), catalogue)
+    independent = write_baseline_predictions(train_path, test_path, tmp_path)
+    raw_scopes = json.loads(catalogue_path.read_text())["scopes"]
+    jit_only = {spec["name"] for spec in raw_scopes if spec.get("jit_only", False)}
+    for name, path in independent.items():
+        result = report.result(name)
+        ours = tmp_path / f"ours.{name}.jsonl"
+        write_predictions(result.outcomes, ours)
+        # The simulator drops jit_only scopes from U, as the format note says; so does rescore.
+        theirs = {
+            row["trace_id"]: set(row["upfront"]) - jit_only
+            for row in map(json.loads, path.read_text().splitlines())
+        }
+        assert {o.trace_id: set(o.upfront) for o in result.outcomes} == theirs, name
+        reported = result.metrics.model_dump()
+        for decisions in (ours, path):
+            rescored = rescore(test_path, catalogue_path, decisions)
+            assert list(rescored) == list(reported)
+            for metric, value in rescored.items():
+                assert reported[metric] == pytest.approx(value, abs=1e-12), (name, metric)
+        if name in expected:
+            assert round(rescored["cost_per_task"], 3) == expected[name], name

@@ -12,7 +12,7 @@ from scopecast.cli import (
     _commands,  # noqa: F401  (registers the commands)
     app,
 )
-from scopecast.traces import write_traces
+from scopecast.traces import read_traces, write_traces
 from tests.independent_rescorer import rescore
 from tests.model.conftest import make_catalogue, make_traces
 
@@ -104,3 +104,66 @@ def test_evaluate_tunes_the_policy_by_grouped_cv_on_train(model_files) -> None:
     assert "3-fold grouped CV on train" in result.output
     assert "<- chosen" in result.output
     assert "(grouped CV)" in " ".join(result.output.split())
+
+
+@pytest.mark.slow
+def test_evaluate_with_other_train_refuses_test_traces_the_model_was_trained_on(
+    model_files, tmp_path
+) -> None:
+    # --train is disjoint from the test traces, but the model's own recorded training
+    # file holds some of them: that must be caught too.
+    test = tmp_path / "seen.jsonl"
+    write_traces(read_traces([model_files / "train.jsonl"])[:3], test)
+    result = runner.invoke(
+        app,
+        [
+            "evaluate",
+            str(test),
+            "--model",
+            str(model_files / "model"),
+            "--train",
+            str(model_files / "test.jsonl"),
+        ],
+    )
+    assert result.exit_code == 1
+    output = " ".join(result.output.split())
+    assert "3 of the 3 evaluated trace(s) are also in the training data of the model" in output
+
+
+@pytest.mark.slow
+def test_evaluate_with_model_still_checks_the_baseline_training_traces(model_files) -> None:
+    result = runner.invoke(
+        app,
+        [
+            "evaluate",
+            str(model_files / "test.jsonl"),
+            "--model",
+            str(model_files / "model"),
+            "--train",
+            str(model_files / "test.jsonl"),
+        ],
+    )
+    assert result.exit_code == 1
+    assert "are also in the baseline training traces" in " ".join(result.output.split())
+
+
+@pytest.mark.slow
+def test_evaluate_with_other_train_says_it_is_not_the_models_data(model_files, tmp_path) -> None:
+    other = tmp_path / "other.jsonl"
+    write_traces(
+        [t.model_copy(update={"trace_id": "other/" + t.trace_id}) for t in make_traces(4, seed=3)],
+        other,
+    )
+    result = runner.invoke(
+        app,
+        [
+            "evaluate",
+            str(model_files / "test.jsonl"),
+            "--model",
+            str(model_files / "model"),
+            "--train",
+            str(other),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "(not the model's training data)" in " ".join(result.output.split())

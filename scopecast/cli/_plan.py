@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import warnings
 from pathlib import Path
 from typing import Annotated
@@ -60,9 +59,6 @@ def plan_command(
 ) -> None:
     """Print which scopes to ask before TASK starts, and which to leave to the guard."""
     pairs = parse_context(context or [])
-    library_log = logging.getLogger("scopecast")
-    if not library_log.handlers:  # warnings are printed below, once, in yellow
-        library_log.addHandler(logging.NullHandler())
     loaded = None if catalogue is None else load_catalogue(catalogue)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

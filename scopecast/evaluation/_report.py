@@ -1,9 +1,11 @@
 """Scoring several policies side by side on the same traces, and writing the results.
 
 The JSON report has the shape of ``trace-format.md``:
-``{"n_traces": int, "policies": {"<policy>": {"<metric>": float, ...}, ...}}``; a policy
-scored on fewer traces than the others (``plan`` only sees traces with a plan) also
-carries its own ``n_traces``. The predictions file holds one line per trace of the model
+``{"n_traces": int, "policies": {"<policy>": {"<metric>": float, ...}, ...}}``, each
+policy's dict holding exactly the metrics of the note. As an addition, the top-level key
+``"n_traces_by_policy": {"<policy>": int, ...}`` says how many traces each policy was
+scored on (``plan`` only sees traces with a plan, and is absent when none has one). The
+predictions file holds one line per trace of the model
 policy's decisions, ``{"trace_id", "upfront", "batches"}``, so that anyone can re-score them.
 """
 
@@ -70,14 +72,15 @@ class EvaluationReport:
         raise ConfigError(f"No policy named {name!r} in this report; it has {known}.")
 
     def to_json(self) -> dict[str, object]:
-        """The report as the JSON object of the format note."""
-        policies: dict[str, dict[str, float]] = {}
-        for result in self.results:
-            metrics: dict[str, float] = result.metrics.model_dump()
-            if result.n_traces != self.n_traces:
-                metrics["n_traces"] = float(result.n_traces)
-            policies[result.name] = metrics
-        return {"n_traces": self.n_traces, "policies": policies}
+        """The report as the JSON object of the format note, plus ``n_traces_by_policy``.
+
+        Each policy's dict holds exactly the metrics of the note (floats); the number of
+        traces each policy was scored on goes in the separate top-level key
+        ``n_traces_by_policy`` so that readers of the note's shape are not broken.
+        """
+        policies = {result.name: result.metrics.model_dump() for result in self.results}
+        by_policy = {result.name: result.n_traces for result in self.results}
+        return {"n_traces": self.n_traces, "policies": policies, "n_traces_by_policy": by_policy}
 
     def write_json(self, path: str | Path) -> None:
         """Write :meth:`to_json` to ``path``."""

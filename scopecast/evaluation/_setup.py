@@ -9,6 +9,7 @@ on, as its metadata records them). Without a model directory, the model policy u
 from __future__ import annotations
 
 import importlib
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,12 +19,17 @@ from scopecast.evaluation._baselines import fit_baselines
 from scopecast.evaluation._model_policy import ModelPolicy
 from scopecast.evaluation._simulator import Policy
 from scopecast.evaluation._tuning import PolicyParams, TuningResult, tune_policy
-from scopecast.exceptions import ConfigError
+from scopecast.exceptions import ConfigError, DataValidationError
 from scopecast.policy import CostModel, DomainFrequencyScorer
 from scopecast.scoring import ScopeScorer
 from scopecast.traces import Trace, read_traces
 
-__all__ = ["EvaluationSetup", "build_evaluation", "training_files_of"]
+__all__ = ["EvaluationSetup", "build_evaluation", "check_disjoint", "training_files_of"]
+
+logger = logging.getLogger(__name__)
+
+SHOWN_OVERLAP = 5
+"""How many overlapping trace ids an overlap error lists."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,65 @@ def _check_training_data(
             f"baselines would not see the model's training data. Pass the right files with "
             f"--train, or retrain the model."
         )
+
+
+def check_disjoint(test: Sequence[Trace], train: Sequence[Trace], train_name: str) -> None:
+    """Fail if an evaluated trace id is also a training trace id.
+
+    A policy fitted on the traces it is scored on reports optimistic numbers, silently;
+    the evaluation must be on held-out traces.
+
+    Raises
+    ------
+    DataValidationError
+        Naming how many ids overlap, the first few, and how to fix it.
+    """
+    overlap = sorted({t.trace_id for t in test} & {t.trace_id for t in train})
+    if not overlap:
+        return
+    shown = ", ".join(repr(i) for i in overlap[:SHOWN_OVERLAP])
+    more = f" and {len(overlap) - SHOWN_OVERLAP} more" if len(overlap) > SHOWN_OVERLAP else ""
+    raise DataValidationError(
+        f"{len(overlap)} of the {len(test)} evaluated trace(s) are also in {train_name} "
+        f"(trace ids {shown}{more}); scoring a policy on the traces it was fitted on "
+        f"overstates it. Evaluate on held-out traces: remove these traces from the test "
+        f"files or from the training files (and retrain the model if they were in its data)."
+    )
+
+
+def _check_model_data(
+    model_dir: Path,
+    metadata: Mapping[str, object],
+    test: Sequence[Trace],
+    train: Sequence[Trace],
+) -> str:
+    """Check the test traces against the training data a model records; say how it relates.
+
+    Used when ``--train`` is given with ``--model``: the model may have been trained on
+    other data than the baselines, so its own recorded training files (when still
+    readable) are checked for overlap with the test traces too. Returns a note for the
+    description when the baselines' training data is not the model's.
+    """
+    recorded = metadata.get("data_hash")
+    data_hash = importlib.import_module("scopecast.model").data_hash
+    if isinstance(recorded, str) and data_hash(test) == recorded:
+        raise DataValidationError(
+            f"The evaluated traces are exactly the data the model in {model_dir} was trained "
+            f"on (same data hash {recorded[:12]}...); scoring it there overstates it. "
+            f"Evaluate on held-out traces."
+        )
+    if isinstance(recorded, str) and data_hash(train) == recorded:
+        return ""
+    files = [f for f in training_files_of(metadata) if f.is_file()]
+    if files:
+        check_disjoint(test, read_traces(files), f"the training data of the model in {model_dir}")
+    else:
+        logger.warning(
+            "The model in %s does not record readable training files; cannot check its "
+            "training data against the evaluated traces.",
+            model_dir,
+        )
+    return " (not the model's training data)" if isinstance(recorded, str) else ""
 
 
 def _model_refitter(
@@ -128,7 +193,8 @@ def build_evaluation(
     ConfigError
         If no training data or no catalogue can be found, or a cost is negative.
     DataValidationError
-        If a trace or catalogue file is malformed.
+        If a trace or catalogue file is malformed, or an evaluated trace id is also a
+        training trace id (of the baselines, or of the model's recorded training data).
     """
     try:
         costs = CostModel(
@@ -169,8 +235,12 @@ def build_evaluation(
         )
     test = read_traces(traces)
     train_traces = read_traces(train_paths)
+    check_disjoint(test, train_traces, "the baseline training traces")
+    data_note = ""
     if uses_recorded and model_dir is not None:
         _check_training_data(model_dir, metadata, train_traces)
+    elif model_dir is not None:
+        data_note = _check_model_data(model_dir, metadata, test, train_traces)
     refit: Callable[[Sequence[Trace]], ScopeScorer] = DomainFrequencyScorer
     if scorer is None:
         scorer = DomainFrequencyScorer(train_traces)
@@ -200,7 +270,7 @@ def build_evaluation(
         f"{params.interruption_scale:g}, prior weight {params.prior_weight:g}"
         f"{' (grouped CV)' if tuning else ''}, batching "
         f"{'on' if params.batching else 'off'}; baselines trained on "
-        f"{', '.join(p.name for p in train_paths)} ({len(train_traces)} traces); "
+        f"{', '.join(p.name for p in train_paths)} ({len(train_traces)} traces){data_note}; "
         f"cost per task = interruptions + risk over-grant"
     )
     return EvaluationSetup(

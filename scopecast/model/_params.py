@@ -1,14 +1,20 @@
-"""Validation of ScopePredictor's hyper-parameters (done in ``fit``, never in ``__init__``)."""
+"""Validation of ScopePredictor's hyper-parameters (done in ``fit``, never in ``__init__``)
+and of its per-row fit arguments (``sample_weight``, ``groups``)."""
 
 from __future__ import annotations
 
 from numbers import Real
 from typing import TYPE_CHECKING
 
+import numpy as np
+import numpy.typing as npt
+
+from scopecast.exceptions import DataValidationError
+
 if TYPE_CHECKING:
     from scopecast.model._predictor import ScopePredictor
 
-__all__ = ["CALIBRATIONS", "check_params"]
+__all__ = ["CALIBRATIONS", "check_params", "check_rows"]
 
 CALIBRATIONS = ("auto", "sigmoid", "isotonic")
 
@@ -43,3 +49,27 @@ def check_params(est: ScopePredictor) -> list[float]:
             f"Got {est.prior_strength!r}."
         )
     return Cs
+
+
+def check_rows(
+    sample_weight: npt.ArrayLike | None, groups: npt.ArrayLike | None, n: int
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.generic]]:
+    """The weights (default 1) and groups (default: one per row) of ``n`` rows, checked.
+
+    Raises
+    ------
+    DataValidationError
+        If either has not exactly one entry per row.
+    """
+    w = (
+        np.ones(n)
+        if sample_weight is None
+        else np.asarray(sample_weight, dtype=np.float64).reshape(-1)
+    )
+    g = np.arange(n) if groups is None else np.asarray(groups).reshape(-1)
+    if w.shape[0] != n or g.shape[0] != n:
+        raise DataValidationError(
+            f"sample_weight and groups need {n} entries, one per sample; got "
+            f"{w.shape[0]} and {g.shape[0]}."
+        )
+    return w, g

@@ -1,6 +1,8 @@
 """The model directory: a skops file, its metadata and checksum, and loading against a trusted list.
 
-Layout of a model directory (format version :data:`FORMAT_VERSION`)::
+The format (name, version, file names), the metadata reader, the checksum check and the
+stored catalogue come from :mod:`scopecast._model_files`, the one reader the runtime uses too.
+Layout of a model directory (format version :data:`~scopecast._model_files.FORMAT_VERSION`)::
 
     model.skops      the fitted ScopePredictor (skops.io, ZIP_DEFLATED; never pickle)
     compact.json     its compact form for the runtime (scopecast.model._export), when the
@@ -16,7 +18,6 @@ skops finds in the file are all in :data:`TRUSTED_TYPES` (else
 
 from __future__ import annotations
 
-import hashlib
 import json
 import zipfile
 from collections.abc import Mapping, Sequence
@@ -27,9 +28,19 @@ from typing import Any
 
 import sklearn
 
+from scopecast._model_files import (
+    FORMAT_NAME,
+    FORMAT_VERSION,
+    METADATA_FILE,
+    MODEL_FILE,
+    catalogue_of,
+    checked_path,
+    read_metadata,
+    sha256_of,
+)
 from scopecast._version import __version__
-from scopecast.catalogue import Catalogue, catalogue_from_mapping
-from scopecast.exceptions import ArtifactError, DataValidationError, UntrustedArtifactError
+from scopecast.catalogue import Catalogue
+from scopecast.exceptions import ArtifactError, UntrustedArtifactError
 from scopecast.model._export import can_export_compact, export_compact
 from scopecast.model._predictor import ScopePredictor
 from scopecast.scoring import TaskInput
@@ -48,11 +59,6 @@ __all__ = [
     "save_model",
 ]
 
-FORMAT_NAME = "scopecast-model"
-FORMAT_VERSION = 1
-MODEL_FILE = "model.skops"
-METADATA_FILE = "metadata.json"
-
 TRUSTED_TYPES: frozenset[str] = frozenset(
     {
         "scopecast.features._featurizer.TaskFeaturizer",
@@ -60,14 +66,6 @@ TRUSTED_TYPES: frozenset[str] = frozenset(
     }
 )
 """Types outside skops' defaults that a scopecast model file may contain (nothing else loads)."""
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def save_model(
@@ -118,7 +116,7 @@ def save_model(
         sio.dump(predictor, out / MODEL_FILE, compression=zipfile.ZIP_DEFLATED)
         # The numpy-only form the runtime plans with (no scikit-learn import at start-up).
         compact = export_compact(predictor, out) if can_export_compact(predictor) else ()
-        files = {name: _sha256(out / name) for name in (MODEL_FILE, *compact, *extra_files)}
+        files = {name: sha256_of(out / name) for name in (MODEL_FILE, *compact, *extra_files)}
         metadata = {
             "format": FORMAT_NAME,
             "format_version": FORMAT_VERSION,
@@ -159,41 +157,6 @@ def _jsonable(value: object) -> object:
     return repr(value)
 
 
-def read_metadata(directory: str | Path) -> dict[str, Any]:
-    """Read and check ``metadata.json`` of a model directory (format name and version).
-
-    Raises
-    ------
-    ArtifactError
-        If it is missing, not JSON, or of another format or version.
-    """
-    path = Path(directory) / METADATA_FILE
-    try:
-        metadata = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as err:
-        raise ArtifactError(
-            f"{str(Path(directory))!r} is not a scopecast model directory: {METADATA_FILE} is "
-            f"missing. Pass the --out directory of `scopecast train`."
-        ) from err
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ArtifactError(
-            f"Cannot read {str(path)!r}: {err}. The model directory is damaged; retrain it."
-        ) from err
-    if not isinstance(metadata, dict) or metadata.get("format") != FORMAT_NAME:
-        raise ArtifactError(
-            f"{str(path)!r} does not describe a scopecast model (expected format "
-            f"{FORMAT_NAME!r}, got {metadata.get('format') if isinstance(metadata, dict) else None!r})."
-        )
-    if metadata.get("format_version") != FORMAT_VERSION:
-        raise ArtifactError(
-            f"The model in {str(Path(directory))!r} has format version "
-            f"{metadata.get('format_version')!r} (made by scopecast "
-            f"{metadata.get('scopecast_version')!r}); this scopecast ({__version__}) reads version "
-            f"{FORMAT_VERSION}. Retrain the model with this version of scopecast."
-        )
-    return metadata
-
-
 def load_model(directory: str | Path) -> ScopePredictor:
     """Load the :class:`ScopePredictor` of a model directory, after every check.
 
@@ -208,20 +171,7 @@ def load_model(directory: str | Path) -> ScopePredictor:
 
     root = Path(directory)
     metadata = read_metadata(root)
-    path = root / MODEL_FILE
-    expected = metadata.get("files", {}).get(MODEL_FILE)
-    try:
-        actual = _sha256(path)
-    except OSError as err:
-        raise ArtifactError(
-            f"Cannot read the model file {str(path)!r}: {err.strerror or err}. Retrain the model."
-        ) from err
-    if actual != expected:
-        raise ArtifactError(
-            f"The model file {str(path)!r} does not match its checksum in {METADATA_FILE} "
-            f"(expected sha256 {expected}, got {actual}): it was modified or damaged after "
-            f"training. Retrain the model or restore the original file."
-        )
+    path = checked_path(root, metadata, MODEL_FILE)
     try:
         found = sio.get_untrusted_types(file=path)
     except Exception as err:  # skops raises many kinds on a broken archive
@@ -260,12 +210,7 @@ def load_bundle(directory: str | Path) -> ModelBundle:
     """Load a model directory into a :class:`ModelBundle` (checked like :func:`load_model`)."""
     model = load_model(directory)
     metadata = read_metadata(directory)
-    try:
-        catalogue = catalogue_from_mapping(metadata.get("catalogue", {}), METADATA_FILE)
-    except DataValidationError as err:
-        raise ArtifactError(
-            f"The catalogue stored in {str(Path(directory) / METADATA_FILE)!r} is invalid: {err}"
-        ) from err
+    catalogue = catalogue_of(directory, metadata)
     return ModelBundle(model, catalogue, metadata)
 
 

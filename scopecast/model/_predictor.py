@@ -37,8 +37,9 @@ from scopecast.model._crossfit import (
     grouped_folds,
     out_of_fold_scores,
 )
-from scopecast.model._params import check_params
+from scopecast.model._params import check_params, check_rows
 from scopecast.model._pooled import fit_pooled, similarity_block
+from scopecast.model._priors import fit_priors, unobserved_mask
 from scopecast.model._selection import select_models, selection_metrics
 from scopecast.model._targets import read_targets
 from scopecast.scoring import TaskInput
@@ -219,41 +220,21 @@ class ScopePredictor(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
                 f"got {int(np.count_nonzero(n_with))} (one class or none). Train on traces whose "
                 f"calls use more than one scope."
             )
-        w = (
-            np.ones(n)
-            if sample_weight is None
-            else np.asarray(sample_weight, dtype=np.float64).reshape(-1)
-        )
-        g = np.arange(n) if groups is None else np.asarray(groups).reshape(-1)
-        if w.shape[0] != n or g.shape[0] != n:
-            raise DataValidationError(
-                f"sample_weight and groups need {n} entries, one per sample; got "
-                f"{w.shape[0]} and {g.shape[0]}."
-            )
+        w, g = check_rows(sample_weight, groups, n)
         self.scopes_ = targets.scopes
         self.classes_ = targets.classes if targets.classes is not None else np.asarray(self.scopes_)
         self._single_label = targets.classes is not None
-        index = {s: j for j, s in enumerate(self.scopes_)}
-        usable = np.ones_like(Ymat, dtype=bool)
-        if inputs is not None:
-            for i, item in enumerate(inputs):
-                for call in item.calls:
-                    for scope in call.scopes:
-                        if scope in index:
-                            usable[i, index[scope]] = False
-
-        # base rates, and which scopes have enough positive and negative groups to model
-        wpos = (Ymat * usable * w[:, None]).sum(axis=0)
-        wall = (usable * w[:, None]).sum(axis=0)
-        self.base_rate_ = (wpos + self.prior_strength / 2.0) / (wall + self.prior_strength)
-        candidates = []
-        for j in range(len(self.scopes_)):
-            rows = usable[:, j]
-            pos_groups = len(np.unique(g[rows & (Ymat[:, j] > 0)]))
-            neg_groups = len(np.unique(g[rows & (Ymat[:, j] == 0)]))
-            if pos_groups >= self.min_positive and neg_groups >= self.min_positive:
-                candidates.append(j)
-        prior_logit = np.log(self.base_rate_ / (1.0 - self.base_rate_))
+        usable = unobserved_mask(inputs, self.scopes_, n)
+        priors = fit_priors(
+            Ymat,
+            usable,
+            w,
+            g,
+            prior_strength=self.prior_strength,
+            min_positive=self.min_positive,
+        )
+        self.base_rate_ = priors.base_rate
+        candidates, prior_logit = priors.candidates, priors.prior_logit
 
         docs = None
         if catalogue is not None:

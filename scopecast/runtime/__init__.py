@@ -23,7 +23,8 @@ from scopecast.runtime._authorizers._loopback import LoopbackRedirect
 from scopecast.runtime._authorizers._oauth import OAuthAuthorizer, OAuthProvider
 from scopecast.runtime._authorizers._protocol import Authorizer
 from scopecast.runtime._authorizers._tokens import ProviderToken
-from scopecast.runtime._compact import CompactBundle, CompactScorer, load_compact, load_scorer
+from scopecast.runtime._compact import CompactScorer
+from scopecast.runtime._compact_files import CompactBundle, load_compact, load_scorer
 from scopecast.runtime._consent import START_TOOL, ConsentRequest, Grant, group_by_provider
 from scopecast.runtime._plan import AuthorizationPlan, PlannedScope, ProviderConsent
 from scopecast.runtime._preauthorizer import PreAuthorizer

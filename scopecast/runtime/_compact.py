@@ -7,34 +7,24 @@ At training time :func:`scopecast.model.export_compact` writes the fitted
 recomputes the same features with the same functions (:mod:`scopecast._task_tokens`,
 :mod:`scopecast._calibration_maps`) and gives the same probabilities (to 1e-9; a test checks
 it on every model the test suite trains) at a fraction of the import and call cost, which
-is what a process that plans before every agent start needs.
+is what a process that plans before every agent start needs. Reading a model directory
+into a :class:`CompactScorer` (checksums, fallback to scikit-learn) is
+:mod:`scopecast.runtime._compact_files`.
 """
 
 from __future__ import annotations
 
-import importlib
 import itertools
-import json
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from scopecast._calibration_maps import apply_isotonic, apply_sigmoid
-from scopecast._model_files import (
-    COMPACT_ARRAYS,
-    COMPACT_FORMAT,
-    COMPACT_FORMAT_VERSION,
-    COMPACT_SPEC,
-    catalogue_of,
-    checked_path,
-    read_metadata,
-)
+from scopecast._model_files import COMPACT_FORMAT, COMPACT_FORMAT_VERSION
 from scopecast._task_tokens import (
     context_tokens,
     normalise_text,
@@ -42,20 +32,10 @@ from scopecast._task_tokens import (
     progress_tokens,
     tfidf_vector,
 )
-from scopecast.catalogue import Catalogue
 from scopecast.exceptions import ArtifactError
 from scopecast.scoring import TaskInput
 
-if TYPE_CHECKING:
-    from scopecast.model import ModelBundle
-
-__all__ = [
-    "CompactBundle",
-    "CompactScorer",
-    "has_compact",
-    "load_compact",
-    "load_scorer",
-]
+__all__ = ["CompactScorer"]
 
 _ARRAYS = (
     "text_idf",
@@ -338,73 +318,3 @@ class CompactScorer:
             return []
         P = self.predict_proba(inputs)
         return [dict(zip(self.scopes, row, strict=True)) for row in P.tolist()]
-
-
-@dataclass(frozen=True)
-class CompactBundle:
-    """A model directory loaded in its compact form: the scorer, its catalogue and metadata.
-
-    A bundle is itself a :class:`~scopecast.scoring.ScopeScorer` (it delegates to ``scorer``).
-    """
-
-    scorer: CompactScorer
-    catalogue: Catalogue
-    metadata: dict[str, Any] = field(default_factory=dict)
-
-    def predict_scopes(self, inputs: Sequence[TaskInput]) -> list[dict[str, float]]:
-        """``ScopeScorer`` protocol, delegated to :attr:`scorer`."""
-        return self.scorer.predict_scopes(inputs)
-
-
-def has_compact(metadata: Mapping[str, Any]) -> bool:
-    """Whether a model's metadata records a compact form (both of its files)."""
-    files = metadata.get("files")
-    return isinstance(files, dict) and COMPACT_SPEC in files and COMPACT_ARRAYS in files
-
-
-def load_compact(directory: str | Path) -> CompactBundle:
-    """Load a model directory's compact form, after checking the format and every checksum.
-
-    Raises
-    ------
-    ArtifactError
-        If the directory has no compact form, a file is missing, damaged or modified, or
-        the arrays are malformed.
-    """
-    root = Path(directory)
-    metadata = read_metadata(root)
-    if not has_compact(metadata):
-        raise ArtifactError(
-            f"The model in {str(root)!r} has no compact form ({COMPACT_SPEC}, {COMPACT_ARRAYS}). "
-            f"Retrain it with this version of scopecast, or load it with scopecast.model."
-        )
-    spec_path = checked_path(root, metadata, COMPACT_SPEC)
-    arrays_path = checked_path(root, metadata, COMPACT_ARRAYS)
-    try:
-        spec = json.loads(spec_path.read_text(encoding="utf-8"))
-        with np.load(arrays_path, allow_pickle=False) as npz:
-            arrays = {name: npz[name] for name in npz.files}
-    except (OSError, ValueError, UnicodeDecodeError) as err:
-        raise ArtifactError(f"Cannot read the compact model in {str(root)!r}: {err}") from err
-    if not isinstance(spec, dict):
-        raise ArtifactError(f"{str(spec_path)!r} is not a JSON object; retrain the model.")
-    return CompactBundle(CompactScorer(spec, arrays), catalogue_of(root, metadata), metadata)
-
-
-def load_scorer(directory: str | Path) -> CompactBundle | ModelBundle:
-    """Load a model directory for prediction, in its compact form when it has one.
-
-    A directory written by this version of ``scopecast train`` has a compact form and loads
-    without scikit-learn; an older one (or one fitted on a feature matrix) is loaded through
-    :func:`scopecast.model.load_scorer`, which imports scikit-learn.
-
-    Raises
-    ------
-    ArtifactError
-        If the directory, its metadata or a checksum is wrong (see :func:`load_compact`).
-    """
-    root = Path(directory)
-    if has_compact(read_metadata(root)):
-        return load_compact(root)
-    bundle: ModelBundle = importlib.import_module("scopecast.model").load_scorer(root)
-    return bundle

@@ -78,7 +78,10 @@ class ConsentCoordinator:
                 if time.time() >= live.valid_until:
                     live.sync(self.store.get_run(live.run_id))
                 if live.status == "finished":
-                    raise GuardStateError(f"Run {live.run_id!r} is finished; start a new run.")
+                    raise GuardStateError(
+                        f"Run {live.run_id!r} is finished, so tool {tool!r} was refused (not "
+                        f"run). Start a new run with ScopeGuard.start() for further calls."
+                    )
                 missing = required - live.closure
                 if not missing:
                     return

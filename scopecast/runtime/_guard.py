@@ -350,15 +350,25 @@ class ScopeGuard:
         return count
 
     def finish(self, run: Run | str) -> Trace | None:
-        """Finish a run: save its calls, mark it finished, record its trace; ``None`` if done."""
+        """Finish a run: save its calls, mark it finished, record its trace; ``None`` if done.
+
+        Crash-safe: a run finished by a process killed before its trace was written is
+        recorded by the next ``finish`` of it (the recorder skips a trace it already holds).
+        """
         live = self._live_for(run, None)
         self.save_calls(run)
-        if not self.store.finish(live.run_id):
-            return None
+        finished_now = self.store.finish(live.run_id)
+        live.mark_finished()  # the handle (and any reference to it) now refuses calls
         self._live.pop(live.run_id, None)
-        trace = trace_of(self.store.get_run(live.run_id))
+        if not finished_now and self.recorder is None:
+            return None
+        record = self.store.get_run(live.run_id)
+        if not finished_now and record.recorded_at is not None:
+            return None
+        trace = trace_of(record)
         if self.recorder is not None:
             self.recorder.record(trace)
+            self.store.mark_recorded(live.run_id)
         return trace
 
     def save_calls(self, run: Run | str) -> None:

@@ -4,7 +4,8 @@ The guard's fast path reads :attr:`LiveRun.closure` and :attr:`LiveRun.valid_unt
 lock (both are replaced, never mutated, under :attr:`LiveRun.lock`). Everything else changes
 under the lock. The run store stays the source of truth: the cache is refreshed from it every
 ``refresh_interval`` seconds (so a revocation made by another process takes effect) and at
-the first expiry of a grant.
+the first expiry of a grant. A finished run has an empty closure and an invalid cache, so
+every call on it goes to the slow path, which refuses it.
 """
 
 from __future__ import annotations
@@ -64,9 +65,20 @@ class LiveRun:
             self.granted = frozenset(g.scope for g in active)
             if len(record.calls) > len(self.saved_calls):
                 self.saved_calls = record.calls
+            if record.status == "finished":
+                self.mark_finished()
+                return
             expiries = [g.expires_at for g in active if g.expires_at is not None]
             self.closure = self._catalogue.closure(self.granted)
             self.valid_until = min([now + self._refresh_interval, *expiries])
+
+    def mark_finished(self) -> None:
+        """Authorize nothing more: every call takes the slow path, which refuses it (fail closed)."""
+        with self.lock:
+            self.status = "finished"
+            self.pending = None
+            self.closure = frozenset()
+            self.valid_until = 0.0
 
     def invalidate(self) -> None:
         """Force the next call through the slow path (which refreshes from the store)."""

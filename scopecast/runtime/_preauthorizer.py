@@ -18,9 +18,10 @@ from pathlib import Path
 
 from scopecast._types import provider_of
 from scopecast.catalogue import Catalogue
+from scopecast.defaults import default_model_dir
 from scopecast.exceptions import ConfigError, ModelUnavailableWarning, ScopecastError
 from scopecast.policy import CostModel, choose_upfront
-from scopecast.runtime._compact import load_scorer
+from scopecast.runtime._compact_files import load_scorer
 from scopecast.runtime._plan import AuthorizationPlan, PlannedScope, ProviderConsent
 from scopecast.scoring import ScopeScorer, TaskInput
 from scopecast.traces import PlanStep
@@ -48,9 +49,11 @@ class PreAuthorizer:
 
     Parameters
     ----------
-    model : str, pathlib.Path or ScopeScorer
+    model : str, pathlib.Path, ScopeScorer or None
         A model directory written by ``scopecast train`` (its catalogue comes with it), or a
-        scorer object (then ``catalogue`` is required).
+        scorer object (then ``catalogue`` is required). ``None``: the embedded default, the
+        model trained from the bundled data (:func:`scopecast.defaults.default_model_dir`;
+        trained and cached on first use, which takes a while once).
     catalogue : Catalogue, optional
         Overrides the model's catalogue (risk, ``jit_only``, ``implies``, providers).
     costs : CostModel, optional
@@ -59,8 +62,7 @@ class PreAuthorizer:
     Raises
     ------
     ConfigError
-        If no model is given (there is no embedded default yet), or a scorer comes without
-        a catalogue.
+        If a scorer comes without a catalogue.
 
     Examples
     --------
@@ -85,11 +87,10 @@ class PreAuthorizer:
         self.warning: str | None = None
         self._scorer: ScopeScorer | None = None
         if model is None:
-            raise ConfigError(
-                "PreAuthorizer needs a model: pass model=DIR (a directory written by "
-                "`scopecast train`) or a ScopeScorer with catalogue=... . There is no embedded "
-                "default model in this version."
-            )
+            model = self._default_model()
+            if model is None:  # degraded: the guard alone asks at each call
+                self.catalogue = catalogue or Catalogue()
+                return
         if isinstance(model, str | Path):
             self._scorer, loaded = self._load(Path(model))
             catalogue = catalogue or loaded
@@ -118,6 +119,16 @@ class PreAuthorizer:
         )
         logger.warning("%s", self.warning)
         warnings.warn(self.warning, ModelUnavailableWarning, stacklevel=3)
+
+    def _default_model(self) -> Path | None:
+        try:
+            return default_model_dir()
+        except _MODEL_FAILURES as err:
+            self._degrade(
+                f"The default model cannot be trained from the bundled data "
+                f"({type(err).__name__}: {err})"
+            )
+            return None
 
     def _load(self, directory: Path) -> tuple[ScopeScorer | None, Catalogue | None]:
         try:

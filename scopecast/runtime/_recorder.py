@@ -9,6 +9,7 @@ never a token, and never call arguments.
 from __future__ import annotations
 
 import fcntl
+import json
 import logging
 import os
 from pathlib import Path
@@ -36,6 +37,7 @@ class TraceRecorder:
     >>> from scopecast.traces import Trace, read_traces
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "runs.jsonl"
     >>> TraceRecorder(path).record(Trace(trace_id="r1", task="Email Carlos", calls=()))
+    True
     >>> [t.trace_id for t in read_traces(path)]
     ['r1']
     """
@@ -51,13 +53,21 @@ class TraceRecorder:
     def __repr__(self) -> str:
         return f"TraceRecorder({str(self.path)!r})"
 
-    def record(self, trace: Trace) -> None:
-        """Append ``trace`` as one line (atomic with respect to other recorders of the file)."""
+    def record(self, trace: Trace) -> bool:
+        """Append ``trace`` as one line (atomic with respect to other recorders of the file).
+
+        Returns ``False`` (and writes nothing) if the file already holds a trace with this
+        ``trace_id``: recording again after a crash between writing and noting it in the run
+        store must not duplicate the trace. The check reads the file under the same lock.
+        """
         line = (trace_to_json_line(trace) + "\n").encode("utf-8")
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
+            if _holds_trace(fd, trace.trace_id):
+                logger.debug("trace %s is already in %s", trace.trace_id, self.path)
+                return False
             os.write(fd, line)
             os.fsync(fd)
         finally:
@@ -65,6 +75,23 @@ class TraceRecorder:
         logger.debug(
             "recorded trace %s (%d calls) to %s", trace.trace_id, len(trace.calls), self.path
         )
+        return True
+
+
+def _holds_trace(fd: int, trace_id: str) -> bool:
+    """Whether the open trace file ``fd`` has a record with ``trace_id`` (streamed line by line)."""
+    needle = json.dumps(trace_id).encode("utf-8")
+    with os.fdopen(os.dup(fd), "rb") as file:
+        file.seek(0)
+        for raw in file:
+            if needle in raw:
+                try:
+                    parsed = json.loads(raw)
+                except ValueError:
+                    continue  # a torn or foreign line is not this trace
+                if isinstance(parsed, dict) and parsed.get("trace_id") == trace_id:
+                    return True
+    return False
 
 
 def trace_of(record: RunRecord) -> Trace:

@@ -92,6 +92,8 @@ class RunRecord:
     declined: frozenset[str]
     pending: PendingRequest | None
     calls: tuple[CallRecord, ...]
+    recorded_at: float | None = None
+    """When the finished run's trace was written by a recorder (``None``: not yet)."""
 
     def active_scopes(self, now: float) -> frozenset[str]:
         """Scopes granted and neither expired nor revoked at ``now`` (not closed under implies)."""

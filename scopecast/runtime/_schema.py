@@ -38,6 +38,7 @@ runs = Table(
     Column("started_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
     Column("finished_at", Float, nullable=True),
+    Column("recorded_at", Float, nullable=True),  # the trace recorder wrote the finished run
 )
 
 requests = Table(

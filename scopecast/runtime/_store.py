@@ -317,11 +317,22 @@ class RunStore:
             )
 
     def append_calls(self, run_id: str, calls: Sequence[CallRecord], first_seq: int) -> None:
-        """Save calls ``first_seq, first_seq + 1, ...`` of a run."""
+        """Save calls ``first_seq, first_seq + 1, ...`` of a run.
+
+        Raises
+        ------
+        GuardStateError
+            If the run is finished: its calls are final (a finished run authorizes nothing).
+        """
         if not calls:
             return
         with self._write("save the run's calls") as conn:
-            self._lock_run(conn, run_id)
+            row = self._lock_run(conn, run_id)
+            if row.status == "finished":
+                raise GuardStateError(
+                    f"Run {run_id!r} is finished; {len(calls)} more call(s) cannot be added to "
+                    f"it. Start a new run with ScopeGuard.start() for further calls."
+                )
             insert_calls(conn, run_id, calls, first_seq)
 
     def finish(self, run_id: str, calls: Sequence[CallRecord] = (), first_seq: int = 0) -> bool:
@@ -338,6 +349,17 @@ class RunStore:
                 .values(status="finished", pending_request_id=None, finished_at=now, updated_at=now)
             )
         return True
+
+    def mark_recorded(self, run_id: str, *, now: float | None = None) -> None:
+        """Note that the finished run's trace is written (so a re-finish does not record it again)."""
+        now = time.time() if now is None else now
+        with self._write("mark the run recorded") as conn:
+            self._lock_run(conn, run_id)
+            conn.execute(
+                update(t.runs)
+                .where(t.runs.c.id == run_id, t.runs.c.recorded_at.is_(None))
+                .values(recorded_at=now)
+            )
 
     def revoke(self, run_id: str, scopes: Iterable[str], *, now: float | None = None) -> int:
         """Revoke the active grants of ``scopes`` in a run; return how many grants were revoked."""

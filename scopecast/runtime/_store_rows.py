@@ -161,6 +161,7 @@ def read_run(conn: Connection, run_id: str) -> RunRecord | None:
         declined=frozenset(r.scope for r in refusals if r.kind == "declined"),
         pending=pending,
         calls=tuple(CallRecord(c.tool, tuple(c.scopes), c.status, float(c.at)) for c in call_rows),
+        recorded_at=None if row.recorded_at is None else float(row.recorded_at),
     )
 
 

@@ -77,3 +77,21 @@ def test_persistence_unfitted_model_is_refused(tmp_path, catalogue):
 
     with pytest.raises(ArtifactError, match="fitted"):
         save_model(ScopePredictor(), tmp_path / "m", catalogue=catalogue)
+
+
+def test_persistence_model_file_without_recorded_checksum_is_refused(model_dir):
+    meta_path = model_dir / "metadata.json"
+    meta = json.loads(meta_path.read_text())
+    del meta["files"]["model.skops"]
+    meta_path.write_text(json.dumps(meta))
+    with pytest.raises(ArtifactError, match=r"records no checksum for 'model\.skops'"):
+        load_model(model_dir)
+
+
+def test_persistence_reads_the_directory_with_the_runtime_reader():
+    """One source of truth for the format: the model side re-uses scopecast._model_files."""
+    import scopecast._model_files as files
+    import scopecast.model._persistence as persistence
+
+    for name in ("FORMAT_NAME", "FORMAT_VERSION", "METADATA_FILE", "MODEL_FILE", "read_metadata"):
+        assert getattr(persistence, name) is getattr(files, name), name

@@ -63,6 +63,8 @@ def main(store_url: str, traces: str, n_runs: int, kill_at: int, prefix: str = "
                 except AuthorizationRequired:
                     pass
             record = store.get_run(run_id)
+        if record.recorded_at is None:  # killed between finishing and recording the trace
+            guard.finish(run_id)
     print(count)
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 import scopecast.cli._commands  # noqa: F401  (registers every command)
@@ -13,10 +15,20 @@ from scopecast.cli._app import app
 runner = CliRunner()
 
 
-def test_plan_cli_without_model_fails_with_advice() -> None:
+def test_plan_cli_without_model_uses_the_default_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scopecast.defaults import bundled_data_hash
+
+    # A cached default that cannot be loaded: the plan degrades instead of training here
+    # (the trained default is exercised by tests/test_demo.py).
+    default = tmp_path / f"default-{bundled_data_hash()}"
+    default.mkdir()
+    monkeypatch.setenv("SCOPECAST_CACHE_DIR", str(tmp_path))
     result = runner.invoke(app, ["plan", "Email Carlos"])
-    assert result.exit_code == 1
-    assert "pass model=DIR" in result.output
+    assert result.exit_code == 0, result.output
+    assert "warning:" in result.output
+    assert default.name in result.output.replace("\n", "")
 
 
 def test_plan_cli_rejects_bad_context(tmp_path: Path) -> None:
@@ -37,3 +49,12 @@ def test_plan_cli_broken_model_degrades_to_point_of_execution(tmp_path: Path) ->
     payload = json.loads(result.stdout)
     assert payload["degraded"] is True
     assert payload["upfront"] == []
+
+
+def test_plan_cli_leaves_the_library_logger_alone(tmp_path: Path) -> None:
+    library_log = logging.getLogger("scopecast")
+    before = list(library_log.handlers)
+    result = runner.invoke(app, ["plan", "Email Carlos", "--model", str(tmp_path / "none")])
+    assert result.exit_code == 0, result.output
+    assert library_log.handlers == before
+    assert not any(isinstance(h, logging.NullHandler) for h in library_log.handlers)

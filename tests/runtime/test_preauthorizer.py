@@ -69,9 +69,8 @@ def test_preauthorizer_groups_upfront_scopes_by_provider(catalogue: Catalogue) -
     assert AuthorizationPlan.model_validate_json(plan.model_dump_json()) == plan
 
 
-def test_preauthorizer_without_model_says_how_to_pass_one() -> None:
-    with pytest.raises(ConfigError, match="pass model=DIR"):
-        PreAuthorizer()
+def test_preauthorizer_scorer_without_catalogue_says_how_to_pass_one() -> None:
+    # PreAuthorizer() without a model uses the embedded default: tests/test_demo.py.
     with pytest.raises(ConfigError, match="needs catalogue"):
         PreAuthorizer(FixedScorer({}))
 

@@ -65,6 +65,13 @@ def verify_state(state: str, key: bytes, *, max_age: float) -> StateClaims:
         If the state was not signed with ``key`` (forged, tampered, or another app's), is
         malformed, or is older than ``max_age`` seconds.
     """
+    if not state.isascii():
+        # Every state this module signs is URL-safe base64; anything else is not ours.
+        raise AuthorizerError(
+            "The OAuth callback's state is malformed: it holds non-ASCII characters, but a "
+            "state signed by this application is URL-safe base64. The consent was not "
+            "accepted; start it again from a fresh authorization URL."
+        )
     body, _, signature = state.partition(".")
     expected = _b64(hmac.new(key, b"state:" + body.encode("ascii"), hashlib.sha256).digest())
     if not signature or not hmac.compare_digest(signature, expected):
