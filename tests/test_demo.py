@@ -58,7 +58,11 @@ def test_demo_plans_the_example_task_by_provider(demo_result) -> None:
     example = demo_result.example
     assert not example.degraded
     assert example.upfront
-    assert all(not scope.scope.startswith("stripe:") for consent in example.upfront for scope in consent.scopes)
+    assert all(
+        not scope.scope.startswith("stripe:")
+        for consent in example.upfront
+        for scope in consent.scopes
+    )
 
 
 def test_example_context_is_a_user_of_the_generated_world() -> None:

@@ -77,18 +77,33 @@ class Grant:
         Scopes the user granted. Requested scopes not in it are recorded as refused.
     expires_at : float or None
         When the grant ends (UTC epoch seconds), e.g. from the token's ``expires_in``.
+    providers : frozenset[str] or None
+        The providers whose consent screens this answers (an OAuth callback answers one);
+        ``None``: every provider of the request. A paused request resolves when each of its
+        providers answered, so one provider's callback does not refuse another's scopes.
     """
 
     request_id: str
     granted: frozenset[str] = field(default_factory=frozenset)
     expires_at: float | None = None
+    providers: frozenset[str] | None = None
 
     @classmethod
     def of(
-        cls, request_id: str, granted: Iterable[str], *, expires_at: float | None = None
+        cls,
+        request_id: str,
+        granted: Iterable[str],
+        *,
+        expires_at: float | None = None,
+        providers: Iterable[str] | None = None,
     ) -> Grant:
-        """Build a grant from any iterable of scope names."""
-        return cls(request_id=request_id, granted=frozenset(granted), expires_at=expires_at)
+        """Build a grant from any iterable of scope names (and of providers answered)."""
+        return cls(
+            request_id=request_id,
+            granted=frozenset(granted),
+            expires_at=expires_at,
+            providers=None if providers is None else frozenset(providers),
+        )
 
     def merge(self, other: Grant) -> Grant:
         """Combine the answers of two providers' consents for the same request."""
@@ -98,4 +113,11 @@ class Grant:
                 f"{other.request_id!r}); merge only the per-provider answers of one request."
             )
         ends = [e for e in (self.expires_at, other.expires_at) if e is not None]
-        return Grant(self.request_id, self.granted | other.granted, min(ends) if ends else None)
+        providers = (
+            None
+            if self.providers is None or other.providers is None
+            else self.providers | other.providers
+        )
+        return Grant(
+            self.request_id, self.granted | other.granted, min(ends) if ends else None, providers
+        )

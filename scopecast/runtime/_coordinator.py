@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Literal
 
+from scopecast._types import provider_of
 from scopecast.catalogue import Catalogue
 from scopecast.exceptions import (
     AuthorizationRequired,
@@ -195,6 +196,46 @@ class ConsentCoordinator:
                 f"the call was not run. Return Grant.of(request.request_id, granted_scopes)."
             )
         return grant
+
+    def resume(self, run_id: str, grant: Grant) -> None:
+        """Record the user's answer to a paused run's consent (see ``ScopeGuard.resume``)."""
+        request = self.store.request(grant.request_id)
+        if request is None or request.run_id != run_id:
+            raise GuardStateError(
+                f"Consent request {grant.request_id!r} is not a request of run {run_id!r}. "
+                f"Resume with the request id from the run's AuthorizationRequired."
+            )
+        every = {provider_of(s) for s in request.requested}
+        if grant.providers is not None and every and not grant.providers & every:
+            raise GuardStateError(
+                f"The grant answers providers {sorted(grant.providers)}, but consent request "
+                f"{request.request_id!r} of run {run_id!r} asks {sorted(every)}. Resume with "
+                f"the grant of one of the request's provider callbacks."
+            )
+        granted = grant.granted & request.requested
+        self.store.resolve_request(
+            run_id,
+            request.request_id,
+            granted=granted,
+            denied=request.missing - granted,
+            declined=request.requested - request.missing - granted,
+            expires_at=self.expiry(grant),
+            providers=grant.providers,
+        )
+
+    def pending_consent(self, run_id: str) -> AuthorizationRequired | None:
+        """The consent a paused run waits for, rebuilt with fresh consent URLs (after a crash)."""
+        pending = self.store.get_run(run_id).pending
+        if pending is None:
+            return None
+        return AuthorizationRequired(
+            run_id,
+            pending.tool,
+            pending.missing or pending.requested,
+            pending.requested,
+            self.urls_for(pending),
+            request_id=pending.request_id,
+        )
 
     def expiry(self, grant: Grant) -> float | None:
         if grant.expires_at is not None:

@@ -297,30 +297,16 @@ class ScopeGuard:
     def resume(self, run_id: str, grant: Grant) -> Run:
         """Apply the user's answer to the run's pending consent and continue it (any process).
 
-        Idempotent: resuming again with the same request id changes nothing. Requested
-        scopes the grant leaves out are refused (a call that needed them is refused and
-        not asked again).
+        Idempotent. Requested scopes the grant leaves out are refused. A grant of some
+        providers (``OAuthAuthorizer.complete`` gives one per provider callback) refuses only
+        their scopes; the run stays paused until every provider of the request answered.
 
         Raises
         ------
         GuardStateError
             If the run or the request is unknown, or the request belongs to another run.
         """
-        request = self.store.request(grant.request_id)
-        if request is None or request.run_id != run_id:
-            raise GuardStateError(
-                f"Consent request {grant.request_id!r} is not a request of run {run_id!r}. "
-                f"Resume with the request id from the run's AuthorizationRequired."
-            )
-        granted = grant.granted & request.requested
-        self.store.resolve_request(
-            run_id,
-            request.request_id,
-            granted=granted,
-            denied=request.missing - granted,
-            declined=request.requested - request.missing - granted,
-            expires_at=self._consent.expiry(grant),
-        )
+        self._consent.resume(run_id, grant)
         return Run(self, self._load(run_id))
 
     def attach(self, run_id: str) -> Run:
@@ -329,17 +315,7 @@ class ScopeGuard:
 
     def pending_consent(self, run_id: str) -> AuthorizationRequired | None:
         """The consent a paused run waits for, rebuilt with fresh consent URLs (after a crash)."""
-        record = self.store.get_run(run_id)
-        pending = record.pending
-        if pending is None:
-            return None
-        return AuthorizationRequired(
-            run_id,
-            pending.tool,
-            pending.missing or pending.requested,
-            pending.requested,
-            self._consent.urls_for(pending),
-        )
+        return self._consent.pending_consent(run_id)
 
     def revoke(self, run_id: str, scopes: Iterable[str]) -> int:
         """Revoke ``scopes`` in a run at once (in this process; others within refresh_interval)."""

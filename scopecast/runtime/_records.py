@@ -70,6 +70,8 @@ class PendingRequest:
     created_at: float
     resolved_at: float | None = None
     granted: frozenset[str] | None = None
+    answered: frozenset[str] = frozenset()
+    """Providers whose consent is recorded; the request resolves when all of them answered."""
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,7 @@ requests = Table(
     Column("created_at", Float, nullable=False),
     Column("resolved_at", Float, nullable=True),
     Column("granted", JSON, nullable=True),
+    Column("answered", JSON, nullable=True),  # providers whose consent is recorded
     Index("ix_scopecast_requests_run", "run_id"),
 )
 

@@ -3,8 +3,8 @@
 SQLite (a file, WAL, ``BEGIN IMMEDIATE`` write transactions) is the default; any SQLAlchemy
 URL works, PostgreSQL for many processes (``postgresql+psycopg://...``). Every transition is
 one transaction that locks the run's row first, so a process killed at any point leaves the
-run either before or after the transition, never half-way; resolving a consent twice is a
-no-op keyed by the request id. Every database error becomes :class:`RunStoreError`: the
+run either before or after the transition, never half-way; a provider's answer to a consent
+is recorded once (keyed by request id and provider). Every database error becomes :class:`RunStoreError`: the
 guard then refuses the call (fail closed).
 
 The store never holds a token, an authorization code or a PKCE verifier: only scope names
@@ -34,12 +34,14 @@ from scopecast.runtime._records import (
     RunStatus,
 )
 from scopecast.runtime._store_rows import (
+    Answer,
     insert_calls,
     insert_denials,
     insert_grants,
     insert_request,
     read_request,
     read_run,
+    record_answer,
 )
 from scopecast.traces import PlanStep
 
@@ -249,11 +251,12 @@ class RunStore:
         declined: Iterable[str] = (),
         expires_at: float | None = None,
         now: float | None = None,
+        providers: Iterable[str] | None = None,
     ) -> bool:
-        """Apply the user's answer to a consent request and set the run running, atomically.
+        """Apply the user's answer to a consent request, atomically.
 
-        Returns ``True`` if the answer was applied now, ``False`` if this request was already
-        resolved (resuming twice is harmless: nothing is granted or denied twice).
+        ``providers``: whose consent this answers (``None``: all); see ``record_answer``.
+        Returns ``False`` if they had answered already (resuming twice is harmless).
 
         Raises
         ------
@@ -270,23 +273,10 @@ class RunStore:
                     f"Consent request {request_id!r} does not belong to run {run_id!r}. Pass "
                     f"the request id of the run's AuthorizationRequired (or its pending request)."
                 )
-            if request.resolved_at is not None:
-                return False
-            if row.status == "finished":
+            if row.status == "finished" and request.resolved_at is None:
                 raise GuardStateError(f"Run {run_id!r} is finished; it cannot be resumed.")
-            given = sorted(set(granted))
-            insert_grants(conn, run_id, given, request_id, now, expires_at)
-            insert_denials(conn, run_id, request_id, request.tool, now, denied, declined, given)
-            conn.execute(
-                update(t.requests)
-                .where(t.requests.c.id == request_id)
-                .values(resolved_at=now, granted=given)
-            )
-            values: dict[str, object] = {"updated_at": now}
-            if row.pending_request_id == request_id:
-                values.update(status="running", pending_request_id=None)
-            conn.execute(update(t.runs).where(t.runs.c.id == run_id).values(**values))
-        return True
+            answer = Answer(set(granted), set(denied), set(declined), expires_at, providers)
+            return record_answer(conn, row, request, answer, now)
 
     def record_consent(
         self,

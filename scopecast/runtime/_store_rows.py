@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, Row, insert, select, update
 
+from scopecast._types import provider_of
 from scopecast.exceptions import RunStoreError
 from scopecast.runtime import _schema as t
 from scopecast.runtime._records import (
@@ -18,13 +21,66 @@ from scopecast.runtime._records import (
 from scopecast.traces import PlanStep
 
 __all__ = [
+    "Answer",
     "insert_calls",
     "insert_denials",
     "insert_grants",
     "insert_request",
     "read_request",
     "read_run",
+    "record_answer",
 ]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The user's answer to a consent request, from some of its providers (``None``: all)."""
+
+    granted: set[str]
+    denied: set[str]
+    declined: set[str]
+    expires_at: float | None
+    providers: Iterable[str] | None
+
+
+def record_answer(
+    conn: Connection, run: Row[Any], request: PendingRequest, answer: Answer, now: float
+) -> bool:
+    """Record the answer of the providers that had not answered yet; ``False`` if none.
+
+    Only scopes of those providers are granted or refused. When every provider of the
+    request has answered, the request resolves and the run (if paused on it) runs again.
+    """
+    every = {provider_of(s) for s in request.requested}
+    answering = every if answer.providers is None else set(answer.providers) & every
+    new = answering - request.answered
+    if request.resolved_at is not None or (every and not new):
+        return False
+
+    def fresh(scopes: Iterable[str]) -> list[str]:
+        return sorted(s for s in set(scopes) if provider_of(s) in new)
+
+    run_id, request_id = request.run_id, request.request_id
+    given = fresh(answer.granted)
+    insert_grants(conn, run_id, given, request_id, now, answer.expires_at)
+    denied, declined = fresh(answer.denied), fresh(answer.declined)
+    insert_denials(conn, run_id, request_id, request.tool, now, denied, declined, given)
+    answered = request.answered | new
+    done = answered >= every
+    conn.execute(
+        update(t.requests)
+        .where(t.requests.c.id == request_id)
+        .values(
+            resolved_at=now if done else None,
+            granted=sorted({*(request.granted or ()), *given}),
+            answered=sorted(answered),
+        )
+    )
+    values: dict[str, object] = {"updated_at": now}
+    if done and run.pending_request_id == request_id:
+        values.update(status="running", pending_request_id=None)
+    conn.execute(update(t.runs).where(t.runs.c.id == run_id).values(**values))
+    return True
 
 
 def read_request(conn: Connection, request_id: str) -> PendingRequest | None:
@@ -40,6 +96,7 @@ def read_request(conn: Connection, request_id: str) -> PendingRequest | None:
         created_at=float(row.created_at),
         resolved_at=row.resolved_at,
         granted=None if row.granted is None else frozenset(row.granted),
+        answered=frozenset(row.answered or ()),
     )
 
 

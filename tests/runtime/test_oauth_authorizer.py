@@ -116,6 +116,7 @@ def test_oauth_complete_exchanges_code_and_reports_partial_grant(
     grant = auth.complete(follow_consent(auth.consent_urls(_request())["google"]))
     assert grant.request_id == "req-1"
     assert grant.granted == {"google:gmail.send"}
+    assert grant.providers == {"google"}  # one callback answers one provider's screen
     (token,) = tokens
     assert token.access_token in server.issued_tokens
     assert token.access_token not in repr(token)
@@ -130,6 +131,7 @@ def test_oauth_refusal_is_a_grant_of_nothing(server: LoopbackOAuthServer) -> Non
     server.deny_all = True
     grant = auth.complete(follow_consent(auth.consent_urls(_request())["google"]))
     assert grant.granted == frozenset()
+    assert grant.providers == {"google"}
 
 
 def test_oauth_rejects_forged_and_tampered_state(server: LoopbackOAuthServer) -> None:

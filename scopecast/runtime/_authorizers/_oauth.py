@@ -221,7 +221,7 @@ class OAuthAuthorizer:
             logger.info(
                 "run %s: %s consent refused (%s)", claims.run_id, claims.provider, query["error"]
             )
-            return Grant.of(claims.request_id, ())
+            return Grant.of(claims.request_id, (), providers=[claims.provider])
         code = query.get("code")
         if not code:
             raise AuthorizerError(
@@ -235,7 +235,9 @@ class OAuthAuthorizer:
         asked = frozenset(claims.scopes)
         # Without a refresh token the access ends with the token, and so does the grant.
         ends = token.expires_at if token.refresh_token is None else None
-        return Grant.of(claims.request_id, token.scopes & asked, expires_at=ends)
+        return Grant.of(
+            claims.request_id, token.scopes & asked, expires_at=ends, providers=[claims.provider]
+        )
 
     def _exchange(
         self, provider: OAuthProvider, claims: StateClaims, code: str, verifier: str
