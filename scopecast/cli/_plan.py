@@ -25,7 +25,11 @@ def parse_context(pairs: list[str]) -> dict[str, str]:
     return context
 
 
-def _plan_tables(plan: AuthorizationPlan) -> list[Table]:
+SHOWN_BELOW = 0.01
+"""Deferred scopes less likely than this are counted, not listed, unless ``--all`` is given."""
+
+
+def _plan_tables(plan: AuthorizationPlan, *, show_all: bool = False) -> list[Table]:
     upfront = Table(
         title="Ask before the agent starts (one consent per provider)", title_justify="left"
     )
@@ -37,8 +41,17 @@ def _plan_tables(plan: AuthorizationPlan) -> list[Table]:
     later = Table(title="Left to the point of execution", title_justify="left")
     for name in ("scope", "P(needed)", "reason"):
         later.add_column(name, overflow="fold")
+    hidden = 0
     for scope in plan.deferred:
+        if not show_all and scope.probability < SHOWN_BELOW:
+            hidden += 1
+            continue
         later.add_row(scope.scope, f"{scope.probability:.2f}", scope.reason)
+    if hidden:
+        later.caption = (
+            f"... and {hidden} more scope(s) with P(needed) < {SHOWN_BELOW}, all left to the "
+            f"point of execution (`scopecast plan --all` lists them)"
+        )
     return [upfront, later]
 
 
@@ -56,6 +69,9 @@ def plan_command(
         Path | None, typer.Option("--catalogue", help="Catalogue overriding the model's own.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="List every deferred scope, however unlikely.")
+    ] = False,
 ) -> None:
     """Print which scopes to ask before TASK starts, and which to leave to the guard."""
     pairs = parse_context(context or [])
@@ -71,6 +87,6 @@ def plan_command(
         return
     if plan.degraded or not plan.upfront:
         out_console.print("Nothing to ask before the start: the guard asks at each call.")
-    for table in _plan_tables(plan):
+    for table in _plan_tables(plan, show_all=show_all):
         if table.row_count:
             out_console.print(table)

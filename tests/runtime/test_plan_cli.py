@@ -58,3 +58,32 @@ def test_plan_cli_leaves_the_library_logger_alone(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert library_log.handlers == before
     assert not any(isinstance(h, logging.NullHandler) for h in library_log.handlers)
+
+
+def test_plan_tables_count_unlikely_deferred_scopes_instead_of_listing_them() -> None:
+    from rich.console import Console
+
+    from scopecast.cli._plan import _plan_tables
+    from scopecast.runtime import AuthorizationPlan
+
+    deferred = [
+        {"scope": "google:gmail.send", "provider": "google", "probability": 0.2, "reason": "r"},
+        {"scope": "slack:chat:write", "provider": "slack", "probability": 0.001, "reason": "r"},
+        {"scope": "github:repo", "provider": "github", "probability": 0.0, "reason": "r"},
+    ]
+    plan = AuthorizationPlan.model_validate({"task": "t", "upfront": [], "deferred": deferred})
+
+    def render(show_all: bool) -> str:
+        console = Console(width=200, record=True)
+        for table in _plan_tables(plan, show_all=show_all):
+            console.print(table)
+        return console.export_text()
+
+    short = render(show_all=False)
+    assert "google:gmail.send" in short
+    assert "slack:chat:write" not in short
+    assert "2 more scope(s)" in short
+    full = render(show_all=True)
+    assert "slack:chat:write" in full
+    assert "github:repo" in full
+    assert "more scope(s)" not in full
