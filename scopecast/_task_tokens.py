@@ -22,13 +22,18 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
+if TYPE_CHECKING:
+    from scopecast.scoring import TaskInput
+
 __all__ = [
     "char_ngrams",
     "context_tokens",
+    "indicator_tokens",
     "normalise_text",
     "plan_tokens",
     "progress_tokens",
@@ -122,6 +127,19 @@ def progress_tokens(calls: Iterable[tuple[str, Sequence[str]]]) -> list[str]:
     if tokens:
         tokens.append("has_calls")
     return tokens
+
+
+def indicator_tokens(item: TaskInput) -> list[str]:
+    """The indicator tokens (context, plan, progress) of one input, sorted, without duplicates.
+
+    Shared by the scikit-learn featurizer and the numpy-only compact scorer, so that both
+    build exactly the same columns.
+    """
+    plan = None if item.plan is None else ((s.tool, s.scopes) for s in item.plan)
+    tokens = context_tokens(item.context)
+    tokens += plan_tokens(plan)
+    tokens += progress_tokens((c.tool, c.scopes) for c in item.calls)
+    return sorted(set(tokens))
 
 
 def tfidf_vector(

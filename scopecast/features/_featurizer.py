@@ -30,9 +30,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from scopecast._task_tokens import (
-    context_tokens,
-    plan_tokens,
-    progress_tokens,
+    indicator_tokens,
     text_tokens,
     tfidf_vector,
 )
@@ -61,15 +59,6 @@ def scope_documents(catalogue: Catalogue, scopes: Iterable[str]) -> dict[str, st
         if spec.description:
             parts.append(spec.description)
     return {scope: " ".join(parts) for scope, parts in docs.items()}
-
-
-def indicator_tokens(item: TaskInput) -> list[str]:
-    """The indicator tokens (context, plan, progress) of one input, without duplicates."""
-    plan = None if item.plan is None else ((s.tool, s.scopes) for s in item.plan)
-    tokens = context_tokens(item.context)
-    tokens += plan_tokens(plan)
-    tokens += progress_tokens((c.tool, c.scopes) for c in item.calls)
-    return sorted(set(tokens))
 
 
 def _document_frequencies(docs: Iterable[Iterable[str]]) -> tuple[Counter[str], int]:

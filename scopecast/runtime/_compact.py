@@ -26,10 +26,8 @@ import numpy.typing as npt
 from scopecast._calibration_maps import apply_isotonic, apply_sigmoid
 from scopecast._model_files import COMPACT_FORMAT, COMPACT_FORMAT_VERSION
 from scopecast._task_tokens import (
-    context_tokens,
+    indicator_tokens,
     normalise_text,
-    plan_tokens,
-    progress_tokens,
     tfidf_vector,
 )
 from scopecast.exceptions import ArtifactError
@@ -81,15 +79,6 @@ def _tfidf(
     if norm > 0.0:
         values = values / norm
     return indices, values
-
-
-def _indicator_tokens(item: TaskInput) -> list[str]:
-    """Context, plan and progress tokens of one input, without duplicates (as the featurizer)."""
-    plan = None if item.plan is None else ((s.tool, s.scopes) for s in item.plan)
-    tokens = context_tokens(item.context)
-    tokens += plan_tokens(plan)
-    tokens += progress_tokens((c.tool, c.scopes) for c in item.calls)
-    return sorted(set(tokens))
 
 
 class CompactScorer:
@@ -259,7 +248,7 @@ class CompactScorer:
         idx, val = _tfidf(self._text_columns(norm, words), self._text_idf)
         blocks: list[Block] = [(idx, val * text_w)]
         idx, val = tfidf_vector(
-            _indicator_tokens(item),
+            indicator_tokens(item),
             self._indicator_vocabulary,
             None,
             sublinear=False,
