@@ -34,6 +34,9 @@ def fit_sigmoid(
         return float(np.sum(w * (t * np.logaddexp(0.0, u) + (1.0 - t) * np.logaddexp(0.0, -u))))
 
     # Newton's method with backtracking (Lin, Lin & Weng's robust version of Platt's fit).
+    # It stops when the gradient or the predicted decrease is negligible at the scale of the
+    # data (an absolute tolerance is never met on large sums and wastes the line search).
+    total = float(np.sum(w)) or 1.0
     value = loss(params)
     for _ in range(100):
         u = params[0] * z + params[1]
@@ -47,9 +50,11 @@ def fit_sigmoid(
                 [float(np.sum(h * z)), float(np.sum(h)) + 1e-12],
             ]
         )
-        if float(np.max(np.abs(grad))) < 1e-9:
+        if float(np.max(np.abs(grad))) < 1e-9 * total:
             break
         step = np.linalg.solve(hess, -grad)
+        if -float(grad @ step) < 1e-12 * max(value, 1.0):
+            break
         scale = 1.0
         while scale > 1e-10:
             candidate = params + scale * step
