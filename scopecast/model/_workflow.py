@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scopecast.catalogue import Catalogue
+from scopecast.evaluation._oof_tuning import cross_fitted_table, tune_policy_cross_fitted
 from scopecast.model._crossfit import ProgressCallback
 from scopecast.model._metrics import evaluate_traces, upfront_inputs
 from scopecast.model._persistence import load_bundle, save_model
@@ -44,6 +45,12 @@ def train_to_directory(
 ) -> TrainingResult:
     """Train on ``traces``, choose hyper-parameters by grouped CV, and save to ``out``.
 
+    The policy's ``interruption_scale`` and batching are chosen too, by replaying the
+    training traces with the model's cross-fitted probabilities
+    (:func:`~scopecast.evaluation.tune_policy_cross_fitted`); they are stored in the
+    metadata's ``params`` (``policy_interruption_scale``, ``policy_batching``) with the
+    cross-validated cost per task in ``metrics`` (``cv_policy_cost_per_task``).
+
     ``train_files`` (the files ``traces`` were read from) are recorded in the metadata's
     ``params`` with the data hash, so ``scopecast evaluate`` can fit its baselines on the
     model's own training data (and check that the files did not change since).
@@ -76,6 +83,16 @@ def train_to_directory(
         "n_scopes": len(model.scopes_),
     }
     metrics = {f"cv_{k}": v for k, v in model.cv_metrics_.items()}
+    if progress is not None:
+        progress("choosing the policy", 0, 1)
+    tuning = tune_policy_cross_fitted(
+        traces, cross_fitted_table(traces, model.oof_proba_, model.scopes_), merged
+    )
+    params["policy_interruption_scale"] = tuning.chosen.interruption_scale
+    params["policy_batching"] = tuning.chosen.batching
+    metrics["cv_policy_cost_per_task"] = tuning.cv_cost[tuning.chosen]
+    if progress is not None:
+        progress("choosing the policy", 1, 1)
     directory = save_model(
         model,
         out,
