@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scopecast.catalogue import Catalogue
+from scopecast.evaluation._oof_tuning import cross_fitted_table, tune_policy_cross_fitted
 from scopecast.model._bounded import train_bounded
 from scopecast.model._crossfit import ProgressCallback
 from scopecast.model._metrics import evaluate_traces, upfront_inputs
@@ -53,6 +54,12 @@ def train_to_directory(
 ) -> TrainingResult:
     """Train on ``traces``, choose hyper-parameters by grouped CV, and save to ``out``.
 
+    The policy's ``interruption_scale`` and batching are chosen too, by replaying the
+    training traces with the model's cross-fitted probabilities
+    (:func:`~scopecast.evaluation.tune_policy_cross_fitted`); they are stored in the
+    metadata's ``params`` (``policy_interruption_scale``, ``policy_batching``) with the
+    cross-validated cost per task in ``metrics`` (``cv_policy_cost_per_task``).
+
     ``train_files`` (the files ``traces`` were read from) are recorded in the metadata's
     ``params`` with the data hash, so ``scopecast evaluate`` can fit its baselines on the
     model's own training data (and check that the files did not change since).
@@ -77,12 +84,13 @@ def train_to_directory(
         merged,
         out,
         data_hash(traces),
+        traces,
         n_seen=len(traces),
-        n_fitted=len(traces),
         max_traces=None,
         group_pattern=group_pattern,
         prefix_weight=prefix_weight,
         train_files=train_files,
+        progress=progress,
     )
 
 
@@ -103,9 +111,10 @@ def train_stream_to_directory(
     ``traces`` is read once (e.g. :func:`scopecast.traces.iter_trace_files` over large
     files) through :func:`~scopecast.model.train_bounded`: the catalogue and the data hash
     come from every trace, the model is fitted on at most ``max_traces`` of them. A stream
-    of at most ``max_traces`` traces gives the model, catalogue and data hash that
-    :func:`train_to_directory` gives on the same traces. The metadata's ``params`` record
-    ``max_traces``, ``n_seen`` (traces read) and ``n_fitted`` (traces fitted on).
+    of at most ``max_traces`` traces gives the model, catalogue, data hash and policy that
+    :func:`train_to_directory` gives on the same traces. The policy is chosen by replaying
+    the sample. The metadata's ``params`` record ``max_traces``, ``n_seen`` (traces read)
+    and ``n_fitted`` (traces fitted on).
 
     Raises
     ------
@@ -130,12 +139,13 @@ def train_stream_to_directory(
         merged,
         out,
         sample.data_hash,
+        sample.traces,
         n_seen=sample.n_seen,
-        n_fitted=len(sample.traces),
         max_traces=max_traces,
         group_pattern=group_pattern,
         prefix_weight=prefix_weight,
         train_files=train_files,
+        progress=progress,
     )
 
 
@@ -144,15 +154,16 @@ def _save(
     merged: Catalogue,
     out: str | Path,
     digest: str,
+    fitted: Sequence[Trace],
     *,
     n_seen: int,
-    n_fitted: int,
     max_traces: int | None,
     group_pattern: str | None,
     prefix_weight: float,
     train_files: Sequence[str | Path],
+    progress: ProgressCallback | None,
 ) -> TrainingResult:
-    """Save a fitted model with its metadata (parameters, CV metrics, data hash, files)."""
+    """Choose the policy on the ``fitted`` traces and save the model with its metadata."""
     params: dict[str, object] = {
         **{k: v for k, v in model.get_params(deep=False).items() if k != "featurizer"},
         "featurizer": repr(model.featurizer_),
@@ -161,13 +172,23 @@ def _save(
         "train_files": [str(Path(f).resolve()) for f in train_files],
         "max_traces": max_traces,
         "n_seen": n_seen,
-        "n_fitted": n_fitted,
+        "n_fitted": len(fitted),
         "chosen_C": model.C_,
         "chosen_calibration": model.calibration_,
         "n_modelled_scopes": len(model.modelled_),
         "n_scopes": len(model.scopes_),
     }
     metrics = {f"cv_{k}": v for k, v in model.cv_metrics_.items()}
+    if progress is not None:
+        progress("choosing the policy", 0, 1)
+    tuning = tune_policy_cross_fitted(
+        fitted, cross_fitted_table(fitted, model.oof_proba_, model.scopes_), merged
+    )
+    params["policy_interruption_scale"] = tuning.chosen.interruption_scale
+    params["policy_batching"] = tuning.chosen.batching
+    metrics["cv_policy_cost_per_task"] = tuning.cv_cost[tuning.chosen]
+    if progress is not None:
+        progress("choosing the policy", 1, 1)
     directory = save_model(
         model,
         out,
@@ -177,7 +198,7 @@ def _save(
         params=params,
         train_files=train_files,
     )
-    return TrainingResult(directory, model, merged, digest, params, metrics, n_fitted, n_seen)
+    return TrainingResult(directory, model, merged, digest, params, metrics, len(fitted), n_seen)
 
 
 def score_model_directory(directory: str | Path, traces: Sequence[Trace]) -> dict[str, float]:

@@ -10,8 +10,9 @@ Pure functions, no I/O, light imports (this runs before every agent start):
 
 from scopecast.policy._batch import choose_batch
 from scopecast.policy._costs import CostModel
+from scopecast.policy._decision import ScopeDecision, UpfrontDecision
 from scopecast.policy._frequency import DomainFrequencyScorer
-from scopecast.policy._upfront import ScopeDecision, UpfrontDecision, choose_upfront, deferral_cost
+from scopecast.policy._upfront import choose_upfront, deferral_cost
 
 __all__ = [
     "CostModel",

@@ -12,60 +12,31 @@ with the interruption cost, while the cost of asking does not depend on it, so r
 interruption cost never removes a scope from the closure of the upfront set. A provider's
 scopes are asked only if together they save more than one consent screen. Scopes that are
 ``jit_only``, or imply one, are never asked up front.
+
+:func:`deferral_cost` prices one scope. :func:`choose_upfront` prices every scope of the
+catalogue at once, with array operations over the catalogue's tables
+(:mod:`scopecast.policy._tables`), adding the same costs in the same order, so that its
+costs equal :func:`deferral_cost`'s bit for bit (a property test checks it against a
+scope-by-scope computation).
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
-from pydantic import BaseModel, ConfigDict, Field
+import numpy as np
+import numpy.typing as npt
 
 from scopecast._types import provider_of
 from scopecast.catalogue import Catalogue
 from scopecast.policy._costs import CostModel
+from scopecast.policy._decision import DecisionRows, Row, UpfrontDecision
+from scopecast.policy._tables import MAX_EXACT, CatalogueTables, blocked_reason, catalogue_tables
 
-__all__ = ["ScopeDecision", "UpfrontDecision", "choose_upfront", "deferral_cost"]
+__all__ = ["candidates_of", "choose_upfront", "decide_upfront", "deferral_cost"]
 
-_MAX_EXACT = 10
-"""Largest number of scopes below one scope for which the deferral cost is found exactly."""
-
-
-class ScopeDecision(BaseModel):
-    """Why one scope is (or is not) asked up front."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    scope: str = Field(description="The scope.")
-    provider: str = Field(description="Its provider (one consent screen).")
-    probability: float = Field(description="Predicted probability that the run needs it.")
-    cost_if_asked: float = Field(description="Expected cost of holding it unused.")
-    cost_if_deferred: float = Field(
-        description="Expected cost of not asking it (interruptions for it and what it implies)."
-    )
-    is_upfront: bool = Field(description="Whether it is asked before the start.")
-    reason: str = Field(description="The decision in words.")
-
-
-class UpfrontDecision(BaseModel):
-    """The upfront set, grouped by provider, with one explained decision per scope."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    upfront: frozenset[str] = Field(description="Scopes asked before the start (never jit_only).")
-    by_provider: dict[str, frozenset[str]] = Field(
-        description="The upfront scopes grouped by provider: one consent screen each."
-    )
-    decisions: tuple[ScopeDecision, ...] = Field(
-        description="One decision per candidate scope, sorted by scope name."
-    )
-
-
-def _grants_jit_only(scope: str, catalogue: Catalogue) -> str | None:
-    for implied in sorted(catalogue.closure((scope,))):
-        if catalogue.is_jit_only(implied):
-            return implied
-    return None
+_ZERO = np.zeros(1, dtype=np.float64)
 
 
 def deferral_cost(
@@ -113,8 +84,8 @@ def deferral_cost(
     own = prob(scope) * costs.interruption
     if not below:
         return own
-    askable = [s for s in below if allow_jit_only or _grants_jit_only(s, catalogue) is None]
-    if len(askable) > _MAX_EXACT:
+    askable = [s for s in below if allow_jit_only or blocked_reason(s, catalogue) is None]
+    if len(askable) > MAX_EXACT:
         # Too many to enumerate: price each lower scope on its own (an upper bound).
         return own + sum(
             min(
@@ -131,6 +102,121 @@ def deferral_cost(
             cost += sum(prob(s) * costs.interruption for s in below if s not in held)
             best = min(best, cost)
     return own + best
+
+
+def _deferral_costs(
+    tables: CatalogueTables,
+    p: npt.NDArray[np.float64],
+    asked: npt.NDArray[np.float64],
+    catalogue: Catalogue,
+    costs: CostModel,
+) -> npt.NDArray[np.float64]:
+    """:func:`deferral_cost` of every scope of the catalogue (nothing covered, no jit_only).
+
+    Each enumerated subset's cost is its asked costs added in order, plus its deferred
+    costs added in order: ``numpy.add.reduce`` over the middle axis adds the rows one after
+    the other (not pairwise), so the sums are those of ``sum()`` bit for bit.
+    """
+    own = p * costs.interruption
+    deferred = own.copy()
+    if len(tables.exact):
+        terms = np.concatenate((asked, _ZERO, own))[tables.row_terms]
+        subtotal = np.add.reduce(terms, axis=1)
+        best = np.minimum.reduceat(subtotal[0] + subtotal[1], tables.row_starts)
+        deferred[tables.exact] = own[tables.exact] + best
+    if tables.bounded:
+        probabilities = dict(zip(tables.names, p.tolist(), strict=True))
+        for i in tables.bounded:
+            deferred[i] = deferral_cost(tables.names[i], probabilities, catalogue, costs)
+    return deferred
+
+
+def candidates_of(tables: CatalogueTables, present: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
+    """The catalogue scopes that are candidates: those whose closure holds a scope given.
+
+    ``present`` (shape ``(n + 1,)``, the last entry ``False``) says which scopes were given
+    a probability, even 0.
+    """
+    candidate: npt.NDArray[np.bool_] = np.any(present[tables.closure], axis=1)
+    return candidate
+
+
+def decide_upfront(
+    p: npt.NDArray[np.float64],
+    candidate: npt.NDArray[np.bool_],
+    extras: Sequence[tuple[str, float]],
+    catalogue: Catalogue,
+    costs: CostModel,
+    tables: CatalogueTables | None = None,
+) -> UpfrontDecision:
+    """:func:`choose_upfront` on probabilities already laid out as the catalogue's tables.
+
+    Parameters
+    ----------
+    p : ndarray of float, shape (n,)
+        Probability of each scope of ``catalogue_tables(catalogue).names`` (0 if not given).
+    candidate : ndarray of bool, shape (n,)
+        Which of them are candidates (:func:`candidates_of`).
+    extras : sequence of (str, float)
+        Scopes outside the catalogue given a probability above 0, with it.
+    catalogue, costs
+        As for :func:`choose_upfront`.
+    tables : CatalogueTables, optional
+        ``catalogue_tables(catalogue)``, if the caller has it.
+    """
+    tables = tables if tables is not None else catalogue_tables(catalogue)
+    names = tables.names
+    asked = (1.0 - p) * tables.risk * costs.risk_weight
+    deferred = _deferral_costs(tables, p, asked, catalogue, costs)
+    worth = candidate & tables.can_ask & (asked < deferred)
+    passing = [names[i] for i in np.flatnonzero(worth).tolist()]
+    extra_rows: list[Row] = []
+    for scope, value in extras:
+        blocked = blocked_reason(scope, catalogue)
+        cost_asked = costs.overgrant(value, catalogue.risk(scope))
+        cost_deferred = value * costs.interruption
+        extra_rows.append((scope, provider_of(scope), value, cost_asked, cost_deferred, blocked))
+        if blocked is None and cost_asked < cost_deferred:
+            passing.append(scope)
+    if extra_rows:
+        passing.sort()
+
+    dropped: dict[str, float] = {}
+    if costs.consent_screen > 0.0 and passing:
+        by_scope = {row[0]: row[3:5] for row in extra_rows}
+        savings: dict[str, float] = {}
+        for scope in passing:
+            i = tables.index.get(scope)
+            cost_asked, cost_deferred = (
+                by_scope[scope] if i is None else (float(asked[i]), float(deferred[i]))
+            )
+            provider = provider_of(scope)
+            savings[provider] = savings.get(provider, 0.0) + cost_deferred - cost_asked
+        dropped = {prov: s for prov, s in savings.items() if s <= costs.consent_screen}
+    kept = [s for s in passing if provider_of(s) not in dropped] if dropped else passing
+    # drop what another kept scope implies (``implies`` has no cycle: never the scope itself)
+    implied = [tables.below[s] for s in kept if s in tables.below]
+    upfront = frozenset(kept).difference(*implied)
+    grouped: dict[str, set[str]] = {}
+    for scope in upfront:
+        grouped.setdefault(provider_of(scope), set()).add(scope)
+    rows = DecisionRows(
+        names=names,
+        providers=tables.providers,
+        blocked=tables.blocked,
+        probabilities=p,
+        asked=asked,
+        deferred=deferred,
+        candidate=candidate,
+        extras=tuple(extra_rows),
+        upfront=upfront,
+        catalogue=catalogue,
+        dropped_providers=dropped,
+        consent_screen=costs.consent_screen,
+    )
+    return UpfrontDecision.from_rows(
+        upfront, {prov: frozenset(s) for prov, s in sorted(grouped.items())}, rows
+    )
 
 
 def choose_upfront(
@@ -155,7 +241,9 @@ def choose_upfront(
     UpfrontDecision
         The upfront set (never a ``jit_only`` scope nor one implying it, and no scope
         already implied by another upfront scope), grouped by provider, with one decision
-        per candidate scope. Deterministic: the same inputs give the same decision.
+        per candidate scope: every scope given a probability above 0, and every catalogue
+        scope whose closure holds a scope given a probability. Deterministic: the same
+        inputs give the same decision.
 
     Examples
     --------
@@ -164,79 +252,19 @@ def choose_upfront(
     >>> sorted(choose_upfront({"g:send": 0.9}, cat).upfront)
     ['g:send']
     """
-    candidates = sorted(
-        {s for s, p in probabilities.items() if p > 0.0}
-        | {s for s in catalogue.all_scopes if catalogue.closure((s,)) & set(probabilities)}
-    )
-    rows: dict[str, tuple[float, float, float, str | None]] = {}
-    passing: list[str] = []
-    for scope in candidates:
-        p = float(probabilities.get(scope, 0.0))
-        asked = costs.overgrant(p, catalogue.risk(scope))
-        deferred = deferral_cost(scope, probabilities, catalogue, costs)
-        blocked = (
-            f"{scope} is jit_only: asked only at the point of execution"
-            if catalogue.is_jit_only(scope)
-            else None
-        )
-        if blocked is None:
-            implied_jit = _grants_jit_only(scope, catalogue)
-            if implied_jit is not None:
-                blocked = f"it implies the jit_only scope {implied_jit}"
-        rows[scope] = (p, asked, deferred, blocked)
-        if blocked is None and asked < deferred:
-            passing.append(scope)
-
-    dropped_providers: dict[str, float] = {}
-    if costs.consent_screen > 0.0:
-        savings: dict[str, float] = {}
-        for scope in passing:
-            _, asked, deferred, _ = rows[scope]
-            savings[provider_of(scope)] = savings.get(provider_of(scope), 0.0) + deferred - asked
-        dropped_providers = {
-            prov: saving for prov, saving in savings.items() if saving <= costs.consent_screen
-        }
-    kept = [s for s in passing if provider_of(s) not in dropped_providers]
-    upfront = frozenset(
-        s for s in kept if not any(s in catalogue.closure((o,)) for o in kept if o != s)
-    )
-    held = catalogue.closure(upfront)
-
-    decisions = []
-    for scope in candidates:
-        p, asked, deferred, blocked = rows[scope]
-        if blocked is not None:
-            reason = f"never up front: {blocked}"
-        elif scope in upfront:
-            reason = f"asked: holding it unused costs {asked:.3f} < {deferred:.3f} for deferring"
-        elif scope in held:
-            reason = "covered: implied by an upfront scope"
-        elif provider_of(scope) in dropped_providers:
-            saving = dropped_providers[provider_of(scope)]
-            reason = (
-                f"deferred: the {provider_of(scope)} scopes worth asking save {saving:.3f}, "
-                f"not more than one consent screen ({costs.consent_screen:.3f})"
-            )
-        else:
-            reason = (
-                f"deferred: holding it unused costs {asked:.3f} >= {deferred:.3f} for deferring"
-            )
-        decisions.append(
-            ScopeDecision(
-                scope=scope,
-                provider=provider_of(scope),
-                probability=p,
-                cost_if_asked=asked,
-                cost_if_deferred=deferred,
-                is_upfront=scope in upfront,
-                reason=reason,
-            )
-        )
-    by_provider: dict[str, set[str]] = {}
-    for scope in upfront:
-        by_provider.setdefault(provider_of(scope), set()).add(scope)
-    return UpfrontDecision(
-        upfront=upfront,
-        by_provider={prov: frozenset(s) for prov, s in sorted(by_provider.items())},
-        decisions=tuple(decisions),
-    )
+    tables = catalogue_tables(catalogue)
+    names = tables.names
+    n = len(names)
+    p = np.fromiter(map(probabilities.get, names, itertools.repeat(0.0)), np.float64, count=n)
+    present = np.zeros(n + 1, dtype=np.bool_)
+    keys = probabilities.keys()
+    present[:n] = np.fromiter(map(keys.__contains__, names), np.bool_, count=n)
+    extras: list[tuple[str, float]] = []
+    if len(probabilities) > int(np.count_nonzero(present)):
+        index = tables.index
+        extras = [
+            (scope, float(value))
+            for scope, value in probabilities.items()
+            if scope not in index and value > 0.0
+        ]
+    return decide_upfront(p, candidates_of(tables, present), extras, catalogue, costs, tables)

@@ -17,7 +17,8 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -25,11 +26,7 @@ import numpy.typing as npt
 
 from scopecast._calibration_maps import apply_isotonic, apply_sigmoid
 from scopecast._model_files import COMPACT_FORMAT, COMPACT_FORMAT_VERSION
-from scopecast._task_tokens import (
-    indicator_tokens,
-    normalise_text,
-    tfidf_vector,
-)
+from scopecast._task_tokens import indicator_tokens, normalise_text
 from scopecast.exceptions import ArtifactError
 from scopecast.scoring import TaskInput
 
@@ -52,6 +49,7 @@ _ARRAYS = (
 Block = tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]
 
 _WORD = re.compile(r"(?u)\b\w+\b")  # the word pattern of scopecast._task_tokens
+_DIGITS = re.compile(r"\d+")  # as in normalise_text (the words do not need its spacing)
 _CACHE_LIMIT = 100_000
 """Words whose character n-gram columns are remembered (a task's words repeat across tasks)."""
 
@@ -62,23 +60,33 @@ def _strip_kind(vocabulary: Mapping[str, int], prefix: str) -> dict[str, int]:
     return {token[n:]: i for token, i in vocabulary.items() if token.startswith(prefix)}
 
 
-def _tfidf(
-    columns: list[int], idf: npt.NDArray[np.float64]
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
-    """Sublinear TF-IDF with unit L2 norm of a bag of columns (as ``tfidf_vector``).
+def _add_tfidf(
+    indices: list[int],
+    values: list[float],
+    columns: list[int],
+    idf: list[float],
+    weight: float,
+    offset: int,
+) -> None:
+    """Append the sublinear TF-IDF of a bag of columns, unit L2 norm, times ``weight``.
 
-    ``1 + ln(1)`` is exactly 1, so the logarithm is taken only when a column repeats.
+    As ``tfidf_vector``: sorted columns, ``(1 + ln(tf)) * idf``, divided by the norm. A
+    task has tens of columns, so plain Python floats beat numpy's per-call cost here;
+    ``1 + ln(1)`` is exactly 1, so the counts are taken only when a column repeats.
     """
     if not columns:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
-    indices, counts = np.unique(np.array(columns, dtype=np.int64), return_counts=True)
-    values = idf[indices]
-    if len(indices) != len(columns):
-        values = values * (1.0 + np.log(counts))
-    norm = math.sqrt(float(np.dot(values, values)))
-    if norm > 0.0:
-        values = values / norm
-    return indices, values
+        return
+    unique = sorted(set(columns))
+    if len(unique) == len(columns):
+        tfidf = [idf[c] for c in unique]
+    else:
+        counts = Counter(columns)
+        tfidf = [idf[c] * (1.0 + math.log(counts[c])) for c in unique]
+    norm = math.hypot(*tfidf)
+    scale = norm if norm > 0.0 else 1.0
+    tfidf = [v / scale * weight for v in tfidf]
+    indices.extend([c + offset for c in unique] if offset else unique)
+    values.extend(tfidf)
 
 
 class CompactScorer:
@@ -152,7 +160,30 @@ class CompactScorer:
         self._chars = _strip_kind(self._text_vocabulary, "c:")
         self._similarity_words = _strip_kind(self._similarity_vocabulary, "w:")
         self._char_cache: dict[str, list[int]] = {}
+        self._indicator_cache: dict[frozenset[tuple[str, str]], list[int]] = {}
+        self._text_idf_list: list[float] = self._text_idf.tolist()
+        self._similarity_idf_list: list[float] = self._similarity_idf.tolist()
+        self._similarity_offset = len(self._text_vocabulary) + len(self._indicator_vocabulary)
+        self._progress_column = self._similarity_offset + len(self._similarity_vocabulary)
         self._check_shapes()
+        self._weights_by_input = self._fold_similarity()
+
+    def _fold_similarity(self) -> npt.NDArray[np.float64]:
+        """Coefficients per *input* column: the similarity block folded into its words.
+
+        The model's similarity features are ``S @ v`` (``S``: scope documents by word, ``v``:
+        the task's word TF-IDF), so their contribution ``(S @ v) @ C`` equals
+        ``v @ (S.T @ C)``: one row per similarity word instead of one per scope, computed
+        once here. Rows: text columns, indicator columns, similarity words, progress.
+        """
+        start = self._similarity_offset
+        end = start + self._n_similarity
+        coef = self._coef_t
+        if not self._n_similarity:
+            folded = np.zeros((len(self._similarity_vocabulary), coef.shape[1]))
+        else:
+            folded = self._similarity_matrix.T @ coef[start:end]
+        return np.ascontiguousarray(np.vstack((coef[:start], folded, coef[end:])))
 
     def _check_shapes(self) -> None:
         n_text = len(self._text_vocabulary)
@@ -220,13 +251,16 @@ class CompactScorer:
         building their prefixed strings; a word's character n-gram columns are cached.
         """
         vocab = self._words
-        out = []
         low, high = self._word_range
-        for n in range(low, high + 1):
-            for start in range(len(words) - n + 1):
-                j = vocab.get(words[start] if n == 1 else " ".join(words[start : start + n]))
-                if j is not None:
-                    out.append(j)
+        out: list[int] = []
+        length = len(words)
+        for n in range(low, min(high, length) + 1):
+            if n == 1:
+                grams: Iterable[str] = words
+            else:  # the n-grams, as n shifted views of the words zipped together
+                shifted = (words[k : length - n + 1 + k] for k in range(n))
+                grams = map(" ".join, zip(*shifted, strict=True))
+            out.extend(j for j in map(vocab.get, grams) if j is not None)
         if self._char_range is not None:
             cache = self._char_cache
             for word in norm.split():
@@ -238,60 +272,95 @@ class CompactScorer:
                 out.extend(hit)
         return out
 
-    def _blocks(self, item: TaskInput) -> list[Block]:
-        """The non-zero feature columns and values of one input (the featurizer's layout)."""
+    def _indicator_columns(self, item: TaskInput) -> list[int]:
+        """Columns (after the text block) of the context, plan and progress tokens.
+
+        The tokens are unique (``indicator_tokens``), so each present column counts once.
+        Inputs without a plan or calls are remembered by their context, which repeats across
+        the tasks of one user, organisation or agent.
+        """
+        key = None
+        if item.plan is None and not item.calls:
+            key = frozenset(item.context.items())
+            hit = self._indicator_cache.get(key)
+            if hit is not None:
+                return hit
+        vocab = self._indicator_vocabulary
+        offset = len(self._text_vocabulary)
+        columns = sorted(vocab[t] + offset for t in indicator_tokens(item) if t in vocab)
+        if key is not None and len(self._indicator_cache) < _CACHE_LIMIT:
+            self._indicator_cache[key] = columns
+        return columns
+
+    def _features(self, item: TaskInput) -> Block:
+        """The non-zero input columns and values of one input (the featurizer's layout).
+
+        Columns index :attr:`_weights_by_input`: text n-grams, indicators, similarity words
+        (their TF-IDF, which the folded coefficients turn into the similarity features),
+        progress.
+        """
         text_w, ind_w, sim_w, prog_w = self._weights
-        n_text = len(self._text_vocabulary)
-        n_ind = len(self._indicator_vocabulary)
-        norm = normalise_text(item.task)
-        words = _WORD.findall(norm)
-        idx, val = _tfidf(self._text_columns(norm, words), self._text_idf)
-        blocks: list[Block] = [(idx, val * text_w)]
-        idx, val = tfidf_vector(
-            indicator_tokens(item),
-            self._indicator_vocabulary,
-            None,
-            sublinear=False,
-            normalise=False,
-        )
-        blocks.append((idx + n_text, val * ind_w))
+        lowered = _DIGITS.sub("0", item.task.lower())
+        words = _WORD.findall(lowered)
+        indices: list[int] = []
+        values: list[float] = []
+        norm = normalise_text(item.task) if self._char_range is not None else lowered
+        _add_tfidf(indices, values, self._text_columns(norm, words), self._text_idf_list, text_w, 0)
+        indicators = self._indicator_columns(item)
+        indices.extend(indicators)
+        values.extend([1.0 * ind_w] * len(indicators))
         if self._n_similarity:
             sim_words = self._similarity_words
-            idx, val = _tfidf(
-                [j for j in map(sim_words.get, words) if j is not None], self._similarity_idf
+            _add_tfidf(
+                indices,
+                values,
+                [j for j in map(sim_words.get, words) if j is not None],
+                self._similarity_idf_list,
+                sim_w,
+                self._similarity_offset,
             )
-            sims = self._similarity_matrix[:, idx] @ val
-            nz = np.flatnonzero(sims)
-            blocks.append((nz + n_text + n_ind, sims[nz] * sim_w))
         if item.calls:
-            column = n_text + n_ind + self._n_similarity
-            blocks.append(
-                (
-                    np.array([column], dtype=np.int64),
-                    np.array([math.log1p(len(item.calls)) * prog_w], dtype=np.float64),
-                )
-            )
-        return blocks
+            indices.append(self._progress_column)
+            values.append(math.log1p(len(item.calls)) * prog_w)
+        return np.array(indices, dtype=np.int64), np.array(values, dtype=np.float64)
+
+    @property
+    def modelled(self) -> npt.NDArray[np.int64]:
+        """Positions (in :attr:`scopes`) of the scopes with a fitted model; the others get
+        their training base rate (:attr:`base_rate`)."""
+        return self._modelled
+
+    @property
+    def base_rate(self) -> npt.NDArray[np.float64]:
+        """Training base rate of each scope (the probability of the scopes not modelled)."""
+        return self._base_rate
+
+    def decision_row(self, item: TaskInput) -> npt.NDArray[np.float64]:
+        """Linear scores of the modelled scopes for one input, shape (n_modelled,)."""
+        idx, val = self._features(item)
+        scores: npt.NDArray[np.float64] = val @ self._weights_by_input[idx] + self._intercept
+        return scores
 
     def decision_function(self, inputs: Sequence[TaskInput]) -> npt.NDArray[np.float64]:
         """Linear scores of the modelled scopes, shape (n_inputs, n_modelled)."""
         Z = np.empty((len(inputs), len(self._modelled)), dtype=np.float64)
         for r, item in enumerate(inputs):
-            blocks = self._blocks(item)
-            idx = np.concatenate([b[0] for b in blocks])
-            val = np.concatenate([b[1] for b in blocks])
-            Z[r] = val @ self._coef_t[idx] + self._intercept
+            Z[r] = self.decision_row(item)
         return Z
+
+    def calibrate(self, Z: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """Probabilities of the modelled scopes from their linear scores (same shape)."""
+        if self.calibration == "sigmoid":
+            return apply_sigmoid(Z, self._sigmoid[:, 0], self._sigmoid[:, 1])
+        flat = Z.ndim == 1
+        P = apply_isotonic(Z[None, :] if flat else Z, self._isotonic_x, self._isotonic_y)
+        return P[0] if flat else P
 
     def predict_proba(self, inputs: Sequence[TaskInput]) -> npt.NDArray[np.float64]:
         """Shape (n_inputs, n_scopes); column ``j`` is P(``scopes[j]`` is needed)."""
-        Z = self.decision_function(inputs)
         P = np.tile(self._base_rate, (len(inputs), 1))
         if len(self._modelled):
-            if self.calibration == "sigmoid":
-                P[:, self._modelled] = apply_sigmoid(Z, self._sigmoid[:, 0], self._sigmoid[:, 1])
-            else:
-                P[:, self._modelled] = apply_isotonic(Z, self._isotonic_x, self._isotonic_y)
+            P[:, self._modelled] = self.calibrate(self.decision_function(inputs))
         index = self._scope_index
         for r, item in enumerate(inputs):
             for call in item.calls:

@@ -21,8 +21,10 @@ from scopecast.catalogue import Catalogue
 from scopecast.defaults import default_model_dir
 from scopecast.exceptions import ConfigError, ModelUnavailableWarning, ScopecastError
 from scopecast.policy import CostModel, choose_upfront
-from scopecast.runtime._compact_files import load_scorer
-from scopecast.runtime._plan import AuthorizationPlan, PlannedScope, ProviderConsent
+from scopecast.runtime._compact import CompactScorer
+from scopecast.runtime._compact_files import CompactBundle, load_scorer
+from scopecast.runtime._compact_layout import CompactLayout
+from scopecast.runtime._plan import AuthorizationPlan
 from scopecast.scoring import ScopeScorer, TaskInput
 from scopecast.traces import PlanStep
 
@@ -86,6 +88,7 @@ class PreAuthorizer:
         self.costs = costs or CostModel()
         self.warning: str | None = None
         self._scorer: ScopeScorer | None = None
+        self._compact_layout: CompactLayout | None = None
         if model is None:
             model = self._default_model()
             if model is None:  # degraded: the guard alone asks at each call
@@ -156,47 +159,50 @@ class PreAuthorizer:
         """The authorization plan for ``task`` (with its ``context`` and articulated ``plan``)."""
         if not task.strip():
             raise ConfigError("PreAuthorizer.plan needs a non-empty task.")
-        probabilities = self._predict(task, context, plan)
-        if probabilities is None:
-            return AuthorizationPlan(
-                task=task, upfront=(), deferred=(), degraded=True, warning=self.warning
-            )
-        decision = choose_upfront(probabilities, self.catalogue, self.costs)
-        upfront: dict[str, list[PlannedScope]] = {}
-        deferred: list[PlannedScope] = []
-        for d in decision.decisions:
-            planned = PlannedScope(
-                scope=d.scope, provider=d.provider, probability=d.probability, reason=d.reason
-            )
-            if d.is_upfront and not self.catalogue.is_jit_only(d.scope):
-                upfront.setdefault(d.provider, []).append(planned)
-            else:
-                deferred.append(planned)
-        return AuthorizationPlan(
-            task=task,
-            upfront=tuple(
-                ProviderConsent(provider=p, scopes=tuple(sorted(s, key=lambda x: x.scope)))
-                for p, s in sorted(upfront.items())
-            ),
-            deferred=tuple(sorted(deferred, key=lambda x: (-x.probability, x.scope))),
-        )
-
-    def _predict(
-        self, task: str, context: Mapping[str, str] | None, plan: Sequence[PlanStep] | None
-    ) -> dict[str, float] | None:
         if self._scorer is None:
-            return None
+            return self._degraded_plan(task)
         task_input = TaskInput(
             task=task, context=dict(context or {}), plan=None if plan is None else tuple(plan)
         )
         try:
-            (predicted,) = self._scorer.predict_scopes([task_input])
-            probabilities = {str(s): float(p) for s, p in predicted.items()}
-            for scope, p in probabilities.items():
-                provider_of(scope)
-                if not (math.isfinite(p) and 0.0 <= p <= 1.0):
-                    raise ValueError(f"probability {p!r} of {scope!r} is not in [0, 1]")
+            layout = self._layout()
+            if layout is not None:
+                prediction = layout.predict(task_input)
+            else:
+                probabilities = self._predict(task_input)
         except _MODEL_FAILURES as err:
             self._degrade(f"The model failed to predict ({type(err).__name__}: {err})")
-            return None
+            return self._degraded_plan(task)
+        if layout is not None:
+            decision = layout.decide(prediction, self.costs)
+        else:
+            decision = choose_upfront(probabilities, self.catalogue, self.costs)
+        return AuthorizationPlan.from_decision(task, decision, self.catalogue)
+
+    def _degraded_plan(self, task: str) -> AuthorizationPlan:
+        return AuthorizationPlan(
+            task=task, upfront=(), deferred=(), degraded=True, warning=self.warning
+        )
+
+    def _layout(self) -> CompactLayout | None:
+        """The compact scorer laid out over the catalogue's tables (built on first use)."""
+        layout = self._compact_layout
+        if layout is None or layout.catalogue is not self.catalogue:
+            scorer = self._scorer
+            if isinstance(scorer, CompactBundle):
+                scorer = scorer.scorer
+            if not isinstance(scorer, CompactScorer):
+                return None
+            layout = self._compact_layout = CompactLayout(scorer, self.catalogue)
+        return layout
+
+    def _predict(self, task_input: TaskInput) -> dict[str, float]:
+        """Probabilities from any scorer, checked (a scope name, a probability in [0, 1])."""
+        assert self._scorer is not None
+        (predicted,) = self._scorer.predict_scopes([task_input])
+        probabilities = {str(s): float(p) for s, p in predicted.items()}
+        for scope, p in probabilities.items():
+            provider_of(scope)
+            if not (math.isfinite(p) and 0.0 <= p <= 1.0):
+                raise ValueError(f"probability {p!r} of {scope!r} is not in [0, 1]")
         return probabilities

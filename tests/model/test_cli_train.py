@@ -40,6 +40,10 @@ def test_cli_train_writes_model_directory(tmp_path):
     meta = json.loads((out / "metadata.json").read_text())
     assert meta["params"]["group_pattern"] == r"/(t-[0-9a-f]{10})/"
     assert "cv_ece" in meta["metrics"]
+    # the policy's parameters, chosen by replaying the traces with cross-fitted probabilities
+    assert meta["params"]["policy_interruption_scale"] in (0.5, 0.7, 0.85, 1.0, 1.2, 1.5, 2.0)
+    assert isinstance(meta["params"]["policy_batching"], bool)
+    assert meta["metrics"]["cv_policy_cost_per_task"] >= 0.0
     assert meta["train_files"] == [str(traces.resolve())]
 
     scored = CliRunner().invoke(app, ["model-metrics", str(out), str(traces)])

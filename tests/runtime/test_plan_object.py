@@ -1,0 +1,71 @@
+"""AuthorizationPlan: written lazily from the policy's decision, used like a frozen pydantic model."""
+
+from __future__ import annotations
+
+import pickle
+
+import pytest
+from pydantic import BaseModel
+
+from scopecast import Catalogue
+from scopecast.policy import CostModel, choose_upfront
+from scopecast.runtime import AuthorizationPlan, PlannedScope, ProviderConsent
+
+PROBABILITIES = {
+    "google:gmail.send": 0.95,
+    "google:gmail.readonly": 0.05,
+    "slack:chat:write": 0.97,
+    "bank:payments.write": 0.99,
+}
+
+
+def _plan(catalogue: Catalogue) -> AuthorizationPlan:
+    decision = choose_upfront(PROBABILITIES, catalogue, CostModel())
+    return AuthorizationPlan.from_decision("Email Carlos", decision, catalogue)
+
+
+def test_lazy_plan_equals_the_validated_plan_of_its_fields(catalogue: Catalogue) -> None:
+    lazy = _plan(catalogue)
+    assert lazy.upfront_scopes == {"google:gmail.send", "slack:chat:write"}
+    assert lazy.providers == ("google", "slack")
+    assert "upfront_scopes" in repr(lazy)
+    validated = AuthorizationPlan.model_validate(lazy.model_dump())
+    assert validated == lazy
+    assert hash(validated) == hash(lazy)
+    assert validated.upfront_scopes == lazy.upfront_scopes
+    assert validated.providers == lazy.providers
+    assert AuthorizationPlan.model_validate_json(lazy.model_dump_json()) == lazy
+    assert lazy.deferred[0].scope == "bank:payments.write"  # most likely first
+    assert isinstance(lazy.upfront[0], ProviderConsent)
+    assert isinstance(lazy.deferred[0], PlannedScope)
+    assert pickle.loads(pickle.dumps(lazy)) == lazy
+    assert "deferred" in AuthorizationPlan.model_json_schema()["properties"]
+
+
+def test_plan_is_immutable_and_validates_like_a_model(catalogue: Catalogue) -> None:
+    plan = _plan(catalogue)
+    with pytest.raises(AttributeError, match="immutable"):
+        plan.task = "other"  # type: ignore[misc]
+    with pytest.raises(ValueError, match="probability"):
+        AuthorizationPlan(
+            task="t",
+            upfront=(),
+            deferred=({"scope": "g:x", "provider": "g", "probability": 2.0, "reason": "r"},),
+        )
+    degraded = AuthorizationPlan(task="t", upfront=(), deferred=(), degraded=True, warning="w")
+    assert degraded.degraded
+    assert degraded.upfront_scopes == frozenset()
+    assert degraded.providers == ()
+
+
+def test_plan_is_a_field_of_another_pydantic_model(catalogue: Catalogue) -> None:
+    class Envelope(BaseModel):
+        plan: AuthorizationPlan
+
+    plan = _plan(catalogue)
+    envelope = Envelope(plan=plan)
+    assert envelope.plan is plan
+    again = Envelope.model_validate_json(envelope.model_dump_json())
+    assert again.plan == plan
+    assert Envelope.model_validate({"plan": plan.model_dump()}).plan == plan
+    assert envelope.model_dump()["plan"]["task"] == "Email Carlos"
