@@ -45,6 +45,7 @@ __all__ = [
     "Trace",
     "check_traces",
     "iter_numbered_traces",
+    "iter_trace_files",
     "iter_traces",
     "needed_scopes",
     "parse_trace_line",
@@ -259,11 +260,17 @@ def iter_traces(path: str | Path, *, max_issues: int = MAX_ISSUES) -> Iterator[T
         yield trace
 
 
-def read_traces(paths: str | Path | Sequence[str | Path]) -> list[Trace]:
-    """Read and validate one or more trace files (JSON Lines or Parquet) into a list.
+def iter_trace_files(paths: str | Path | Sequence[str | Path]) -> Iterator[Trace]:
+    """Stream the traces of one or more files (JSON Lines or Parquet), validating each.
 
-    ``trace_id`` must be unique across all the files. Every file is checked, and one
-    :class:`DataValidationError` reports the problems of all of them.
+    The streaming form of :func:`read_traces`: the same checks (``trace_id`` unique across
+    all the files, every file checked, one :class:`DataValidationError` for the problems of
+    all of them), but good traces are yielded as they are read, so a file of millions of
+    traces never sits in memory. The error is raised after the last file, once everything
+    has been read: a consumer must not act on what it received until the stream ends.
+
+    Only ids need remembering across files: with one file, :func:`iter_traces` checks
+    them; with several, a dict of every id seen is kept (about 150 bytes per trace).
 
     Raises
     ------
@@ -272,31 +279,33 @@ def read_traces(paths: str | Path | Sequence[str | Path]) -> list[Trace]:
     """
     if isinstance(paths, (str, Path)):
         paths = [paths]
-    traces: list[Trace] = []
     issues: list[DataIssue] = []
     hints: list[str] = []
     n_more = 0
-    first_seen: dict[str, tuple[str, int]] = {}
-    for path in paths:
+    across = len(paths) > 1
+    first_seen: dict[str, tuple[int, int]] = {}
+    for index, path in enumerate(paths):
         unit: Literal["line", "row"] = "row" if Path(path).suffix.lower() == ".parquet" else "line"
         try:
             for number, trace in iter_numbered_traces(path):
-                if trace.trace_id in first_seen:
-                    other, other_no = first_seen[trace.trace_id]
-                    issues.append(
-                        DataIssue(
-                            str(path),
-                            number,
-                            "trace_id",
-                            f"duplicate trace_id, also in {other} ({unit} {other_no}); "
-                            f"trace ids must be unique across the files read together",
-                            short_repr(trace.trace_id),
-                            unit,
+                if across:
+                    if trace.trace_id in first_seen:
+                        other, other_no = first_seen[trace.trace_id]
+                        issues.append(
+                            DataIssue(
+                                str(path),
+                                number,
+                                "trace_id",
+                                f"duplicate trace_id, also in {paths[other]} ({unit} "
+                                f"{other_no}); trace ids must be unique across the files "
+                                f"read together",
+                                short_repr(trace.trace_id),
+                                unit,
+                            )
                         )
-                    )
-                    continue
-                first_seen[trace.trace_id] = (str(path), number)
-                traces.append(trace)
+                        continue
+                    first_seen[trace.trace_id] = (index, number)
+                yield trace
         except DataValidationError as err:
             issues.extend(err.issues)
             n_more += err.n_more
@@ -307,7 +316,21 @@ def read_traces(paths: str | Path | Sequence[str | Path]) -> list[Trace]:
         raise DataValidationError(
             shown, n_more=n_more + len(issues) - len(shown), hint="\n".join(hints) or None
         )
-    return traces
+
+
+def read_traces(paths: str | Path | Sequence[str | Path]) -> list[Trace]:
+    """Read and validate one or more trace files (JSON Lines or Parquet) into a list.
+
+    ``trace_id`` must be unique across all the files. Every file is checked, and one
+    :class:`DataValidationError` reports the problems of all of them
+    (:func:`iter_trace_files` is the streaming form).
+
+    Raises
+    ------
+    DataValidationError
+        If a file cannot be read, a record is invalid or a ``trace_id`` repeats.
+    """
+    return list(iter_trace_files(paths))
 
 
 def trace_to_json_line(trace: Trace) -> str:

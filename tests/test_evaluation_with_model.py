@@ -62,7 +62,13 @@ def test_evaluate_uses_the_models_recorded_training_data(model_files, tmp_path) 
         ],
     )
     assert result.exit_code == 0, result.output
-    assert "train.jsonl (64 traces)" in " ".join(result.output.split())
+    output = " ".join(result.output.split())
+    assert "train.jsonl (64 traces)" in output
+    # the policy parameters scopecast train chose are the ones evaluated
+    meta = json.loads((model_files / "model" / "metadata.json").read_text())
+    scale = meta["params"]["policy_interruption_scale"]
+    assert f"planning scale {scale:g}," in output
+    assert "(chosen at training)" in output
     data = json.loads(report.read_text())
     model = data["policies"]["model"]
     assert model["cost_per_task"] < data["policies"]["jit_only"]["cost_per_task"]
@@ -167,3 +173,13 @@ def test_evaluate_with_other_train_says_it_is_not_the_models_data(model_files, t
     )
     assert result.exit_code == 0, result.output
     assert "(not the model's training data)" in " ".join(result.output.split())
+
+
+def test_recorded_policy_reads_the_models_params_or_defaults() -> None:
+    from scopecast.evaluation import PolicyParams
+    from scopecast.evaluation._setup import recorded_policy
+
+    params = {"params": {"policy_interruption_scale": 1.5, "policy_batching": False}}
+    assert recorded_policy(params) == PolicyParams(1.5, False, 0.0)
+    assert recorded_policy({}) == PolicyParams(1.0, True, 0.0)
+    assert recorded_policy({"params": "broken"}) == PolicyParams(1.0, True, 0.0)

@@ -58,16 +58,20 @@ def evaluate(
         typer.Option("--risk-weight", help="Multiplier of a scope's risk when it is held unused."),
     ] = 1.0,
     batching: Annotated[
-        bool,
-        typer.Option("--batching/--no-batching", help="Batch likely scopes at an interruption."),
-    ] = True,
+        bool | None,
+        typer.Option(
+            "--batching/--no-batching",
+            help="Batch likely scopes at an interruption (default: as chosen at training).",
+        ),
+    ] = None,
     interruption_scale: Annotated[
-        float,
+        float | None,
         typer.Option(
             "--interruption-scale",
-            help="The model policy plans with this multiple of the interruption cost.",
+            help="The model policy plans with this multiple of the interruption cost "
+            "(default: as chosen at training by grouped CV, else 1).",
         ),
-    ] = 1.0,
+    ] = None,
     prior_weight: Annotated[
         float,
         typer.Option(

@@ -6,7 +6,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from scopecast.cli._app import command, err_console, out_console
@@ -42,18 +49,27 @@ def train(
         str, typer.Option(help="MLflow registered model name.")
     ] = "scopecast-scopes",
     no_mlflow: Annotated[bool, typer.Option("--no-mlflow", help="Do not log to MLflow.")] = False,
+    max_traces: Annotated[
+        int | None,
+        typer.Option(
+            "--max-traces",
+            min=1,
+            help="Stream the files once (catalogue and data hash from every trace) and fit "
+            "on a grouped sample of at most this many traces; for histories too large to "
+            "hold in memory. Default: read every trace and fit on all of them.",
+        ),
+    ] = None,
 ) -> None:
     """Train a calibrated scope model on traces and save it to a model directory."""
     from scopecast.catalogue import load_catalogue
-    from scopecast.model import train_to_directory
-    from scopecast.traces import read_traces
+    from scopecast.model import train_stream_to_directory, train_to_directory
+    from scopecast.traces import iter_trace_files, read_traces
 
-    loaded = read_traces(traces)
     written = load_catalogue(catalogue) if catalogue is not None else None
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
+        MofNCompleteColumn(),
         TimeElapsedColumn(),
         console=err_console,
         transient=True,
@@ -61,20 +77,37 @@ def train(
         tasks: dict[str, TaskID] = {}
 
         def progress(stage: str, done: int, total: int) -> None:
+            # total 0: not known in advance (traces read from a stream)
             if stage not in tasks:
-                tasks[stage] = bar.add_task(stage, total=total)
-            bar.update(tasks[stage], completed=done, total=total)
+                tasks[stage] = bar.add_task(stage, total=total or None)
+            bar.update(tasks[stage], completed=done, total=total or None)
 
-        result = train_to_directory(
-            loaded,
-            out,
-            written,
-            group_pattern=group_pattern,
-            train_files=traces,
-            progress=progress,
-        )
+        if max_traces is None:
+            result = train_to_directory(
+                read_traces(traces),
+                out,
+                written,
+                group_pattern=group_pattern,
+                train_files=traces,
+                progress=progress,
+            )
+        else:
+            result = train_stream_to_directory(
+                iter_trace_files(traces),
+                out,
+                written,
+                max_traces=max_traces,
+                group_pattern=group_pattern,
+                train_files=traces,
+                progress=progress,
+            )
+    sample = (
+        f" (a grouped sample of the {result.n_seen} traces read, --max-traces {max_traces})"
+        if result.n_seen > result.n_traces
+        else ""
+    )
     out_console.print(
-        f"Trained on {result.n_traces} traces: {len(result.predictor.scopes_)} scopes "
+        f"Trained on {result.n_traces} traces{sample}: {len(result.predictor.scopes_)} scopes "
         f"({len(result.predictor.modelled_)} modelled), C={result.predictor.C_:g}, "
         f"calibration={result.predictor.calibration_}. Saved to {result.directory}."
     )

@@ -13,7 +13,7 @@ costs reuses the same probabilities.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from scopecast.catalogue import Catalogue
 from scopecast.evaluation._simulator import Policy
@@ -90,6 +90,33 @@ class ModelPolicy(Policy):
         self.progress = progress
         self._probabilities: dict[str, list[dict[str, float]]] = {}
         self._prior: dict[str, list[dict[str, float]]] = {}
+
+    @classmethod
+    def from_probabilities(
+        cls,
+        probabilities: Mapping[str, Sequence[Mapping[str, float]]],
+        catalogue: Catalogue,
+        costs: CostModel | None = None,
+        *,
+        batching: bool = True,
+        interruption_scale: float = 1.0,
+        name: str = "model",
+    ) -> ModelPolicy:
+        """A policy on probabilities computed elsewhere, per trace id: the start, then each call.
+
+        Used to replay training traces with their cross-fitted probabilities; a trace without
+        an entry raises :class:`~scopecast.exceptions.ConfigError` instead of being scored.
+        """
+        policy = cls(
+            _NoScorer(),
+            catalogue,
+            costs,
+            batching=batching,
+            interruption_scale=interruption_scale,
+            name=name,
+        )
+        policy._probabilities = {k: [dict(p) for p in v] for k, v in probabilities.items()}
+        return policy
 
     def with_costs(self, costs: CostModel) -> ModelPolicy:
         """The same policy (sharing its scored probabilities) under other costs."""
@@ -176,6 +203,16 @@ class ModelPolicy(Policy):
             self.catalogue,
             self.planning_costs,
             denied=denied,
+        )
+
+
+class _NoScorer:
+    """The scorer of a policy built on precomputed probabilities: it has none to give."""
+
+    def predict_scopes(self, inputs: Sequence[TaskInput]) -> list[dict[str, float]]:
+        raise ConfigError(
+            f"This policy was built from precomputed probabilities and has none for "
+            f"{len(inputs)} of the inputs asked; build it with probabilities for every trace."
         )
 
 

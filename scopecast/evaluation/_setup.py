@@ -165,6 +165,23 @@ def _load_model(model_dir: Path) -> tuple[ScopeScorer, Catalogue, Mapping[str, o
     return bundle.scorer, bundle.catalogue, bundle.metadata
 
 
+def _params_of(metadata: Mapping[str, object]) -> Mapping[str, object]:
+    params = metadata.get("params", {})
+    return params if isinstance(params, Mapping) else {}
+
+
+def recorded_policy(metadata: Mapping[str, object]) -> PolicyParams:
+    """The policy parameters ``scopecast train`` chose and stored (defaults if none)."""
+    params = _params_of(metadata)
+    scale = params.get("policy_interruption_scale", 1.0)
+    batching = params.get("policy_batching", True)
+    return PolicyParams(
+        float(scale) if isinstance(scale, (int, float)) else 1.0,
+        bool(batching) if isinstance(batching, bool) else True,
+        0.0,
+    )
+
+
 def build_evaluation(
     *,
     traces: Sequence[Path],
@@ -174,14 +191,16 @@ def build_evaluation(
     interruption_cost: float = 1.0,
     consent_screen_cost: float = 0.0,
     risk_weight: float = 1.0,
-    batching: bool = True,
-    interruption_scale: float = 1.0,
+    batching: bool | None = None,
+    interruption_scale: float | None = None,
     prior_weight: float = 0.0,
     tune_folds: int = 0,
     progress: Callable[[int, int], None] | None = None,
 ) -> EvaluationSetup:
     """Load the files and build the policies of ``scopecast evaluate``.
 
+    ``interruption_scale`` and ``batching`` left at ``None`` take the values ``scopecast
+    train`` chose and stored with the model (:func:`recorded_policy`), else 1 and on.
     With ``tune_folds > 0`` the model policy's ``interruption_scale``, ``batching`` and
     ``prior_weight`` (of a per-domain frequency prior fitted on the training traces) are
     chosen by grouped cross-validation on the training traces (the model re-fitted per
@@ -247,7 +266,17 @@ def build_evaluation(
     else:
         refit = _model_refitter(scorer, catalogue)
     tuning = None
-    params = PolicyParams(interruption_scale, batching, prior_weight)
+    recorded = recorded_policy(metadata)
+    params = PolicyParams(
+        recorded.interruption_scale if interruption_scale is None else interruption_scale,
+        recorded.batching if batching is None else batching,
+        prior_weight,
+    )
+    chosen_at_training = (
+        model_dir is not None
+        and params == PolicyParams(recorded.interruption_scale, recorded.batching, prior_weight)
+        and "policy_interruption_scale" in _params_of(metadata)
+    )
     if tune_folds > 0:
         tuning = tune_policy(
             train_traces, catalogue, refit, costs, n_splits=tune_folds, progress=progress
@@ -268,7 +297,8 @@ def build_evaluation(
         f"model policy: {source}, interruption cost {costs.interruption:g}, consent screen "
         f"{costs.consent_screen:g}, risk weight {costs.risk_weight:g}, planning scale "
         f"{params.interruption_scale:g}, prior weight {params.prior_weight:g}"
-        f"{' (grouped CV)' if tuning else ''}, batching "
+        f"{' (grouped CV)' if tuning else ' (chosen at training)' if chosen_at_training else ''}"
+        f", batching "
         f"{'on' if params.batching else 'off'}; baselines trained on "
         f"{', '.join(p.name for p in train_paths)} ({len(train_traces)} traces){data_note}; "
         f"cost per task = interruptions + risk over-grant"

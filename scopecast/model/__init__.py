@@ -23,7 +23,12 @@ from scopecast.model._persistence import (
 )
 from scopecast.model._predictor import ScopePredictor
 from scopecast.model._training import check_trainable, data_hash, train_predictor, training_rows
-from scopecast.model._workflow import TrainingResult, score_model_directory, train_to_directory
+from scopecast.model._workflow import (
+    TrainingResult,
+    score_model_directory,
+    train_stream_to_directory,
+    train_to_directory,
+)
 
 __all__ = [
     "TRUSTED_TYPES",
@@ -51,6 +56,7 @@ __all__ = [
     "task_template",
     "train_bounded",
     "train_predictor",
+    "train_stream_to_directory",
     "train_to_directory",
     "training_rows",
 ]

@@ -9,9 +9,12 @@ keeping only
 - the sha256 of every trace (the model's data hash, as :func:`~scopecast.model.data_hash`),
 - a deterministic sample of at most ``max_traces`` traces chosen by group: each trace gets
   the key ``(sha256(group), sha256(trace_id))`` and the ``max_traces`` smallest keys are
-  kept (a bounded heap), so whole groups enter or leave together (grouped CV stays honest),
-  the sample does not depend on the order of the stream, and a larger stream's sample is
-  drawn from the same distribution;
+  kept (a bounded heap), so whole groups enter or leave together (only the group at the
+  boundary may be cut, and its kept traces still share one CV fold: grouped CV stays
+  honest), which traces are kept does not depend on the order of the stream, and a larger
+  stream's sample is drawn from the same distribution. The kept traces are returned in
+  stream order, so a stream of at most ``max_traces`` traces trains exactly as
+  :func:`~scopecast.model.train_predictor` on the same traces;
 
 and then fits the usual :class:`ScopePredictor` (model selection by grouped CV included) on
 the sample. Memory is bounded by ``max_traces``; time is one linear pass plus a fit whose
@@ -44,7 +47,7 @@ class BoundedSample:
     """What one streaming pass over the traces kept."""
 
     traces: list[Trace]
-    """At most ``max_traces`` traces, whole groups first (ordered by their sample key)."""
+    """At most ``max_traces`` traces, in stream order (all of them if the stream is no longer)."""
     catalogue: Catalogue
     """Derived from every trace of the stream."""
     data_hash: str
@@ -53,8 +56,8 @@ class BoundedSample:
     """Traces in the stream."""
 
 
-def _key(text: str) -> bytes:
-    return hashlib.sha256(text.encode("utf-8")).digest()[:12]
+def _digest(text: str) -> int:
+    return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:12])
 
 
 def sample_traces(
@@ -66,6 +69,9 @@ def sample_traces(
 ) -> BoundedSample:
     """Read ``traces`` once and keep a bounded grouped sample (see the module docstring).
 
+    The sample holds the traces with the ``max_traces`` smallest keys, in stream order; a
+    stream of at most ``max_traces`` traces is kept whole, in order.
+
     Raises
     ------
     ConfigError
@@ -74,7 +80,8 @@ def sample_traces(
     if max_traces < 1:
         raise ConfigError(f"max_traces must be a positive number of traces. Got {max_traces}.")
     digest = hashlib.sha256()
-    heap: list[tuple[bytes, bytes, int, Trace]] = []  # max-heap through negated keys
+    # A max-heap of the smallest keys through negation: heap[0] holds the largest kept key.
+    heap: list[tuple[int, int, Trace]] = []
     n_seen = 0
 
     def stream() -> Iterable[Trace]:
@@ -82,19 +89,18 @@ def sample_traces(
         for trace in traces:
             digest.update(trace_to_json_line(trace).encode("utf-8"))
             digest.update(b"\n")
-            key = (_key(group_of(trace, group_pattern)), _key(trace.trace_id))
-            neg = (bytes(255 - b for b in key[0]), bytes(255 - b for b in key[1]), n_seen, trace)
+            key = _digest(group_of(trace, group_pattern)) << 96 | _digest(trace.trace_id)
             if len(heap) < max_traces:
-                heapq.heappush(heap, neg)
-            elif neg > heap[0]:
-                heapq.heapreplace(heap, neg)
+                heapq.heappush(heap, (-key, -n_seen, trace))
+            elif -key > heap[0][0]:
+                heapq.heapreplace(heap, (-key, -n_seen, trace))
             n_seen += 1
             if progress is not None and n_seen % PROGRESS_EVERY == 0:
                 progress("reading", n_seen, 0)
             yield trace
 
     derived = derive_catalogue(stream())
-    kept = [item[3] for item in sorted(heap, reverse=True)]
+    kept = [item[2] for item in sorted(heap, key=lambda item: -item[1])]
     return BoundedSample(kept, derived, digest.hexdigest(), n_seen)
 
 

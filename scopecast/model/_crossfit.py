@@ -18,7 +18,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
-from scopecast.model._pooled import fit_pooled, pooled_scores, similarity_block
+from scopecast.model._match import MatchDesign, fit_match, match_scores
 
 __all__ = [
     "Features",
@@ -34,20 +34,21 @@ ProgressCallback = Callable[[str, int, int], None]
 
 Features = Callable[
     [npt.NDArray[np.int64], npt.NDArray[np.int64]],
-    tuple[sp.csr_matrix, sp.csr_matrix, npt.NDArray[np.int64]],
+    tuple[sp.csr_matrix, sp.csr_matrix, MatchDesign | None],
 ]
-"""``features(train_rows, test_rows) -> (F_train, F_test, sim_columns)``, fitted on the
-training rows only; ``sim_columns[j]`` is the column of scope ``j``'s similarity (or -1)."""
+"""``features(train_rows, test_rows) -> (F_train, F_test, design)``, fitted on the training
+rows only; ``design`` maps the row features to the match model's pair features (``None``
+without a featurizer)."""
 
 
 @dataclass(frozen=True)
 class OutOfFold:
-    """Out-of-fold linear scores: one-vs-rest per C, and the pooled similarity model's."""
+    """Out-of-fold linear scores: one-vs-rest per C, and the match model's."""
 
     scores: dict[float, npt.NDArray[np.float64]]
     """``{C: Z}``, ``Z`` of shape (n_samples, n_trainable)."""
-    pooled: npt.NDArray[np.float64] | None
-    """Shape (n_samples, n_scopes), or ``None`` without similarity features."""
+    match: npt.NDArray[np.float64] | None
+    """Shape (n_samples, n_scopes), or ``None`` without a match model."""
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ def out_of_fold_scores(
     random_state: int | None,
     progress: ProgressCallback | None = None,
 ) -> OutOfFold:
-    """Out-of-fold linear scores of the one-vs-rest models (per C) and of the pooled model.
+    """Out-of-fold linear scores of the one-vs-rest models (per C) and of the match model.
 
     ``usable[i, j]`` says whether row ``i`` trains scope ``j`` (a scope already used by the
     calls so far is certain, so that row teaches nothing about it). A scope with a single
@@ -113,25 +114,22 @@ def out_of_fold_scores(
     """
     fold_ids = np.unique(folds)
     scores = {C: np.zeros((Y.shape[0], len(trainable))) for C in Cs}
-    pooled: npt.NDArray[np.float64] | None = np.tile(prior_logit, (Y.shape[0], 1))
+    match: npt.NDArray[np.float64] | None = np.tile(prior_logit, (Y.shape[0], 1))
     total = len(fold_ids) * len(Cs) * len(trainable)
     done = 0
     for fold in fold_ids:
         train = np.flatnonzero(folds != fold)
         test = np.flatnonzero(folds == fold)
-        F_train, F_test, sim_columns = features(train, test)
-        fit_p = fit_pooled(
-            similarity_block(F_train, sim_columns),
-            Y[train],
-            usable[train],
-            w[train],
-            prior_logit,
-            sim_columns,
+        F_train, F_test, design = features(train, test)
+        fit_m = (
+            None
+            if design is None or match is None
+            else fit_match(design, F_train, Y[train], usable[train], w[train], prior_logit)
         )
-        if fit_p is None or pooled is None:
-            pooled = None
+        if fit_m is None or design is None or match is None:
+            match = None
         else:
-            pooled[test] = pooled_scores(similarity_block(F_test, sim_columns), fit_p, prior_logit)
+            match[test] = match_scores(design, fit_m, F_test, prior_logit)
         for C in Cs:
             for k, j in enumerate(trainable):
                 rows = usable[train, j]
@@ -144,4 +142,4 @@ def out_of_fold_scores(
                 done += 1
                 if progress is not None:
                     progress("cross-validation", done, total)
-    return OutOfFold(scores, pooled)
+    return OutOfFold(scores, match)

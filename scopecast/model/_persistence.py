@@ -18,6 +18,7 @@ skops finds in the file are all in :data:`TRUSTED_TYPES` (else
 
 from __future__ import annotations
 
+import copy
 import json
 import zipfile
 from collections.abc import Mapping, Sequence
@@ -68,6 +69,20 @@ TRUSTED_TYPES: frozenset[str] = frozenset(
 """Types outside skops' defaults that a scopecast model file may contain (nothing else loads)."""
 
 
+TRAINING_DIAGNOSTICS = ("oof_proba_",)
+"""Fitted attributes that describe the training run, not the model; never saved."""
+
+
+def _without_diagnostics(predictor: ScopePredictor) -> ScopePredictor:
+    """A shallow copy of ``predictor`` without its :data:`TRAINING_DIAGNOSTICS`."""
+    if not any(hasattr(predictor, name) for name in TRAINING_DIAGNOSTICS):
+        return predictor
+    slim = copy.copy(predictor)
+    for name in TRAINING_DIAGNOSTICS:
+        slim.__dict__.pop(name, None)
+    return slim
+
+
 def save_model(
     predictor: ScopePredictor,
     directory: str | Path,
@@ -113,7 +128,9 @@ def save_model(
     out = Path(directory)
     try:
         out.mkdir(parents=True, exist_ok=True)
-        sio.dump(predictor, out / MODEL_FILE, compression=zipfile.ZIP_DEFLATED)
+        sio.dump(
+            _without_diagnostics(predictor), out / MODEL_FILE, compression=zipfile.ZIP_DEFLATED
+        )
         # The numpy-only form the runtime plans with (no scikit-learn import at start-up).
         compact = export_compact(predictor, out) if can_export_compact(predictor) else ()
         files = {name: sha256_of(out / name) for name in (MODEL_FILE, *compact, *extra_files)}

@@ -37,22 +37,19 @@ from scopecast.model._crossfit import (
     grouped_folds,
     out_of_fold_scores,
 )
+from scopecast.model._match import MatchDesign, fit_match, match_design
 from scopecast.model._params import check_params, check_rows
-from scopecast.model._pooled import fit_pooled, similarity_block
 from scopecast.model._priors import fit_priors, unobserved_mask
-from scopecast.model._selection import select_models, selection_metrics
+from scopecast.model._selection import (
+    cross_fitted_probabilities,
+    select_models,
+    selection_metrics,
+)
 from scopecast.model._targets import read_targets
 from scopecast.scoring import TaskInput
 from scopecast.traces import Trace
 
 __all__ = ["ScopePredictor"]
-
-
-def _similarity_columns(feat: TaskFeaturizer, scopes: Sequence[str]) -> npt.NDArray[np.int64]:
-    """Column of ``sim:<scope>`` in ``feat``'s output for each scope (-1 if it has none)."""
-    start = len(feat.text_vocabulary_) + len(feat.indicator_vocabulary_)
-    where = {s: start + i for i, s in enumerate(feat.similarity_scopes_)}
-    return np.asarray([where.get(s, -1) for s in scopes], dtype=np.int64)
 
 
 class ScopePredictor(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # sklearn is untyped
@@ -81,8 +78,9 @@ class ScopePredictor(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
     ----------
     sources_ : list of str
         Per scope, what gives its probability: ``"words"`` (its one-vs-rest model),
-        ``"similarity"`` (the pooled similarity model) or ``"prior"`` (its base rate),
-        chosen by grouped CV.
+        ``"match"`` (the match model shared by every scope, :mod:`scopecast.model._match`),
+        ``"blend"`` (the sum of both scores) or ``"prior"`` (its base rate), chosen by
+        grouped CV.
     scopes_ : list of str
         Column order of :meth:`predict_proba`.
     classes_ : ndarray
@@ -105,6 +103,10 @@ class ScopePredictor(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
         Isotonic map points per modelled scope (when ``calibration_ == "isotonic"``).
     cv_results_ : dict
         Cross-fitted Brier score per ``C`` and per calibration method.
+    oof_proba_ : ndarray of shape (n_samples, n_scopes)
+        Grouped-CV probabilities of the training rows (each from models that did not see
+        the row's group; a scope already used: 1). A training diagnostic, used to choose
+        the policy's parameters; :func:`~scopecast.model.save_model` does not store it.
     cv_metrics_ : dict
         Brier, ECE and PR-AUC of the cross-fitted probabilities on the rows without calls.
     """
@@ -245,21 +247,20 @@ class ScopePredictor(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
 
             def features(
                 train: npt.NDArray[np.int64], test: npt.NDArray[np.int64]
-            ) -> tuple[sp.csr_matrix, sp.csr_matrix, npt.NDArray[np.int64]]:
+            ) -> tuple[sp.csr_matrix, sp.csr_matrix, MatchDesign | None]:
                 feat = clone(base).fit([inputs[i] for i in train], scope_documents=docs)
                 return (
                     feat.transform([inputs[i] for i in train]),
                     feat.transform([inputs[i] for i in test]),
-                    _similarity_columns(feat, self.scopes_),
+                    match_design(feat, self.scopes_, catalogue),
                 )
         else:
             dense = sp.csr_matrix(matrix)
-            no_sim = np.full(len(self.scopes_), -1, dtype=np.int64)
 
             def features(
                 train: npt.NDArray[np.int64], test: npt.NDArray[np.int64]
-            ) -> tuple[sp.csr_matrix, sp.csr_matrix, npt.NDArray[np.int64]]:
-                return dense[train], dense[test], no_sim
+            ) -> tuple[sp.csr_matrix, sp.csr_matrix, MatchDesign | None]:
+                return dense[train], dense[test], None
 
         if len(candidates) and len(np.unique(g)) < 2:
             raise DataValidationError(
@@ -296,9 +297,10 @@ class ScopePredictor(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
         self.isotonic_x_ = chosen.isotonic_x
         self.isotonic_y_ = chosen.isotonic_y
         self.cv_results_ = chosen.results
-        self.cv_metrics_ = selection_metrics(
-            chosen, Ymat, usable, w, folds, upfront, self.base_rate_, self.scopes_
+        self.oof_proba_ = cross_fitted_probabilities(
+            chosen, Ymat, usable, w, folds, self.base_rate_
         )
+        self.cv_metrics_ = selection_metrics(self.oof_proba_, Ymat, upfront, self.scopes_)
         if progress is not None:
             progress("final fit", 0, 1)
         if inputs is not None:
@@ -314,27 +316,39 @@ class ScopePredictor(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
         self.n_iter_ = np.zeros(len(self.modelled_), dtype=np.int64)
         self.coef_ = np.zeros((len(self.modelled_), n_features))
         self.intercept_ = np.zeros(len(self.modelled_))
-        pooled = None
-        if "similarity" in self.sources_ and self.featurizer_ is not None:
-            columns = _similarity_columns(self.featurizer_, self.scopes_)
-            pooled = fit_pooled(similarity_block(F, columns), Ymat, usable, w, prior_logit, columns)
+        match_coef: dict[int, npt.NDArray[np.float64]] = {}
+        match_intercept: dict[int, float] = {}
+        uses_match = [j for j in self.modelled_.tolist() if self.sources_[j] in ("match", "blend")]
+        if uses_match:
+            if self.featurizer_ is None:
+                raise ModelError(  # pragma: no cover - the CV chose it, so it has a featurizer
+                    "The match model was chosen, but the model has no featurizer to build it on."
+                )
+            design = match_design(self.featurizer_, self.scopes_, catalogue)
+            fit_m = fit_match(design, F, Ymat, usable, w, prior_logit)
+            if fit_m is None:
+                raise ModelError(  # pragma: no cover - the CV fit on fewer rows succeeded
+                    "The match model chosen by cross-validation could not be fitted on all the "
+                    "training rows (a single class)."
+                )
+            coefs = design.coefficients(fit_m, uses_match)
+            intercepts = design.intercepts(fit_m, prior_logit, uses_match)
+            for i, j in enumerate(uses_match):
+                match_coef[j] = coefs[i]
+                match_intercept[j] = float(intercepts[i])
         for k, j in enumerate(self.modelled_.tolist()):
-            if self.sources_[j] == "similarity":
-                if pooled is None or self.featurizer_ is None:
-                    raise ModelError(  # pragma: no cover - the CV fit on fewer rows succeeded
-                        f"The pooled similarity model chosen for {self.scopes_[j]!r} could not "
-                        f"be fitted on all the training rows."
-                    )
-                self.coef_[k, columns[j]] = pooled.beta
-                self.intercept_[k] = pooled.gamma * prior_logit[j] + pooled.alpha
-                continue
-            rows = usable[:, j]
-            fit = fit_linear(
-                F[rows], Ymat[rows, j], w[rows], self.C_, self.max_iter, self.random_state
-            )
-            self.coef_[k] = fit.coef
-            self.intercept_[k] = fit.intercept
-            self.n_iter_[k] = fit.n_iter
+            source = self.sources_[j]
+            if source in ("match", "blend"):
+                self.coef_[k] = match_coef[j]
+                self.intercept_[k] = match_intercept[j]
+            if source in ("words", "blend"):
+                rows = usable[:, j]
+                fit = fit_linear(
+                    F[rows], Ymat[rows, j], w[rows], self.C_, self.max_iter, self.random_state
+                )
+                self.coef_[k] += fit.coef
+                self.intercept_[k] += fit.intercept
+                self.n_iter_[k] = fit.n_iter
         if progress is not None:
             progress("final fit", 1, 1)
         return self

@@ -5,8 +5,9 @@ probabilities (each fold calibrated by a map fitted on the other folds), weighte
 sample weights, over the rows that train the scope:
 
 1. ``C`` and the calibration method: summed over the one-vs-rest candidate scopes;
-2. each scope's source: its one-vs-rest model (``"words"``), the pooled similarity model
-   (``"similarity"``, :mod:`scopecast.model._pooled`) or its smoothed base rate
+2. each scope's source: its one-vs-rest model (``"words"``), the match model shared by all
+   scopes (``"match"``, :mod:`scopecast.model._match`), the sum of the two scores
+   (``"blend"``: a product of the two experts, calibrated) or its smoothed base rate
    (``"prior"``, scored in-sample, a slight advantage to the prior).
 
 The calibration maps of the chosen sources are then fitted on all out-of-fold scores.
@@ -24,7 +25,7 @@ from scopecast.model._calibration import crossfit_calibrated, fit_isotonic, fit_
 from scopecast.model._crossfit import OutOfFold
 from scopecast.model._metrics import probability_metrics
 
-__all__ = ["Selection", "select_models", "selection_metrics"]
+__all__ = ["Selection", "cross_fitted_probabilities", "select_models", "selection_metrics"]
 
 
 @dataclass
@@ -34,9 +35,9 @@ class Selection:
     C: float
     method: str
     sources: list[str]
-    """Per scope: ``"words"``, ``"similarity"`` or ``"prior"``."""
+    """Per scope: ``"words"``, ``"match"``, ``"blend"`` or ``"prior"``."""
     modelled: list[int]
-    """Scopes with a linear score (source ``words`` or ``similarity``), in column order."""
+    """Scopes with a linear score (any source but ``prior``), in column order."""
     oof: dict[int, npt.NDArray[np.float64]] = field(default_factory=dict)
     """Out-of-fold score of each modelled scope's chosen source."""
     sigmoid: npt.NDArray[np.float64] = field(default_factory=lambda: np.zeros((0, 2)))
@@ -96,8 +97,10 @@ def select_models(
         scores_of: dict[str, npt.NDArray[np.float64]] = {}
         if j in column:
             scores_of["words"] = oof.scores[C_best][:, column[j]]
-        if oof.pooled is not None and y.size and y.max() > 0:
-            scores_of["similarity"] = oof.pooled[:, j]
+        if oof.match is not None and y.size and y.max() > 0:
+            scores_of["match"] = oof.match[:, j]
+            if "words" in scores_of:
+                scores_of["blend"] = scores_of["words"] + scores_of["match"]
         for name, z in scores_of.items():
             loss, weight = _brier(method, z[rows], y, wj, fj)
             options[name] = loss / weight if weight else float("inf")
@@ -123,17 +126,15 @@ def select_models(
     return selection
 
 
-def selection_metrics(
+def cross_fitted_probabilities(
     selection: Selection,
     Y: npt.NDArray[np.float64],
     usable: npt.NDArray[np.bool_],
     w: npt.NDArray[np.float64],
     folds: npt.NDArray[np.int64],
-    upfront: npt.NDArray[np.bool_],
     base_rate: npt.NDArray[np.float64],
-    scopes: Sequence[str],
-) -> dict[str, float]:
-    """Grouped-CV metrics of the chosen models on the rows before the start.
+) -> npt.NDArray[np.float64]:
+    """Grouped-CV probabilities of every training row and scope (a scope already used: 1).
 
     Modelled scopes use their cross-fitted calibrated out-of-fold probabilities; the others
     their base rate (fitted on all rows: a small optimism for rare scopes only).
@@ -145,6 +146,16 @@ def selection_metrics(
             selection.method, selection.oof[j][rows], Y[rows, j], w[rows], folds[rows]
         )
     P[~usable] = 1.0
+    return P
+
+
+def selection_metrics(
+    P: npt.NDArray[np.float64],
+    Y: npt.NDArray[np.float64],
+    upfront: npt.NDArray[np.bool_],
+    scopes: Sequence[str],
+) -> dict[str, float]:
+    """Brier, ECE and PR-AUC of the cross-fitted probabilities ``P`` on the rows before the start."""
     if not upfront.any():
         return {}
     return probability_metrics(P[upfront], Y[upfront], list(scopes))

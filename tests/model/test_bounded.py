@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from scopecast.exceptions import ConfigError
-from scopecast.model import ScopePredictor, data_hash, group_of, sample_traces, train_bounded
+from scopecast.model import (
+    ScopePredictor,
+    data_hash,
+    group_of,
+    sample_traces,
+    train_bounded,
+    train_predictor,
+)
+from scopecast.scoring import TaskInput
 from tests.model.conftest import make_traces
 
 GROUPS = r"/(t-[0-9a-f]{10})/"
@@ -17,18 +26,32 @@ def test_bounded_sample_is_bounded_grouped_and_order_free():
     assert sample.n_seen == len(traces)
     assert len(sample.traces) == 20
     assert sample.data_hash == data_hash(traces)
+    # the same traces are kept whatever the order of the stream, and in stream order
     again = sample_traces(iter(traces[::-1]), 20, group_pattern=GROUPS)
-    assert [t.trace_id for t in again.traces] == [t.trace_id for t in sample.traces]
-    groups = [group_of(t, GROUPS) for t in sample.traces]
-    # whole groups first: each group's traces are contiguous in the sample
-    seen: list[str] = []
-    for g in groups:
-        if not seen or seen[-1] != g:
-            assert g not in seen
-            seen.append(g)
+    assert [t.trace_id for t in again.traces] == [t.trace_id for t in sample.traces][::-1]
+    position = {t.trace_id: i for i, t in enumerate(traces)}
+    assert [position[t.trace_id] for t in sample.traces] == sorted(
+        position[t.trace_id] for t in sample.traces
+    )
+    # whole groups: at most one group (the one at the bound) is cut
+    kept = {t.trace_id for t in sample.traces}
+    groups = {group_of(t, GROUPS) for t in sample.traces}
+    cut = [
+        g for g in groups if any(t.trace_id not in kept for t in traces if group_of(t, GROUPS) == g)
+    ]
+    assert len(cut) <= 1
+    assert len(groups) < 20  # groups, not single traces, were sampled
     # the catalogue comes from every trace, not only the sample
     all_tools = {c.tool for t in traces for c in t.calls}
     assert {tool.name for tool in sample.catalogue.tools} == all_tools
+
+
+def test_bounded_sample_of_a_short_stream_is_the_stream():
+    traces = make_traces(n_per_template=3, seed=4)
+    sample = sample_traces(iter(traces), len(traces), group_pattern=GROUPS)
+    assert sample.traces == traces
+    assert sample.n_seen == len(traces)
+    assert sample.data_hash == data_hash(traces)
 
 
 def test_bounded_sample_refuses_a_non_positive_bound():
@@ -50,3 +73,27 @@ def test_bounded_training_fits_every_scope_of_the_stream(catalogue):
     used = {s for t in traces for s in t.needed_scopes}
     assert used <= set(model.scopes_)
     assert set(merged.all_scopes) >= used
+
+
+@pytest.mark.slow
+def test_bounded_training_of_a_short_stream_equals_train_predictor(catalogue):
+    traces = make_traces(n_per_template=5, seed=3)
+    params = {"C": (0.3, 3.0), "cv": 3, "random_state": 0}
+    model, merged, sample = train_bounded(
+        iter(traces),
+        catalogue,
+        max_traces=len(traces) + 1,
+        predictor=ScopePredictor(**params),
+        group_pattern=GROUPS,
+    )
+    expected, expected_catalogue = train_predictor(
+        traces, catalogue, predictor=ScopePredictor(**params), group_pattern=GROUPS
+    )
+    assert sample.n_seen == len(sample.traces) == len(traces)
+    assert merged == expected_catalogue
+    assert model.scopes_ == expected.scopes_
+    assert model.C_ == expected.C_
+    assert model.calibration_ == expected.calibration_
+    np.testing.assert_array_equal(model.coef_, expected.coef_)
+    inputs = [TaskInput.from_trace(t, 0) for t in traces]
+    np.testing.assert_array_equal(model.predict_proba(inputs), expected.predict_proba(inputs))

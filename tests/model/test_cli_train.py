@@ -40,6 +40,10 @@ def test_cli_train_writes_model_directory(tmp_path):
     meta = json.loads((out / "metadata.json").read_text())
     assert meta["params"]["group_pattern"] == r"/(t-[0-9a-f]{10})/"
     assert "cv_ece" in meta["metrics"]
+    # the policy's parameters, chosen by replaying the traces with cross-fitted probabilities
+    assert meta["params"]["policy_interruption_scale"] in (0.5, 0.7, 0.85, 1.0, 1.2, 1.5, 2.0)
+    assert isinstance(meta["params"]["policy_batching"], bool)
+    assert meta["metrics"]["cv_policy_cost_per_task"] >= 0.0
     assert meta["train_files"] == [str(traces.resolve())]
 
     scored = CliRunner().invoke(app, ["model-metrics", str(out), str(traces)])
@@ -64,3 +68,58 @@ def test_cli_model_metrics_on_missing_model_fails_clearly(tmp_path):
     result = CliRunner().invoke(app, ["model-metrics", str(tmp_path / "nope"), str(traces)])
     assert result.exit_code == 1
     assert "metadata.json is missing" in result.output
+
+
+def _train(args: list[str]) -> str:
+    result = CliRunner().invoke(app, ["train", *args, "--no-mlflow"])
+    assert result.exit_code == 0, result.output
+    return " ".join(result.output.split())  # rich wraps long lines
+
+
+@pytest.mark.slow
+def test_cli_train_max_traces_above_the_input_equals_reading_it_all(tmp_path):
+    from scopecast.model import load_bundle
+    from scopecast.scoring import TaskInput
+
+    traces = make_traces()
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    write_traces(traces[:40], first)
+    write_traces(traces[40:], second)
+    common = [str(first), str(second), "--group-pattern", r"/(t-[0-9a-f]{10})/"]
+    whole = _train([*common, "--out", str(tmp_path / "whole")])
+    streamed = _train([*common, "--out", str(tmp_path / "streamed"), "--max-traces", "64"])
+    assert "Trained on 64 traces:" in whole
+    assert "Trained on 64 traces:" in streamed
+    a, b = load_bundle(tmp_path / "whole"), load_bundle(tmp_path / "streamed")
+    assert a.metadata["data_hash"] == b.metadata["data_hash"]
+    assert a.catalogue == b.catalogue
+    inputs = [TaskInput.from_trace(t, k) for t in traces for k in (0, 1)]
+    assert a.scorer.predict_scopes(inputs) == b.scorer.predict_scopes(inputs)
+    assert a.metadata["params"]["max_traces"] is None
+    assert b.metadata["params"]["max_traces"] == 64
+    for meta in (a.metadata, b.metadata):
+        assert meta["params"]["n_seen"] == meta["params"]["n_fitted"] == 64
+
+
+@pytest.mark.slow
+def test_cli_train_max_traces_fits_a_sample_and_says_so(tmp_path):
+    from scopecast.model import read_metadata
+
+    path = tmp_path / "train.jsonl"
+    write_traces(make_traces(), path)
+    out = tmp_path / "model"
+    said = _train([str(path), "--out", str(out), "--max-traces", "30"])
+    assert "Trained on 30 traces (a grouped sample of the 64 traces read, --max-traces 30)" in said
+    meta = read_metadata(out)
+    assert (meta["params"]["n_seen"], meta["params"]["n_fitted"]) == (64, 30)
+    assert meta["train_files"] == [str(path.resolve())]
+
+
+def test_cli_train_max_traces_must_be_positive(tmp_path):
+    path = tmp_path / "train.jsonl"
+    write_traces(make_traces(1), path)
+    result = CliRunner().invoke(
+        app, ["train", str(path), "--out", str(tmp_path / "m"), "--no-mlflow", "--max-traces", "0"]
+    )
+    assert result.exit_code != 0
+    assert "max-traces" in result.output

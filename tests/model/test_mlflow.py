@@ -155,3 +155,35 @@ def test_mlflow_models_serve_answers_with_upfront_plan(tracking_uri, registered)
     assert "slack:chat:write" in second["upfront"]["slack"]
     assert first["probabilities"]["google:gmail.send"] > 0.5
     assert first["policy"] == "scopecast.policy.choose_upfront"
+
+
+@pytest.mark.slow
+def test_mlflow_run_logs_traces_seen_and_fitted(tracking_uri, registered, tmp_path):
+    from mlflow.tracking import MlflowClient
+
+    traces = tmp_path / "train.jsonl"
+    write_traces(make_traces(), traces)
+    result = CliRunner().invoke(
+        app,
+        [
+            "train",
+            str(traces),
+            "--out",
+            str(tmp_path / "model"),
+            "--max-traces",
+            "40",
+            "--tracking-uri",
+            tracking_uri,
+            "--experiment",
+            "scopecast-tests",
+            "--register-name",
+            NAME + "-sample",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    client = MlflowClient(tracking_uri=tracking_uri)
+    sampled = client.get_model_version(NAME + "-sample", "1")
+    params = client.get_run(sampled.run_id).data.params
+    assert (params["n_seen"], params["n_fitted"], params["max_traces"]) == ("64", "40", "40")
+    whole = client.get_run(client.get_model_version(NAME, registered["version"]).run_id)
+    assert (whole.data.params["n_seen"], whole.data.params["n_fitted"]) == ("64", "64")

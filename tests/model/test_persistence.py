@@ -33,6 +33,13 @@ def test_persistence_round_trip_identical_probabilities(model_dir, fitted, catal
     assert bundle.predict_scopes(INPUTS) == fitted.predict_scopes(INPUTS)
 
 
+def test_training_diagnostics_are_not_saved(model_dir, fitted):
+    # the cross-fitted probabilities of the training rows describe the run, not the model
+    assert fitted.oof_proba_.shape[1] == len(fitted.scopes_)
+    assert not hasattr(load_model(model_dir), "oof_proba_")
+    assert hasattr(fitted, "oof_proba_")  # saving did not strip the caller's estimator
+
+
 def test_persistence_metadata_records_versions_and_checksum(model_dir):
     meta = json.loads((model_dir / "metadata.json").read_text())
     assert meta["format_version"] == 1
