@@ -88,9 +88,19 @@ def bundled_file(name: str) -> Path:
     return path
 
 
+TRAINING_RECIPE = 2
+"""Raised whenever the way models are trained changes, so that a default model cached by an
+older scopecast is trained again (2: the match model and the policy chosen at training)."""
+
+
 def bundled_data_hash() -> str:
-    """The first 16 hex digits of the SHA-256 of the bundled catalogue and training traces."""
+    """The first 16 hex digits of the SHA-256 of the bundled data and the training recipe.
+
+    The key of the cached default model: the bundled catalogue and training traces,
+    :data:`DEFAULT_TRAINING` and :data:`TRAINING_RECIPE`.
+    """
     digest = hashlib.sha256()
+    digest.update(f"recipe={TRAINING_RECIPE};{sorted(DEFAULT_TRAINING.items())!r}".encode())
     for name in (BUNDLED_CATALOGUE, BUNDLED_TRAIN):
         digest.update(name.encode())
         digest.update(bundled_file(name).read_bytes())

@@ -145,3 +145,36 @@ def test_learning_curve_scores_the_reference_at_the_full_size(agentdojo) -> None
         agentdojo.train[:5], agentdojo.test, agentdojo.catalogue, sizes=[5], seeds=(0,)
     )
     assert points[-1].cost_per_task == pytest.approx(alone[0].cost_per_task)
+
+
+def test_full_point_and_context_rows_use_the_evaluated_policy_parameters(shared_data) -> None:
+    setup = build_evaluation(
+        traces=[shared_data / "agentdojo_test.jsonl"],
+        model_dir=None,
+        train=[shared_data / "agentdojo_train.jsonl"],
+        catalogue_path=shared_data / "agentdojo.catalogue.json",
+        interruption_scale=2.0,
+        batching=False,
+    )
+    policy = setup.model_policy
+    full = evaluate_policies(setup.test, setup.policies, setup.catalogue).result("model").metrics
+    default = learning_curve(
+        setup.train, setup.test, setup.catalogue, sizes=[len(setup.train)], seeds=(0,)
+    )
+    assert default[0].cost_per_task != pytest.approx(full.cost_per_task)  # other parameters
+    like_evaluate = {"batching": policy.batching, "interruption_scale": policy.interruption_scale}
+    points = learning_curve(
+        setup.train,
+        setup.test,
+        setup.catalogue,
+        sizes=[len(setup.train)],
+        seeds=(0,),
+        reference=policy.scorer,
+        **like_evaluate,
+    )
+    assert points[0].cost_per_task == pytest.approx(full.cost_per_task)
+    assert points[0].interruptions_per_task == pytest.approx(full.interruptions_per_task)
+    rows = context_ablation(
+        setup.train, setup.test, setup.catalogue, reference=policy.scorer, **like_evaluate
+    )
+    assert rows[0].cost_per_task == pytest.approx(full.cost_per_task)

@@ -81,9 +81,8 @@ def test_figure_is_labelled_and_saves(name, tmp_path) -> None:
     assert fig.get_suptitle() or all(ax.get_title() for ax in axes)
     for ax in axes:
         assert ax.get_xlabel()
-        if name != "errors":
-            assert ax.get_ylabel()
-            assert ax.get_legend() is not None
+        assert ax.get_ylabel()
+        assert ax.get_legend() is not None
     fig.savefig(tmp_path / f"{name}.png")
     assert (tmp_path / f"{name}.png").stat().st_size > 1000
 

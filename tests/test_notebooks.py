@@ -1,12 +1,12 @@
 """The evaluation notebooks: committed clean, importing only the public API, and running top to bottom.
 
-Each notebook is executed (nbclient, the ``python3`` kernel, in ``notebooks/``) on the bundled
-data and on ``../shared/data``; a cell that raises fails the test. Training the model on the
-full files takes minutes per data set, so the runs use the first ``SAMPLE_TRAIN`` /
-``SAMPLE_TEST`` traces of each file (copied into a temporary folder; the small AgentDojo files
-whole). The models are trained once per data set into a session folder that every notebook
-reuses (``SCOPECAST_NB_MODELS``). The policy comparison's metrics table must equal
-``scopecast evaluate --json`` on the same files.
+Each notebook is executed (nbclient, the ``python3`` kernel, in ``notebooks/``) on the whole
+bundled data (``data/``) and on the whole of ``../shared/data`` (every data set in it); a cell
+that raises fails the test. The models are trained once per data set, by the first notebook
+that needs them, into a session folder that every other notebook reuses
+(``SCOPECAST_NB_MODELS``); a test checks that no later run trains again. The policy
+comparison's metrics table must equal ``scopecast evaluate --json`` on the same files and
+model, and the learning curve's full-size point must be the evaluated model policy.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from __future__ import annotations
 import ast
 import json
 import os
+import re
+from dataclasses import dataclass
 from pathlib import Path
 from unittest import mock
 
@@ -32,7 +34,6 @@ NOTEBOOK_DIR = ROOT / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 NAMES = ["calibration", "error_analysis", "learning_curve", "policy_comparison"]
 DATA_DIRS = {"bundled": ROOT / "data", "shared": SHARED_DATA}
-SAMPLE_TRAIN, SAMPLE_TEST = 200, 100
 
 
 def _code(notebook: nbformat.NotebookNode) -> list[str]:
@@ -82,14 +83,31 @@ def models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("notebook-models")
 
 
+def _model_files(models_dir: Path) -> dict[str, int]:
+    return {str(f): f.stat().st_mtime_ns for f in models_dir.rglob("*") if f.is_file()}
+
+
+@dataclass(frozen=True)
+class Execution:
+    """A notebook executed on a data folder."""
+
+    notebook: nbformat.NotebookNode
+    metrics: Path
+    """Where the policy comparison wrote its reports (``SCOPECAST_NB_METRICS_DIR``)."""
+    existed: frozenset[str]
+    """Model files present in the session's model folder before the run."""
+    rewritten: frozenset[str]
+    """Model files the run wrote or rewrote."""
+
+
 @pytest.fixture(scope="session")
 def executed(models_dir: Path, tmp_path_factory: pytest.TempPathFactory):
-    """Run a notebook on a data folder once per session; return it and its metrics folder."""
+    """Run a notebook on a data folder once per session."""
     from nbclient import NotebookClient
 
-    cache: dict[tuple[str, str], tuple[nbformat.NotebookNode, Path]] = {}
+    cache: dict[tuple[str, str], Execution] = {}
 
-    def run(name: str, data: Path) -> tuple[nbformat.NotebookNode, Path]:
+    def run(name: str, data: Path) -> Execution:
         key = (name, str(data))
         if key not in cache:
             metrics = tmp_path_factory.mktemp(f"{name}-metrics")
@@ -107,52 +125,52 @@ def executed(models_dir: Path, tmp_path_factory: pytest.TempPathFactory):
                 timeout=1800,
                 resources={"metadata": {"path": str(NOTEBOOK_DIR)}},
             )
+            before = _model_files(models_dir)
             with mock.patch.dict(os.environ, env):
                 client.execute()  # raises CellExecutionError on the first failing cell
-            cache[key] = (notebook, metrics)
+            after = _model_files(models_dir)
+            rewritten = {f for f, mtime in after.items() if before.get(f) != mtime}
+            cache[key] = Execution(notebook, metrics, frozenset(before), frozenset(rewritten))
         return cache[key]
 
     return run
 
 
-def _head(source: Path, target: Path, n: int) -> None:
-    with source.open("rb") as handle:
-        target.write_bytes(b"".join(line for _, line in zip(range(n), handle, strict=False)))
-
-
-@pytest.fixture(scope="session")
-def samples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Per data folder, a folder of the same data sets cut to their first traces."""
-    folders = {}
-    for which, source in DATA_DIRS.items():
-        if not source.is_dir():
-            continue
-        folder = tmp_path_factory.mktemp(which)
-        for dataset in find_datasets(source):
-            for files, n in ((dataset.train, SAMPLE_TRAIN), (dataset.test, SAMPLE_TEST)):
-                for path in files:
-                    _head(path, folder / path.name, n)
-            (folder / dataset.catalogue.name).write_bytes(dataset.catalogue.read_bytes())
-        folders[which] = folder
-    return folders
-
-
 @pytest.fixture
-def data_dir(request: pytest.FixtureRequest, samples: dict[str, Path]) -> Path:
-    which = request.param
-    if which not in samples:
-        pytest.skip(f"{DATA_DIRS[which]} is not present")
-    return samples[which]
+def data_dir(request: pytest.FixtureRequest) -> Path:
+    folder: Path = DATA_DIRS[request.param]
+    if not folder.is_dir():
+        pytest.skip(f"{folder} is not present")
+    return folder
+
+
+def _outputs(notebook: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
+    return [output for cell in notebook.cells for output in cell.get("outputs", [])]
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("data_dir", list(DATA_DIRS), indirect=True)
 @pytest.mark.parametrize("name", NAMES)
 def test_notebook_runs_top_to_bottom_with_figures(name: str, data_dir: Path, executed) -> None:
-    notebook, _ = executed(name, data_dir)
-    outputs = [output for cell in notebook.cells for output in cell.get("outputs", [])]
+    run = executed(name, data_dir)
+    outputs = _outputs(run.notebook)
     assert not [o for o in outputs if o.output_type == "error"]
     assert any("image/png" in o.get("data", {}) for o in outputs), "no figure was drawn"
+    # A model already trained for a data set is reused, not trained again.
+    assert not run.rewritten & run.existed, "a notebook retrained a model it could reuse"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("data_dir", list(DATA_DIRS), indirect=True)
+def test_learning_curve_full_point_is_the_evaluated_model_policy(data_dir: Path, executed) -> None:
+    run = executed("learning_curve", data_dir)
+    text = "".join(o.get("text", "") for o in _outputs(run.notebook) if o.output_type == "stream")
+    pairs = re.findall(
+        r"the full-size point costs ([0-9.]+) per task; scopecast evaluate's model policy ([0-9.]+)",
+        text,
+    )
+    assert len(pairs) == len(find_datasets(data_dir))
+    assert all(point == evaluated for point, evaluated in pairs)
 
 
 @pytest.mark.slow
@@ -160,7 +178,7 @@ def test_notebook_runs_top_to_bottom_with_figures(name: str, data_dir: Path, exe
 def test_policy_comparison_numbers_equal_scopecast_evaluate(
     data_dir: Path, executed, models_dir: Path, tmp_path: Path
 ) -> None:
-    _, metrics = executed("policy_comparison", data_dir)
+    metrics = executed("policy_comparison", data_dir).metrics
     for dataset in find_datasets(data_dir):
         out = tmp_path / f"{dataset.name}.json"
         result = CliRunner().invoke(

@@ -136,8 +136,11 @@ def _score(
     catalogue: Catalogue,
     costs: CostModel,
     batching: bool,
+    interruption_scale: float,
 ) -> PolicyMetrics:
-    policy = ModelPolicy(scorer, catalogue, costs, batching=batching)
+    policy = ModelPolicy(
+        scorer, catalogue, costs, batching=batching, interruption_scale=interruption_scale
+    )
     return score_outcomes(simulate(test, policy, catalogue), catalogue)
 
 
@@ -152,6 +155,7 @@ def learning_curve(
     group: Callable[[Trace], str] | None = None,
     costs: CostModel | None = None,
     batching: bool = True,
+    interruption_scale: float = 1.0,
     reference: ScopeScorer | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[LearningCurvePoint]:
@@ -176,6 +180,11 @@ def learning_curve(
         The model policy's costs (default: ``CostModel()``, the default operating point).
     batching : bool
         Whether the model policy batches at interruptions (as ``scopecast evaluate``).
+    interruption_scale : float
+        The model policy plans with ``interruption_scale * costs.interruption``. Pass the
+        evaluated policy's ``batching`` and ``interruption_scale`` (those ``scopecast train``
+        chose and stored with the model) so the full-size point is that policy; every
+        smaller point plans with the same parameters.
     reference : ScopeScorer | None
         A scorer already trained on all of ``train`` (the model of ``scopecast evaluate``):
         it is scored for the full-size point instead of training again, so that point is
@@ -199,7 +208,7 @@ def learning_curve(
         subset = grouped_subsample(train, size, seed, group)
         full = reference is not None and len(subset) == len(train)
         scorer = reference if full and reference is not None else trainer(subset, catalogue)
-        metrics = _score(scorer, test, catalogue, cost_model, batching)
+        metrics = _score(scorer, test, catalogue, cost_model, batching, interruption_scale)
         points.append(
             LearningCurvePoint(
                 n_train=len(subset),
@@ -248,6 +257,7 @@ def context_ablation(
     variants: Mapping[str, Sequence[str]] = DEFAULT_CONTEXT_VARIANTS,
     costs: CostModel | None = None,
     batching: bool = True,
+    interruption_scale: float = 1.0,
     reference: ScopeScorer | None = None,
 ) -> list[ContextAblationRow]:
     """Cost per task with and without per-user / per-organisation context.
@@ -256,7 +266,8 @@ def context_ablation(
     without that context), trains with ``trainer`` and scores the model policy. A variant
     that removes no key present in the traces leaves the data unchanged, so it is scored
     with the model trained on all the context: ``reference`` (a scorer already trained on
-    ``train``) if given, else one trained once.
+    ``train``) if given, else one trained once. Every variant's policy batches and plans
+    with ``batching`` and ``interruption_scale`` (pass the evaluated model policy's).
     """
     cost_model = costs or CostModel()
     present = {key for trace in [*train, *test] for key in trace.context}
@@ -275,6 +286,7 @@ def context_ablation(
             catalogue,
             cost_model,
             batching,
+            interruption_scale,
         )
         rows.append(
             ContextAblationRow(

@@ -227,16 +227,26 @@ def scope_errors_figure(
     """Two panels: the ``top`` scopes by traces missed (interruptions), and by risk-weighted over-grant."""
     fig, (left, right) = _figure(12.0, 0.4 * top + 2.0, ncols=2)
     missed, over = most_missed(rows, top), most_overgranted(rows, top)
-    left.barh([r.scope for r in missed][::-1], [r.n_missed for r in missed][::-1])
+    left.barh(
+        [r.scope for r in missed][::-1],
+        [r.n_missed for r in missed][::-1],
+        label="test traces it interrupted",
+    )
     left.set_xlabel("traces in which the scope interrupted the run (count)")
     left.set_title("most often missed (caused an interruption)")
     right.barh(
-        [r.scope for r in over][::-1], [r.risk_overgrant for r in over][::-1], color="tab:red"
+        [r.scope for r in over][::-1],
+        [r.risk_overgrant for r in over][::-1],
+        color="tab:red",
+        label="risk x traces it was held unused",
     )
     right.set_xlabel("risk-weighted over-grant, summed over traces (risk units)")
     right.set_title("most often over-granted (held, never used)")
     for ax, data in ((left, missed), (right, over)):
-        if not data:
+        ax.set_ylabel("scope (OAuth scope string)")
+        if data:
+            ax.legend(fontsize=8, loc="lower right")
+        else:
             ax.text(0.5, 0.5, "none", ha="center", va="center", transform=ax.transAxes)
         ax.grid(axis="x", alpha=0.3)
     fig.suptitle(title)

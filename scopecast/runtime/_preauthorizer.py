@@ -46,6 +46,15 @@ _MODEL_FAILURES = (
 )
 
 
+def _recorded_scale(metadata: object) -> float | None:
+    """The ``policy_interruption_scale`` a model's metadata records, if a valid one."""
+    params = metadata.get("params") if isinstance(metadata, Mapping) else None
+    scale = params.get("policy_interruption_scale") if isinstance(params, Mapping) else None
+    if isinstance(scale, int | float) and math.isfinite(scale) and scale > 0:
+        return float(scale)
+    return None
+
+
 class PreAuthorizer:
     """Plan the consent asked before an agent starts.
 
@@ -60,6 +69,17 @@ class PreAuthorizer:
         Overrides the model's catalogue (risk, ``jit_only``, ``implies``, providers).
     costs : CostModel, optional
         The policy's costs (interruption, consent screen, risk weight).
+    planning_scale : float, optional
+        The policy plans with ``planning_scale * costs.interruption``. ``None``: the scale
+        ``scopecast train`` chose for the model by grouped cross-validation (recorded in its
+        metadata as ``policy_interruption_scale``), else 1. It corrects for how sharp the
+        model's probabilities are on tasks it has not seen; ``costs`` stay what is minimised.
+
+    Attributes
+    ----------
+    planning_costs : CostModel
+        ``costs`` with the interruption scaled: the costs every plan minimises (pass them to
+        :class:`~scopecast.runtime.ScopeGuard` as ``costs=`` so its batches agree).
 
     Raises
     ------
@@ -84,8 +104,14 @@ class PreAuthorizer:
         *,
         catalogue: Catalogue | None = None,
         costs: CostModel | None = None,
+        planning_scale: float | None = None,
     ) -> None:
+        if planning_scale is not None and not (
+            math.isfinite(planning_scale) and planning_scale > 0
+        ):
+            raise ConfigError(f"planning_scale must be a positive number; got {planning_scale!r}.")
         self.costs = costs or CostModel()
+        self.planning_costs = self.costs
         self.warning: str | None = None
         self._scorer: ScopeScorer | None = None
         self._compact_layout: CompactLayout | None = None
@@ -97,6 +123,8 @@ class PreAuthorizer:
         if isinstance(model, str | Path):
             self._scorer, loaded = self._load(Path(model))
             catalogue = catalogue or loaded
+            if planning_scale is None:
+                planning_scale = _recorded_scale(getattr(self._scorer, "metadata", None))
         else:
             if catalogue is None:
                 raise ConfigError(
@@ -105,6 +133,10 @@ class PreAuthorizer:
                 )
             self._scorer = model
         self.catalogue = catalogue or Catalogue()
+        if planning_scale is not None and planning_scale != 1.0:
+            self.planning_costs = self.costs.model_copy(
+                update={"interruption": self.costs.interruption * planning_scale}
+            )
 
     def __repr__(self) -> str:
         state = "degraded" if self._scorer is None else type(self._scorer).__name__
@@ -174,9 +206,9 @@ class PreAuthorizer:
             self._degrade(f"The model failed to predict ({type(err).__name__}: {err})")
             return self._degraded_plan(task)
         if layout is not None:
-            decision = layout.decide(prediction, self.costs)
+            decision = layout.decide(prediction, self.planning_costs)
         else:
-            decision = choose_upfront(probabilities, self.catalogue, self.costs)
+            decision = choose_upfront(probabilities, self.catalogue, self.planning_costs)
         return AuthorizationPlan.from_decision(task, decision, self.catalogue)
 
     def _degraded_plan(self, task: str) -> AuthorizationPlan:

@@ -62,11 +62,13 @@ def test_fast_plan_equals_the_reference_policy_on_the_scorer_output(
         costs = CostModel(interruption=1.5, consent_screen=0.2, risk_weight=0.8)
     pre = PreAuthorizer(model_dir, catalogue=catalogue if override else None, costs=costs)
     assert not pre.is_degraded
+    assert pre.planning_costs.consent_screen == costs.consent_screen
     n_upfront = 0
     for item in _tasks():
         plan = pre.plan(item.task, item.context, item.plan)
         (probabilities,) = scorer.predict_scopes([item])
-        reference = reference_choose_upfront(probabilities, catalogue, costs)
+        # the plan minimises the costs with the interruption scaled as chosen at training
+        reference = reference_choose_upfront(probabilities, catalogue, pre.planning_costs)
         assert plan.upfront_scopes == reference.upfront
         expected = AuthorizationPlan.from_decision(item.task, reference, catalogue)
         assert plan == expected  # every planned scope: probability and reason

@@ -66,3 +66,26 @@ def test_plan_cli_prints_the_plan(model_dir: Path) -> None:
     table = CliRunner().invoke(app, ["plan", task, "--model", str(model_dir)])
     assert table.exit_code == 0
     assert "point of execution" in table.stdout
+
+
+def test_preauthorizer_plans_with_the_scale_chosen_at_training(model_dir: Path) -> None:
+    meta = json.loads((model_dir / "metadata.json").read_text())
+    scale = meta["params"]["policy_interruption_scale"]
+    pre = PreAuthorizer(model_dir)
+    assert pre.planning_costs.interruption == pytest.approx(scale * pre.costs.interruption)
+    # an explicit scale wins; a larger scale never asks for less
+    cautious = PreAuthorizer(model_dir, planning_scale=1.0)
+    eager = PreAuthorizer(model_dir, planning_scale=4.0)
+    assert cautious.planning_costs == cautious.costs
+    for trace in read_traces(bundled_file(BUNDLED_TEST))[:40]:
+        low = cautious.plan(trace.task, trace.context, trace.plan).upfront_scopes
+        high = eager.plan(trace.task, trace.context, trace.plan).upfront_scopes
+        assert default_catalogue().closure(low) <= default_catalogue().closure(high)
+
+
+@pytest.mark.parametrize("bad", [0.0, -1.0, float("nan")])
+def test_preauthorizer_refuses_a_nonsense_planning_scale(model_dir: Path, bad: float) -> None:
+    from scopecast.exceptions import ConfigError
+
+    with pytest.raises(ConfigError, match="planning_scale must be a positive number"):
+        PreAuthorizer(model_dir, planning_scale=bad)
