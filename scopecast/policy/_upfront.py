@@ -149,6 +149,7 @@ def decide_upfront(
     catalogue: Catalogue,
     costs: CostModel,
     tables: CatalogueTables | None = None,
+    askable: npt.NDArray[np.bool_] | None = None,
 ) -> UpfrontDecision:
     """:func:`choose_upfront` on probabilities already laid out as the catalogue's tables.
 
@@ -164,6 +165,8 @@ def decide_upfront(
         As for :func:`choose_upfront`.
     tables : CatalogueTables, optional
         ``catalogue_tables(catalogue)``, if the caller has it.
+    askable : ndarray of bool, optional
+        ``candidate & tables.can_ask``, if the caller has it.
     """
     tables = tables if tables is not None else catalogue_tables(catalogue)
     names = tables.names
@@ -171,8 +174,9 @@ def decide_upfront(
     if costs.risk_weight != 1.0:  # x * 1.0 == x exactly
         asked *= costs.risk_weight
     deferred = _deferral_costs(tables, p, asked, catalogue, costs)
-    worth = candidate & tables.can_ask & (asked < deferred)
-    passing = [names[i] for i in np.flatnonzero(worth).tolist()]
+    worth = asked < deferred
+    worth &= askable if askable is not None else candidate & tables.can_ask
+    passing = [names[i] for i in worth.nonzero()[0].tolist()]
     extra_rows: list[Row] = []
     for scope, value in extras:
         blocked = blocked_reason(scope, catalogue)

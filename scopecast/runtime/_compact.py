@@ -49,8 +49,6 @@ Block = tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]
 
 _WORD = re.compile(r"\w+")  # the words of scopecast._task_tokens (maximal runs of \w)
 _DIGITS = re.compile(r"\d+")  # as in normalise_text (the words do not need its spacing)
-_NO_COLUMNS = np.zeros(0, dtype=np.int64)
-_NO_VALUES = np.zeros(0, dtype=np.float64)
 _CACHE_LIMIT = 20_000
 """Words (character n-gram columns) and context pairs (indicator columns) remembered."""
 
@@ -59,6 +57,36 @@ def _strip_kind(vocabulary: Mapping[str, int], prefix: str) -> dict[str, int]:
     """The entries of one token kind (``w:`` or ``c:``), keyed without their prefix."""
     n = len(prefix)
     return {token[n:]: i for token, i in vocabulary.items() if token.startswith(prefix)}
+
+
+def _add_tfidf(
+    columns: list[int], values: list[float], bag: list[int], idf: list[float], weight: float
+) -> None:
+    """Append the sublinear TF-IDF of a bag of columns, at unit L2 norm, times ``weight``.
+
+    As ``tfidf_vector``: ``(1 + ln(tf)) * idf`` divided by the norm, the columns in any
+    order (they only index coefficient rows). A task has tens of columns, so plain Python
+    floats beat numpy's per-call cost here; ``1 + ln(1)`` is exactly 1, so the counts are
+    taken only when a column repeats.
+    """
+    if not bag:
+        return
+    if len(set(bag)) == len(bag):
+        unique = bag
+        tfidf = [idf[c] for c in bag]
+    else:
+        counts: dict[int, int] = {}
+        for c in bag:
+            counts[c] = counts.get(c, 0) + 1
+        unique = list(counts)
+        tfidf = [idf[c] * (1.0 + math.log(n)) if n > 1 else idf[c] for c, n in counts.items()]
+    norm = math.hypot(*tfidf)
+    if norm > 0.0:
+        tfidf = [v / norm for v in tfidf]
+    if weight != 1.0:
+        tfidf = [v * weight for v in tfidf]
+    columns += unique
+    values += tfidf
 
 
 class CompactScorer:
@@ -141,13 +169,12 @@ class CompactScorer:
             for t, j in _strip_kind(self._similarity_vocabulary, "w:").items()
         }
         self._progress_column = self._similarity_offset + len(self._similarity_vocabulary)
-        self._block_bounds = np.array([n_text, self._similarity_offset], dtype=np.int64)
         self._check_shapes()
         self._weights_by_input = self._fold_similarity()
-        # the weight of one occurrence of each bag column: idf (text, similarity) or 1
-        self._bag_weights = np.concatenate(
+        # the idf of each input column (text, similarity; 1 for the indicators)
+        self._bag_idf: list[float] = np.concatenate(
             (self._text_idf, np.ones(n_indicators), self._similarity_idf)
-        )
+        ).tolist()
         platt = self._sigmoid if self.calibration == "sigmoid" else np.zeros((0, 2))
         self._sigmoid_a = np.ascontiguousarray(platt[:, 0])
         self._sigmoid_b = np.ascontiguousarray(platt[:, 1])
@@ -288,45 +315,34 @@ class CompactScorer:
         return [vocab[t] + offset for t in tokens if t in vocab]
 
     def _features(self, item: TaskInput) -> Block:
-        """The non-zero input columns and values of one input (the featurizer's layout).
+        """The non-zero input columns and values of one input, as arrays."""
+        columns: list[int] = []
+        values: list[float] = []
+        self._add_features(item, columns, values)
+        return np.array(columns, dtype=np.int64), np.array(values, dtype=np.float64)
+
+    def _add_features(self, item: TaskInput, columns: list[int], values: list[float]) -> None:
+        """Append the non-zero input columns and values of one input (the featurizer's layout).
 
         Columns index :attr:`_weights_by_input`: text n-grams, indicators, similarity words
         (their TF-IDF, which the folded coefficients turn into the similarity features),
-        progress. The three bags are counted together; each text and similarity column
-        gets ``(1 + ln(count)) * idf`` and its block is scaled to unit norm, each indicator
-        (counted once) gets 1; then each block is multiplied by its weight.
+        progress. Each block is scaled by its weight.
         """
         text_w, ind_w, sim_w, prog_w = self._weights
         lowered = _DIGITS.sub("0", item.task.lower())
         words = _WORD.findall(lowered)
         norm = normalise_text(item.task) if self._char_range is not None else lowered
-        bag = self._text_columns(norm, words)
-        bag += self._indicator_columns(item)
+        idf = self._bag_idf
+        _add_tfidf(columns, values, self._text_columns(norm, words), idf, text_w)
+        indicators = self._indicator_columns(item)
+        columns += indicators
+        values += [1.0 * ind_w] * len(indicators)
         if self._n_similarity:
-            bag += [j for j in map(self._similarity_words.get, words) if j is not None]
-        if not bag:
-            columns, values = _NO_COLUMNS, _NO_VALUES
-        else:
-            counts = np.bincount(np.array(bag, dtype=np.int64))
-            columns = np.flatnonzero(counts)
-            values = self._bag_weights[columns]
-            if len(columns) != len(bag):
-                values *= 1.0 + np.log(counts[columns])
-            text_end, sim_start = np.searchsorted(columns, self._block_bounds).tolist()
-            squares = values * values
-            for start, end, weight in ((0, text_end, text_w), (sim_start, len(columns), sim_w)):
-                if end > start:
-                    norm2 = float(squares[start:end].sum())
-                    if norm2 > 0.0:
-                        values[start:end] /= math.sqrt(norm2)
-                    if weight != 1.0:
-                        values[start:end] *= weight
-            if ind_w != 1.0:
-                values[text_end:sim_start] *= ind_w
+            similar = [j for j in map(self._similarity_words.get, words) if j is not None]
+            _add_tfidf(columns, values, similar, idf, sim_w)
         if item.calls:
-            columns = np.append(columns, self._progress_column)
-            values = np.append(values, math.log1p(len(item.calls)) * prog_w)
-        return columns, values
+            columns.append(self._progress_column)
+            values.append(math.log1p(len(item.calls)) * prog_w)
 
     @property
     def modelled(self) -> npt.NDArray[np.int64]:
@@ -346,7 +362,12 @@ class CompactScorer:
         return scores
 
     def decision_function(self, inputs: Sequence[TaskInput]) -> npt.NDArray[np.float64]:
-        """Linear scores of the modelled scopes, shape (n_inputs, n_modelled)."""
+        """Linear scores of the modelled scopes, shape (n_inputs, n_modelled).
+
+        One input at a time (:meth:`decision_row`): the featurization in Python dominates,
+        and the gathered coefficient rows of one input stay in cache (scoring many inputs
+        with one gather was measured slower).
+        """
         Z = np.empty((len(inputs), len(self._modelled)), dtype=np.float64)
         for r, item in enumerate(inputs):
             Z[r] = self.decision_row(item)

@@ -79,6 +79,7 @@ class CompactLayout:
         present = np.zeros(n + 1, dtype=np.bool_)
         present[self._target] = True
         self.candidate = candidates_of(self.tables, present)
+        self._askable = self.candidate & self.tables.can_ask
 
     def predict(self, item: TaskInput) -> Prediction:
         """The probabilities of one input, checked to be in [0, 1].
@@ -109,4 +110,6 @@ class CompactLayout:
     def decide(self, prediction: Prediction, costs: CostModel) -> UpfrontDecision:
         """The upfront decision on a prediction (as :func:`~scopecast.policy.choose_upfront`)."""
         p, extras = prediction
-        return decide_upfront(p, self.candidate, extras, self.catalogue, costs, self.tables)
+        return decide_upfront(
+            p, self.candidate, extras, self.catalogue, costs, self.tables, self._askable
+        )
