@@ -7,9 +7,14 @@ and saved with its compact form. Then, each against a baseline measured in the s
   with :class:`~scopecast.runtime.PreAuthorizer` (the compact form), vs. a new process that
   does the same through scikit-learn (``scopecast.model.load_scorer``: skops, sklearn);
 - ``plan()`` latency for one task (median, p99), vs. scikit-learn ``predict_proba`` on one row;
-  the compact scorer's own ``predict_scopes`` on one task is reported beside it;
-- batch throughput (tasks/s) of the compact scorer on 100k tasks (10k with ``--quick``),
-  vs. scikit-learn ``predict_proba`` on the same tasks.
+  the compact scorer's own ``predict_scopes`` on one task is reported beside it; the three
+  take turns by blocks on the same tasks, so that a drifting machine load affects them alike;
+- batch throughput (tasks/s) of the compact scorer on 100k held-out tasks, vs. scikit-learn
+  ``predict_proba`` on the first 10k of them (20k without ``--quick``).
+
+The model is small on purpose (fitted on a bounded sample of 200 generated traces with
+``--quick``, 500 without, two values of C, 3 folds): how fast one task is planned depends on
+the model's size (vocabulary, scopes), not on how many traces it was fitted on.
 """
 
 from __future__ import annotations
@@ -17,10 +22,15 @@ from __future__ import annotations
 import itertools
 import statistics
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from benchmarks._measure import run_child, single_call_seconds, summary
+from benchmarks._measure import run_child, summary
 from benchmarks.data import model_dir, traces_file
+
+if TYPE_CHECKING:
+    from scopecast.scoring import TaskInput
 
 _COLD_COMPACT = """
 import time
@@ -74,6 +84,38 @@ def _cold_start(
     return out
 
 
+def _alternating_latencies(
+    calls: list[Callable[[TaskInput], object]],
+    probe: list[TaskInput],
+    n: int,
+    every: tuple[int, ...],
+    rounds: int = 5,
+    warmup: int = 20,
+) -> list[list[float]]:
+    """Seconds of single calls, the contenders taking turns by blocks on the same tasks.
+
+    Each of ``rounds`` rounds times a block of ``n / rounds / every[k]`` consecutive calls
+    of each contender in turn (consecutive: each measures its own warm path, not the cache
+    misses left by the other). On a shared machine whose load drifts, the contenders see
+    the same load in the same proportions, so their ratio is fair even when their absolute
+    times are not those of an idle machine.
+    """
+    for call in calls:
+        for item in probe[:warmup]:
+            call(item)
+    timer = time.perf_counter
+    out: list[list[float]] = [[] for _ in calls]
+    block = max(1, n // rounds)
+    for r in range(rounds):
+        for k, call in enumerate(calls):
+            for i in range(max(1, block // every[k])):
+                item = probe[(r * block + i) % len(probe)]
+                start = timer()
+                call(item)
+                out[k].append(timer() - start)
+    return out
+
+
 def run_prediction(quick: bool) -> dict[str, object]:
     """Train (or reuse) the benchmark model, then measure cold start, latency and throughput."""
     from scopecast import iter_traces
@@ -82,13 +124,12 @@ def run_prediction(quick: bool) -> dict[str, object]:
     from scopecast.scoring import TaskInput
 
     directory, train_info = model_dir(quick)
-    n_batch = 10_000 if quick else 100_000
+    n_batch = 100_000
     path = traces_file(n_batch)
-    # held-out tasks: the end of the file, past the training prefix
-    traces = list(itertools.islice(iter_traces(path), n_batch))
-    inputs = [TaskInput.from_trace(t, 0) for t in traces]
+    # held-out tasks (another seed than the training traces), streamed: inputs only
+    inputs = [TaskInput.from_trace(t, 0) for t in itertools.islice(iter_traces(path), n_batch)]
     probe = inputs[-1000:]
-    first = traces[-1]
+    first = inputs[-1]
     results: dict[str, object] = {"model": train_info}
 
     results["cold_start"] = _cold_start(
@@ -99,15 +140,15 @@ def run_prediction(quick: bool) -> dict[str, object]:
     sklearn_model = load_model(directory)
     pre = PreAuthorizer(directory)
     n_single = 300 if quick else 2000
-    cycle = itertools.cycle(probe)
-    plan_s = single_call_seconds(
-        lambda: pre.plan((item := next(cycle)).task, item.context), n_single
-    )
-    cycle = itertools.cycle(probe)
-    compact_s = single_call_seconds(lambda: compact.predict_scopes([next(cycle)]), n_single)
-    cycle = itertools.cycle(probe)
-    sklearn_s = single_call_seconds(
-        lambda: sklearn_model.predict_proba([next(cycle)]), max(100, n_single // 4), warmup=10
+    plan_s, compact_s, sklearn_s = _alternating_latencies(
+        [
+            lambda item: pre.plan(item.task, item.context),
+            lambda item: compact.predict_scopes([item]),
+            lambda item: sklearn_model.predict_proba([item]),
+        ],
+        probe,
+        n_single,
+        every=(1, 1, 4),
     )
     plan = summary(plan_s)
     base = summary(sklearn_s)

@@ -117,7 +117,8 @@ def _deferral_costs(
     costs added in order: ``numpy.add.reduce`` over the middle axis adds the rows one after
     the other (not pairwise), so the sums are those of ``sum()`` bit for bit.
     """
-    own = p * costs.interruption
+    # x * 1.0 == x exactly: the default costs skip those multiplications
+    own = p if costs.interruption == 1.0 else p * costs.interruption
     deferred = own.copy()
     if len(tables.exact):
         terms = np.concatenate((asked, _ZERO, own))[tables.row_terms]
@@ -148,6 +149,7 @@ def decide_upfront(
     catalogue: Catalogue,
     costs: CostModel,
     tables: CatalogueTables | None = None,
+    askable: npt.NDArray[np.bool_] | None = None,
 ) -> UpfrontDecision:
     """:func:`choose_upfront` on probabilities already laid out as the catalogue's tables.
 
@@ -163,13 +165,18 @@ def decide_upfront(
         As for :func:`choose_upfront`.
     tables : CatalogueTables, optional
         ``catalogue_tables(catalogue)``, if the caller has it.
+    askable : ndarray of bool, optional
+        ``candidate & tables.can_ask``, if the caller has it.
     """
     tables = tables if tables is not None else catalogue_tables(catalogue)
     names = tables.names
-    asked = (1.0 - p) * tables.risk * costs.risk_weight
+    asked = (1.0 - p) * tables.risk
+    if costs.risk_weight != 1.0:  # x * 1.0 == x exactly
+        asked *= costs.risk_weight
     deferred = _deferral_costs(tables, p, asked, catalogue, costs)
-    worth = candidate & tables.can_ask & (asked < deferred)
-    passing = [names[i] for i in np.flatnonzero(worth).tolist()]
+    worth = asked < deferred
+    worth &= askable if askable is not None else candidate & tables.can_ask
+    passing = [names[i] for i in worth.nonzero()[0].tolist()]
     extra_rows: list[Row] = []
     for scope, value in extras:
         blocked = blocked_reason(scope, catalogue)

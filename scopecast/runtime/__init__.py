@@ -8,8 +8,9 @@
 - :class:`TraceRecorder`: finished runs written back as traces.
 
 Light imports only: no scikit-learn, pandas or MLflow (this runs before every agent start).
-The names backed by the run store (SQLAlchemy) are imported on first use, so that a process
-that only plans (``from scopecast.runtime import PreAuthorizer``) does not pay for them.
+Only planning is imported up front; the guard, the run store (SQLAlchemy), consent,
+authorizers and records are imported on first use, so that a process that only plans
+(``from scopecast.runtime import PreAuthorizer``) does not pay for them.
 """
 
 from __future__ import annotations
@@ -17,32 +18,57 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-from scopecast.runtime._authorizers._callback import CallbackAuthorizer
-from scopecast.runtime._authorizers._console import ConsoleAuthorizer
-from scopecast.runtime._authorizers._loopback import LoopbackRedirect
-from scopecast.runtime._authorizers._oauth import OAuthAuthorizer, OAuthProvider
-from scopecast.runtime._authorizers._protocol import Authorizer
-from scopecast.runtime._authorizers._tokens import ProviderToken
 from scopecast.runtime._compact import CompactScorer
 from scopecast.runtime._compact_files import CompactBundle, load_compact, load_scorer
-from scopecast.runtime._consent import START_TOOL, ConsentRequest, Grant, group_by_provider
 from scopecast.runtime._plan import AuthorizationPlan, PlannedScope, ProviderConsent
 from scopecast.runtime._preauthorizer import PreAuthorizer
-from scopecast.runtime._recorder import TraceRecorder
-from scopecast.runtime._records import CallRecord, GrantRecord, PendingRequest, RunRecord, RunStatus
-from scopecast.runtime._run import Run
 
 if TYPE_CHECKING:
+    from scopecast.runtime._authorizers._callback import CallbackAuthorizer
+    from scopecast.runtime._authorizers._console import ConsoleAuthorizer
+    from scopecast.runtime._authorizers._loopback import LoopbackRedirect
+    from scopecast.runtime._authorizers._oauth import OAuthAuthorizer, OAuthProvider
+    from scopecast.runtime._authorizers._protocol import Authorizer
+    from scopecast.runtime._authorizers._tokens import ProviderToken
+    from scopecast.runtime._consent import START_TOOL, ConsentRequest, Grant, group_by_provider
     from scopecast.runtime._guard import GuardMode, ScopeGuard
+    from scopecast.runtime._recorder import TraceRecorder
+    from scopecast.runtime._records import (
+        CallRecord,
+        GrantRecord,
+        PendingRequest,
+        RunRecord,
+        RunStatus,
+    )
+    from scopecast.runtime._run import Run
     from scopecast.runtime._store import DEFAULT_STORE_URL, RunStore
 
-_STORE_BACKED = {
+_LAZY = {
+    "Authorizer": "scopecast.runtime._authorizers._protocol",
+    "CallRecord": "scopecast.runtime._records",
+    "CallbackAuthorizer": "scopecast.runtime._authorizers._callback",
+    "ConsentRequest": "scopecast.runtime._consent",
+    "ConsoleAuthorizer": "scopecast.runtime._authorizers._console",
     "DEFAULT_STORE_URL": "scopecast.runtime._store",
+    "Grant": "scopecast.runtime._consent",
+    "GrantRecord": "scopecast.runtime._records",
     "GuardMode": "scopecast.runtime._guard",
+    "LoopbackRedirect": "scopecast.runtime._authorizers._loopback",
+    "OAuthAuthorizer": "scopecast.runtime._authorizers._oauth",
+    "OAuthProvider": "scopecast.runtime._authorizers._oauth",
+    "PendingRequest": "scopecast.runtime._records",
+    "ProviderToken": "scopecast.runtime._authorizers._tokens",
+    "Run": "scopecast.runtime._run",
+    "RunRecord": "scopecast.runtime._records",
+    "RunStatus": "scopecast.runtime._records",
     "RunStore": "scopecast.runtime._store",
+    "START_TOOL": "scopecast.runtime._consent",
     "ScopeGuard": "scopecast.runtime._guard",
+    "TraceRecorder": "scopecast.runtime._recorder",
+    "group_by_provider": "scopecast.runtime._consent",
 }
-"""Public names whose modules import SQLAlchemy: loaded by :func:`__getattr__` on first use."""
+"""Public names that planning does not need (the guard, its store (SQLAlchemy), consent,
+authorizers, records): imported by :func:`__getattr__` on first use."""
 
 __all__ = [
     "DEFAULT_STORE_URL",
@@ -79,8 +105,8 @@ __all__ = [
 
 
 def __getattr__(name: str) -> object:
-    """Import a run-store-backed name on first use (PEP 562)."""
-    module = _STORE_BACKED.get(name)
+    """Import a name that planning does not need on first use (PEP 562)."""
+    module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'scopecast.runtime' has no attribute {name!r}")
     value = getattr(importlib.import_module(module), name)

@@ -17,8 +17,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -26,7 +25,7 @@ import numpy.typing as npt
 
 from scopecast._calibration_maps import apply_isotonic, apply_sigmoid
 from scopecast._model_files import COMPACT_FORMAT, COMPACT_FORMAT_VERSION
-from scopecast._task_tokens import indicator_tokens, normalise_text
+from scopecast._task_tokens import context_tokens, normalise_text, plan_tokens, progress_tokens
 from scopecast.exceptions import ArtifactError
 from scopecast.scoring import TaskInput
 
@@ -48,10 +47,10 @@ _ARRAYS = (
 
 Block = tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]
 
-_WORD = re.compile(r"(?u)\b\w+\b")  # the word pattern of scopecast._task_tokens
+_WORD = re.compile(r"\w+")  # the words of scopecast._task_tokens (maximal runs of \w)
 _DIGITS = re.compile(r"\d+")  # as in normalise_text (the words do not need its spacing)
-_CACHE_LIMIT = 100_000
-"""Words whose character n-gram columns are remembered (a task's words repeat across tasks)."""
+_CACHE_LIMIT = 20_000
+"""Words (character n-gram columns) and context pairs (indicator columns) remembered."""
 
 
 def _strip_kind(vocabulary: Mapping[str, int], prefix: str) -> dict[str, int]:
@@ -61,32 +60,33 @@ def _strip_kind(vocabulary: Mapping[str, int], prefix: str) -> dict[str, int]:
 
 
 def _add_tfidf(
-    indices: list[int],
-    values: list[float],
-    columns: list[int],
-    idf: list[float],
-    weight: float,
-    offset: int,
+    columns: list[int], values: list[float], bag: list[int], idf: list[float], weight: float
 ) -> None:
-    """Append the sublinear TF-IDF of a bag of columns, unit L2 norm, times ``weight``.
+    """Append the sublinear TF-IDF of a bag of columns, at unit L2 norm, times ``weight``.
 
-    As ``tfidf_vector``: sorted columns, ``(1 + ln(tf)) * idf``, divided by the norm. A
-    task has tens of columns, so plain Python floats beat numpy's per-call cost here;
-    ``1 + ln(1)`` is exactly 1, so the counts are taken only when a column repeats.
+    As ``tfidf_vector``: ``(1 + ln(tf)) * idf`` divided by the norm, the columns in any
+    order (they only index coefficient rows). A task has tens of columns, so plain Python
+    floats beat numpy's per-call cost here; ``1 + ln(1)`` is exactly 1, so the counts are
+    taken only when a column repeats.
     """
-    if not columns:
+    if not bag:
         return
-    unique = sorted(set(columns))
-    if len(unique) == len(columns):
-        tfidf = [idf[c] for c in unique]
+    if len(set(bag)) == len(bag):
+        unique = bag
+        tfidf = [idf[c] for c in bag]
     else:
-        counts = Counter(columns)
-        tfidf = [idf[c] * (1.0 + math.log(counts[c])) for c in unique]
+        counts: dict[int, int] = {}
+        for c in bag:
+            counts[c] = counts.get(c, 0) + 1
+        unique = list(counts)
+        tfidf = [idf[c] * (1.0 + math.log(n)) if n > 1 else idf[c] for c, n in counts.items()]
     norm = math.hypot(*tfidf)
-    scale = norm if norm > 0.0 else 1.0
-    tfidf = [v / scale * weight for v in tfidf]
-    indices.extend([c + offset for c in unique] if offset else unique)
-    values.extend(tfidf)
+    if norm > 0.0:
+        tfidf = [v / norm for v in tfidf]
+    if weight != 1.0:
+        tfidf = [v * weight for v in tfidf]
+    columns += unique
+    values += tfidf
 
 
 class CompactScorer:
@@ -156,17 +156,28 @@ class CompactScorer:
         self._isotonic_x = [xs[a:b] for a, b in itertools.pairwise(offsets.tolist())]
         self._isotonic_y = [ys[a:b] for a, b in itertools.pairwise(offsets.tolist())]
         self._scope_index = {s: j for j, s in enumerate(self.scopes)}
-        self._words = _strip_kind(self._text_vocabulary, "w:")
+        words = _strip_kind(self._text_vocabulary, "w:")
+        self._unigrams = {t: j for t, j in words.items() if " " not in t}
+        self._ngrams = {tuple(t.split(" ")): j for t, j in words.items() if " " in t}
         self._chars = _strip_kind(self._text_vocabulary, "c:")
-        self._similarity_words = _strip_kind(self._similarity_vocabulary, "w:")
         self._char_cache: dict[str, list[int]] = {}
-        self._indicator_cache: dict[frozenset[tuple[str, str]], list[int]] = {}
-        self._text_idf_list: list[float] = self._text_idf.tolist()
-        self._similarity_idf_list: list[float] = self._similarity_idf.tolist()
-        self._similarity_offset = len(self._text_vocabulary) + len(self._indicator_vocabulary)
+        self._context_cache: dict[tuple[str, str], list[int]] = {}
+        n_text, n_indicators = len(self._text_vocabulary), len(self._indicator_vocabulary)
+        self._similarity_offset = n_text + n_indicators
+        self._similarity_words = {
+            t: j + self._similarity_offset
+            for t, j in _strip_kind(self._similarity_vocabulary, "w:").items()
+        }
         self._progress_column = self._similarity_offset + len(self._similarity_vocabulary)
         self._check_shapes()
         self._weights_by_input = self._fold_similarity()
+        # the idf of each input column (text, similarity; 1 for the indicators)
+        self._bag_idf: list[float] = np.concatenate(
+            (self._text_idf, np.ones(n_indicators), self._similarity_idf)
+        ).tolist()
+        platt = self._sigmoid if self.calibration == "sigmoid" else np.zeros((0, 2))
+        self._sigmoid_a = np.ascontiguousarray(platt[:, 0])
+        self._sigmoid_b = np.ascontiguousarray(platt[:, 1])
 
     def _fold_similarity(self) -> npt.NDArray[np.float64]:
         """Coefficients per *input* column: the similarity block folded into its words.
@@ -248,19 +259,18 @@ class CompactScorer:
         """Columns of the word and character n-grams of a normalised task, with repeats.
 
         The same tokens as :func:`scopecast._task_tokens.text_tokens`, looked up without
-        building their prefixed strings; a word's character n-gram columns are cached.
+        building their strings: a word n-gram is looked up as the tuple of its words (whose
+        hashes Python has already computed), a word's character n-gram columns are cached.
         """
-        vocab = self._words
         low, high = self._word_range
-        out: list[int] = []
         length = len(words)
-        for n in range(low, min(high, length) + 1):
-            if n == 1:
-                grams: Iterable[str] = words
-            else:  # the n-grams, as n shifted views of the words zipped together
-                shifted = (words[k : length - n + 1 + k] for k in range(n))
-                grams = map(" ".join, zip(*shifted, strict=True))
-            out.extend(j for j in map(vocab.get, grams) if j is not None)
+        out: list[int] = []
+        if low <= 1 <= high:
+            out = [j for j in map(self._unigrams.get, words) if j is not None]
+        ngrams = self._ngrams
+        for n in range(max(low, 2), min(high, length) + 1):
+            shifted = [words[k : length - n + 1 + k] for k in range(n)]
+            out += [j for j in map(ngrams.get, zip(*shifted, strict=True)) if j is not None]
         if self._char_range is not None:
             cache = self._char_cache
             for word in norm.split():
@@ -273,56 +283,66 @@ class CompactScorer:
         return out
 
     def _indicator_columns(self, item: TaskInput) -> list[int]:
-        """Columns (after the text block) of the context, plan and progress tokens.
+        """Columns (after the text block) of the context, plan and progress tokens, once each.
 
-        The tokens are unique (``indicator_tokens``), so each present column counts once.
-        Inputs without a plan or calls are remembered by their context, which repeats across
-        the tasks of one user, organisation or agent.
+        The same tokens as :func:`scopecast._task_tokens.indicator_tokens`, each counted once.
+        Context tokens depend on one ``key=value`` pair at a time (``context_tokens``), so
+        each pair's columns are remembered: users, organisations, domains and agents repeat
+        across tasks.
         """
-        key = None
+        cache = self._context_cache
+        columns: list[int] = []
+        for pair in item.context.items():
+            hit = cache.get(pair)
+            if hit is None:
+                hit = list(set(self._token_columns(context_tokens(dict((pair,))))))
+                if len(cache) < _CACHE_LIMIT:
+                    cache[pair] = hit
+            columns.extend(hit)
         if item.plan is None and not item.calls:
-            key = frozenset(item.context.items())
-            hit = self._indicator_cache.get(key)
-            if hit is not None:
-                return hit
+            return columns  # the pairs have distinct keys, so their tokens are distinct
+        if item.plan is not None:
+            columns.extend(self._token_columns(plan_tokens((s.tool, s.scopes) for s in item.plan)))
+        if item.calls:
+            columns.extend(
+                self._token_columns(progress_tokens((c.tool, c.scopes) for c in item.calls))
+            )
+        return list(set(columns))
+
+    def _token_columns(self, tokens: list[str]) -> list[int]:
         vocab = self._indicator_vocabulary
         offset = len(self._text_vocabulary)
-        columns = sorted(vocab[t] + offset for t in indicator_tokens(item) if t in vocab)
-        if key is not None and len(self._indicator_cache) < _CACHE_LIMIT:
-            self._indicator_cache[key] = columns
-        return columns
+        return [vocab[t] + offset for t in tokens if t in vocab]
 
     def _features(self, item: TaskInput) -> Block:
-        """The non-zero input columns and values of one input (the featurizer's layout).
+        """The non-zero input columns and values of one input, as arrays."""
+        columns: list[int] = []
+        values: list[float] = []
+        self._add_features(item, columns, values)
+        return np.array(columns, dtype=np.int64), np.array(values, dtype=np.float64)
+
+    def _add_features(self, item: TaskInput, columns: list[int], values: list[float]) -> None:
+        """Append the non-zero input columns and values of one input (the featurizer's layout).
 
         Columns index :attr:`_weights_by_input`: text n-grams, indicators, similarity words
         (their TF-IDF, which the folded coefficients turn into the similarity features),
-        progress.
+        progress. Each block is scaled by its weight.
         """
         text_w, ind_w, sim_w, prog_w = self._weights
         lowered = _DIGITS.sub("0", item.task.lower())
         words = _WORD.findall(lowered)
-        indices: list[int] = []
-        values: list[float] = []
         norm = normalise_text(item.task) if self._char_range is not None else lowered
-        _add_tfidf(indices, values, self._text_columns(norm, words), self._text_idf_list, text_w, 0)
+        idf = self._bag_idf
+        _add_tfidf(columns, values, self._text_columns(norm, words), idf, text_w)
         indicators = self._indicator_columns(item)
-        indices.extend(indicators)
-        values.extend([1.0 * ind_w] * len(indicators))
+        columns += indicators
+        values += [1.0 * ind_w] * len(indicators)
         if self._n_similarity:
-            sim_words = self._similarity_words
-            _add_tfidf(
-                indices,
-                values,
-                [j for j in map(sim_words.get, words) if j is not None],
-                self._similarity_idf_list,
-                sim_w,
-                self._similarity_offset,
-            )
+            similar = [j for j in map(self._similarity_words.get, words) if j is not None]
+            _add_tfidf(columns, values, similar, idf, sim_w)
         if item.calls:
-            indices.append(self._progress_column)
+            columns.append(self._progress_column)
             values.append(math.log1p(len(item.calls)) * prog_w)
-        return np.array(indices, dtype=np.int64), np.array(values, dtype=np.float64)
 
     @property
     def modelled(self) -> npt.NDArray[np.int64]:
@@ -342,7 +362,12 @@ class CompactScorer:
         return scores
 
     def decision_function(self, inputs: Sequence[TaskInput]) -> npt.NDArray[np.float64]:
-        """Linear scores of the modelled scopes, shape (n_inputs, n_modelled)."""
+        """Linear scores of the modelled scopes, shape (n_inputs, n_modelled).
+
+        One input at a time (:meth:`decision_row`): the featurization in Python dominates,
+        and the gathered coefficient rows of one input stay in cache (scoring many inputs
+        with one gather was measured slower).
+        """
         Z = np.empty((len(inputs), len(self._modelled)), dtype=np.float64)
         for r, item in enumerate(inputs):
             Z[r] = self.decision_row(item)
@@ -351,7 +376,7 @@ class CompactScorer:
     def calibrate(self, Z: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         """Probabilities of the modelled scopes from their linear scores (same shape)."""
         if self.calibration == "sigmoid":
-            return apply_sigmoid(Z, self._sigmoid[:, 0], self._sigmoid[:, 1])
+            return apply_sigmoid(Z, self._sigmoid_a, self._sigmoid_b)
         flat = Z.ndim == 1
         P = apply_isotonic(Z[None, :] if flat else Z, self._isotonic_x, self._isotonic_y)
         return P[0] if flat else P

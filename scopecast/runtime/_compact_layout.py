@@ -28,8 +28,8 @@ Prediction = tuple[npt.NDArray[np.float64], list[tuple[str, float]]]
 
 
 def _in_unit_interval(values: npt.NDArray[np.float64]) -> bool:
-    """Whether every value is a number in [0, 1] (``NaN`` is not)."""
-    return bool(np.all((values >= 0.0) & (values <= 1.0)))
+    """Whether every value is a number in [0, 1] (``NaN`` is not: it fails both tests)."""
+    return len(values) == 0 or bool(values.min() >= 0.0 and values.max() <= 1.0)
 
 
 def _refuse(probability: float, scope: str) -> None:
@@ -72,10 +72,14 @@ class CompactLayout:
         self._scored_target = np.array(
             [index[scorer.scopes[j]] for j in inside if j in modelled], np.int64
         )
+        self._in_order = bool(
+            np.array_equal(self._scored_source, np.arange(len(self._scored_source)))
+        )
         self._is_direct = not self._outside and _in_unit_interval(self._base)
         present = np.zeros(n + 1, dtype=np.bool_)
         present[self._target] = True
         self.candidate = candidates_of(self.tables, present)
+        self._askable = self.candidate & self.tables.can_ask
 
     def predict(self, item: TaskInput) -> Prediction:
         """The probabilities of one input, checked to be in [0, 1].
@@ -92,7 +96,7 @@ class CompactLayout:
                 k = int(np.flatnonzero(~((scored >= 0.0) & (scored <= 1.0)))[0])
                 _refuse(float(scored[k]), scorer.scopes[int(scorer.modelled[k])])
             p = self._base.copy()
-            p[self._scored_target] = scored[self._scored_source]
+            p[self._scored_target] = scored if self._in_order else scored[self._scored_source]
             return p, []
         (row,) = scorer.predict_proba([item])
         if not _in_unit_interval(row):
@@ -106,4 +110,6 @@ class CompactLayout:
     def decide(self, prediction: Prediction, costs: CostModel) -> UpfrontDecision:
         """The upfront decision on a prediction (as :func:`~scopecast.policy.choose_upfront`)."""
         p, extras = prediction
-        return decide_upfront(p, self.candidate, extras, self.catalogue, costs, self.tables)
+        return decide_upfront(
+            p, self.candidate, extras, self.catalogue, costs, self.tables, self._askable
+        )

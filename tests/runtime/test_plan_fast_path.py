@@ -79,7 +79,7 @@ def test_fast_plan_equals_the_reference_policy_on_the_scorer_output(
 
 def test_compact_rows_equal_one_by_one_and_in_batch(model_dir: Path) -> None:
     scorer = load_compact(model_dir).scorer
-    items = _tasks()
+    items = [*_tasks(), TaskInput("")]  # and one without any feature
     batch = scorer.predict_proba(items)
     for row, item in zip(batch, items, strict=True):
         assert np.array_equal(row, scorer.predict_proba([item])[0])

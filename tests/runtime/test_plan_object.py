@@ -69,3 +69,33 @@ def test_plan_is_a_field_of_another_pydantic_model(catalogue: Catalogue) -> None
     assert again.plan == plan
     assert Envelope.model_validate({"plan": plan.model_dump()}).plan == plan
     assert envelope.model_dump()["plan"]["task"] == "Email Carlos"
+
+
+def test_planning_imports_neither_the_guard_nor_the_authorizers() -> None:
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    probe = (
+        "import json, sys\n"
+        "from scopecast.runtime import PreAuthorizer\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.startswith('scopecast.runtime.'))))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=root,
+        env={"PYTHONPATH": str(root), "PATH": ""},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    loaded = set(json.loads(proc.stdout.strip().splitlines()[-1]))
+    assert "scopecast.runtime._preauthorizer" in loaded
+    assert not {m for m in loaded if "_authorizers" in m or m.endswith(("_guard", "_store"))}
+    from scopecast.runtime import CallbackAuthorizer, ScopeGuard  # imported on first use
+
+    assert CallbackAuthorizer.__name__ == "CallbackAuthorizer"
+    assert ScopeGuard.__name__ == "ScopeGuard"
