@@ -6,7 +6,9 @@ that raises fails the test. The models are trained once per data set, by the fir
 that needs them, into a session folder that every other notebook reuses
 (``SCOPECAST_NB_MODELS``); a test checks that no later run trains again. The policy
 comparison's metrics table must equal ``scopecast evaluate --json`` on the same files and
-model, and the learning curve's full-size point must be the evaluated model policy.
+model, and the learning curve's full-size point must be the evaluated model policy. The
+policy comparison also runs on files named as a user names their own (``SCOPECAST_NB_TRAIN``,
+``SCOPECAST_NB_TEST``, ``SCOPECAST_NB_CATALOGUE``).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from scopecast.cli import (
     app,
 )
 from scopecast.evaluation import find_datasets
+from scopecast.traces import read_traces
 from tests.conftest import ROOT, SHARED_DATA
 
 NOTEBOOK_DIR = ROOT / "notebooks"
@@ -87,6 +90,10 @@ def _model_files(models_dir: Path) -> dict[str, int]:
     return {str(f): f.stat().st_mtime_ns for f in models_dir.rglob("*") if f.is_file()}
 
 
+NamedFiles = tuple[tuple[Path, ...], tuple[Path, ...], Path]
+"""Training files, test files and a catalogue, named instead of a data folder."""
+
+
 @dataclass(frozen=True)
 class Execution:
     """A notebook executed on a data folder."""
@@ -102,18 +109,28 @@ class Execution:
 
 @pytest.fixture(scope="session")
 def executed(models_dir: Path, tmp_path_factory: pytest.TempPathFactory):
-    """Run a notebook on a data folder once per session."""
+    """Run a notebook once per session on a data folder, or on named files (train, test, catalogue)."""
     from nbclient import NotebookClient
 
     cache: dict[tuple[str, str], Execution] = {}
 
-    def run(name: str, data: Path) -> Execution:
-        key = (name, str(data))
+    def run(name: str, data: Path | None = None, files: NamedFiles | None = None) -> Execution:
+        key = (name, str(data if files is None else files))
         if key not in cache:
             metrics = tmp_path_factory.mktemp(f"{name}-metrics")
             notebook = nbformat.read(NOTEBOOK_DIR / f"{name}.ipynb", as_version=4)
+            if files is None:
+                assert data is not None
+                source = {"SCOPECAST_NB_DATA": str(data)}
+            else:  # as a user naming their own files would
+                train, test, catalogue = files
+                source = {
+                    "SCOPECAST_NB_TRAIN": os.pathsep.join(map(str, train)),
+                    "SCOPECAST_NB_TEST": os.pathsep.join(map(str, test)),
+                    "SCOPECAST_NB_CATALOGUE": str(catalogue),
+                }
             env = {
-                "SCOPECAST_NB_DATA": str(data),
+                **source,
                 "SCOPECAST_NB_MODELS": str(models_dir),
                 "SCOPECAST_NB_METRICS_DIR": str(metrics),
                 "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
@@ -200,3 +217,20 @@ def test_policy_comparison_numbers_equal_scopecast_evaluate(
         notebook = json.loads((metrics / f"{dataset.name}.json").read_text())
         assert notebook == cli
         assert set(cli["policies"]) >= {"jit_only", "model", "oracle"}
+
+
+@pytest.mark.slow
+def test_policy_comparison_runs_on_trace_files_named_by_the_user(
+    shared_data: Path, executed
+) -> None:
+    files: NamedFiles = (
+        (shared_data / "agentdojo_train.jsonl",),
+        (shared_data / "agentdojo_test.jsonl",),
+        shared_data / "agentdojo.catalogue.json",
+    )
+    named = executed("policy_comparison", files=files)
+    assert not [o for o in _outputs(named.notebook) if o.output_type == "error"]
+    in_folder = executed("policy_comparison", shared_data)
+    report = json.loads((named.metrics / "agentdojo.json").read_text())
+    assert report == json.loads((in_folder.metrics / "agentdojo.json").read_text())
+    assert report["n_traces"] == len(read_traces([files[1][0]]))
