@@ -27,6 +27,7 @@ from scopecast._calibration_maps import apply_isotonic, apply_sigmoid
 from scopecast._model_files import COMPACT_FORMAT, COMPACT_FORMAT_VERSION
 from scopecast._task_tokens import context_tokens, normalise_text, plan_tokens, progress_tokens
 from scopecast.exceptions import ArtifactError
+from scopecast.runtime._compact_tfidf import add_tfidf, strip_kind
 from scopecast.scoring import TaskInput
 
 __all__ = ["CompactScorer"]
@@ -51,42 +52,6 @@ _WORD = re.compile(r"\w+")  # the words of scopecast._task_tokens (maximal runs 
 _DIGITS = re.compile(r"\d+")  # as in normalise_text (the words do not need its spacing)
 _CACHE_LIMIT = 20_000
 """Words (character n-gram columns) and context pairs (indicator columns) remembered."""
-
-
-def _strip_kind(vocabulary: Mapping[str, int], prefix: str) -> dict[str, int]:
-    """The entries of one token kind (``w:`` or ``c:``), keyed without their prefix."""
-    n = len(prefix)
-    return {token[n:]: i for token, i in vocabulary.items() if token.startswith(prefix)}
-
-
-def _add_tfidf(
-    columns: list[int], values: list[float], bag: list[int], idf: list[float], weight: float
-) -> None:
-    """Append the sublinear TF-IDF of a bag of columns, at unit L2 norm, times ``weight``.
-
-    As ``tfidf_vector``: ``(1 + ln(tf)) * idf`` divided by the norm, the columns in any
-    order (they only index coefficient rows). A task has tens of columns, so plain Python
-    floats beat numpy's per-call cost here; ``1 + ln(1)`` is exactly 1, so the counts are
-    taken only when a column repeats.
-    """
-    if not bag:
-        return
-    if len(set(bag)) == len(bag):
-        unique = bag
-        tfidf = [idf[c] for c in bag]
-    else:
-        counts: dict[int, int] = {}
-        for c in bag:
-            counts[c] = counts.get(c, 0) + 1
-        unique = list(counts)
-        tfidf = [idf[c] * (1.0 + math.log(n)) if n > 1 else idf[c] for c, n in counts.items()]
-    norm = math.hypot(*tfidf)
-    if norm > 0.0:
-        tfidf = [v / norm for v in tfidf]
-    if weight != 1.0:
-        tfidf = [v * weight for v in tfidf]
-    columns += unique
-    values += tfidf
 
 
 class CompactScorer:
@@ -156,17 +121,17 @@ class CompactScorer:
         self._isotonic_x = [xs[a:b] for a, b in itertools.pairwise(offsets.tolist())]
         self._isotonic_y = [ys[a:b] for a, b in itertools.pairwise(offsets.tolist())]
         self._scope_index = {s: j for j, s in enumerate(self.scopes)}
-        words = _strip_kind(self._text_vocabulary, "w:")
+        words = strip_kind(self._text_vocabulary, "w:")
         self._unigrams = {t: j for t, j in words.items() if " " not in t}
         self._ngrams = {tuple(t.split(" ")): j for t, j in words.items() if " " in t}
-        self._chars = _strip_kind(self._text_vocabulary, "c:")
+        self._chars = strip_kind(self._text_vocabulary, "c:")
         self._char_cache: dict[str, list[int]] = {}
         self._context_cache: dict[tuple[str, str], list[int]] = {}
         n_text, n_indicators = len(self._text_vocabulary), len(self._indicator_vocabulary)
         self._similarity_offset = n_text + n_indicators
         self._similarity_words = {
             t: j + self._similarity_offset
-            for t, j in _strip_kind(self._similarity_vocabulary, "w:").items()
+            for t, j in strip_kind(self._similarity_vocabulary, "w:").items()
         }
         self._progress_column = self._similarity_offset + len(self._similarity_vocabulary)
         self._check_shapes()
@@ -333,13 +298,13 @@ class CompactScorer:
         words = _WORD.findall(lowered)
         norm = normalise_text(item.task) if self._char_range is not None else lowered
         idf = self._bag_idf
-        _add_tfidf(columns, values, self._text_columns(norm, words), idf, text_w)
+        add_tfidf(columns, values, self._text_columns(norm, words), idf, text_w)
         indicators = self._indicator_columns(item)
         columns += indicators
         values += [1.0 * ind_w] * len(indicators)
         if self._n_similarity:
             similar = [j for j in map(self._similarity_words.get, words) if j is not None]
-            _add_tfidf(columns, values, similar, idf, sim_w)
+            add_tfidf(columns, values, similar, idf, sim_w)
         if item.calls:
             columns.append(self._progress_column)
             values.append(math.log1p(len(item.calls)) * prog_w)
