@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +36,7 @@ __all__ = [
     "catalogue_of",
     "checked_path",
     "read_metadata",
+    "recorded_policy_params",
     "sha256_of",
 ]
 
@@ -137,3 +140,27 @@ def catalogue_of(directory: str | Path, metadata: dict[str, Any]) -> Catalogue:
         raise ArtifactError(
             f"The catalogue stored in {str(Path(directory) / METADATA_FILE)!r} is invalid: {err}"
         ) from err
+
+
+def recorded_policy_params(metadata: object) -> tuple[float | None, bool | None]:
+    """The policy's ``(interruption scale, batching)`` that ``scopecast train`` stored.
+
+    Read from the metadata's ``params`` (``policy_interruption_scale``, ``policy_batching``);
+    each is ``None`` when it is missing or not valid (a scale must be a finite positive
+    number), so that the caller falls back to its default.
+    """
+    params = metadata.get("params") if isinstance(metadata, Mapping) else None
+    if not isinstance(params, Mapping):
+        return None, None
+    scale = params.get("policy_interruption_scale")
+    batching = params.get("policy_batching")
+    valid_scale = (
+        isinstance(scale, int | float)
+        and not isinstance(scale, bool)
+        and math.isfinite(scale)
+        and scale > 0
+    )
+    return (
+        float(scale) if valid_scale else None,  # type: ignore[arg-type]
+        batching if isinstance(batching, bool) else None,
+    )

@@ -25,10 +25,14 @@ import numpy as np
 import numpy.typing as npt
 
 from scopecast.catalogue import Catalogue
-from scopecast.evaluation._metrics import score_outcomes
 from scopecast.evaluation._model_policy import ModelPolicy
-from scopecast.evaluation._simulator import simulate
-from scopecast.evaluation._tuning import DEFAULT_SCALES, PolicyParams, TuningResult
+from scopecast.evaluation._tuning import (
+    DEFAULT_SCALES,
+    PolicyParams,
+    TuningResult,
+    cheapest,
+    replay_cost,
+)
 from scopecast.exceptions import DataValidationError
 from scopecast.policy import CostModel
 from scopecast.traces import Trace
@@ -108,19 +112,5 @@ def tune_policy_cross_fitted(
     costs = costs if costs is not None else CostModel()
     candidates = [PolicyParams(s, b, 0.0) for s in scales for b in batching]
     base = ModelPolicy.from_probabilities(table, catalogue, costs)
-    cv_cost: dict[PolicyParams, float] = {}
-    for params in candidates:
-        policy = base.with_costs(costs)
-        policy.batching = params.batching
-        policy.interruption_scale = params.interruption_scale
-        m = score_outcomes(simulate(traces, policy, catalogue), catalogue)
-        cv_cost[params] = (
-            costs.interruption * m.interruptions_per_task
-            + costs.risk_weight * m.risk_overgrant_per_task
-            + costs.consent_screen * (m.consent_prompts_per_task - m.interruptions_per_task)
-        )
-    chosen = min(
-        candidates,
-        key=lambda p: (round(cv_cost[p], 9), abs(p.interruption_scale - 1.0), not p.batching),
-    )
-    return TuningResult(chosen, cv_cost, 0)
+    cv_cost = {p: replay_cost(base, p, traces, catalogue, costs) for p in candidates}
+    return TuningResult(cheapest(cv_cost), cv_cost, 0)

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from scopecast._model_files import recorded_policy_params
 from scopecast.catalogue import Catalogue, load_catalogue
 from scopecast.evaluation._baselines import fit_baselines
 from scopecast.evaluation._model_policy import ModelPolicy
@@ -165,21 +166,10 @@ def _load_model(model_dir: Path) -> tuple[ScopeScorer, Catalogue, Mapping[str, o
     return bundle.scorer, bundle.catalogue, bundle.metadata
 
 
-def _params_of(metadata: Mapping[str, object]) -> Mapping[str, object]:
-    params = metadata.get("params", {})
-    return params if isinstance(params, Mapping) else {}
-
-
 def recorded_policy(metadata: Mapping[str, object]) -> PolicyParams:
     """The policy parameters ``scopecast train`` chose and stored (defaults if none)."""
-    params = _params_of(metadata)
-    scale = params.get("policy_interruption_scale", 1.0)
-    batching = params.get("policy_batching", True)
-    return PolicyParams(
-        float(scale) if isinstance(scale, (int, float)) else 1.0,
-        bool(batching) if isinstance(batching, bool) else True,
-        0.0,
-    )
+    scale, batching = recorded_policy_params(metadata)
+    return PolicyParams(1.0 if scale is None else scale, True if batching is None else batching)
 
 
 def build_evaluation(
@@ -272,10 +262,8 @@ def build_evaluation(
         recorded.batching if batching is None else batching,
         prior_weight,
     )
-    chosen_at_training = (
-        model_dir is not None
-        and params == PolicyParams(recorded.interruption_scale, recorded.batching, prior_weight)
-        and "policy_interruption_scale" in _params_of(metadata)
+    chosen_at_training = recorded_policy_params(metadata)[0] is not None and params == (
+        PolicyParams(recorded.interruption_scale, recorded.batching, prior_weight)
     )
     if tune_folds > 0:
         tuning = tune_policy(

@@ -31,8 +31,10 @@ __all__ = [
     "DEFAULT_SCALES",
     "PolicyParams",
     "TuningResult",
+    "cheapest",
     "default_group",
     "grouped_folds",
+    "replay_cost",
     "tune_policy",
 ]
 
@@ -147,21 +149,42 @@ def tune_policy(
         )
         base.prepare(held_out)
         for params in candidates:
-            policy = base.with_costs(costs)
-            policy.batching = params.batching
-            policy.interruption_scale = params.interruption_scale
-            policy.prior_weight = params.prior_weight
-            m = score_outcomes(simulate(held_out, policy, catalogue), catalogue)
-            totals[params] += len(held_out) * (
-                costs.interruption * m.interruptions_per_task
-                + costs.risk_weight * m.risk_overgrant_per_task
-                + costs.consent_screen * (m.consent_prompts_per_task - m.interruptions_per_task)
-            )
+            totals[params] += len(held_out) * replay_cost(base, params, held_out, catalogue, costs)
         if progress is not None:
             progress(index + 1, n_splits)
     cv_cost = {p: total / len(train) for p, total in totals.items()}
-    chosen = min(
-        candidates,
+    return TuningResult(cheapest(cv_cost), cv_cost, n_splits)
+
+
+def replay_cost(
+    base: ModelPolicy,
+    params: PolicyParams,
+    traces: Sequence[Trace],
+    catalogue: Catalogue,
+    costs: CostModel,
+) -> float:
+    """Cost per task of ``base`` (its probabilities already scored) under ``params`` on ``traces``.
+
+    The cost is the one the policy is judged by: interruptions, risk-weighted over-grant and
+    the consent screens shown at the start, each at its price in ``costs``.
+    """
+    policy = base.with_costs(costs)
+    policy.batching = params.batching
+    policy.interruption_scale = params.interruption_scale
+    policy.prior_weight = params.prior_weight
+    m = score_outcomes(simulate(traces, policy, catalogue), catalogue)
+    return (
+        costs.interruption * m.interruptions_per_task
+        + costs.risk_weight * m.risk_overgrant_per_task
+        + costs.consent_screen * (m.consent_prompts_per_task - m.interruptions_per_task)
+    )
+
+
+def cheapest(cv_cost: dict[PolicyParams, float]) -> PolicyParams:
+    """The candidate of lowest cost; ties go to the smallest change from ``scale = 1``, then to
+    the smaller prior weight, then to batching."""
+    return min(
+        cv_cost,
         key=lambda p: (
             round(cv_cost[p], 9),
             abs(p.interruption_scale - 1.0),
@@ -169,4 +192,3 @@ def tune_policy(
             not p.batching,
         ),
     )
-    return TuningResult(chosen, cv_cost, n_splits)

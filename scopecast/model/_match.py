@@ -40,7 +40,7 @@ from sklearn.linear_model import LogisticRegression
 
 from scopecast._types import provider_of
 from scopecast.catalogue import Catalogue
-from scopecast.features import TaskFeaturizer
+from scopecast.features import TaskFeaturizer, scope_documents
 
 __all__ = ["MatchDesign", "MatchFit", "fit_match", "match_design"]
 
@@ -112,8 +112,6 @@ def match_design(
     featurizer: TaskFeaturizer, scopes: Sequence[str], catalogue: Catalogue | None
 ) -> MatchDesign:
     """The maps ``E_j`` of every scope for the columns of a fitted ``featurizer``."""
-    from scopecast.features import scope_documents
-
     docs = (
         scope_documents(catalogue, scopes)
         if catalogue is not None

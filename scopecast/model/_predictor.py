@@ -29,15 +29,14 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from scopecast._calibration_maps import apply_isotonic, apply_sigmoid
 from scopecast.catalogue import Catalogue
-from scopecast.exceptions import DataValidationError, ModelError
+from scopecast.exceptions import DataValidationError
 from scopecast.features import TaskFeaturizer, as_task_inputs, scope_documents
 from scopecast.model._crossfit import (
     ProgressCallback,
-    fit_linear,
     grouped_folds,
     out_of_fold_scores,
 )
-from scopecast.model._match import MatchDesign, fit_match, match_design
+from scopecast.model._match import MatchDesign, match_design
 from scopecast.model._params import check_params, check_rows
 from scopecast.model._priors import fit_priors, unobserved_mask
 from scopecast.model._selection import (
@@ -45,6 +44,7 @@ from scopecast.model._selection import (
     select_models,
     selection_metrics,
 )
+from scopecast.model._sources import fit_sources, uses_match
 from scopecast.model._targets import read_targets
 from scopecast.scoring import TaskInput
 from scopecast.traces import Trace
@@ -312,43 +312,25 @@ class ScopePredictor(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
         else:
             self.featurizer_ = None
             F = dense
-        n_features = F.shape[1]
-        self.n_iter_ = np.zeros(len(self.modelled_), dtype=np.int64)
-        self.coef_ = np.zeros((len(self.modelled_), n_features))
-        self.intercept_ = np.zeros(len(self.modelled_))
-        match_coef: dict[int, npt.NDArray[np.float64]] = {}
-        match_intercept: dict[int, float] = {}
-        uses_match = [j for j in self.modelled_.tolist() if self.sources_[j] in ("match", "blend")]
-        if uses_match:
-            if self.featurizer_ is None:
-                raise ModelError(  # pragma: no cover - the CV chose it, so it has a featurizer
-                    "The match model was chosen, but the model has no featurizer to build it on."
-                )
-            design = match_design(self.featurizer_, self.scopes_, catalogue)
-            fit_m = fit_match(design, F, Ymat, usable, w, prior_logit)
-            if fit_m is None:
-                raise ModelError(  # pragma: no cover - the CV fit on fewer rows succeeded
-                    "The match model chosen by cross-validation could not be fitted on all the "
-                    "training rows (a single class)."
-                )
-            coefs = design.coefficients(fit_m, uses_match)
-            intercepts = design.intercepts(fit_m, prior_logit, uses_match)
-            for i, j in enumerate(uses_match):
-                match_coef[j] = coefs[i]
-                match_intercept[j] = float(intercepts[i])
-        for k, j in enumerate(self.modelled_.tolist()):
-            source = self.sources_[j]
-            if source in ("match", "blend"):
-                self.coef_[k] = match_coef[j]
-                self.intercept_[k] = match_intercept[j]
-            if source in ("words", "blend"):
-                rows = usable[:, j]
-                fit = fit_linear(
-                    F[rows], Ymat[rows, j], w[rows], self.C_, self.max_iter, self.random_state
-                )
-                self.coef_[k] += fit.coef
-                self.intercept_[k] += fit.intercept
-                self.n_iter_[k] = fit.n_iter
+        design = (
+            match_design(self.featurizer_, self.scopes_, catalogue)
+            if self.featurizer_ is not None and uses_match(self.sources_)
+            else None
+        )
+        weights = fit_sources(
+            F,
+            Ymat,
+            usable,
+            w,
+            prior_logit,
+            self.sources_,
+            self.modelled_.tolist(),
+            design=design,
+            C=self.C_,
+            max_iter=self.max_iter,
+            random_state=self.random_state,
+        )
+        self.coef_, self.intercept_, self.n_iter_ = weights.coef, weights.intercept, weights.n_iter
         if progress is not None:
             progress("final fit", 1, 1)
         return self

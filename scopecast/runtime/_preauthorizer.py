@@ -16,6 +16,7 @@ import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from scopecast._model_files import recorded_policy_params
 from scopecast._types import provider_of
 from scopecast.catalogue import Catalogue
 from scopecast.defaults import default_model_dir
@@ -44,15 +45,6 @@ _MODEL_FAILURES = (
     AttributeError,
     ArithmeticError,
 )
-
-
-def _recorded_scale(metadata: object) -> float | None:
-    """The ``policy_interruption_scale`` a model's metadata records, if a valid one."""
-    params = metadata.get("params") if isinstance(metadata, Mapping) else None
-    scale = params.get("policy_interruption_scale") if isinstance(params, Mapping) else None
-    if isinstance(scale, int | float) and math.isfinite(scale) and scale > 0:
-        return float(scale)
-    return None
 
 
 class PreAuthorizer:
@@ -124,7 +116,7 @@ class PreAuthorizer:
             self._scorer, loaded = self._load(Path(model))
             catalogue = catalogue or loaded
             if planning_scale is None:
-                planning_scale = _recorded_scale(getattr(self._scorer, "metadata", None))
+                planning_scale = recorded_policy_params(getattr(self._scorer, "metadata", None))[0]
         else:
             if catalogue is None:
                 raise ConfigError(
