@@ -49,6 +49,9 @@ class OutOfFold:
     """``{C: Z}``, ``Z`` of shape (n_samples, n_trainable)."""
     match: npt.NDArray[np.float64] | None
     """Shape (n_samples, n_scopes), or ``None`` without a match model."""
+    fields: dict[float, npt.NDArray[np.float64]] | None = None
+    """``{C: Z}`` of the one-vs-rest models on the non-text columns only (``None`` without
+    a featurizer)."""
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,9 @@ def out_of_fold_scores(
     """
     fold_ids = np.unique(folds)
     scores = {C: np.zeros((Y.shape[0], len(trainable))) for C in Cs}
+    fields: dict[float, npt.NDArray[np.float64]] | None = {
+        C: np.zeros((Y.shape[0], len(trainable))) for C in Cs
+    }
     match: npt.NDArray[np.float64] | None = np.tile(prior_logit, (Y.shape[0], 1))
     total = len(fold_ids) * len(Cs) * len(trainable)
     done = 0
@@ -130,16 +136,26 @@ def out_of_fold_scores(
             match = None
         else:
             match[test] = match_scores(design, fit_m, F_test, prior_logit)
+        if design is None:
+            fields = None
         for C in Cs:
             for k, j in enumerate(trainable):
                 rows = usable[train, j]
                 y = Y[train, j][rows]
                 if y.size == 0 or y.min() == y.max():
                     scores[C][test, k] = prior_logit[j]
+                    if fields is not None:
+                        fields[C][test, k] = prior_logit[j]
                 else:
                     fit = fit_linear(F_train[rows], y, w[train][rows], C, max_iter, random_state)
                     scores[C][test, k] = F_test @ fit.coef + fit.intercept
+                    if fields is not None and design is not None:
+                        cols = design.field_columns
+                        fit = fit_linear(
+                            F_train[rows][:, cols], y, w[train][rows], C, max_iter, random_state
+                        )
+                        fields[C][test, k] = F_test[:, cols] @ fit.coef + fit.intercept
                 done += 1
                 if progress is not None:
                     progress("cross-validation", done, total)
-    return OutOfFold(scores, match)
+    return OutOfFold(scores, match, fields)

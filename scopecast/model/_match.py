@@ -80,6 +80,9 @@ class MatchDesign:
     maps: list[sp.csr_matrix]
     """``maps[j]`` of shape (n_row_features, n_pair_features)."""
     n_pair_features: int
+    field_columns: npt.NDArray[np.int64]
+    """The row features that are not task text: context, plan and progress indicators and
+    the number of calls so far (the ``fields`` source of :mod:`scopecast.model._selection`)."""
 
     def pairs(self, F: sp.csr_matrix, scope: int, prior_logit: float) -> sp.csr_matrix:
         """Pair features of every row of ``F`` with scope ``scope`` (last column: prior logit)."""
@@ -177,7 +180,8 @@ def match_design(
                 shape=(featurizer.n_features_out_, n_pair),
             )
         )
-    return MatchDesign(maps, n_pair)
+    fields = np.append(np.arange(n_text, n_text + len(indicators)), n_calls_col)
+    return MatchDesign(maps, n_pair, fields.astype(np.int64))
 
 
 def fit_match(

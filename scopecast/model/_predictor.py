@@ -44,7 +44,7 @@ from scopecast.model._selection import (
     select_models,
     selection_metrics,
 )
-from scopecast.model._sources import fit_sources, uses_match
+from scopecast.model._sources import fit_sources, needs_design
 from scopecast.model._targets import read_targets
 from scopecast.scoring import TaskInput
 from scopecast.traces import Trace
@@ -79,8 +79,9 @@ class ScopePredictor(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
     sources_ : list of str
         Per scope, what gives its probability: ``"words"`` (its one-vs-rest model),
         ``"match"`` (the match model shared by every scope, :mod:`scopecast.model._match`),
-        ``"blend"`` (the sum of both scores) or ``"prior"`` (its base rate), chosen by
-        grouped CV.
+        ``"blend"`` (the sum of both scores), ``"fields"`` (its logistic regression on the
+        context, plan and progress columns only, no task text) or ``"prior"`` (its base
+        rate), chosen by grouped CV.
     scopes_ : list of str
         Column order of :meth:`predict_proba`.
     classes_ : ndarray
@@ -314,7 +315,7 @@ class ScopePredictor(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
             F = dense
         design = (
             match_design(self.featurizer_, self.scopes_, catalogue)
-            if self.featurizer_ is not None and uses_match(self.sources_)
+            if self.featurizer_ is not None and needs_design(self.sources_)
             else None
         )
         weights = fit_sources(

@@ -2,7 +2,8 @@
 
 Cross-validation (:mod:`scopecast.model._selection`) chose, per scope, ``words`` (its own
 logistic regression), ``match`` (the match model shared by every scope), ``blend`` (the sum
-of the two) or ``prior``. Every modelled scope ends as one linear model on the feature
+of the two), ``fields`` (its logistic regression on the non-text columns only, zero weight
+on the text) or ``prior``. Every modelled scope ends as one linear model on the feature
 columns, ``z = F . coef + intercept``, which is what the calibration maps, the compact
 export and the runtime use.
 """
@@ -20,7 +21,7 @@ from scopecast.exceptions import ModelError
 from scopecast.model._crossfit import fit_linear
 from scopecast.model._match import MatchDesign, fit_match
 
-__all__ = ["SourceWeights", "fit_sources", "uses_match"]
+__all__ = ["SourceWeights", "fit_sources", "needs_design"]
 
 _MATCH_SOURCES = ("match", "blend")
 _WORDS_SOURCES = ("words", "blend")
@@ -34,12 +35,13 @@ class SourceWeights:
     """Shape (n_modelled, n_features)."""
     intercept: npt.NDArray[np.float64]
     n_iter: npt.NDArray[np.int64]
-    """liblinear iterations of each scope's own model (0 for ``match``)."""
+    """liblinear iterations of each scope's own model (``words``, ``blend``, ``fields``; 0 for
+    ``match``)."""
 
 
-def uses_match(sources: Sequence[str]) -> bool:
-    """Whether any scope's chosen source needs the match model."""
-    return any(source in _MATCH_SOURCES for source in sources)
+def needs_design(sources: Sequence[str]) -> bool:
+    """Whether any scope's chosen source needs the match design (its maps or field columns)."""
+    return any(source in (*_MATCH_SOURCES, "fields") for source in sources)
 
 
 def fit_sources(
@@ -56,7 +58,8 @@ def fit_sources(
     max_iter: int,
     random_state: int | None,
 ) -> SourceWeights:
-    """Fit every modelled scope's source on all rows (``design``: needed when one is ``match``).
+    """Fit every modelled scope's source on all rows (``design``: needed for ``match``,
+    ``blend`` and ``fields``).
 
     Raises
     ------
@@ -86,6 +89,17 @@ def fit_sources(
             rows = usable[:, j]
             fit = fit_linear(F[rows], Y[rows, j], w[rows], C, max_iter, random_state)
             coef[k] += fit.coef
+            intercept[k] += fit.intercept
+            n_iter[k] = fit.n_iter
+        if sources[j] == "fields":
+            if design is None:
+                raise ModelError(  # pragma: no cover - the CV chose it, so it has a featurizer
+                    "The fields source was chosen, but the model has no featurizer to build it on."
+                )
+            rows = usable[:, j]
+            cols = design.field_columns
+            fit = fit_linear(F[rows][:, cols], Y[rows, j], w[rows], C, max_iter, random_state)
+            coef[k, cols] += fit.coef
             intercept[k] += fit.intercept
             n_iter[k] = fit.n_iter
     return SourceWeights(coef, intercept, n_iter)
