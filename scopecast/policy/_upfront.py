@@ -170,13 +170,58 @@ def decide_upfront(
     """
     tables = tables if tables is not None else catalogue_tables(catalogue)
     names = tables.names
-    asked = (1.0 - p) * tables.risk
+    asked = 1.0 - p
+    asked *= tables.risk
     if costs.risk_weight != 1.0:  # x * 1.0 == x exactly
         asked *= costs.risk_weight
     deferred = _deferral_costs(tables, p, asked, catalogue, costs)
     worth = asked < deferred
     worth &= askable if askable is not None else candidate & tables.can_ask
     passing = [names[i] for i in worth.nonzero()[0].tolist()]
+    extra_rows: tuple[Row, ...] = ()
+    dropped: dict[str, float] = {}
+    if extras or (costs.consent_screen > 0.0 and passing):
+        extra_rows, dropped = _extras_and_screens(
+            passing, extras, asked, deferred, catalogue, costs, tables
+        )
+    kept = [s for s in passing if provider_of(s) not in dropped] if dropped else passing
+    # drop what another kept scope implies (``implies`` has no cycle: never the scope itself)
+    below = tables.below
+    upfront = frozenset(kept).difference(*[below[s] for s in kept if s in below])
+    grouped: dict[str, set[str]] = {}
+    for scope in upfront:
+        grouped.setdefault(provider_of(scope), set()).add(scope)
+    rows = DecisionRows(
+        names,
+        tables.providers,
+        tables.blocked,
+        p,
+        asked,
+        deferred,
+        candidate,
+        extra_rows,
+        upfront,
+        catalogue,
+        dropped,
+        costs.consent_screen,
+    )
+    return UpfrontDecision.from_rows(
+        upfront, {prov: frozenset(s) for prov, s in sorted(grouped.items())}, rows
+    )
+
+
+def _extras_and_screens(
+    passing: list[str],
+    extras: Sequence[tuple[str, float]],
+    asked: npt.NDArray[np.float64],
+    deferred: npt.NDArray[np.float64],
+    catalogue: Catalogue,
+    costs: CostModel,
+    tables: CatalogueTables,
+) -> tuple[tuple[Row, ...], dict[str, float]]:
+    """The rows of the scopes outside the catalogue (adding those worth asking to
+    ``passing``, kept sorted), and the providers whose scopes worth asking save no more
+    than one consent screen, with their saving."""
     extra_rows: list[Row] = []
     for scope, value in extras:
         blocked = blocked_reason(scope, catalogue)
@@ -187,7 +232,6 @@ def decide_upfront(
             passing.append(scope)
     if extra_rows:
         passing.sort()
-
     dropped: dict[str, float] = {}
     if costs.consent_screen > 0.0 and passing:
         by_scope = {row[0]: row[3:5] for row in extra_rows}
@@ -200,30 +244,7 @@ def decide_upfront(
             provider = provider_of(scope)
             savings[provider] = savings.get(provider, 0.0) + cost_deferred - cost_asked
         dropped = {prov: s for prov, s in savings.items() if s <= costs.consent_screen}
-    kept = [s for s in passing if provider_of(s) not in dropped] if dropped else passing
-    # drop what another kept scope implies (``implies`` has no cycle: never the scope itself)
-    implied = [tables.below[s] for s in kept if s in tables.below]
-    upfront = frozenset(kept).difference(*implied)
-    grouped: dict[str, set[str]] = {}
-    for scope in upfront:
-        grouped.setdefault(provider_of(scope), set()).add(scope)
-    rows = DecisionRows(
-        names=names,
-        providers=tables.providers,
-        blocked=tables.blocked,
-        probabilities=p,
-        asked=asked,
-        deferred=deferred,
-        candidate=candidate,
-        extras=tuple(extra_rows),
-        upfront=upfront,
-        catalogue=catalogue,
-        dropped_providers=dropped,
-        consent_screen=costs.consent_screen,
-    )
-    return UpfrontDecision.from_rows(
-        upfront, {prov: frozenset(s) for prov, s in sorted(grouped.items())}, rows
-    )
+    return tuple(extra_rows), dropped
 
 
 def choose_upfront(

@@ -144,6 +144,11 @@ class CompactScorer:
         )
         self._linear = self._inputs.matrix
         self._is_platt = self.calibration == "sigmoid"
+        self.is_bounded = self._is_platt or bool(
+            len(ys) == 0 or (np.minimum.reduce(ys) >= 0.0 and np.maximum.reduce(ys) <= 1.0)
+        )
+        """Whether :meth:`probability_row` gives values in [0, 1] or NaN, never others: the
+        Platt map always does, an isotonic map does when its points are in [0, 1]."""
         if self._is_platt:
             # half the Platt map's ``a * z + b`` folded into the rows (row 0: the intercept's)
             a, b = self._sigmoid[:, 0], self._sigmoid[:, 1]

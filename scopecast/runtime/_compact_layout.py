@@ -10,6 +10,8 @@ as ``choose_upfront(dict(zip(scorer.scopes, row)), catalogue, costs)``.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import numpy.typing as npt
 
@@ -82,6 +84,7 @@ class CompactLayout:
             np.array_equal(self._scored_source, np.arange(len(self._scored_source)))
         )
         self._is_direct = not self._outside and _in_unit_interval(self._base)
+        self._is_bounded = scorer.is_bounded
         present = np.zeros(n + 1, dtype=np.bool_)
         present[self._target] = True
         self.candidate = candidates_of(self.tables, present)
@@ -98,7 +101,11 @@ class CompactLayout:
         scorer = self.scorer
         if self._is_direct and not item.calls:
             scored = scorer.probability_row(item)
-            if not _in_unit_interval(scored):
+            if (
+                math.isnan(np.add.reduce(scored))  # no NaN, so in [0, 1] (is_bounded)
+                if self._is_bounded
+                else not _in_unit_interval(scored)
+            ):
                 k = int(np.flatnonzero(~((scored >= 0.0) & (scored <= 1.0)))[0])
                 _refuse(float(scored[k]), scorer.scopes[int(scorer.modelled[k])])
             p = self._base.copy()
