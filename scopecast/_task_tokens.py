@@ -139,11 +139,6 @@ def indicator_tokens(item: TaskInput) -> list[str]:
     tokens = context_tokens(item.context)
     tokens += plan_tokens(plan)
     tokens += progress_tokens((c.tool, c.scopes) for c in item.calls)
-    import os
-    key = os.environ.get("SC_CROSS")
-    if key and key in item.context:
-        v = item.context[key]
-        tokens += [f"x:{v}|{w}" for w in _WORD.findall(normalise_text(item.task)) if len(w) > 3]
     return sorted(set(tokens))
 
 
