@@ -88,7 +88,7 @@ def bundled_file(name: str) -> Path:
     return path
 
 
-TRAINING_RECIPE = 4
+TRAINING_RECIPE = 3
 """Raised whenever the way models are trained changes, so that a default model cached by an
 older scopecast is trained again (2: the match model and the policy chosen at training)."""
 

@@ -12,9 +12,7 @@ pairs of every scope at once, weights that are shared by all scopes:
   "sends", "sending" and "send" meet; one weight per word, so informative words count more;
 - structural pair features: the plan names this scope, the plan names one of its tools, the
   plan or the calls so far use another scope of its provider; the task-document cosine
-  similarity (the featurizer's ``sim:<scope>`` column); the number of calls so far; how much
-  the task's domain raises or lowers the scope's log-odds (``domain_prior``, from its
-  smoothed rate in that domain, :mod:`scopecast.model._domain_prior`);
+  similarity (the featurizer's ``sim:<scope>`` column); the number of calls so far;
 - the log-odds of the scope's base rate, and an intercept.
 
 (Crossing every task word and indicator with the tokens of the scope's name was tried too: by
@@ -43,7 +41,6 @@ from sklearn.linear_model import LogisticRegression
 from scopecast._types import provider_of
 from scopecast.catalogue import Catalogue
 from scopecast.features import TaskFeaturizer, scope_documents
-from scopecast.model._domain_prior import DomainRates, domain_columns, domain_linear_model
 
 __all__ = ["MatchDesign", "MatchFit", "fit_match", "match_design"]
 
@@ -52,15 +49,7 @@ KEY_LENGTH = 5
 """Words are compared by the first ``KEY_LENGTH`` letters of their stem (see :func:`match_key`)."""
 MAX_PAIRS = 400_000
 """Negative pairs beyond this many are sub-sampled (weighted up) when fitting."""
-_STRUCTURAL = (
-    "sim",
-    "plan_scope",
-    "plan_tool",
-    "plan_provider",
-    "done_provider",
-    "n_calls",
-    "domain_prior",
-)
+_STRUCTURAL = ("sim", "plan_scope", "plan_tool", "plan_provider", "done_provider", "n_calls")
 
 
 def match_key(word: str) -> str:
@@ -123,17 +112,9 @@ class MatchFit:
 
 
 def match_design(
-    featurizer: TaskFeaturizer,
-    scopes: Sequence[str],
-    catalogue: Catalogue | None,
-    domain_rates: DomainRates | None = None,
+    featurizer: TaskFeaturizer, scopes: Sequence[str], catalogue: Catalogue | None
 ) -> MatchDesign:
-    """The maps ``E_j`` of every scope for the columns of a fitted ``featurizer``.
-
-    ``domain_rates`` (of the rows the model is fitted on) gives the ``domain_prior`` pair
-    feature: ``logit(rate(s, d)) - logit(rate(s))`` of the row's domain ``d``, so that the
-    shared model knows a scope's rate in the task's domain, not only its overall one.
-    """
+    """The maps ``E_j`` of every scope for the columns of a fitted ``featurizer``."""
     docs = (
         scope_documents(catalogue, scopes)
         if catalogue is not None
@@ -160,9 +141,8 @@ def match_design(
         for tool in catalogue.tools:
             for s in tool.scopes:
                 tools_of.setdefault(s, set()).add(tool.name)
-    domain_at = domain_columns(featurizer)
     maps: list[sp.csr_matrix] = []
-    for j, scope in enumerate(scopes):
+    for scope in scopes:
         rows: list[int] = []
         cols: list[int] = []
         keys = _keys(docs.get(scope, ""))
@@ -191,23 +171,10 @@ def match_design(
             cols.append(struct["sim"])
         rows.append(n_calls_col)
         cols.append(struct["n_calls"])
-        values = [1.0] * len(rows)
-        if domain_rates is not None:
-            shift, _ = domain_linear_model(
-                domain_rates,
-                j,
-                domain_at,
-                featurizer.n_features_out_,
-                featurizer.indicator_weight,
-            )
-            for col in np.flatnonzero(shift).tolist():
-                rows.append(col)
-                cols.append(struct["domain_prior"])
-                values.append(float(shift[col]))
         maps.append(
             sp.csr_matrix(
                 (
-                    np.asarray(values),
+                    np.ones(len(rows)),
                     (np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)),
                 ),
                 shape=(featurizer.n_features_out_, n_pair),

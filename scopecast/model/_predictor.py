@@ -7,10 +7,9 @@ Design (chosen to be exportable to a numpy-only runtime form, issue 7):
   cross-validation (the Brier score of cross-fitted calibrated out-of-fold probabilities);
 - a calibration map per scope (Platt sigmoid or isotonic, one method for all scopes chosen
   the same way), fitted on out-of-fold scores of the final ``C``;
-- scopes with fewer than ``min_positive`` positive groups (or negatives) get no model of
-  their own: a Beta-smoothed base rate ``(n_pos + prior_strength/2) / (n + prior_strength)``,
-  so a scope seen once or never still has a sensible probability, refined per
-  ``context.domain`` when the inputs have one (:mod:`scopecast.model._domain_prior`);
+- scopes with fewer than ``min_positive`` positive groups (or negatives) are not modelled:
+  they get a Beta-smoothed base rate ``(n_pos + prior_strength/2) / (n + prior_strength)``,
+  so a scope seen once or never still has a sensible probability;
 - a scope already used by the calls made so far (``TaskInput.calls``) has probability 1,
   and rows where it was used do not train it: the model learns ``P(needed | progress)``
   for the scopes still to come, which is what batching at an interruption needs.
@@ -37,7 +36,6 @@ from scopecast.model._crossfit import (
     grouped_folds,
     out_of_fold_scores,
 )
-from scopecast.model._domain_prior import DomainPrior, LinearModels
 from scopecast.model._match import MatchDesign, match_design
 from scopecast.model._params import check_params, check_rows
 from scopecast.model._priors import fit_priors, unobserved_mask
@@ -241,14 +239,6 @@ class ScopePredictor(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
         self.base_rate_ = priors.base_rate
         candidates, prior_logit = priors.candidates, priors.prior_logit
 
-        prior = (
-            None
-            if inputs is None
-            else DomainPrior.of_rows(
-                [item.context for item in inputs], Ymat, usable, w, self.prior_strength
-            )
-        )
-
         docs = None
         if catalogue is not None:
             docs = scope_documents(catalogue, self.scopes_)
@@ -263,9 +253,7 @@ class ScopePredictor(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
                 return (
                     feat.transform([inputs[i] for i in train]),
                     feat.transform([inputs[i] for i in test]),
-                    match_design(
-                        feat, self.scopes_, catalogue, None if prior is None else prior.rates(train)
-                    ),
+                    match_design(feat, self.scopes_, catalogue),
                 )
         else:
             dense = sp.csr_matrix(matrix)
@@ -299,25 +287,19 @@ class ScopePredictor(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
             if inputs is None
             else np.array([not item.calls for item in inputs], dtype=bool)
         )
-        prior_oof = None if prior is None else prior.cross_fitted(folds)
         chosen = select_models(
-            oof,
-            Ymat,
-            usable,
-            w,
-            folds,
-            candidates,
-            self.base_rate_,
-            self.calibration,
-            self.scopes_,
-            prior_oof=prior_oof,
+            oof, Ymat, usable, w, folds, candidates, self.base_rate_, self.calibration, self.scopes_
         )
         self.C_ = chosen.C
         self.calibration_ = chosen.method
         self.sources_ = chosen.sources
+        self.modelled_ = np.asarray(chosen.modelled, dtype=np.int64)
+        self.sigmoid_ = chosen.sigmoid
+        self.isotonic_x_ = chosen.isotonic_x
+        self.isotonic_y_ = chosen.isotonic_y
         self.cv_results_ = chosen.results
         self.oof_proba_ = cross_fitted_probabilities(
-            chosen, Ymat, usable, w, folds, self.base_rate_, prior_oof
+            chosen, Ymat, usable, w, folds, self.base_rate_
         )
         self.cv_metrics_ = selection_metrics(self.oof_proba_, Ymat, upfront, self.scopes_)
         if progress is not None:
@@ -332,9 +314,7 @@ class ScopePredictor(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
             self.featurizer_ = None
             F = dense
         design = (
-            match_design(
-                self.featurizer_, self.scopes_, catalogue, None if prior is None else prior.rates()
-            )
+            match_design(self.featurizer_, self.scopes_, catalogue)
             if self.featurizer_ is not None and needs_design(self.sources_)
             else None
         )
@@ -345,30 +325,13 @@ class ScopePredictor(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
             w,
             prior_logit,
             self.sources_,
-            chosen.modelled,
+            self.modelled_.tolist(),
             design=design,
             C=self.C_,
             max_iter=self.max_iter,
             random_state=self.random_state,
         )
-        models = LinearModels(
-            chosen.modelled,
-            weights.coef,
-            weights.intercept,
-            weights.n_iter,
-            chosen.sigmoid,
-            chosen.isotonic_x,
-            chosen.isotonic_y,
-        )
-        if prior is not None and prior_oof is not None and self.featurizer_ is not None:
-            models = prior.add_to(models, self.sources_, self.featurizer_, self.calibration_)
-        self.modelled_ = np.asarray(models.modelled, dtype=np.int64)
-        self.coef_, self.intercept_, self.n_iter_ = models.coef, models.intercept, models.n_iter
-        self.sigmoid_, self.isotonic_x_, self.isotonic_y_ = (
-            models.sigmoid,
-            models.isotonic_x,
-            models.isotonic_y,
-        )
+        self.coef_, self.intercept_, self.n_iter_ = weights.coef, weights.intercept, weights.n_iter
         if progress is not None:
             progress("final fit", 1, 1)
         return self

@@ -11,8 +11,7 @@ sample weights, over the rows that train the scope:
    fields alone (``"fields"``: context, plan and calls so far, no task text; a scope the
    domain announces but too rare for its words to be learned, such as a Slack scope in 40%
    of 15 Slack tasks, gets its domain's rate instead of the global one) or its smoothed base
-   rate in the input's domain (``"prior"``, :mod:`scopecast.model._domain_prior`, judged on
-   its cross-fitted rates; without domains, the overall base rate, scored in-sample).
+   rate (``"prior"``, scored in-sample, a slight advantage to the prior).
 
 The calibration maps of the chosen sources are then fitted on all out-of-fold scores.
 """
@@ -71,14 +70,8 @@ def select_models(
     base_rate: npt.NDArray[np.float64],
     calibration: str,
     scopes: Sequence[str],
-    prior_oof: npt.NDArray[np.float64] | None = None,
 ) -> Selection:
-    """Choose C, the calibration method and each scope's source (see the module docstring).
-
-    ``prior_oof`` (shape of ``Y``): the cross-fitted per-domain prior of every row
-    (:mod:`scopecast.model._domain_prior`), which the ``prior`` source is then judged on;
-    without it, the overall base rate, in-sample.
-    """
+    """Choose C, the calibration method and each scope's source (see the module docstring)."""
     methods = ["sigmoid", "isotonic"] if calibration == "auto" else [calibration]
     results: dict[str, float] = {}
     best: tuple[float, float, str] | None = None
@@ -103,8 +96,7 @@ def select_models(
         rows = usable[:, j]
         y, wj, fj = Y[rows, j], w[rows], folds[rows]
         total = float(np.sum(wj))
-        prior = base_rate[j] if prior_oof is None else prior_oof[rows, j]
-        options = {"prior": float(np.sum(wj * (prior - y) ** 2)) / total if total else 0.0}
+        options = {"prior": float(np.sum(wj * (base_rate[j] - y) ** 2)) / total if total else 0.0}
         scores_of: dict[str, npt.NDArray[np.float64]] = {}
         if j in column:
             scores_of["words"] = oof.scores[C_best][:, column[j]]
@@ -146,15 +138,13 @@ def cross_fitted_probabilities(
     w: npt.NDArray[np.float64],
     folds: npt.NDArray[np.int64],
     base_rate: npt.NDArray[np.float64],
-    prior_oof: npt.NDArray[np.float64] | None = None,
 ) -> npt.NDArray[np.float64]:
     """Grouped-CV probabilities of every training row and scope (a scope already used: 1).
 
     Modelled scopes use their cross-fitted calibrated out-of-fold probabilities; the others
-    their cross-fitted domain prior ``prior_oof`` if given, else their base rate (fitted on
-    all rows: a small optimism for rare scopes only).
+    their base rate (fitted on all rows: a small optimism for rare scopes only).
     """
-    P = np.tile(base_rate, (Y.shape[0], 1)) if prior_oof is None else prior_oof.copy()
+    P = np.tile(base_rate, (Y.shape[0], 1))
     for j in selection.modelled:
         rows = usable[:, j]
         P[rows, j] = crossfit_calibrated(

@@ -18,20 +18,19 @@ def _noise_words(rng: random.Random, n: int) -> list[str]:
 
 
 def _traces(seed: int = 7, n: int = 240) -> list[Trace]:
-    """Tasks of noise words; ``files:read`` is needed in 80% of team ``a``'s tasks, 10% of
-    ``b``'s (one domain for all: the domain prior cannot tell them apart)."""
+    """Tasks of noise words; ``files:read`` is needed in 80% of domain ``a``, 10% of ``b``."""
     rng = random.Random(seed)
     vocabulary = _noise_words(rng, 40)
     traces = []
     for i in range(n):
-        team = "a" if i % 2 == 0 else "b"
-        needs = rng.random() < (0.8 if team == "a" else 0.1)
+        domain = "a" if i % 2 == 0 else "b"
+        needs = rng.random() < (0.8 if domain == "a" else 0.1)
         scope = "files:read" if needs else "web:fetch"
         traces.append(
             Trace(
                 trace_id=f"synthetic/t-{i:010x}/000",
                 task=" ".join(rng.sample(vocabulary, 6)),
-                context={"domain": "files", "team": team},
+                context={"domain": domain},
                 calls=(Call(tool=f"tool.{scope}", scopes=(scope,)),),
             )
         )
@@ -48,10 +47,7 @@ def test_a_scope_only_the_context_predicts_is_fitted_on_the_fields_alone():
     assert not np.any(model.coef_[k, :n_text])
     assert np.any(model.coef_[k, n_text:])
     a, b = model.predict_scopes(
-        [
-            TaskInput("unseen words here", {"domain": "files", "team": "a"}),
-            TaskInput("unseen", {"domain": "files", "team": "b"}),
-        ]
+        [TaskInput("unseen words here", {"domain": "a"}), TaskInput("unseen", {"domain": "b"})]
     )
     assert 0.65 < a["files:read"] < 0.95
     assert 0.0 < b["files:read"] < 0.25

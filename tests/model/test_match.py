@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 import scipy.sparse as sp
 
 from scopecast.features import TaskFeaturizer, scope_documents
-from scopecast.model._domain_prior import rates_on_rows, row_domains
 from scopecast.model._match import (
     MatchFit,
     fit_match,
@@ -36,16 +34,9 @@ def test_match_key_meets_word_forms():
     assert match_key("calendar") != match_key("channel")
 
 
-@pytest.mark.parametrize("with_domains", [False, True])
-def test_pair_features_times_weights_equal_the_exported_linear_model(
-    corpus, catalogue, with_domains
-):
-    scopes, rows, feat, F, Y = _design_and_features(corpus, catalogue)
-    rates = None
-    if with_domains:
-        domains = row_domains([item.context for item in rows.inputs])
-        rates = rates_on_rows(Y, np.ones_like(Y, dtype=bool), rows.weights, domains, 1.0)
-    design = match_design(feat, scopes, catalogue, rates)
+def test_pair_features_times_weights_equal_the_exported_linear_model(corpus, catalogue):
+    scopes, _, feat, F, _ = _design_and_features(corpus, catalogue)
+    design = match_design(feat, scopes, catalogue)
     rng = np.random.default_rng(0)
     fit = MatchFit(rng.normal(size=design.n_pair_features), 0.7, -0.3)
     prior_logit = rng.normal(size=len(scopes))
@@ -108,19 +99,3 @@ def test_fit_returns_none_with_a_single_class(corpus, catalogue):
     assert (
         fit_match(design, F, np.zeros_like(Y), usable, rows.weights, np.zeros(len(scopes))) is None
     )
-
-
-def test_the_domain_prior_pair_feature_is_the_domains_log_odds_shift(corpus, catalogue):
-    scopes, rows, feat, F, Y = _design_and_features(corpus, catalogue)
-    domains = row_domains([item.context for item in rows.inputs])
-    rates = rates_on_rows(Y, np.ones_like(Y, dtype=bool), rows.weights, domains, 1.0)
-    design = match_design(feat, scopes, catalogue, rates)
-    j = scopes.index("bank:payments.write")
-    column = design.n_pair_features - 1  # the last structural feature
-    pairs = design.pairs(F, j, 0.0).toarray()[:, column]
-    logit = np.log(rates.rates[:, j] / (1 - rates.rates[:, j]))
-    base = np.log(rates.overall[j] / (1 - rates.overall[j]))
-    shift = dict(zip(rates.domains, logit - base, strict=True))
-    expected = [shift[d] for d in domains]
-    np.testing.assert_allclose(pairs, expected, rtol=1e-12)
-    assert max(expected) > 0 > min(expected)  # raised in its domain, lowered elsewhere

@@ -84,20 +84,11 @@ def test_predictor_sources_are_chosen_per_scope(fitted):
     assert len(fitted.sources_) == len(fitted.scopes_)
     assert set(fitted.sources_) <= {"words", "match", "blend", "fields", "prior"}
     modelled = {fitted.scopes_[j] for j in fitted.modelled_}
-    assert modelled >= {
+    assert modelled == {
         s for s, src in zip(fitted.scopes_, fitted.sources_, strict=True) if src != "prior"
     }
     # a scope no trace needs can only have its prior
     assert fitted.sources_[fitted.scopes_.index("google:drive.share")] == "prior"
-    # a prior scope is modelled only as its domain prior: weights on domain columns alone
-    domain_cols = {
-        len(fitted.featurizer_.text_vocabulary_) + c
-        for t, c in fitted.featurizer_.indicator_vocabulary_.items()
-        if t.startswith("domain=")
-    }
-    for k, j in enumerate(fitted.modelled_.tolist()):
-        if fitted.sources_[j] == "prior":
-            assert set(np.flatnonzero(fitted.coef_[k]).tolist()) <= domain_cols
 
 
 def test_predictor_fit_traces_equals_train_predictor(corpus, catalogue, fitted):
