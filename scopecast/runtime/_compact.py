@@ -4,10 +4,13 @@ At training time :func:`scopecast.model.export_compact` writes the fitted
 :class:`~scopecast.model.ScopePredictor` as plain data: the vocabularies and settings in
 ``compact.json``, the idf vectors, similarity matrix, coefficients and calibration maps in
 ``compact.npz`` (``numpy.savez``, loaded with ``allow_pickle=False``). :class:`CompactScorer`
-recomputes the same features with the same functions (:mod:`scopecast._task_tokens`,
-:mod:`scopecast._calibration_maps`) and gives the same probabilities (to 1e-9; a test checks
-it on every model the test suite trains) at a fraction of the import and call cost, which
-is what a process that plans before every agent start needs. Reading a model directory
+recomputes the same features (the tokens of :mod:`scopecast._task_tokens`, found as rows
+of one coefficient matrix by :mod:`scopecast.runtime._compact_rows`) and gives the same
+probabilities (to 1e-9; a test checks it on every model the test suite trains) at a
+fraction of the import and call cost, which is what a process that plans before every
+agent start needs: one input is a few list operations, one gather and product of the rows
+it touches, and the calibration map (with sigmoid calibration, folded into the same
+product). Reading a model directory
 into a :class:`CompactScorer` (checksums, fallback to scikit-learn) is
 :mod:`scopecast.runtime._compact_files`.
 """
@@ -15,19 +18,16 @@ into a :class:`CompactScorer` (checksums, fallback to scikit-learn) is
 from __future__ import annotations
 
 import itertools
-import math
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from scopecast._calibration_maps import apply_isotonic, apply_sigmoid
+from scopecast._calibration_maps import apply_isotonic
 from scopecast._model_files import COMPACT_FORMAT, COMPACT_FORMAT_VERSION
-from scopecast._task_tokens import context_tokens, normalise_text, plan_tokens, progress_tokens
 from scopecast.exceptions import ArtifactError
-from scopecast.runtime._compact_tfidf import add_tfidf, strip_kind
+from scopecast.runtime._compact_rows import InputRows
 from scopecast.scoring import TaskInput
 
 __all__ = ["CompactScorer"]
@@ -46,12 +46,18 @@ _ARRAYS = (
     "isotonic_offsets",
 )
 
-Block = tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]
 
-_WORD = re.compile(r"\w+")  # the words of scopecast._task_tokens (maximal runs of \w)
-_DIGITS = re.compile(r"\d+")  # as in normalise_text (the words do not need its spacing)
-_CACHE_LIMIT = 20_000
-"""Words (character n-gram columns) and context pairs (indicator columns) remembered."""
+def platt_probability(t: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """``1 / (1 + exp(t))`` for ``t = a * z + b`` (the Platt map), in place, in four operations.
+
+    The value of :func:`scopecast._calibration_maps.apply_sigmoid` (to a few ulp; its
+    stable form takes ten operations). ``t`` is clipped at 700 so that ``exp`` cannot
+    overflow (nor warn): there ``p < 1e-304`` either way. In ``[0, 1]`` unless ``t`` is NaN.
+    """
+    np.minimum(t, 700.0, out=t)
+    np.exp(t, out=t)
+    t += 1.0
+    return np.reciprocal(t, out=t)
 
 
 class CompactScorer:
@@ -91,10 +97,11 @@ class CompactScorer:
             self._word_range = (int(feat["word_ngram_range"][0]), int(feat["word_ngram_range"][1]))
             char = feat["char_ngram_range"]
             self._char_range = None if char is None else (int(char[0]), int(char[1]))
-            self._weights = tuple(
+            text_w, ind_w, sim_w, prog_w = (
                 float(feat[k])
                 for k in ("text_weight", "indicator_weight", "similarity_weight", "progress_weight")
             )
+            self._weights = (text_w, ind_w, sim_w, prog_w)
             self._text_vocabulary = {str(t): i for i, t in enumerate(spec["text_vocabulary"])}
             self._indicator_vocabulary = {
                 str(t): i for i, t in enumerate(spec["indicator_vocabulary"])
@@ -121,45 +128,25 @@ class CompactScorer:
         self._isotonic_x = [xs[a:b] for a, b in itertools.pairwise(offsets.tolist())]
         self._isotonic_y = [ys[a:b] for a, b in itertools.pairwise(offsets.tolist())]
         self._scope_index = {s: j for j, s in enumerate(self.scopes)}
-        words = strip_kind(self._text_vocabulary, "w:")
-        self._unigrams = {t: j for t, j in words.items() if " " not in t}
-        self._ngrams = {tuple(t.split(" ")): j for t, j in words.items() if " " in t}
-        self._chars = strip_kind(self._text_vocabulary, "c:")
-        self._char_cache: dict[str, list[int]] = {}
-        self._context_cache: dict[tuple[str, str], list[int]] = {}
-        n_text, n_indicators = len(self._text_vocabulary), len(self._indicator_vocabulary)
-        self._similarity_offset = n_text + n_indicators
-        self._similarity_words = {
-            t: j + self._similarity_offset
-            for t, j in strip_kind(self._similarity_vocabulary, "w:").items()
-        }
-        self._progress_column = self._similarity_offset + len(self._similarity_vocabulary)
         self._check_shapes()
-        self._weights_by_input = self._fold_similarity()
-        # the idf of each input column (text, similarity; 1 for the indicators)
-        self._bag_idf: list[float] = np.concatenate(
-            (self._text_idf, np.ones(n_indicators), self._similarity_idf)
-        ).tolist()
-        platt = self._sigmoid if self.calibration == "sigmoid" else np.zeros((0, 2))
-        self._sigmoid_a = np.ascontiguousarray(platt[:, 0])
-        self._sigmoid_b = np.ascontiguousarray(platt[:, 1])
-
-    def _fold_similarity(self) -> npt.NDArray[np.float64]:
-        """Coefficients per *input* column: the similarity block folded into its words.
-
-        The model's similarity features are ``S @ v`` (``S``: scope documents by word, ``v``:
-        the task's word TF-IDF), so their contribution ``(S @ v) @ C`` equals
-        ``v @ (S.T @ C)``: one row per similarity word instead of one per scope, computed
-        once here. Rows: text columns, indicator columns, similarity words, progress.
-        """
-        start = self._similarity_offset
-        end = start + self._n_similarity
-        coef = self._coef_t
-        if not self._n_similarity:
-            folded = np.zeros((len(self._similarity_vocabulary), coef.shape[1]))
-        else:
-            folded = self._similarity_matrix.T @ coef[start:end]
-        return np.ascontiguousarray(np.vstack((coef[:start], folded, coef[end:])))
+        self._inputs = InputRows(
+            (self._text_vocabulary, self._indicator_vocabulary, self._similarity_vocabulary),
+            self._word_range,
+            self._char_range,
+            self._weights,
+            self._text_idf,
+            self._similarity_idf,
+            self._coef_t,
+            self._similarity_matrix,
+            self._intercept,
+        )
+        self._linear = self._inputs.matrix
+        self._is_platt = self.calibration == "sigmoid"
+        if self._is_platt:
+            # the Platt map's ``a * z + b`` folded into the rows (row 0: the intercept's)
+            a, b = self._sigmoid[:, 0], self._sigmoid[:, 1]
+            self._platt = np.ascontiguousarray(self._linear * a[None, :])
+            self._platt[0] += b
 
     def _check_shapes(self) -> None:
         n_text = len(self._text_vocabulary)
@@ -206,109 +193,6 @@ class CompactScorer:
             f"calibration={self.calibration!r})"
         )
 
-    def _char_columns(self, word: str) -> list[int]:
-        """Columns of the character n-grams of one word (padded with spaces), with repeats."""
-        low, high = self._char_range or (1, 0)
-        padded = f" {word} "
-        length = len(padded)
-        chars = self._chars
-        out = []
-        for n in range(low, min(high, length) + 1):
-            for start in range(length - n + 1):
-                j = chars.get(padded[start : start + n])
-                if j is not None:
-                    out.append(j)
-        return out
-
-    def _text_columns(self, norm: str, words: list[str]) -> list[int]:
-        """Columns of the word and character n-grams of a normalised task, with repeats.
-
-        The same tokens as :func:`scopecast._task_tokens.text_tokens`, looked up without
-        building their strings: a word n-gram is looked up as the tuple of its words (whose
-        hashes Python has already computed), a word's character n-gram columns are cached.
-        """
-        low, high = self._word_range
-        length = len(words)
-        out: list[int] = []
-        if low <= 1 <= high:
-            out = [j for j in map(self._unigrams.get, words) if j is not None]
-        ngrams = self._ngrams
-        for n in range(max(low, 2), min(high, length) + 1):
-            shifted = [words[k : length - n + 1 + k] for k in range(n)]
-            out += [j for j in map(ngrams.get, zip(*shifted, strict=True)) if j is not None]
-        if self._char_range is not None:
-            cache = self._char_cache
-            for word in norm.split():
-                hit = cache.get(word)
-                if hit is None:
-                    hit = self._char_columns(word)
-                    if len(cache) < _CACHE_LIMIT:
-                        cache[word] = hit
-                out.extend(hit)
-        return out
-
-    def _indicator_columns(self, item: TaskInput) -> list[int]:
-        """Columns (after the text block) of the context, plan and progress tokens, once each.
-
-        The same tokens as :func:`scopecast._task_tokens.indicator_tokens`, each counted once.
-        Context tokens depend on one ``key=value`` pair at a time (``context_tokens``), so
-        each pair's columns are remembered: users, organisations, domains and agents repeat
-        across tasks.
-        """
-        cache = self._context_cache
-        columns: list[int] = []
-        for pair in item.context.items():
-            hit = cache.get(pair)
-            if hit is None:
-                hit = list(set(self._token_columns(context_tokens(dict((pair,))))))
-                if len(cache) < _CACHE_LIMIT:
-                    cache[pair] = hit
-            columns.extend(hit)
-        if item.plan is None and not item.calls:
-            return columns  # the pairs have distinct keys, so their tokens are distinct
-        if item.plan is not None:
-            columns.extend(self._token_columns(plan_tokens((s.tool, s.scopes) for s in item.plan)))
-        if item.calls:
-            columns.extend(
-                self._token_columns(progress_tokens((c.tool, c.scopes) for c in item.calls))
-            )
-        return list(set(columns))
-
-    def _token_columns(self, tokens: list[str]) -> list[int]:
-        vocab = self._indicator_vocabulary
-        offset = len(self._text_vocabulary)
-        return [vocab[t] + offset for t in tokens if t in vocab]
-
-    def _features(self, item: TaskInput) -> Block:
-        """The non-zero input columns and values of one input, as arrays."""
-        columns: list[int] = []
-        values: list[float] = []
-        self._add_features(item, columns, values)
-        return np.array(columns, dtype=np.int64), np.array(values, dtype=np.float64)
-
-    def _add_features(self, item: TaskInput, columns: list[int], values: list[float]) -> None:
-        """Append the non-zero input columns and values of one input (the featurizer's layout).
-
-        Columns index :attr:`_weights_by_input`: text n-grams, indicators, similarity words
-        (their TF-IDF, which the folded coefficients turn into the similarity features),
-        progress. Each block is scaled by its weight.
-        """
-        text_w, ind_w, sim_w, prog_w = self._weights
-        lowered = _DIGITS.sub("0", item.task.lower())
-        words = _WORD.findall(lowered)
-        norm = normalise_text(item.task) if self._char_range is not None else lowered
-        idf = self._bag_idf
-        add_tfidf(columns, values, self._text_columns(norm, words), idf, text_w)
-        indicators = self._indicator_columns(item)
-        columns += indicators
-        values += [1.0 * ind_w] * len(indicators)
-        if self._n_similarity:
-            similar = [j for j in map(self._similarity_words.get, words) if j is not None]
-            add_tfidf(columns, values, similar, idf, sim_w)
-        if item.calls:
-            columns.append(self._progress_column)
-            values.append(math.log1p(len(item.calls)) * prog_w)
-
     @property
     def modelled(self) -> npt.NDArray[np.int64]:
         """Positions (in :attr:`scopes`) of the scopes with a fitted model; the others get
@@ -320,37 +204,66 @@ class CompactScorer:
         """Training base rate of each scope (the probability of the scopes not modelled)."""
         return self._base_rate
 
-    def decision_row(self, item: TaskInput) -> npt.NDArray[np.float64]:
-        """Linear scores of the modelled scopes for one input, shape (n_modelled,)."""
-        idx, val = self._features(item)
-        scores: npt.NDArray[np.float64] = val @ self._weights_by_input[idx] + self._intercept
-        return scores
+    def _linear_row(
+        self, matrix: npt.NDArray[np.float64], item: TaskInput
+    ) -> npt.NDArray[np.float64]:
+        """One input's rows of ``matrix`` (:class:`InputRows` layout) times their factors."""
+        rows, values = self._inputs.features(item)
+        out: npt.NDArray[np.float64] = np.dot(values, matrix.take(rows, axis=0))
+        return out
 
-    def decision_function(self, inputs: Sequence[TaskInput]) -> npt.NDArray[np.float64]:
-        """Linear scores of the modelled scopes, shape (n_inputs, n_modelled).
+    def _linear_rows(
+        self, matrix: npt.NDArray[np.float64], inputs: Sequence[TaskInput]
+    ) -> npt.NDArray[np.float64]:
+        """:meth:`_linear_row` of each input, shape (n_inputs, n_modelled).
 
-        One input at a time (:meth:`decision_row`): the featurization in Python dominates,
-        and the gathered coefficient rows of one input stay in cache (scoring many inputs
-        with one gather was measured slower).
+        One input at a time: the featurization in Python dominates, and the gathered rows
+        of one input stay in cache (scoring many inputs with one gather was measured
+        slower).
         """
         Z = np.empty((len(inputs), len(self._modelled)), dtype=np.float64)
         for r, item in enumerate(inputs):
-            Z[r] = self.decision_row(item)
+            Z[r] = self._linear_row(matrix, item)
         return Z
+
+    def decision_row(self, item: TaskInput) -> npt.NDArray[np.float64]:
+        """Linear scores of the modelled scopes for one input, shape (n_modelled,)."""
+        return self._linear_row(self._linear, item)
+
+    def decision_function(self, inputs: Sequence[TaskInput]) -> npt.NDArray[np.float64]:
+        """Linear scores of the modelled scopes, shape (n_inputs, n_modelled)."""
+        return self._linear_rows(self._linear, inputs)
 
     def calibrate(self, Z: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         """Probabilities of the modelled scopes from their linear scores (same shape)."""
-        if self.calibration == "sigmoid":
-            return apply_sigmoid(Z, self._sigmoid_a, self._sigmoid_b)
+        if self._is_platt:
+            return platt_probability(Z * self._sigmoid[:, 0] + self._sigmoid[:, 1])
         flat = Z.ndim == 1
         P = apply_isotonic(Z[None, :] if flat else Z, self._isotonic_x, self._isotonic_y)
         return P[0] if flat else P
+
+    def probability_row(self, item: TaskInput) -> npt.NDArray[np.float64]:
+        """Probabilities of the modelled scopes for one input, shape (n_modelled,).
+
+        Equal, element for element, to the row of :meth:`predict_proba`'s modelled scopes
+        (the same operations). With sigmoid calibration the Platt map's ``a * z + b`` is
+        folded into the coefficients: one product, then :func:`platt_probability`.
+        """
+        if self._is_platt:
+            return platt_probability(self._linear_row(self._platt, item))
+        return self.calibrate(self.decision_row(item))
+
+    def probability_rows(self, inputs: Sequence[TaskInput]) -> npt.NDArray[np.float64]:
+        """:meth:`probability_row` of each input, shape (n_inputs, n_modelled)."""
+        if self._is_platt:
+            return platt_probability(self._linear_rows(self._platt, inputs))
+        return self.calibrate(self.decision_function(inputs))
 
     def predict_proba(self, inputs: Sequence[TaskInput]) -> npt.NDArray[np.float64]:
         """Shape (n_inputs, n_scopes); column ``j`` is P(``scopes[j]`` is needed)."""
         P = np.tile(self._base_rate, (len(inputs), 1))
         if len(self._modelled):
-            P[:, self._modelled] = self.calibrate(self.decision_function(inputs))
+            P[:, self._modelled] = self.probability_rows(inputs)
         index = self._scope_index
         for r, item in enumerate(inputs):
             for call in item.calls:

@@ -91,7 +91,7 @@ class CompactLayout:
         """
         scorer = self.scorer
         if self._is_direct and not item.calls:
-            scored = scorer.calibrate(scorer.decision_row(item))
+            scored = scorer.probability_row(item)
             if not _in_unit_interval(scored):
                 k = int(np.flatnonzero(~((scored >= 0.0) & (scored <= 1.0)))[0])
                 _refuse(float(scored[k]), scorer.scopes[int(scorer.modelled[k])])
