@@ -121,10 +121,10 @@ def _deferral_costs(
     own = p if costs.interruption == 1.0 else p * costs.interruption
     deferred = own.copy()
     if len(tables.exact):
-        terms = np.concatenate((asked, _ZERO, own))[tables.row_terms]
-        subtotal = np.add.reduce(terms, axis=1)
+        terms = np.concatenate((asked, _ZERO, own)).take(tables.row_terms)
+        subtotal = np.add.reduce(terms, 1)
         best = np.minimum.reduceat(subtotal[0] + subtotal[1], tables.row_starts)
-        deferred[tables.exact] = own[tables.exact] + best
+        deferred[tables.exact] += best  # own + best, as own is deferred's copy
     if tables.bounded:
         probabilities = dict(zip(tables.names, p.tolist(), strict=True))
         for i in tables.bounded:

@@ -222,7 +222,7 @@ class CompactScorer:
         packed = pack(f"{n}q{n}d", *rows, *values)
         index = np.frombuffer(packed, np.int64, n)
         out: npt.NDArray[np.float64] = np.dot(
-            np.frombuffer(packed, np.float64, n, 8 * n), matrix.take(index, axis=0)
+            np.frombuffer(packed, np.float64, n, 8 * n), matrix.take(index, 0)
         )
         return out
 
