@@ -28,8 +28,8 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
-from itertools import compress, islice
-from operator import eq
+from itertools import pairwise
+from operator import itemgetter
 from typing import TypeVar
 
 import numpy as np
@@ -47,12 +47,12 @@ Features = tuple[list[int], list[float]]
 
 _WORD = re.compile(r"\w+")  # the words of scopecast._task_tokens (maximal runs of \w)
 _DIGITS = re.compile(r"\d+")  # as in normalise_text (the words do not need its spacing)
-_ASCII_WORDS = (
-    bytes(c + 32 if 65 <= c <= 90 else c if chr(c).isalnum() or c == 95 else 32 for c in range(128))
-    + b" " * 128
+_ASCII_WORDS = bytes(
+    48 if 48 <= c <= 57 else c + 32 if 65 <= c <= 90 else c if chr(c).isalnum() or c == 95 else 32
+    for c in range(256)
 )
-"""Byte translation: ASCII upper case to lower, ``[a-z0-9_]`` kept, anything else a space."""
-_ASCII_DIGITS = b"0123456789"
+"""Byte translation: digits to ``0``, upper case to lower, ``[a-z_]`` kept, anything else
+(and any non-ASCII byte, which never occurs here) a space."""
 _CACHE_LIMIT = 20_000
 """Words (character n-gram rows) and context pairs (indicator rows) remembered."""
 
@@ -68,22 +68,24 @@ def task_words(task: str) -> list[str]:
 
     ``\\w+`` over ``normalise_text``'s digit masking (its spacing does not change the words).
     An ASCII task (nearly all) takes a faster way to the same words: one byte translation
-    lowercases it and turns every character outside ``[a-z0-9_]`` (the ASCII ``\\w``) into a
-    space, and ``split`` cuts the words; a task with digits then masks them on that text.
+    lowercases it, turns every digit into ``0`` and every character outside
+    ``[a-z0-9_]`` (the ASCII ``\\w``) into a space; halving runs of ``0`` leaves one ``0``
+    per run of digits, and ``split`` cuts the words.
     """
     if not task.isascii():
         return _WORD.findall(_DIGITS.sub("0", task.lower()))
     spaced = task.encode("ascii").translate(_ASCII_WORDS)
-    if len(spaced.translate(None, _ASCII_DIGITS)) != len(spaced):
-        return _DIGITS.sub("0", spaced.decode("ascii")).split()
+    while b"00" in spaced:
+        spaced = spaced.replace(b"00", b"0")
     return spaced.decode("ascii").split()
 
 
 def repeats(bag: list[_Token]) -> dict[_Token, int]:
-    """The items of ``bag`` that occur more than once, with their counts (sorting in C)."""
-    ordered = sorted(bag)
-    again = list(compress(islice(ordered, 1, None), map(eq, ordered, islice(ordered, 1, None))))
-    return {r: again.count(r) + 1 for r in set(again)}
+    """The items of ``bag`` that occur more than once, with their counts."""
+    seen: set[_Token] = set()
+    add = seen.add
+    again = [t for t in bag if t in seen or add(t)]  # every occurrence after the first
+    return {t: again.count(t) + 1 for t in set(again)}
 
 
 def add_tfidf(
@@ -103,7 +105,7 @@ def add_tfidf(
     its ``c`` occurrences' squares in the norm are corrected the same way. Most tasks
     repeat no row, and then this is one sum and one factor for the whole bag.
     """
-    square = sum(map(idf_squared.__getitem__, bag))
+    square = sum(itemgetter(*bag)(idf_squared)) if len(bag) > 1 else idf_squared[bag[0]]
     rows += bag
     if not repeated:
         values += [1.0 / math.sqrt(square) if square > 0.0 else 0.0] * len(bag)
@@ -193,6 +195,11 @@ class InputRows:
         and the progress row, each times its idf and block weight."""
         self._char_cache: dict[str, list[int]] = {}
         self._context_cache: dict[tuple[str, str], list[int]] = {}
+        low, high = word_range
+        self._is_plain = char_range is None and high <= 2
+        if low > 1:
+            self._unigrams = {}
+        self._has_bigrams = low <= 2 <= high
 
     def features(self, item: TaskInput) -> Features:
         """The rows of :attr:`matrix` that ``item`` contributes, and the factor of each."""
@@ -201,11 +208,29 @@ class InputRows:
         values = [1.0]
         # the repeated words (most tasks have none), from which the repeated rows follow
         again = repeats(words) if len(set(words)) != len(words) else None
-        bag, repeated = self._text_rows(item.task, words, again)
+        if self._is_plain:  # word unigrams and bigrams only, inline (the usual settings)
+            unigrams = self._unigrams
+            bag = [*filter(None, map(unigrams.get, words))] if unigrams else []
+            repeated = None
+            if again and bag:  # distinct words have distinct rows
+                repeated = {unigrams[w]: c for w, c in again.items() if w in unigrams}
+            if self._has_bigrams:
+                pairs = [*filter(None, map(self._ngrams.get, pairwise(words)))]
+                if again and len(set(pairs)) != len(pairs):  # a bigram repeats only if words do
+                    repeated = {**(repeated or {}), **repeats(pairs)}
+                bag += pairs
+        else:
+            bag, repeated = self._text_rows(item.task, words, again)
         if bag:
             add_tfidf(rows, values, bag, repeated, self._idf2)
         n = len(rows)
-        self._add_indicators(rows, item)
+        cache = self._context_cache
+        for pair in item.context.items():
+            hit = cache.get(pair)
+            rows += self._context_rows(pair) if hit is None else hit
+        if item.plan is not None or item.calls:
+            self._add_plan_and_calls(rows, n, item)
+        # else: the context pairs have distinct keys, so their tokens are distinct
         values += [1.0] * (len(rows) - n)
         similar_words = self._similar
         if similar_words:
@@ -271,31 +296,27 @@ class InputRows:
                     out.append(j)
         return out
 
-    def _add_indicators(self, rows: list[int], item: TaskInput) -> None:
-        """Append the rows of the context, plan and progress tokens, once each.
+    def _context_rows(self, pair: tuple[str, str]) -> list[int]:
+        """Rows of the tokens of one context ``key=value`` pair, once each (remembered).
 
-        The same tokens as :func:`scopecast._task_tokens.indicator_tokens`. Context tokens
-        depend on one ``key=value`` pair at a time (``context_tokens``), so each pair's rows
-        are remembered (model constants, like the vocabulary): users, organisations,
-        domains and agents repeat across tasks.
+        Context tokens depend on one pair at a time (``context_tokens``), so each pair's
+        rows are model constants, like the vocabulary: users, organisations, domains and
+        agents repeat across tasks.
         """
-        cache = self._context_cache
-        found: list[int] = []
-        for pair in item.context.items():
-            hit = cache.get(pair)
-            if hit is None:
-                hit = self._token_rows(context_tokens(dict((pair,))))
-                if len(cache) < _CACHE_LIMIT:
-                    cache[pair] = hit
-            found += hit
+        hit = self._token_rows(context_tokens(dict((pair,))))
+        if len(self._context_cache) < _CACHE_LIMIT:
+            self._context_cache[pair] = hit
+        return hit
+
+    def _add_plan_and_calls(self, rows: list[int], start: int, item: TaskInput) -> None:
+        """Append the rows of the plan and progress tokens, keeping ``rows[start:]`` (the
+        indicators) once each, as :func:`scopecast._task_tokens.indicator_tokens` does."""
+        found = rows[start:]
         if item.plan is not None:
             found += self._token_rows(plan_tokens((s.tool, s.scopes) for s in item.plan))
         if item.calls:
             found += self._token_rows(progress_tokens((c.tool, c.scopes) for c in item.calls))
-        if item.plan is not None or item.calls:
-            found = list(set(found))
-        # else: the context pairs have distinct keys, so their tokens are distinct
-        rows += found
+        rows[start:] = set(found)
 
     def _token_rows(self, tokens: list[str]) -> list[int]:
         """Rows of the indicator tokens in the vocabulary, once each."""
