@@ -67,3 +67,26 @@ def _catalogue():
     from scopecast.catalogue import Catalogue, ScopeSpec
 
     return Catalogue(scopes=(ScopeSpec(name="g:a", risk=0.3), ScopeSpec(name="g:b", risk=0.5)))
+
+
+def test_tune_refits_the_model_grouped_as_its_training_was(monkeypatch):
+    """`--tune` re-fits with the training's group pattern and prefix weight, not defaults."""
+    import scopecast.model as model_module
+    from scopecast.catalogue import Catalogue
+    from scopecast.evaluation._setup import _model_refitter
+    from scopecast.model import ScopePredictor
+
+    seen: dict[str, object] = {}
+
+    def fake_train(traces, catalogue, **kwargs):
+        seen.update(kwargs)
+        return kwargs["predictor"], catalogue
+
+    monkeypatch.setattr(model_module, "train_predictor", fake_train)
+    metadata = {"params": {"group_pattern": "/(t-[0-9a-f]{10})/", "prefix_weight": 0.5}}
+    _model_refitter(ScopePredictor(), Catalogue(), metadata)([])
+    assert seen["group_pattern"] == "/(t-[0-9a-f]{10})/"
+    assert seen["prefix_weight"] == 0.5
+    _model_refitter(ScopePredictor(), Catalogue(), {})([])
+    assert seen["group_pattern"] is None
+    assert seen["prefix_weight"] == 1.0

@@ -133,9 +133,14 @@ def _check_model_data(
 
 
 def _model_refitter(
-    scorer: ScopeScorer, catalogue: Catalogue
+    scorer: ScopeScorer, catalogue: Catalogue, metadata: Mapping[str, object]
 ) -> Callable[[Sequence[Trace]], ScopeScorer]:
-    """Re-fit a loaded model's estimator on other traces, with the C and calibration it chose."""
+    """Re-fit a loaded model's estimator on other traces, as it was trained.
+
+    With the C and calibration it chose, and the training's own ``group_pattern`` and
+    ``prefix_weight`` (from the metadata's ``params``): grouping the inner cross-validation
+    otherwise than the training did changes which source each scope gets.
+    """
     model = importlib.import_module("scopecast.model")
     clone = importlib.import_module("sklearn.base").clone
     fixed = {
@@ -143,10 +148,22 @@ def _model_refitter(
         for name in ("C", "calibration")
         if hasattr(scorer, f"{name}_")
     }
+    params = metadata.get("params")
+    recorded = params if isinstance(params, Mapping) else {}
+    pattern = recorded.get("group_pattern")
+    prefix_weight = recorded.get("prefix_weight")
+    how: dict[str, object] = {
+        "group_pattern": pattern if isinstance(pattern, str) else None,
+        "prefix_weight": (
+            float(prefix_weight)
+            if isinstance(prefix_weight, int | float) and not isinstance(prefix_weight, bool)
+            else 1.0
+        ),
+    }
 
     def refit(traces: Sequence[Trace]) -> ScopeScorer:
         estimator = clone(scorer).set_params(**fixed)
-        predictor, _ = model.train_predictor(traces, catalogue, predictor=estimator)
+        predictor, _ = model.train_predictor(traces, catalogue, predictor=estimator, **how)
         assert isinstance(predictor, ScopeScorer)
         return predictor
 
@@ -254,7 +271,7 @@ def build_evaluation(
     if scorer is None:
         scorer = DomainFrequencyScorer(train_traces)
     else:
-        refit = _model_refitter(scorer, catalogue)
+        refit = _model_refitter(scorer, catalogue, metadata)
     tuning = None
     recorded = recorded_policy(metadata)
     params = PolicyParams(
