@@ -48,11 +48,11 @@ Features = tuple[list[int], list[float]]
 _WORD = re.compile(r"\w+")  # the words of scopecast._task_tokens (maximal runs of \w)
 _DIGITS = re.compile(r"\d+")  # as in normalise_text (the words do not need its spacing)
 _ASCII_WORDS = bytes(
-    48 if 48 <= c <= 57 else c + 32 if 65 <= c <= 90 else c if chr(c).isalnum() or c == 95 else 32
+    48 if 48 <= c <= 57 else c + 32 if 65 <= c <= 90 else c if 97 <= c <= 122 or c == 95 else 32
     for c in range(256)
 )
-"""Byte translation: digits to ``0``, upper case to lower, ``[a-z_]`` kept, anything else
-(and any non-ASCII byte, which never occurs here) a space."""
+"""Byte translation: digits to ``0``, upper case to lower, ``[a-z_]`` kept, any other byte
+a space (the ASCII ``\\w`` is ``[A-Za-z0-9_]``)."""
 _CACHE_LIMIT = 20_000
 """Words (character n-gram rows) and context pairs (indicator rows) remembered."""
 

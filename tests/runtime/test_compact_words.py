@@ -1,0 +1,37 @@
+"""The compact scorer's fast word splitting gives the featurizer's words exactly.
+
+:func:`scopecast.runtime._compact_rows.task_words` takes a byte-translation shortcut for
+ASCII tasks; it must give the words of :func:`scopecast._task_tokens.word_ngrams` over
+:func:`scopecast._task_tokens.normalise_text` for every task, ASCII or not.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from scopecast._task_tokens import normalise_text, word_ngrams
+from scopecast.runtime._compact_rows import repeats, task_words
+
+
+def _featurizer_words(task: str) -> list[str]:
+    return [token[2:] for token in word_ngrams(normalise_text(task), 1, 1)]
+
+
+def test_task_words_equal_the_featurizer_words_on_every_ascii_pair() -> None:
+    chars = [chr(c) for c in range(128)]
+    for a, b in itertools.product(chars, chars):
+        for task in (a + b, f"x{a}{b}9", f"{a}00{b}1"):
+            assert task_words(task) == _featurizer_words(task), repr(task)
+
+
+@given(st.text(alphabet=st.sampled_from("aZ_09 -.,!\t\n0éÜ²٣ß"), max_size=40) | st.text())
+def test_task_words_equal_the_featurizer_words(task: str) -> None:
+    assert task_words(task) == _featurizer_words(task)
+
+
+def test_repeats_counts_the_items_found_more_than_once() -> None:
+    assert repeats(["the", "a", "the", "b", "the", "a"]) == {"the": 3, "a": 2}
+    assert repeats([3, 1, 2]) == {}
