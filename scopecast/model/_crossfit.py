@@ -138,6 +138,9 @@ def out_of_fold_scores(
             match[test] = match_scores(design, fit_m, F_test, prior_logit)
         if design is None:
             fields = None
+        else:  # the non-text columns, sliced once per fold (not once per C and scope)
+            fields_train = F_train[:, design.field_columns]
+            fields_test = F_test[:, design.field_columns]
         for C in Cs:
             for k, j in enumerate(trainable):
                 rows = usable[train, j]
@@ -149,12 +152,11 @@ def out_of_fold_scores(
                 else:
                     fit = fit_linear(F_train[rows], y, w[train][rows], C, max_iter, random_state)
                     scores[C][test, k] = F_test @ fit.coef + fit.intercept
-                    if fields is not None and design is not None:
-                        cols = design.field_columns
+                    if fields is not None:
                         fit = fit_linear(
-                            F_train[rows][:, cols], y, w[train][rows], C, max_iter, random_state
+                            fields_train[rows], y, w[train][rows], C, max_iter, random_state
                         )
-                        fields[C][test, k] = F_test[:, cols] @ fit.coef + fit.intercept
+                        fields[C][test, k] = fields_test @ fit.coef + fit.intercept
                 done += 1
                 if progress is not None:
                     progress("cross-validation", done, total)
