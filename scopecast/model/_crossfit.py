@@ -136,27 +136,25 @@ def out_of_fold_scores(
             match = None
         else:
             match[test] = match_scores(design, fit_m, F_test, prior_logit)
+        blocks = [(scores, F_train, F_test)]
         if design is None:
             fields = None
-        else:  # the non-text columns, sliced once per fold (not once per C and scope)
-            fields_train = F_train[:, design.field_columns]
-            fields_test = F_test[:, design.field_columns]
+        elif fields is not None:  # the non-text columns, sliced once per fold
+            cols = design.field_columns
+            blocks.append((fields, F_train[:, cols], F_test[:, cols]))
         for C in Cs:
             for k, j in enumerate(trainable):
                 rows = usable[train, j]
                 y = Y[train, j][rows]
-                if y.size == 0 or y.min() == y.max():
-                    scores[C][test, k] = prior_logit[j]
-                    if fields is not None:
-                        fields[C][test, k] = prior_logit[j]
-                else:
-                    fit = fit_linear(F_train[rows], y, w[train][rows], C, max_iter, random_state)
-                    scores[C][test, k] = F_test @ fit.coef + fit.intercept
-                    if fields is not None:
+                single_class = y.size == 0 or y.min() == y.max()
+                for out, X_train, X_test in blocks:
+                    if single_class:
+                        out[C][test, k] = prior_logit[j]
+                    else:
                         fit = fit_linear(
-                            fields_train[rows], y, w[train][rows], C, max_iter, random_state
+                            X_train[rows], y, w[train][rows], C, max_iter, random_state
                         )
-                        fields[C][test, k] = fields_test @ fit.coef + fit.intercept
+                        out[C][test, k] = X_test @ fit.coef + fit.intercept
                 done += 1
                 if progress is not None:
                     progress("cross-validation", done, total)

@@ -25,6 +25,9 @@ __all__ = ["SourceWeights", "fit_sources", "needs_design"]
 
 _MATCH_SOURCES = ("match", "blend")
 _WORDS_SOURCES = ("words", "blend")
+_DESIGN_SOURCES = (*_MATCH_SOURCES, "fields")
+_OWN_SOURCES = (*_WORDS_SOURCES, "fields")
+"""Sources with a logistic regression of the scope's own: on all columns, or the fields."""
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,7 @@ class SourceWeights:
 
 def needs_design(sources: Sequence[str]) -> bool:
     """Whether any scope's chosen source needs the match design (its maps or field columns)."""
-    return any(source in (*_MATCH_SOURCES, "fields") for source in sources)
+    return any(source in _DESIGN_SOURCES for source in sources)
 
 
 def fit_sources(
@@ -64,17 +67,19 @@ def fit_sources(
     Raises
     ------
     ModelError
-        If the match model is needed but there is no ``design`` or it cannot be fitted.
+        If the match model or a fields model is needed but there is no ``design``, or the
+        match model cannot be fitted.
     """
     coef = np.zeros((len(modelled), F.shape[1]))
     intercept = np.zeros(len(modelled))
     n_iter = np.zeros(len(modelled), dtype=np.int64)
+    if design is None and needs_design([sources[j] for j in modelled]):
+        raise ModelError(  # pragma: no cover - the CV chose it, so it has a featurizer
+            "The match or fields source was chosen, but the model has no featurizer to build it on."
+        )
     with_match = [k for k, j in enumerate(modelled) if sources[j] in _MATCH_SOURCES]
     if with_match:
-        if design is None:
-            raise ModelError(  # pragma: no cover - the CV chose it, so it has a featurizer
-                "The match model was chosen, but the model has no featurizer to build it on."
-            )
+        assert design is not None
         fit_m = fit_match(design, F, Y, usable, w, prior_logit)
         if fit_m is None:
             raise ModelError(  # pragma: no cover - the CV fit on fewer rows succeeded
@@ -85,21 +90,17 @@ def fit_sources(
         coef[with_match] = design.coefficients(fit_m, scopes)
         intercept[with_match] = design.intercepts(fit_m, prior_logit, scopes)
     for k, j in enumerate(modelled):
-        if sources[j] in _WORDS_SOURCES:
-            rows = usable[:, j]
-            fit = fit_linear(F[rows], Y[rows, j], w[rows], C, max_iter, random_state)
-            coef[k] += fit.coef
-            intercept[k] += fit.intercept
-            n_iter[k] = fit.n_iter
+        if sources[j] not in _OWN_SOURCES:
+            continue
+        rows = usable[:, j]
         if sources[j] == "fields":
-            if design is None:
-                raise ModelError(  # pragma: no cover - the CV chose it, so it has a featurizer
-                    "The fields source was chosen, but the model has no featurizer to build it on."
-                )
-            rows = usable[:, j]
+            assert design is not None
             cols = design.field_columns
             fit = fit_linear(F[rows][:, cols], Y[rows, j], w[rows], C, max_iter, random_state)
             coef[k, cols] += fit.coef
-            intercept[k] += fit.intercept
-            n_iter[k] = fit.n_iter
+        else:
+            fit = fit_linear(F[rows], Y[rows, j], w[rows], C, max_iter, random_state)
+            coef[k] += fit.coef
+        intercept[k] += fit.intercept
+        n_iter[k] = fit.n_iter
     return SourceWeights(coef, intercept, n_iter)
