@@ -41,13 +41,16 @@ __all__ = [
 ]
 
 FORMAT_NAME = "scopecast-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""2: a context token ``key~part`` for the part of a plain value too (version 1 made them for
+joined values only), so a version-1 model would be served features it was not trained on."""
 MODEL_FILE = "model.skops"
 METADATA_FILE = "metadata.json"
 COMPACT_SPEC = "compact.json"
 COMPACT_ARRAYS = "compact.npz"
 COMPACT_FORMAT = "scopecast-compact"
-COMPACT_FORMAT_VERSION = 1
+COMPACT_FORMAT_VERSION = 2
+"""Bumped with :data:`FORMAT_VERSION`, for the same reason."""
 
 
 def sha256_of(path: Path) -> str:

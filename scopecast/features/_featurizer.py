@@ -4,9 +4,9 @@ Layout of the output columns, in this order (each block scaled by its weight):
 
 1. task text: TF-IDF (sublinear tf, smoothed idf, unit L2 norm) over word n-grams and
    character n-grams of the normalised task (:mod:`scopecast._task_tokens`);
-2. indicators: context fields (``key=value``, ``key~part``), the plan's tools and scopes
-   with ``has_plan``, and the progress so far (tools and scopes of the calls made, with
-   ``has_calls``); values unseen in training are ignored;
+2. indicators: context fields (``key=value``, and ``key~part`` for each part of the value),
+   the plan's tools and scopes with ``has_plan``, and the progress so far (tools and scopes
+   of the calls made, with ``has_calls``); values unseen in training are ignored;
 3. similarity: for each scope, the cosine similarity between the task and the scope's
    document (the descriptions and names of the catalogue tools that need it, and the
    scope's own description), so a rare or new tool still gives a signal;

@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pytest
 
+from scopecast._model_files import COMPACT_FORMAT_VERSION
 from scopecast.exceptions import ArtifactError, ModelUnavailableWarning
 from scopecast.model import ScopePredictor, can_export_compact, save_model, train_predictor
 from scopecast.runtime import CompactBundle, CompactScorer, PreAuthorizer, load_compact, load_scorer
@@ -113,7 +114,7 @@ def test_compact_spec_of_another_version_is_refused(model_dir):
     with pytest.raises(ArtifactError, match="version 99"):
         CompactScorer(spec, arrays)
     del arrays["coef_t"]
-    spec["format_version"] = 1
+    spec["format_version"] = COMPACT_FORMAT_VERSION
     with pytest.raises(ArtifactError, match="lacks the arrays"):
         CompactScorer(spec, arrays)
 

@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pytest
 
+from scopecast._model_files import FORMAT_VERSION
 from scopecast.exceptions import ArtifactError, UntrustedArtifactError
 from scopecast.model import load_bundle, load_model, load_scorer, save_model
 from scopecast.scoring import TaskInput
@@ -42,7 +43,7 @@ def test_training_diagnostics_are_not_saved(model_dir, fitted):
 
 def test_persistence_metadata_records_versions_and_checksum(model_dir):
     meta = json.loads((model_dir / "metadata.json").read_text())
-    assert meta["format_version"] == 1
+    assert meta["format_version"] == FORMAT_VERSION
     assert {"scopecast_version", "sklearn_version", "created_at", "scopes", "files"} <= set(meta)
     assert len(meta["files"]["model.skops"]) == 64
 
