@@ -40,6 +40,24 @@ class TaskInput:
     calls: tuple[Call, ...] = ()
 
     @classmethod
+    def before_start(
+        cls,
+        task: str,
+        context: Mapping[str, str],
+        plan: tuple[PlanStep, ...] | None = None,
+    ) -> TaskInput:
+        """``TaskInput(task, context, plan)``: the input of a run not started (no calls).
+
+        The same object, built without the frozen dataclass's ``__init__``, whose four
+        ``object.__setattr__`` calls cost more than the rest of building the input (a
+        dataclass instance keeps its fields in its ``__dict__``):
+        :meth:`scopecast.runtime.PreAuthorizer.plan` builds one before every agent start.
+        """
+        item = cls.__new__(cls)
+        item.__dict__.update(task=task, context=context, plan=plan, calls=())
+        return item
+
+    @classmethod
     def from_trace(cls, trace: Trace, n_calls: int = 0) -> TaskInput:
         """The input as it stood in ``trace`` after its first ``n_calls`` calls."""
         return cls(

@@ -112,25 +112,23 @@ class AuthorizationPlan:
     :class:`PlanFields` (``task``, ``upfront``, ``deferred``, ``degraded``, ``warning``).
     """
 
-    __slots__ = ("_catalogue", "_decision", "_fields", "degraded", "task", "warning")
+    # Three slots, so that a plan made before every agent start costs three
+    # ``object.__setattr__`` calls: ``degraded`` and ``warning`` are read from the fields
+    # (a plan made from a policy decision is never degraded), the decision and its
+    # catalogue are one slot.
+    __slots__ = ("_fields", "_source", "task")
 
     task: str
-    degraded: bool
-    warning: str | None
     _fields: PlanFields | None
-    _decision: UpfrontDecision | None
-    _catalogue: Catalogue | None
+    _source: tuple[UpfrontDecision, Catalogue] | None
 
     def __init__(self, **data: Any) -> None:
         self._set_fields(PlanFields(**data))
 
     def _set_fields(self, fields: PlanFields) -> None:
         object.__setattr__(self, "task", fields.task)
-        object.__setattr__(self, "degraded", fields.degraded)
-        object.__setattr__(self, "warning", fields.warning)
         object.__setattr__(self, "_fields", fields)
-        object.__setattr__(self, "_decision", None)
-        object.__setattr__(self, "_catalogue", None)
+        object.__setattr__(self, "_source", None)
 
     @classmethod
     def from_decision(
@@ -139,11 +137,8 @@ class AuthorizationPlan:
         """The plan of a policy decision; its per-scope explanation is written on first read."""
         plan = cls.__new__(cls)
         object.__setattr__(plan, "task", task)
-        object.__setattr__(plan, "degraded", False)
-        object.__setattr__(plan, "warning", None)
         object.__setattr__(plan, "_fields", None)
-        object.__setattr__(plan, "_decision", decision)
-        object.__setattr__(plan, "_catalogue", catalogue)
+        object.__setattr__(plan, "_source", (decision, catalogue))
         return plan
 
     @classmethod
@@ -155,9 +150,8 @@ class AuthorizationPlan:
     def fields(self) -> PlanFields:
         """The plan as the pydantic model of its fields (written now if it was not yet)."""
         if self._fields is None:
-            assert self._decision is not None
-            assert self._catalogue is not None
-            upfront, deferred = _explain(self._decision, self._catalogue)
+            assert self._source is not None
+            upfront, deferred = _explain(*self._source)
             fields = PlanFields.model_construct(
                 task=self.task, upfront=upfront, deferred=deferred, degraded=False, warning=None
             )
@@ -172,6 +166,16 @@ class AuthorizationPlan:
         raise AttributeError(f"AuthorizationPlan is immutable; cannot delete {name!r}.")
 
     @property
+    def degraded(self) -> bool:
+        """True when no model could be used: nothing is asked up front."""
+        return self._fields is not None and self._fields.degraded
+
+    @property
+    def warning(self) -> str | None:
+        """Why the plan is degraded (``None`` if it is not)."""
+        return None if self._fields is None else self._fields.warning
+
+    @property
     def upfront(self) -> tuple[ProviderConsent, ...]:
         """Asked before the start: one consent per provider, scopes sorted by name."""
         return self.fields().upfront
@@ -184,15 +188,15 @@ class AuthorizationPlan:
     @property
     def upfront_scopes(self) -> frozenset[str]:
         """Every upfront scope (pass to ``ScopeGuard.start(upfront=...)``)."""
-        if self._fields is None and self._decision is not None and self._catalogue is not None:
-            catalogue = self._catalogue
-            return frozenset(s for s in self._decision.upfront if not catalogue.is_jit_only(s))
+        if self._fields is None and self._source is not None:
+            decision, catalogue = self._source
+            return frozenset(s for s in decision.upfront if not catalogue.is_jit_only(s))
         return frozenset(s.scope for consent in self.upfront for s in consent.scopes)
 
     @property
     def providers(self) -> tuple[str, ...]:
         """The providers asked before the start (one consent screen each)."""
-        if self._fields is None and self._decision is not None:
+        if self._fields is None and self._source is not None:
             return tuple(sorted({s.partition(":")[0] for s in self.upfront_scopes}))
         return tuple(consent.provider for consent in self.upfront)
 

@@ -185,8 +185,8 @@ class PreAuthorizer:
             raise ConfigError("PreAuthorizer.plan needs a non-empty task.")
         if self._scorer is None:
             return self._degraded_plan(task)
-        task_input = TaskInput(
-            task=task, context=dict(context or {}), plan=None if plan is None else tuple(plan)
+        task_input = TaskInput.before_start(
+            task, dict(context or {}), None if plan is None else tuple(plan)
         )
         try:
             layout = self._layout()
