@@ -18,8 +18,8 @@ into a :class:`CompactScorer` (checksums, fallback to scikit-learn) is
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
-from struct import pack
+from collections.abc import Callable, Mapping, Sequence
+from struct import Struct
 from typing import Any
 
 import numpy as np
@@ -32,6 +32,9 @@ from scopecast.runtime._compact_rows import InputRows
 from scopecast.scoring import TaskInput
 
 __all__ = ["CompactScorer"]
+
+_PACKERS_KEPT = 1024
+"""Row counts whose compiled packing format is kept (longer inputs compile theirs each time)."""
 
 _ARRAYS = (
     "text_idf",
@@ -131,6 +134,9 @@ class CompactScorer:
         self._isotonic_y = [ys[a:b] for a, b in itertools.pairwise(offsets.tolist())]
         self._scope_index = {s: j for j, s in enumerate(self.scopes)}
         self._check_shapes()
+        self._packers: dict[int, Callable[..., bytes]] = {}
+        """A compiled ``struct`` format per number of rows (``struct.pack`` would parse or
+        look up its format string on every call)."""
         self._inputs = InputRows(
             (self._text_vocabulary, self._indicator_vocabulary, self._similarity_vocabulary),
             self._word_range,
@@ -219,7 +225,12 @@ class CompactScorer:
         rows, values = self._inputs.features(item)
         n = len(rows)
         # one C pass packs both lists (numpy converting a list costs ~250 instructions an item)
-        packed = pack(f"{n}q{n}d", *rows, *values)
+        packer = self._packers.get(n)
+        if packer is None:
+            packer = Struct(f"{n}q{n}d").pack
+            if n <= _PACKERS_KEPT:
+                self._packers[n] = packer
+        packed = packer(*rows, *values)
         index = np.frombuffer(packed, np.int64, n)
         out: npt.NDArray[np.float64] = np.dot(
             np.frombuffer(packed, np.float64, n, 8 * n), matrix.take(index, 0)

@@ -102,7 +102,9 @@ class CompactLayout:
         if self._is_direct and not item.calls:
             scored = scorer.probability_row(item)
             if (
-                math.isnan(np.add.reduce(scored))  # no NaN, so in [0, 1] (is_bounded)
+                # no NaN, so in [0, 1] (is_bounded); the sum of squares is NaN if a value
+                # is, and BLAS's dot costs less to call than a ufunc's reduction
+                math.isnan(np.dot(scored, scored))
                 if self._is_bounded
                 else not _in_unit_interval(scored)
             ):
