@@ -11,8 +11,10 @@ pairs of every scope at once, weights that are shared by all scopes:
   and descriptions and its own name and description), compared by a short prefix so that
   "sends", "sending" and "send" meet; one weight per word, so informative words count more;
 - structural pair features: the plan names this scope, the plan names one of its tools, the
-  plan or the calls so far use another scope of its provider; the task-document cosine
-  similarity (the featurizer's ``sim:<scope>`` column); the number of calls so far;
+  plan or the calls so far use another scope of its provider; a part of a context value
+  (``domain~calendar``) names the scope's provider or a word of its document, so that a
+  domain announces its scopes even when it is new or the scope is rare; the task-document
+  cosine similarity (the featurizer's ``sim:<scope>`` column); the number of calls so far;
 - the log-odds of the scope's base rate, and an intercept.
 
 (Crossing every task word and indicator with the tokens of the scope's name was tried too: by
@@ -49,7 +51,15 @@ KEY_LENGTH = 5
 """Words are compared by the first ``KEY_LENGTH`` letters of their stem (see :func:`match_key`)."""
 MAX_PAIRS = 400_000
 """Negative pairs beyond this many are sub-sampled (weighted up) when fitting."""
-_STRUCTURAL = ("sim", "plan_scope", "plan_tool", "plan_provider", "done_provider", "n_calls")
+_STRUCTURAL = (
+    "sim",
+    "plan_scope",
+    "plan_tool",
+    "plan_provider",
+    "done_provider",
+    "n_calls",
+    "context_match",
+)
 
 
 def match_key(word: str) -> str:
@@ -71,6 +81,12 @@ def match_key(word: str) -> str:
 
 def _keys(text: str) -> set[str]:
     return {match_key(w) for w in _WORD.findall(text.lower()) if len(w) >= 3}
+
+
+def _names_part(token: str, named: set[str]) -> bool:
+    """Whether ``token`` is a context part (``key~part``) with a word among ``named`` keys."""
+    key, tilde, part = token.partition("~")
+    return bool(tilde) and "=" not in key and bool(_keys(part.replace("_", " ")) & named)
 
 
 @dataclass(frozen=True)
@@ -147,6 +163,7 @@ def match_design(
         cols: list[int] = []
         keys = _keys(docs.get(scope, ""))
         provider = provider_of(scope)
+        named = keys | _keys(provider.replace("_", " "))
         for col, word in unigrams.items():
             if match_key(word) in keys:
                 rows.append(col)
@@ -166,6 +183,9 @@ def match_design(
             elif kind == "done_scope" and value != scope and provider_of(value) == provider:
                 rows.append(col)
                 cols.append(struct["done_provider"])
+            elif _names_part(token, named):
+                rows.append(col)
+                cols.append(struct["context_match"])
         if scope in sim_at:
             rows.append(sim_at[scope])
             cols.append(struct["sim"])

@@ -99,3 +99,15 @@ def test_fit_returns_none_with_a_single_class(corpus, catalogue):
     assert (
         fit_match(design, F, np.zeros_like(Y), usable, rows.weights, np.zeros(len(scopes))) is None
     )
+
+
+def test_a_context_part_naming_a_scope_is_a_match_feature(corpus, catalogue):
+    scopes, _, feat, _, _ = _design_and_features(corpus, catalogue)
+    design = match_design(feat, scopes, catalogue)
+    column = design.n_pair_features - 1  # the last structural feature: context_match
+    F = feat.transform([TaskInput("anything at all", {"domain": "chat+money"})])
+    on = {s: float(sp.csr_matrix(F @ design.maps[scopes.index(s)])[0, column]) for s in scopes}
+    # "chat" is a word of slack:chat:write's name, "money" of bank.pay's description
+    assert on["slack:chat:write"] > 0
+    assert on["bank:payments.write"] > 0
+    assert on["google:gmail.send"] == 0
