@@ -43,13 +43,20 @@ def traces_file(n: int, seed: int = HELD_OUT_SEED) -> Path:
 
 
 def model_dir(quick: bool) -> tuple[Path, dict[str, object]]:
-    """The benchmark model (a bounded sample of the first 20k generated traces), trained once and cached."""
+    """The benchmark model (a bounded sample of the first 20k generated traces), trained once and cached.
+
+    The cache is keyed on the model format and the training recipe, so that a scopecast that
+    reads another format or trains differently trains its own model instead of failing on
+    (or timing) an old one.
+    """
     from scopecast import iter_traces
+    from scopecast._model_files import FORMAT_VERSION
+    from scopecast.defaults import TRAINING_RECIPE
     from scopecast.generator import default_catalogue
     from scopecast.model import ScopePredictor, save_model, train_bounded
 
     max_traces = 200 if quick else 500
-    directory = CACHE / f"model-{max_traces}"
+    directory = CACHE / f"model-{max_traces}-f{FORMAT_VERSION}-r{TRAINING_RECIPE}"
     info_path = directory / "benchmark-training.json"
     if info_path.exists():
         return directory, json.loads(info_path.read_text())
