@@ -83,10 +83,14 @@ def _keys(text: str) -> set[str]:
     return {match_key(w) for w in _WORD.findall(text.lower()) if len(w) >= 3}
 
 
-def _names_part(token: str, named: set[str]) -> bool:
-    """Whether ``token`` is a context part (``key~part``) with a word among ``named`` keys."""
-    key, tilde, part = token.partition("~")
-    return bool(tilde) and "=" not in key and bool(_keys(part.replace("_", " ")) & named)
+def _context_part_keys(indicators: dict[str, int]) -> dict[int, set[str]]:
+    """The word keys of each context part token (``key~part``), by its indicator index."""
+    parts = {}
+    for token, g in indicators.items():
+        key, tilde, part = token.partition("~")
+        if tilde and "=" not in key:
+            parts[g] = _keys(part)
+    return parts
 
 
 @dataclass(frozen=True)
@@ -148,6 +152,7 @@ def match_design(
         if word.startswith("w:") and " " not in word and len(word) >= 5
     }
     indicators = featurizer.indicator_vocabulary_
+    context_parts = _context_part_keys(indicators)
     # pair-feature layout: one match feature per text column, then the structural features
     struct_base = n_text
     struct = {name: struct_base + i for i, name in enumerate(_STRUCTURAL)}
@@ -163,7 +168,7 @@ def match_design(
         cols: list[int] = []
         keys = _keys(docs.get(scope, ""))
         provider = provider_of(scope)
-        named = keys | _keys(provider.replace("_", " "))
+        named = keys | _keys(provider)
         for col, word in unigrams.items():
             if match_key(word) in keys:
                 rows.append(col)
@@ -183,7 +188,7 @@ def match_design(
             elif kind == "done_scope" and value != scope and provider_of(value) == provider:
                 rows.append(col)
                 cols.append(struct["done_provider"])
-            elif _names_part(token, named):
+            elif g in context_parts and context_parts[g] & named:
                 rows.append(col)
                 cols.append(struct["context_match"])
         if scope in sim_at:
