@@ -7,7 +7,9 @@ must match exactly (the same sets, and the same costs bit for bit).
 
 from __future__ import annotations
 
+import functools
 import itertools
+import operator
 from collections.abc import Mapping
 
 from scopecast._types import provider_of
@@ -49,8 +51,13 @@ def reference_deferral_cost(
     for size in range(len(askable) + 1):
         for chosen in itertools.combinations(askable, size):
             held = catalogue.closure(chosen)
-            cost = sum(costs.overgrant(prob(s), catalogue.risk(s)) for s in chosen)
-            cost += sum(prob(s) * costs.interruption for s in below if s not in held)
+            # added one at a time: Python >= 3.12's sum() of floats compensates rounding
+            cost = functools.reduce(
+                operator.add, (costs.overgrant(prob(s), catalogue.risk(s)) for s in chosen), 0.0
+            )
+            cost += functools.reduce(
+                operator.add, (prob(s) * costs.interruption for s in below if s not in held), 0.0
+            )
             best = min(best, cost)
     return own + best
 

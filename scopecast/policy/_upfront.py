@@ -23,7 +23,7 @@ scope-by-scope computation).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -37,6 +37,20 @@ from scopecast.policy._tables import MAX_EXACT, CatalogueTables, blocked_reason,
 __all__ = ["candidates_of", "choose_upfront", "decide_upfront", "deferral_cost"]
 
 _ZERO = np.zeros(1, dtype=np.float64)
+
+
+def added_in_order(values: Iterable[float]) -> float:
+    """The sum of ``values`` added one after the other, from the first (0.0 if empty).
+
+    What ``sum()`` did before Python 3.12, whose ``sum()`` of floats compensates rounding
+    (Neumaier): ``numpy.add.reduce`` along an axis adds in order, without compensation, and
+    the array path must add the same costs in the same order to agree bit for bit on every
+    Python.
+    """
+    total = 0.0
+    for value in values:
+        total += value
+    return total
 
 
 def deferral_cost(
@@ -98,8 +112,8 @@ def deferral_cost(
     for size in range(len(askable) + 1):
         for chosen in itertools.combinations(askable, size):
             held = catalogue.closure(chosen)
-            cost = sum(costs.overgrant(prob(s), catalogue.risk(s)) for s in chosen)
-            cost += sum(prob(s) * costs.interruption for s in below if s not in held)
+            cost = added_in_order(costs.overgrant(prob(s), catalogue.risk(s)) for s in chosen)
+            cost += added_in_order(prob(s) * costs.interruption for s in below if s not in held)
             best = min(best, cost)
     return own + best
 
@@ -115,7 +129,7 @@ def _deferral_costs(
 
     Each enumerated subset's cost is its asked costs added in order, plus its deferred
     costs added in order: ``numpy.add.reduce`` over the middle axis adds the rows one after
-    the other (not pairwise), so the sums are those of ``sum()`` bit for bit.
+    the other (not pairwise), so the sums are those of :func:`added_in_order` bit for bit.
     """
     # x * 1.0 == x exactly: the default costs skip those multiplications
     own = p if costs.interruption == 1.0 else p * costs.interruption
