@@ -51,13 +51,11 @@ def reference_deferral_cost(
     for size in range(len(askable) + 1):
         for chosen in itertools.combinations(askable, size):
             held = catalogue.closure(chosen)
-            # added one at a time: Python >= 3.12's sum() of floats compensates rounding
-            cost = functools.reduce(
-                operator.add, (costs.overgrant(prob(s), catalogue.risk(s)) for s in chosen), 0.0
-            )
-            cost += functools.reduce(
-                operator.add, (prob(s) * costs.interruption for s in below if s not in held), 0.0
-            )
+            # the asked costs, then the deferred ones, added one at a time (Python >= 3.12's
+            # sum() of floats compensates rounding)
+            terms = [costs.overgrant(prob(s), catalogue.risk(s)) for s in chosen]
+            terms += [prob(s) * costs.interruption for s in below if s not in held]
+            cost = functools.reduce(operator.add, terms, 0.0)
             best = min(best, cost)
     return own + best
 

@@ -76,13 +76,19 @@ class CatalogueTables:
     bounded : tuple[int, ...]
         Scopes with more askable scopes below than that: priced one by one by
         :func:`~scopecast.policy.deferral_cost` (its upper bound).
-    row_terms : ndarray of int, shape (2, width, rows)
+    row_terms : ndarray of int, shape (2 * width, rows + 1)
         One column per subset enumerated for the ``exact`` scopes, indexing the vector
-        ``[cost if asked (n), 0.0, cost if deferred (n)]``: in ``[0]`` the lower scopes the
-        subset asks, in ``[1]`` those it leaves deferred (``n + 1 + j``), each in order and
-        padded with ``n`` (the 0.0).
-    row_starts : ndarray of int
-        First subset of each ``exact`` scope.
+        ``[cost if asked (n), 0.0, cost if deferred (n)]``: the lower scopes the subset
+        asks, in order and padded with ``n`` (the 0.0) to ``width``, then those it leaves
+        deferred (``n + 1 + j``), padded the same way. Summed down the columns in order
+        (adding 0.0 changes nothing), a column is the subset's cost as
+        :func:`~scopecast.policy.deferral_cost` adds it. The last column is padding only:
+        its sum, 0.0, is the extra cost of deferring a scope with nothing below it.
+    row_starts : ndarray of int, shape (len(exact) + 1,)
+        First subset of each ``exact`` scope, then ``rows`` (the padding column).
+    best_slot : ndarray of int, shape (n,)
+        For each scope, its position in ``exact`` (the row of its cheapest subset among the
+        minima taken at ``row_starts``), or ``len(exact)`` (the padding column's 0.0).
     """
 
     names: tuple[str, ...]
@@ -98,6 +104,7 @@ class CatalogueTables:
     bounded: tuple[int, ...]
     row_terms: IntArray
     row_starts: IntArray
+    best_slot: IntArray
 
 
 def _padded(rows: list[list[int]], pad: int) -> IntArray:
@@ -109,11 +116,11 @@ def _padded(rows: list[list[int]], pad: int) -> IntArray:
 
 
 def _terms(asked_rows: list[list[int]], deferred_rows: list[list[int]], n: int) -> IntArray:
-    width = max((len(r) for r in asked_rows + deferred_rows), default=0)
-    out = np.full((2, max(width, 1), len(asked_rows)), n, dtype=np.int64)
+    width = max(max((len(r) for r in asked_rows + deferred_rows), default=0), 1)
+    out = np.full((2 * width, len(asked_rows) + 1), n, dtype=np.int64)  # last: padding only
     for r, (asked, deferred) in enumerate(zip(asked_rows, deferred_rows, strict=True)):
-        out[0, : len(asked), r] = asked
-        out[1, : len(deferred), r] = [n + 1 + j for j in deferred]
+        out[: len(asked), r] = asked
+        out[width : width + len(deferred), r] = [n + 1 + j for j in deferred]
     return out
 
 
@@ -160,8 +167,15 @@ def _build(catalogue: Catalogue) -> CatalogueTables:
         exact=np.array(exact, dtype=np.int64),
         bounded=tuple(bounded),
         row_terms=_terms(asked_rows, deferred_rows, n),
-        row_starts=np.array(starts, dtype=np.int64),
+        row_starts=np.array([*starts, len(asked_rows)], dtype=np.int64),
+        best_slot=_best_slots(exact, n),
     )
+
+
+def _best_slots(exact: list[int], n: int) -> IntArray:
+    slots = np.full(n, len(exact), dtype=np.int64)
+    slots[exact] = np.arange(len(exact), dtype=np.int64)
+    return slots
 
 
 _CACHE: dict[int, tuple[weakref.ref[Catalogue], CatalogueTables]] = {}

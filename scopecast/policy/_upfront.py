@@ -112,8 +112,12 @@ def deferral_cost(
     for size in range(len(askable) + 1):
         for chosen in itertools.combinations(askable, size):
             held = catalogue.closure(chosen)
-            cost = added_in_order(costs.overgrant(prob(s), catalogue.risk(s)) for s in chosen)
-            cost += added_in_order(prob(s) * costs.interruption for s in below if s not in held)
+            cost = added_in_order(
+                itertools.chain(
+                    (costs.overgrant(prob(s), catalogue.risk(s)) for s in chosen),
+                    (prob(s) * costs.interruption for s in below if s not in held),
+                )
+            )
             best = min(best, cost)
     return own + best
 
@@ -127,18 +131,20 @@ def _deferral_costs(
 ) -> npt.NDArray[np.float64]:
     """:func:`deferral_cost` of every scope of the catalogue (nothing covered, no jit_only).
 
-    Each enumerated subset's cost is its asked costs added in order, plus its deferred
-    costs added in order: ``numpy.add.reduce`` over the middle axis adds the rows one after
-    the other (not pairwise), so the sums are those of :func:`added_in_order` bit for bit.
+    Each enumerated subset's cost is its asked costs then its deferred costs, added in
+    order: ``numpy.add.reduce`` over the first axis adds the rows one after the other (not
+    pairwise), so the sums are those of :func:`added_in_order` bit for bit. The cheapest
+    subset of each scope with lower scopes, and 0.0 for the others (the padding column),
+    are then added to the scope's own cost: six array operations, whatever the catalogue.
     """
     # x * 1.0 == x exactly: the default costs skip those multiplications
     own = p if costs.interruption == 1.0 else p * costs.interruption
-    deferred = own.copy()
     if len(tables.exact):
         terms = np.concatenate((asked, _ZERO, own)).take(tables.row_terms)
-        subtotal = np.add.reduce(terms, 1)
-        best = np.minimum.reduceat(subtotal[0] + subtotal[1], tables.row_starts)
-        deferred[tables.exact] += best  # own + best, as own is deferred's copy
+        best = np.minimum.reduceat(np.add.reduce(terms, 0), tables.row_starts)
+        deferred = own + best.take(tables.best_slot)  # own + 0.0 == own exactly
+    else:  # no scope implies another
+        deferred = own.copy()
     if tables.bounded:
         probabilities = dict(zip(tables.names, p.tolist(), strict=True))
         for i in tables.bounded:
