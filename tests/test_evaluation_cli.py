@@ -63,6 +63,8 @@ def test_evaluate_reports_every_metric_of_every_policy_and_rescores_equal(
     assert round(data["policies"]["frequency"]["cost_per_task"], 3) == 1.579
     assert "cost_per_task" in result.output
     assert "plan: applies to no trace" in result.output
+    assert "Cost per task, 95% interval" in result.output
+    assert "model - frequency" in result.output  # the paired differences
     lines = [json.loads(line) for line in predictions.read_text().splitlines()]
     assert len(lines) == 29
     assert set(lines[0]) == {"trace_id", "upfront", "batches"}

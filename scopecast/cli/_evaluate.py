@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from scopecast.cli._app import command, err_console, out_console
+
+if TYPE_CHECKING:
+    from scopecast.catalogue import Catalogue
+    from scopecast.evaluation import EvaluationReport
+    from scopecast.traces import Trace
 
 
 @command("evaluate")
@@ -150,6 +156,7 @@ def evaluate(
 
         report = evaluate_policies(setup.test, setup.policies, setup.catalogue, progress=advance)
     out_console.print(report_table(report, setup.description))
+    out_console.print(interval_table(setup.test, report, setup.catalogue, setup.model_policy.name))
     for name in report.skipped:
         out_console.print(f"[dim]{name}: applies to no trace (no trace has a plan)[/dim]")
     if json_out is not None:
@@ -206,4 +213,32 @@ def report_table(report: object, caption: str) -> Table:
     rows = [r.metrics.model_dump() for r in report.results]
     for name in METRIC_NAMES:
         table.add_row(name, *(f"{row[name]:.3f}" for row in rows))
+    return table
+
+
+def interval_table(
+    traces: Sequence[Trace], report: EvaluationReport, catalogue: Catalogue, model_name: str
+) -> Table:
+    """Each policy's cost per task with its 95% bootstrap interval, and the model's paired
+    differences to the others (resampling the traces by group: a WorkBench template, else
+    the trace)."""
+    from scopecast.evaluation import cost_intervals
+
+    intervals = cost_intervals(
+        traces, {r.name: r.outcomes for r in report.results}, catalogue, compare_to=model_name
+    )
+    n_groups = max(i.n_groups for i in intervals)
+    table = Table(
+        title="Cost per task, 95% interval",
+        caption=f"bootstrap over {n_groups} groups of traces (task templates, else traces), "
+        f"2000 resamples; a difference below 0 favours {model_name}, and is clear when its "
+        f"whole interval is",
+    )
+    table.add_column("policy")
+    table.add_column("cost per task", justify="right")
+    table.add_column("95% interval", justify="right")
+    for interval in intervals:
+        table.add_row(
+            interval.name, f"{interval.cost:.3f}", f"[{interval.low:.3f}, {interval.high:.3f}]"
+        )
     return table

@@ -4,7 +4,8 @@
 - :func:`score_outcomes` computes every metric of ``trace-format.md``;
 - the baselines (``jit_only``, ``all_known``, ``plan``, ``frequency``, ``oracle``) and
   :class:`ModelPolicy` (a scorer through :func:`scopecast.policy.choose_upfront`);
-- :func:`evaluate_policies` scores them side by side; :func:`sweep_interruption_cost` traces
+- :func:`evaluate_policies` scores them side by side; :func:`cost_intervals` gives each cost per
+  task a bootstrap interval over groups of traces (and the model's paired differences); :func:`sweep_interruption_cost` traces
   each policy's frontier; :func:`build_evaluation` loads files and builds the policies exactly
   as ``scopecast evaluate`` does (the notebooks call it, so their numbers are the CLI's);
 - calibration (:func:`upfront_probabilities`, :func:`reliability_bins`,
@@ -55,6 +56,7 @@ from scopecast.evaluation._errors import (
     most_overgranted,
     scope_errors,
 )
+from scopecast.evaluation._intervals import CostInterval, cost_intervals, trace_costs
 from scopecast.evaluation._learning_curve import (
     DEFAULT_CONTEXT_VARIANTS,
     ContextAblationRow,
@@ -114,6 +116,7 @@ __all__ = [
     "AllKnownPolicy",
     "CalibrationRow",
     "ContextAblationRow",
+    "CostInterval",
     "DivergenceCost",
     "EvaluationDataset",
     "EvaluationReport",
@@ -142,6 +145,7 @@ __all__ = [
     "calibration_summary",
     "context_ablation",
     "context_ablation_figure",
+    "cost_intervals",
     "datasets_from_environment",
     "default_group",
     "default_sizes",
@@ -175,6 +179,7 @@ __all__ = [
     "simulate",
     "simulate_trace",
     "sweep_interruption_cost",
+    "trace_costs",
     "trained_model",
     "tune_policy",
     "upfront_probabilities",
