@@ -122,3 +122,44 @@ def test_catalogue_tables_are_built_once_per_catalogue_and_dropped_with_it() -> 
     del catalogue
     gc.collect()
     assert key not in _CACHE
+
+
+def test_negative_zero_probabilities_and_costs_decide_as_the_reference() -> None:
+    # -0.0 == 0.0, but the explanation prints its sign: each scope keeps its own cost as is.
+    catalogue = Catalogue(
+        scopes=(
+            ScopeSpec(name="g:a", risk=0.2),
+            ScopeSpec(name="g:b", risk=0.5, implies=("g:a",)),
+            ScopeSpec(name="g:c", risk=0.4),
+        )
+    )
+    for probs, costs in (
+        ({"g:c": -0.0}, CostModel()),
+        ({"g:a": 0.3, "g:b": 0.6, "g:c": 0.2}, CostModel(interruption=-0.0)),
+    ):
+        assert_same(
+            choose_upfront(probs, catalogue, costs),
+            reference_choose_upfront(probs, catalogue, costs),
+        )
+
+
+def test_a_scope_whose_lower_scopes_are_all_jit_only_adds_its_costs_in_order() -> None:
+    # One enumerated subset (ask nothing, defer all twelve): a single column of terms, which
+    # numpy would add pairwise; the padding column keeps the sums in order.
+    below = tuple(f"g:j{i:02d}" for i in range(12))
+    catalogue = Catalogue(
+        scopes=(
+            *(ScopeSpec(name=s, risk=0.5, jit_only=True) for s in below),
+            ScopeSpec(name="g:top", risk=0.9, implies=below),
+        )
+    )
+    assert catalogue_tables(catalogue).row_terms.shape[1] == 2
+    rng = np.random.default_rng(11)
+    for _ in range(200):
+        probs = {s: float(v) for s, v in zip(below, rng.random(12), strict=True)}
+        probs["g:top"] = float(rng.random())
+        costs = CostModel(interruption=float(rng.uniform(0.1, 3.0)))
+        assert_same(
+            choose_upfront(probs, catalogue, costs),
+            reference_choose_upfront(probs, catalogue, costs),
+        )

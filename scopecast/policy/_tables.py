@@ -82,13 +82,11 @@ class CatalogueTables:
         asks, in order and padded with ``n`` (the 0.0) to ``width``, then those it leaves
         deferred (``n + 1 + j``), padded the same way. Summed down the columns in order
         (adding 0.0 changes nothing), a column is the subset's cost as
-        :func:`~scopecast.policy.deferral_cost` adds it. The last column is padding only:
-        its sum, 0.0, is the extra cost of deferring a scope with nothing below it.
+        :func:`~scopecast.policy.deferral_cost` adds it. The last column is padding only,
+        so that there are always two columns at least: numpy adds a single column pairwise,
+        not in order.
     row_starts : ndarray of int, shape (len(exact) + 1,)
         First subset of each ``exact`` scope, then ``rows`` (the padding column).
-    best_slot : ndarray of int, shape (n,)
-        For each scope, its position in ``exact`` (the row of its cheapest subset among the
-        minima taken at ``row_starts``), or ``len(exact)`` (the padding column's 0.0).
     """
 
     names: tuple[str, ...]
@@ -104,7 +102,6 @@ class CatalogueTables:
     bounded: tuple[int, ...]
     row_terms: IntArray
     row_starts: IntArray
-    best_slot: IntArray
 
 
 def _padded(rows: list[list[int]], pad: int) -> IntArray:
@@ -168,14 +165,7 @@ def _build(catalogue: Catalogue) -> CatalogueTables:
         bounded=tuple(bounded),
         row_terms=_terms(asked_rows, deferred_rows, n),
         row_starts=np.array([*starts, len(asked_rows)], dtype=np.int64),
-        best_slot=_best_slots(exact, n),
     )
-
-
-def _best_slots(exact: list[int], n: int) -> IntArray:
-    slots = np.full(n, len(exact), dtype=np.int64)
-    slots[exact] = np.arange(len(exact), dtype=np.int64)
-    return slots
 
 
 _CACHE: dict[int, tuple[weakref.ref[Catalogue], CatalogueTables]] = {}

@@ -133,18 +133,19 @@ def _deferral_costs(
 
     Each enumerated subset's cost is its asked costs then its deferred costs, added in
     order: ``numpy.add.reduce`` over the first axis adds the rows one after the other (not
-    pairwise), so the sums are those of :func:`added_in_order` bit for bit. The cheapest
-    subset of each scope with lower scopes, and 0.0 for the others (the padding column),
-    are then added to the scope's own cost: six array operations, whatever the catalogue.
+    pairwise, as it does along a single column), so the sums are those of
+    :func:`added_in_order` bit for bit. The cheapest subset of each scope with lower scopes
+    is then added to the scope's own cost; the other scopes keep their own cost as it is
+    (a probability of ``-0.0`` included).
     """
     # x * 1.0 == x exactly: the default costs skip those multiplications
     own = p if costs.interruption == 1.0 else p * costs.interruption
+    deferred = own.copy()
     if len(tables.exact):
         terms = np.concatenate((asked, _ZERO, own)).take(tables.row_terms)
         best = np.minimum.reduceat(np.add.reduce(terms, 0), tables.row_starts)
-        deferred = own + best.take(tables.best_slot)  # own + 0.0 == own exactly
-    else:  # no scope implies another
-        deferred = own.copy()
+        # own + best, as own is deferred's copy (the last minimum is the padding column's)
+        deferred[tables.exact] += best[:-1]
     if tables.bounded:
         probabilities = dict(zip(tables.names, p.tolist(), strict=True))
         for i in tables.bounded:
