@@ -101,7 +101,12 @@ def test_intervals_are_reproducible_and_do_not_depend_on_the_chunking(monkeypatc
     assert cost_intervals(traces, outcomes, CAT, n_resamples=300, seed=5) == first
     monkeypatch.setattr(_intervals, "_DRAWS_PER_CHUNK", 7 * 40)  # 7 resamples per chunk
     assert cost_intervals(traces, outcomes, CAT, n_resamples=300, seed=5) == first
-    assert cost_intervals(traces, outcomes, CAT, n_resamples=300, seed=6) != first
+    groups = np.arange(40, dtype=np.int64)
+    costs = np.arange(40, dtype=np.float64) % 3
+    assert not np.array_equal(
+        _intervals._bootstrap_means(costs, groups, 40, 300, seed=5),
+        _intervals._bootstrap_means(costs, groups, 40, 300, seed=6),
+    )
 
 
 @pytest.mark.parametrize(
@@ -141,3 +146,47 @@ def test_agentdojo_baselines_get_intervals_around_their_reported_costs(shared_da
         assert interval.n_groups == 29  # AgentDojo ids carry no template: each trace a group
     # the oracle is never beaten on any trace, so its paired difference is below 0 throughout
     assert intervals["oracle - frequency"].high < 0.0
+
+
+def test_resamples_pool_the_traces_of_the_groups_drawn() -> None:
+    # Group A: one trace costing 0; group B: three costing 2. Two groups drawn: {A, A} costs
+    # 0, {B, B} 2, {A, B} (0 + 6) / 4 = 1.5 (not the mean of the two group means, 1.0).
+    groups = np.array([0, 1, 1, 1], dtype=np.int64)
+    costs = np.array([0.0, 2.0, 2.0, 2.0])
+    means = _intervals._bootstrap_means(costs, groups, 2, 400, seed=1)
+    assert set(np.unique(means).tolist()) == {0.0, 1.5, 2.0}
+
+
+def test_one_group_gives_no_interval_rather_than_a_false_certainty() -> None:
+    ids = [f"w/t-aaaaaaaaaa/{i}" for i in range(6)]
+    traces = [_trace(i) for i in ids]
+    outcomes = [_outcome(i, k % 3) for k, i in enumerate(ids)]
+    _, interval, difference = cost_intervals(
+        traces, {"p": outcomes, "q": outcomes}, CAT, compare_to="p"
+    )
+    assert interval.n_groups == 1
+    assert np.isnan(interval.low)
+    assert np.isnan(interval.high)
+    assert str(interval) == "1.000 [n/a: one group]"
+    assert np.isnan(difference.low)
+
+
+def test_the_same_traces_in_another_order_are_still_paired() -> None:
+    traces = [_trace(f"t{i}") for i in range(25)]
+    costs = np.random.default_rng(2).poisson(1.0, 25)
+    base = [_outcome(t.trace_id, int(k)) for t, k in zip(traces, costs, strict=True)]
+    shuffled = [_outcome(t.trace_id, int(k) + 1) for t, k in zip(traces, costs, strict=True)][::-1]
+    *_, difference = cost_intervals(traces, {"a": base, "b": shuffled}, CAT, compare_to="a")
+    assert difference.name == "a - b"
+    assert difference.low == pytest.approx(-1.0, abs=1e-12)
+    assert difference.high == pytest.approx(-1.0, abs=1e-12)
+
+
+def test_two_outcomes_of_one_trace_are_refused() -> None:
+    with pytest.raises(ConfigError, match="more than once"):
+        trace_costs([_outcome("t0", 0), _outcome("t0", 4), _outcome("t1", 1)], CAT)
+
+
+def test_a_fractional_number_of_resamples_is_refused() -> None:
+    with pytest.raises(ConfigError, match="at least 100"):
+        cost_intervals([_trace("t0")], {"p": [_outcome("t0", 1)]}, CAT, n_resamples=150.5)  # type: ignore[arg-type]

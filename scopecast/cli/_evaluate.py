@@ -222,23 +222,21 @@ def interval_table(
     """Each policy's cost per task with its 95% bootstrap interval, and the model's paired
     differences to the others (resampling the traces by group: a WorkBench template, else
     the trace)."""
-    from scopecast.evaluation import cost_intervals
+    from scopecast.evaluation import N_RESAMPLES, cost_intervals
 
     intervals = cost_intervals(
         traces, {r.name: r.outcomes for r in report.results}, catalogue, compare_to=model_name
     )
-    n_groups = max(i.n_groups for i in intervals)
+    n_groups = max((i.n_groups for i in intervals), default=0)
     table = Table(
         title="Cost per task, 95% interval",
         caption=f"bootstrap over {n_groups} groups of traces (task templates, else traces), "
-        f"2000 resamples; a difference below 0 favours {model_name}, and is clear when its "
-        f"whole interval is",
+        f"{N_RESAMPLES} resamples; a difference below 0 favours {model_name}, and is clear "
+        f"when its whole interval is",
     )
     table.add_column("policy")
     table.add_column("cost per task", justify="right")
     table.add_column("95% interval", justify="right")
     for interval in intervals:
-        table.add_row(
-            interval.name, f"{interval.cost:.3f}", f"[{interval.low:.3f}, {interval.high:.3f}]"
-        )
+        table.add_row(interval.name, f"{interval.cost:.3f}", interval.bounds)
     return table

@@ -56,7 +56,12 @@ from scopecast.evaluation._errors import (
     most_overgranted,
     scope_errors,
 )
-from scopecast.evaluation._intervals import CostInterval, cost_intervals, trace_costs
+from scopecast.evaluation._intervals import (
+    N_RESAMPLES,
+    CostInterval,
+    cost_intervals,
+    trace_costs,
+)
 from scopecast.evaluation._learning_curve import (
     DEFAULT_CONTEXT_VARIANTS,
     ContextAblationRow,
@@ -113,6 +118,7 @@ __all__ = [
     "DEFAULT_SWEEP",
     "DIVERGENCE_KINDS",
     "METRIC_NAMES",
+    "N_RESAMPLES",
     "AllKnownPolicy",
     "CalibrationRow",
     "ContextAblationRow",

@@ -17,6 +17,8 @@ to tasks unlike these (new tools, new agents), which grouped cross-validation es
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -29,10 +31,12 @@ from scopecast.evaluation._tuning import default_group
 from scopecast.exceptions import ConfigError
 from scopecast.traces import Trace
 
-__all__ = ["CostInterval", "cost_intervals", "trace_costs"]
+__all__ = ["N_RESAMPLES", "CostInterval", "cost_intervals", "trace_costs"]
 
 _Groups = npt.NDArray[np.int64]
 _DRAWS_PER_CHUNK = 4_000_000
+N_RESAMPLES = 2000
+"""Bootstrap resamples by default."""
 
 
 @dataclass(frozen=True)
@@ -62,24 +66,45 @@ class CostInterval:
     n_groups: int
 
     def __str__(self) -> str:
-        return f"{self.cost:.3f} [{self.low:.3f}, {self.high:.3f}]"
+        return f"{self.cost:.3f} {self.bounds}"
+
+    @property
+    def bounds(self) -> str:
+        """``[low, high]`` to three decimals (``n/a`` when there was one group only)."""
+        if math.isnan(self.low):
+            return "[n/a: one group]"
+        return f"[{self.low:.3f}, {self.high:.3f}]"
 
 
 def trace_costs(outcomes: Sequence[TraceOutcome], catalogue: Catalogue) -> dict[str, float]:
     """Each trace's cost: its interruptions plus the risk of what it requested and never needed.
 
     Their mean is ``score_outcomes(outcomes, catalogue).cost_per_task``.
+
+    Raises
+    ------
+    ConfigError
+        If a trace has two outcomes (the mean would not be the reported cost).
     """
-    return {
+    costs = {
         o.trace_id: o.n_interruptions + sum(catalogue.risk(s) for s in sorted(o.overgranted))
         for o in outcomes
     }
+    if len(costs) != len(outcomes):
+        counts = Counter(o.trace_id for o in outcomes)
+        twice = sorted(t for t, k in counts.items() if k > 1)
+        raise ConfigError(
+            f"Outcomes hold traces more than once ({twice[:3]}); give one outcome per trace, "
+            f"as one replay of a policy makes."
+        )
+    return costs
 
 
 def _group_index(trace_ids: Sequence[str], group_of: dict[str, str]) -> tuple[_Groups, int]:
-    names: dict[str, int] = {}
-    index = np.array([names.setdefault(group_of[t], len(names)) for t in trace_ids], np.int64)
-    return index, len(names)
+    """Each trace's group as a number, the groups numbered in sorted order (so that the same
+    traces in any order get the same numbers, and so the same resamples)."""
+    names = {name: k for k, name in enumerate(sorted({group_of[t] for t in trace_ids}))}
+    return np.array([names[group_of[t]] for t in trace_ids], np.int64), len(names)
 
 
 def _bootstrap_means(
@@ -106,7 +131,7 @@ def cost_intervals(
     *,
     compare_to: str | None = None,
     level: float = 0.95,
-    n_resamples: int = 2000,
+    n_resamples: int = N_RESAMPLES,
     seed: int = 0,
     group: Callable[[Trace], str] = default_group,
 ) -> list[CostInterval]:
@@ -135,7 +160,8 @@ def cost_intervals(
     Returns
     -------
     list[CostInterval]
-        One per policy, in the order given, then the differences.
+        One per policy with outcomes, in the order given, then the differences. With one
+        group only, the bounds are NaN (there is nothing to resample).
 
     Raises
     ------
@@ -145,7 +171,7 @@ def cost_intervals(
     """
     if not 0.0 < level < 1.0:
         raise ConfigError(f"level must be in (0, 1), e.g. 0.95; got {level!r}.")
-    if n_resamples < 100:
+    if isinstance(n_resamples, bool) or not isinstance(n_resamples, int) or n_resamples < 100:
         raise ConfigError(
             f"n_resamples must be at least 100 for a stable interval; got {n_resamples}."
         )
@@ -155,12 +181,13 @@ def cost_intervals(
         )
     group_of = {t.trace_id: group(t) for t in traces}
     tails = ((1.0 - level) / 2.0 * 100.0, (1.0 + level) / 2.0 * 100.0)
-    ids_of: dict[str, tuple[str, ...]] = {}
+    ids_of: dict[str, frozenset[str]] = {}
     samples: dict[str, npt.NDArray[np.float64]] = {}
     out: list[CostInterval] = []
     for name, outcomes in outcomes_by_policy.items():
         costs = trace_costs(outcomes, catalogue)
-        ids = ids_of[name] = tuple(costs)
+        ids = tuple(costs)
+        ids_of[name] = frozenset(ids)
         unknown = [t for t in ids if t not in group_of]
         if unknown:
             raise ConfigError(
@@ -173,7 +200,7 @@ def cost_intervals(
         values = np.fromiter(costs.values(), np.float64, count=len(ids))
         # the same seed for every policy: those on the same traces get the same resamples
         means = samples[name] = _bootstrap_means(values, groups, n_groups, n_resamples, seed)
-        low, high = np.percentile(means, tails)
+        low, high = np.percentile(means, tails) if n_groups > 1 else (math.nan, math.nan)
         out.append(
             CostInterval(
                 name, float(values.mean()), float(low), float(high), level, len(ids), n_groups
@@ -184,7 +211,8 @@ def cost_intervals(
         for other in list(out):
             if other.name == base.name or ids_of[other.name] != ids_of[base.name]:
                 continue
-            low, high = np.percentile(samples[base.name] - samples[other.name], tails)
+            difference = samples[base.name] - samples[other.name]
+            low, high = np.percentile(difference, tails) if base.n_groups > 1 else (math.nan,) * 2
             out.append(
                 CostInterval(
                     f"{base.name} - {other.name}",
