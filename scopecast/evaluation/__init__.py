@@ -4,10 +4,11 @@
 - :func:`score_outcomes` computes every metric of ``trace-format.md``;
 - the baselines (``jit_only``, ``all_known``, ``plan``, ``frequency``, ``oracle``) and
   :class:`ModelPolicy` (a scorer through :func:`scopecast.policy.choose_upfront`);
-- :func:`evaluate_policies` scores them side by side; :func:`cost_intervals` gives each cost per
-  task a bootstrap interval over groups of traces (and the model's paired differences); :func:`sweep_interruption_cost` traces
-  each policy's frontier; :func:`build_evaluation` loads files and builds the policies exactly
-  as ``scopecast evaluate`` does (the notebooks call it, so their numbers are the CLI's);
+- :func:`evaluate_policies` scores them side by side; :func:`cost_intervals` gives each cost
+  per task a bootstrap interval over groups of traces (and the model's paired differences);
+  :func:`sweep_interruption_cost` traces each policy's frontier; :func:`build_evaluation`
+  loads files and builds the policies exactly as ``scopecast evaluate`` does (the notebooks
+  call it, so their numbers are the CLI's);
 - calibration (:func:`upfront_probabilities`, :func:`reliability_bins`,
   :func:`calibration_summary`, :func:`precision_recall_curves`), learning curve and context
   ablation (:func:`learning_curve`, :func:`context_ablation`), error analysis
