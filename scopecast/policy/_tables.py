@@ -76,15 +76,17 @@ class CatalogueTables:
     bounded : tuple[int, ...]
         Scopes with more askable scopes below than that: priced one by one by
         :func:`~scopecast.policy.deferral_cost` (its upper bound).
-    row_terms : ndarray of int, shape (2 * width, rows + 1)
+    row_terms : ndarray of int, shape (height, rows + 1)
         One column per subset enumerated for the ``exact`` scopes, indexing the vector
-        ``[cost if asked (n), 0.0, cost if deferred (n)]``: the lower scopes the subset
-        asks, in order and padded with ``n`` (the 0.0) to ``width``, then those it leaves
-        deferred (``n + 1 + j``), padded the same way. Summed down the columns in order
-        (adding 0.0 changes nothing), a column is the subset's cost as
-        :func:`~scopecast.policy.deferral_cost` adds it. The last column is padding only,
-        so that there are always two columns at least: numpy adds a single column pairwise,
-        not in order.
+        ``[cost if asked (n), 0.0, cost if deferred (n)]``: the 0.0 (``n``) first, as
+        :func:`~scopecast.policy.deferral_cost` starts its sum from 0.0, then the lower
+        scopes the subset asks, in order, then those it leaves deferred (``n + 1 + j``),
+        padded with ``n`` to the tallest column (a subset asks or defers each lower scope
+        at most once, so ``height`` is one more than the most lower scopes of any scope).
+        Summed down the columns in order (adding 0.0 after the last term changes nothing:
+        a sum started from +0.0 is never -0.0), a column is the subset's cost as
+        :func:`~scopecast.policy.deferral_cost` adds it, bit for bit. The last column is padding only, so that there are always two columns at
+        least: numpy adds a single column pairwise, not in order.
     row_starts : ndarray of int, shape (len(exact) + 1,)
         First subset of each ``exact`` scope, then ``rows`` (the padding column).
     """
@@ -113,11 +115,11 @@ def _padded(rows: list[list[int]], pad: int) -> IntArray:
 
 
 def _terms(asked_rows: list[list[int]], deferred_rows: list[list[int]], n: int) -> IntArray:
-    width = max(max((len(r) for r in asked_rows + deferred_rows), default=0), 1)
-    out = np.full((2 * width, len(asked_rows) + 1), n, dtype=np.int64)  # last: padding only
+    height = 1 + max((len(a) + len(d) for a, d in zip(asked_rows, deferred_rows)), default=0)
+    out = np.full((height, len(asked_rows) + 1), n, dtype=np.int64)  # last: padding only
     for r, (asked, deferred) in enumerate(zip(asked_rows, deferred_rows, strict=True)):
-        out[: len(asked), r] = asked
-        out[width : width + len(deferred), r] = [n + 1 + j for j in deferred]
+        terms = [*asked, *(n + 1 + j for j in deferred)]
+        out[1 : 1 + len(terms), r] = terms
     return out
 
 
