@@ -115,10 +115,13 @@ def _padded(rows: list[list[int]], pad: int) -> IntArray:
 
 
 def _terms(asked_rows: list[list[int]], deferred_rows: list[list[int]], n: int) -> IntArray:
-    height = 1 + max((len(a) + len(d) for a, d in zip(asked_rows, deferred_rows)), default=0)
-    out = np.full((height, len(asked_rows) + 1), n, dtype=np.int64)  # last: padding only
-    for r, (asked, deferred) in enumerate(zip(asked_rows, deferred_rows, strict=True)):
-        terms = [*asked, *(n + 1 + j for j in deferred)]
+    columns = [
+        [*asked, *(n + 1 + j for j in deferred)]
+        for asked, deferred in zip(asked_rows, deferred_rows, strict=True)
+    ]
+    height = 1 + max(map(len, columns), default=0)
+    out = np.full((height, len(columns) + 1), n, dtype=np.int64)  # last: padding only
+    for r, terms in enumerate(columns):
         out[1 : 1 + len(terms), r] = terms
     return out
 
