@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from scopecast.cli import (
     _catalogue,  # noqa: F401
+    _crossval,  # noqa: F401
     _demo,  # noqa: F401
     _evaluate,  # noqa: F401
     _generate,  # noqa: F401

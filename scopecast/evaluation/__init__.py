@@ -6,6 +6,8 @@
   :class:`ModelPolicy` (a scorer through :func:`scopecast.policy.choose_upfront`);
 - :func:`evaluate_policies` scores them side by side; :func:`cost_intervals` gives each cost
   per task a bootstrap interval over groups of traces (and the model's paired differences);
+  :func:`nested_policy_cost` estimates, by nested grouped CV on the training traces, what the
+  whole method (training and the choice of the policy's settings) costs on unseen groups;
   :func:`sweep_interruption_cost` traces each policy's frontier; :func:`build_evaluation`
   loads files and builds the policies exactly as ``scopecast evaluate`` does (the notebooks
   call it, so their numbers are the CLI's);
@@ -78,6 +80,7 @@ from scopecast.evaluation._learning_curve import (
 )
 from scopecast.evaluation._metrics import METRIC_NAMES, PolicyMetrics, score_outcomes
 from scopecast.evaluation._model_policy import ModelPolicy, ProgressCallback
+from scopecast.evaluation._nested import NestedFold, NestedResult, nested_policy_cost
 from scopecast.evaluation._plots import (
     context_ablation_figure,
     divergence_figure,
@@ -134,6 +137,8 @@ __all__ = [
     "JitOnlyPolicy",
     "LearningCurvePoint",
     "ModelPolicy",
+    "NestedFold",
+    "NestedResult",
     "OraclePolicy",
     "PlanPolicy",
     "Policy",
@@ -173,6 +178,7 @@ __all__ = [
     "model_trainer",
     "most_missed",
     "most_overgranted",
+    "nested_policy_cost",
     "plot_frontier",
     "precision_recall_curves",
     "precision_recall_figure",

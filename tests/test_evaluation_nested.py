@@ -1,0 +1,101 @@
+"""Nested grouped CV (`nested_policy_cost`, `scopecast crossval`) on the AgentDojo train traces."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+import scopecast.model
+from scopecast.catalogue import derive_catalogue, load_catalogue, merge_catalogues
+from scopecast.cli import (
+    _commands,  # noqa: F401  (registers the commands)
+    app,
+)
+from scopecast.evaluation import DEFAULT_SCALES, nested_policy_cost, score_outcomes
+from scopecast.exceptions import ConfigError
+from scopecast.model._grouping import group_of
+from scopecast.traces import read_traces
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def agentdojo(shared_data):
+    traces = read_traces([shared_data / "agentdojo_train.jsonl"])
+    return traces, load_catalogue(shared_data / "agentdojo.catalogue.json")
+
+
+def test_every_trace_is_held_out_once_and_never_trains_its_own_fold(agentdojo, monkeypatch):
+    traces, catalogue = agentdojo
+    trained_on: list[set[str]] = []
+    train = scopecast.model.train_predictor
+
+    def recording(rest, *args, **kwargs):
+        trained_on.append({t.trace_id for t in rest})
+        return train(rest, *args, **kwargs)
+
+    monkeypatch.setattr(scopecast.model, "train_predictor", recording)
+    result = nested_policy_cost(traces, catalogue, n_folds=3)
+
+    ids = [o.trace_id for o in result.outcomes]
+    assert sorted(ids) == sorted(t.trace_id for t in traces)
+    assert len(result.folds) == len(trained_on) == 3
+    start = 0
+    group = {t.trace_id: group_of(t) for t in traces}
+    for fold, train_ids in zip(result.folds, trained_on, strict=True):
+        held = set(ids[start : start + fold.n_held_out])
+        start += fold.n_held_out
+        assert fold.n_train == len(train_ids) == len(traces) - fold.n_held_out
+        assert not held & train_ids
+        # whole groups: no group is on both sides
+        assert not {group[i] for i in held} & {group[i] for i in train_ids}
+        assert fold.interruption_scale in DEFAULT_SCALES
+        assert fold.held_out_cost_per_task >= 0.0
+        assert fold.inner_cost_per_task >= 0.0
+    scoring = merge_catalogues(catalogue, derive_catalogue(traces))[0]
+    assert result.metrics == score_outcomes(list(result.outcomes), scoring)
+    # the pooled cost is the held-out traces' mean, so it lies between the folds' costs
+    per_fold = [f.held_out_cost_per_task for f in result.folds]
+    assert min(per_fold) - 1e-12 <= result.metrics.cost_per_task <= max(per_fold) + 1e-12
+
+
+@pytest.mark.parametrize("n_folds", [1, 0, 1000])
+def test_bad_fold_counts_are_refused_with_the_fix(agentdojo, n_folds):
+    traces, catalogue = agentdojo
+    with pytest.raises(ConfigError, match="fold"):
+        nested_policy_cost(traces, catalogue, n_folds=n_folds)
+
+
+@pytest.mark.slow
+def test_cli_prints_the_folds_and_writes_the_same_figures_as_json(shared_data, tmp_path):
+    out = tmp_path / "nested.json"
+    result = runner.invoke(
+        app,
+        [
+            "crossval",
+            str(shared_data / "agentdojo_train.jsonl"),
+            "--catalogue",
+            str(shared_data / "agentdojo.catalogue.json"),
+            "--folds",
+            "2",
+            "--json",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(out.read_text())
+    assert report["n_traces"] == 68
+    assert report["n_folds"] == 2
+    assert sum(f["n_held_out"] for f in report["folds"]) == 68
+    assert f"cost per task {report['metrics']['cost_per_task']:.3f}" in result.output
+    assert "held-out cost" in result.output
+
+
+def test_cli_refuses_one_fold(shared_data):
+    result = runner.invoke(
+        app, ["crossval", str(shared_data / "agentdojo_train.jsonl"), "--folds", "1"]
+    )
+    assert result.exit_code == 2  # a usage error, before any trace is read
+    assert "greater than or equal to 2" in " ".join(result.output.split())
