@@ -13,7 +13,7 @@ from scopecast.cli import (
     _commands,  # noqa: F401  (registers the commands)
     app,
 )
-from scopecast.evaluation import DEFAULT_SCALES, nested_policy_cost, score_outcomes
+from scopecast.evaluation import DEFAULT_SCALES, _nested, nested_policy_cost, score_outcomes
 from scopecast.exceptions import ConfigError
 from scopecast.model._grouping import group_of
 from scopecast.traces import read_traces
@@ -29,15 +29,29 @@ def agentdojo(shared_data):
 
 def test_every_trace_is_held_out_once_and_never_trains_its_own_fold(agentdojo, monkeypatch):
     traces, catalogue = agentdojo
-    trained_on: list[set[str]] = []
-    train = scopecast.model.train_predictor
+    # every use of training traces in a fold: the model, the policy's settings, the prior
+    seen: dict[str, list[set[str]]] = {"model": [], "settings": [], "prior": []}
 
-    def recording(rest, *args, **kwargs):
-        trained_on.append({t.trace_id for t in rest})
-        return train(rest, *args, **kwargs)
+    def recording(kind, real):
+        def record(rest, *args, **kwargs):
+            seen[kind].append({t.trace_id for t in rest})
+            return real(rest, *args, **kwargs)
 
-    monkeypatch.setattr(scopecast.model, "train_predictor", recording)
+        return record
+
+    monkeypatch.setattr(
+        scopecast.model, "train_predictor", recording("model", scopecast.model.train_predictor)
+    )
+    monkeypatch.setattr(
+        _nested, "tune_policy_cross_fitted", recording("settings", _nested.tune_policy_cross_fitted)
+    )
+    monkeypatch.setattr(
+        _nested, "DomainFrequencyScorer", recording("prior", _nested.DomainFrequencyScorer)
+    )
     result = nested_policy_cost(traces, catalogue, n_folds=3)
+    trained_on = seen["model"]
+    assert seen["settings"] == trained_on
+    assert seen["prior"] == trained_on
 
     ids = [o.trace_id for o in result.outcomes]
     assert sorted(ids) == sorted(t.trace_id for t in traces)
@@ -91,6 +105,16 @@ def test_cli_prints_the_folds_and_writes_the_same_figures_as_json(shared_data, t
     assert sum(f["n_held_out"] for f in report["folds"]) == 68
     assert f"cost per task {report['metrics']['cost_per_task']:.3f}" in result.output
     assert "held-out cost" in result.output
+
+
+def test_cli_reports_too_many_folds_as_one_error_line(shared_data):
+    result = runner.invoke(
+        app, ["crossval", str(shared_data / "agentdojo_train.jsonl"), "--folds", "1000"]
+    )
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1
+    assert lines[0].startswith("error: Grouped cross-validation needs at least 1000 groups")
 
 
 def test_cli_refuses_one_fold(shared_data):

@@ -10,7 +10,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from scopecast.cli._app import command, err_console, out_console
+from scopecast.cli._app import command, err_console, fail, out_console
 
 
 @command("crossval")
@@ -44,6 +44,8 @@ def crossval(
 
     written = load_catalogue(catalogue) if catalogue is not None else None
     loaded = read_traces(traces)
+    if json_out is not None and not json_out.parent.is_dir():
+        raise fail(f"The folder of --json {json_out} does not exist; create it or pick another.")
     with Progress(
         TextColumn("outer folds"),
         BarColumn(),
@@ -89,11 +91,18 @@ def crossval(
     )
     if json_out is not None:
         report = {
+            "traces": [str(path) for path in traces],
+            "catalogue": None if catalogue is None else str(catalogue),
             "n_traces": len(loaded),
             "n_folds": folds,
             "group_pattern": group_pattern,
             "metrics": m.model_dump(),
             "folds": [vars(fold) for fold in result.folds],
         }
-        json_out.write_text(json.dumps(report, indent=1) + "\n")
+        try:
+            json_out.write_text(json.dumps(report, indent=1) + "\n")
+        except OSError as err:
+            raise fail(
+                f"Could not write {json_out} ({err}); the figures are printed above."
+            ) from err
         out_console.print(f"wrote {json_out}")

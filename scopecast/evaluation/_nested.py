@@ -20,7 +20,7 @@ from scopecast.evaluation._model_policy import ModelPolicy
 from scopecast.evaluation._oof_tuning import cross_fitted_table, tune_policy_cross_fitted
 from scopecast.evaluation._simulator import TraceOutcome, simulate
 from scopecast.evaluation._tuning import grouped_folds
-from scopecast.exceptions import ConfigError
+from scopecast.exceptions import ConfigError, ModelError
 from scopecast.policy import CostModel, DomainFrequencyScorer
 from scopecast.traces import Trace
 
@@ -47,6 +47,8 @@ class NestedResult:
     metrics: PolicyMetrics
     folds: tuple[NestedFold, ...]
     outcomes: tuple[TraceOutcome, ...]
+    """Fold by fold (the first ``folds[0].n_held_out`` are fold 0's), each fold's traces in
+    the order given."""
 
 
 def nested_policy_cost(
@@ -55,7 +57,6 @@ def nested_policy_cost(
     *,
     n_folds: int = 5,
     group_pattern: str | None = None,
-    costs: CostModel | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> NestedResult:
     """Cost of the trained model policy on held-out groups, by nested grouped CV.
@@ -73,30 +74,37 @@ def nested_policy_cost(
     group_pattern : str, optional
         As for ``scopecast train``: a regex on ``trace_id`` naming a trace's group (first
         capture), else the task template. The outer folds use the same groups.
-    costs : CostModel, optional
-        The costs the policy is chosen and scored with (default ``CostModel()``).
     progress : callable, optional
         ``progress(done, total)`` after each fold.
+
+    The costs are the defaults (``CostModel()``), with which ``scopecast train`` chooses
+    the policy's settings and the metrics are defined.
 
     Raises
     ------
     ConfigError
         If ``n_folds`` is below 2 or above the number of groups.
+    ModelError
+        If a fold's training traces cannot train a model (the message names the fold).
     """
     from scopecast.model import train_predictor
     from scopecast.model._grouping import group_of
 
     if n_folds < 2:
         raise ConfigError(f"Nested cross-validation needs at least 2 folds; got {n_folds}.")
-    costs = costs if costs is not None else CostModel()
+    costs = CostModel()
     folds = grouped_folds(traces, n_folds, lambda t: group_of(t, group_pattern))
+    fold_of = {id(t): i for i, fold in enumerate(folds) for t in fold}
     derived = derive_catalogue(traces)
     scoring = derived if catalogue is None else merge_catalogues(catalogue, derived)[0]
     results: list[NestedFold] = []
     outcomes: list[TraceOutcome] = []
     for i, held in enumerate(folds):
-        rest = [t for j, fold in enumerate(folds) if j != i for t in fold]
-        model, merged = train_predictor(rest, catalogue, group_pattern=group_pattern)
+        rest = [t for t in traces if fold_of[id(t)] != i]  # in the order given, as in training
+        try:
+            model, merged = train_predictor(rest, catalogue, group_pattern=group_pattern)
+        except ModelError as err:
+            raise ModelError(f"Outer fold {i + 1} of {len(folds)}: {err}") from err
         tuning = tune_policy_cross_fitted(
             rest, cross_fitted_table(rest, model.oof_proba_, model.scopes_), merged, costs
         )
