@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import ParamSpec, TypeVar
+from pathlib import Path
+from typing import Annotated, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
@@ -24,6 +25,20 @@ app = typer.Typer(
 
 err_console = Console(stderr=True, highlight=False)
 out_console = Console(highlight=False)
+
+WrittenCatalogue = Annotated[
+    Path | None,
+    typer.Option("--catalogue", help="Written catalogue (JSON/YAML) merged with the derived one."),
+]
+"""The ``--catalogue`` option of the commands that train."""
+GroupPattern = Annotated[
+    str | None,
+    typer.Option(
+        "--group-pattern",
+        help="Regex on trace_id naming the CV group (first capture); default: task template.",
+    ),
+]
+"""The ``--group-pattern`` option of the commands that train."""
 
 
 @app.callback(invoke_without_command=True)

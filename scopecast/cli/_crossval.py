@@ -10,22 +10,21 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from scopecast.cli._app import command, err_console, fail, out_console
+from scopecast.cli._app import (
+    GroupPattern,
+    WrittenCatalogue,
+    command,
+    err_console,
+    fail,
+    out_console,
+)
 
 
 @command("crossval")
 def crossval(
     traces: Annotated[list[Path], typer.Argument(help="Training trace files (JSON Lines).")],
-    catalogue: Annotated[
-        Path | None,
-        typer.Option(help="Written catalogue (JSON/YAML) merged with the derived one."),
-    ] = None,
-    group_pattern: Annotated[
-        str | None,
-        typer.Option(
-            help="Regex on trace_id naming the CV group (first capture); default: task template."
-        ),
-    ] = None,
+    catalogue: WrittenCatalogue = None,
+    group_pattern: GroupPattern = None,
     folds: Annotated[int, typer.Option("--folds", min=2, help="Outer folds.")] = 5,
     json_out: Annotated[
         Path | None, typer.Option("--json", help="Write the folds and metrics here.")

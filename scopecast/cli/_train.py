@@ -16,7 +16,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from scopecast.cli._app import command, err_console, out_console
+from scopecast.cli._app import GroupPattern, WrittenCatalogue, command, err_console, out_console
 
 
 def _metrics_table(title: str, metrics: dict[str, float]) -> Table:
@@ -33,16 +33,8 @@ def _metrics_table(title: str, metrics: dict[str, float]) -> Table:
 def train(
     traces: Annotated[list[Path], typer.Argument(help="Trace files (JSON Lines) to train on.")],
     out: Annotated[Path, typer.Option("--out", help="Model directory to write.")],
-    catalogue: Annotated[
-        Path | None,
-        typer.Option(help="Written catalogue (JSON/YAML) merged with the derived one."),
-    ] = None,
-    group_pattern: Annotated[
-        str | None,
-        typer.Option(
-            help="Regex on trace_id naming the CV group (first capture); default: task template."
-        ),
-    ] = None,
+    catalogue: WrittenCatalogue = None,
+    group_pattern: GroupPattern = None,
     tracking_uri: Annotated[str, typer.Option(help="MLflow tracking URI.")] = "sqlite:///mlflow.db",
     experiment: Annotated[str, typer.Option(help="MLflow experiment name.")] = "scopecast",
     register_name: Annotated[
