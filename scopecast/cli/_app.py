@@ -9,6 +9,7 @@ from typing import Annotated, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from scopecast.exceptions import ScopecastError
 
@@ -39,6 +40,18 @@ GroupPattern = Annotated[
     ),
 ]
 """The ``--group-pattern`` option of the commands that train."""
+
+
+def counted_progress() -> Progress:
+    """A transient progress display on stderr: each task's description, bar, count, time."""
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    )
 
 
 @app.callback(invoke_without_command=True)

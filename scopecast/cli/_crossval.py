@@ -7,14 +7,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from scopecast.cli._app import (
     GroupPattern,
     WrittenCatalogue,
     command,
-    err_console,
+    counted_progress,
     fail,
     out_console,
 )
@@ -45,15 +44,8 @@ def crossval(
     loaded = read_traces(traces)
     if json_out is not None and not json_out.parent.is_dir():
         raise fail(f"The folder of --json {json_out} does not exist; create it or pick another.")
-    with Progress(
-        TextColumn("outer folds"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-    ) as bar:
-        task = bar.add_task("folds", total=folds)
+    with counted_progress() as bar:
+        task = bar.add_task("outer folds", total=folds)
         result = nested_policy_cost(
             loaded,
             written,

@@ -7,16 +7,17 @@ from typing import Annotated
 
 import typer
 from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
     TaskID,
-    TextColumn,
-    TimeElapsedColumn,
 )
 from rich.table import Table
 
-from scopecast.cli._app import GroupPattern, WrittenCatalogue, command, err_console, out_console
+from scopecast.cli._app import (
+    GroupPattern,
+    WrittenCatalogue,
+    command,
+    counted_progress,
+    out_console,
+)
 
 
 def _metrics_table(title: str, metrics: dict[str, float]) -> Table:
@@ -58,14 +59,7 @@ def train(
     from scopecast.traces import iter_trace_files, read_traces
 
     written = load_catalogue(catalogue) if catalogue is not None else None
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-    ) as bar:
+    with counted_progress() as bar:
         tasks: dict[str, TaskID] = {}
 
         def progress(stage: str, done: int, total: int) -> None:
