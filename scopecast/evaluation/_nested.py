@@ -87,8 +87,7 @@ def nested_policy_cost(
     ModelError
         If a fold's training traces cannot train a model (the message names the fold).
     """
-    from scopecast.model import train_predictor
-    from scopecast.model._grouping import group_of
+    from scopecast.model import group_of, train_predictor
 
     if n_folds < 2:
         raise ConfigError(f"Nested cross-validation needs at least 2 folds; got {n_folds}.")
@@ -117,7 +116,6 @@ def nested_policy_cost(
             interruption_scale=chosen.interruption_scale,
             prior=DomainFrequencyScorer(rest),
         )
-        policy.prepare(held)
         fold_outcomes = simulate(held, policy, merged)
         outcomes += fold_outcomes
         results.append(
