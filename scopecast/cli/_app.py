@@ -32,11 +32,26 @@ WrittenCatalogue = Annotated[
     typer.Option("--catalogue", help="Written catalogue (JSON/YAML) merged with the derived one."),
 ]
 """The ``--catalogue`` option of the commands that train."""
+
+
+def _checked_group_pattern(value: str | None) -> str | None:
+    """``--group-pattern`` compiled before any trace is read (a bad regex is a usage error)."""
+    if value is not None:
+        from scopecast.model._grouping import compiled_group_pattern
+
+        try:
+            compiled_group_pattern(value)
+        except ScopecastError as err:
+            raise typer.BadParameter(str(err)) from None
+    return value
+
+
 GroupPattern = Annotated[
     str | None,
     typer.Option(
         "--group-pattern",
         help="Regex on trace_id naming the CV group (first capture); default: task template.",
+        callback=_checked_group_pattern,
     ),
 ]
 """The ``--group-pattern`` option of the commands that train."""

@@ -15,11 +15,19 @@ Two ways to name a trace's group:
 
 from __future__ import annotations
 
+import functools
 import re
 
+from scopecast.exceptions import ConfigError
 from scopecast.traces import Trace
 
-__all__ = ["WORKBENCH_TEMPLATE", "group_of", "groups_for", "task_template"]
+__all__ = [
+    "WORKBENCH_TEMPLATE",
+    "compiled_group_pattern",
+    "group_of",
+    "groups_for",
+    "task_template",
+]
 
 WORKBENCH_TEMPLATE = r"/(t-[0-9a-f]{10})/"
 """``group_pattern`` that groups WorkBench runs by their template (see PROVENANCE.md)."""
@@ -49,10 +57,33 @@ def task_template(task: str) -> str:
     return " ".join(_NON_WORD.sub(" ", text.lower()).split())
 
 
+@functools.lru_cache(maxsize=16)
+def compiled_group_pattern(group_pattern: str) -> re.Pattern[str]:
+    """``group_pattern`` compiled, or :class:`ConfigError` saying why it is not a regex.
+
+    Checked before any trace is grouped, so that a typo in ``--group-pattern`` stops a
+    training run at once with the reason, not with a traceback from :mod:`re`.
+    """
+    try:
+        return re.compile(group_pattern)
+    except re.error as err:
+        raise ConfigError(
+            f"group_pattern {group_pattern!r} is not a valid regular expression ({err}); "
+            f"give a Python regex on trace_id whose first group names the CV group, "
+            f"e.g. {WORKBENCH_TEMPLATE!r}."
+        ) from None
+
+
 def group_of(trace: Trace, group_pattern: str | None = None) -> str:
-    """The CV group of ``trace``: a ``trace_id`` regex capture if given and matching, else its template."""
+    """The CV group of ``trace``: a ``trace_id`` regex capture if given and matching, else its template.
+
+    Raises
+    ------
+    ConfigError
+        If ``group_pattern`` is not a valid regular expression.
+    """
     if group_pattern is not None:
-        match = re.search(group_pattern, trace.trace_id)
+        match = compiled_group_pattern(group_pattern).search(trace.trace_id)
         if match is not None:
             return "id:" + (match.group(1) if match.groups() else match.group(0))
     return "template:" + task_template(trace.task)
@@ -60,4 +91,6 @@ def group_of(trace: Trace, group_pattern: str | None = None) -> str:
 
 def groups_for(traces: list[Trace], group_pattern: str | None = None) -> list[str]:
     """:func:`group_of` for each trace, in order."""
+    if group_pattern is not None:
+        compiled_group_pattern(group_pattern)  # a bad pattern fails even with no trace
     return [group_of(trace, group_pattern) for trace in traces]

@@ -18,7 +18,7 @@ import numpy as np
 from scopecast.catalogue import Catalogue, derive_catalogue, merge_catalogues
 from scopecast.exceptions import DataValidationError, ModelError
 from scopecast.model._crossfit import ProgressCallback
-from scopecast.model._grouping import groups_for
+from scopecast.model._grouping import compiled_group_pattern, groups_for
 from scopecast.model._predictor import ScopePredictor
 from scopecast.scoring import TaskInput
 from scopecast.traces import Trace, trace_to_json_line
@@ -140,7 +140,11 @@ def train_predictor(
     ------
     DataValidationError, ModelError
         If the traces cannot train a model (see :func:`check_trainable`).
+    ConfigError
+        If ``group_pattern`` is not a valid regular expression.
     """
+    if group_pattern is not None:
+        compiled_group_pattern(group_pattern)
     check_trainable(traces)
     derived = derive_catalogue(traces)
     merged = derived if catalogue is None else merge_catalogues(catalogue, derived)[0]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scopecast.exceptions import DataValidationError, ModelError
+from scopecast.exceptions import ConfigError, DataValidationError, ModelError
 from scopecast.model import train_predictor
 from scopecast.scoring import TaskInput
 from scopecast.traces import Call, Trace
@@ -46,3 +46,23 @@ def test_training_on_two_traces_with_rare_scopes_uses_priors():
     (probs,) = model.predict_scopes([TaskInput("do thing 7")])
     assert set(probs) == {"a:x", "a:y"}
     assert all(0.0 < p < 1.0 for p in probs.values())
+
+
+def test_an_invalid_group_pattern_fails_before_training_with_the_fix():
+    traces = [_trace(i, (Call(tool="x", scopes=("p:s",)),)) for i in range(5)]
+    with pytest.raises(ConfigError, match=r"not a valid regular expression.*t-\[0-9a-f\]"):
+        train_predictor(traces, group_pattern="/(t-[0-9")
+
+
+@pytest.mark.parametrize("command", ["train", "crossval"])
+def test_the_cli_refuses_an_invalid_group_pattern_before_reading_traces(command, tmp_path):
+    from typer.testing import CliRunner
+
+    from scopecast.cli import _commands, app  # noqa: F401  (_commands registers every command)
+
+    missing = tmp_path / "never-read.jsonl"  # a usage error comes before any file is opened
+    result = CliRunner().invoke(app, [command, str(missing), "--group-pattern", "/(t-[0-9"])
+    assert result.exit_code == 2
+    words = " ".join(result.output.replace("\u2502", " ").split())  # without rich's box
+    assert "not a valid regular expression" in words
+    assert "Traceback" not in result.output
