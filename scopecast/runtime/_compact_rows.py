@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from itertools import pairwise
 from operator import itemgetter
 from typing import TypeVar
@@ -36,6 +36,7 @@ import numpy as np
 import numpy.typing as npt
 
 from scopecast._task_tokens import context_tokens, normalise_text, plan_tokens, progress_tokens
+from scopecast.runtime._speedups_loader import speedups
 from scopecast.scoring import TaskInput
 
 __all__ = ["Features", "InputRows", "add_tfidf", "repeats", "strip_kind", "task_words"]
@@ -200,9 +201,41 @@ class InputRows:
         if low > 1:
             self._unigrams = {}
         self._has_bigrams = low <= 2 <= high
+        self._fast_text: Callable[..., Features | None] | None = None
+        self._fast_arguments: tuple[object, ...] = ()
+        if self._is_plain and speedups is not None:
+            bigrams = {" ".join(k): j for k, j in self._ngrams.items()} if self._has_bigrams else {}
+            self._fast_text = speedups.text_rows
+            self._fast_arguments = (
+                self._unigrams,
+                bigrams,
+                self._similar,
+                self._idf2,
+                self.matrix.shape[0],
+            )
 
     def features(self, item: TaskInput) -> Features:
-        """The rows of :attr:`matrix` that ``item`` contributes, and the factor of each."""
+        """The rows of :attr:`matrix` that ``item`` contributes, and the factor of each.
+
+        With the usual settings and an ASCII task, the text and similarity blocks come
+        from the C speedups (:mod:`scopecast.runtime._speedups`, when built); otherwise,
+        and whenever they return ``None``, from :meth:`_python_features`.
+        """
+        fast = self._fast_text
+        found = None if fast is None else fast(item.task, *self._fast_arguments)
+        if found is None:
+            return self._python_features(item)
+        rows, values = found
+        n = len(rows)
+        self._add_indicators(rows, item)
+        values += [1.0] * (len(rows) - n)
+        if item.calls:
+            rows.append(self._progress)
+            values.append(math.log1p(len(item.calls)))
+        return rows, values
+
+    def _python_features(self, item: TaskInput) -> Features:
+        """:meth:`features` in Python, for any settings and any task."""
         words = task_words(item.task)
         rows = [0]
         values = [1.0]
@@ -224,13 +257,7 @@ class InputRows:
         if bag:
             add_tfidf(rows, values, bag, repeated, self._idf2)
         n = len(rows)
-        cache = self._context_cache
-        for pair in item.context.items():
-            hit = cache.get(pair)
-            rows += self._context_rows(pair) if hit is None else hit
-        if item.plan is not None or item.calls:
-            self._add_plan_and_calls(rows, n, item)
-        # else: the context pairs have distinct keys, so their tokens are distinct
+        self._add_indicators(rows, item)
         values += [1.0] * (len(rows) - n)
         similar_words = self._similar
         if similar_words:
@@ -244,6 +271,17 @@ class InputRows:
             rows.append(self._progress)
             values.append(math.log1p(len(item.calls)))
         return rows, values
+
+    def _add_indicators(self, rows: list[int], item: TaskInput) -> None:
+        """Append the rows of the context, plan and progress tokens, once each."""
+        n = len(rows)
+        cache = self._context_cache
+        for pair in item.context.items():
+            hit = cache.get(pair)
+            rows += self._context_rows(pair) if hit is None else hit
+        if item.plan is not None or item.calls:
+            self._add_plan_and_calls(rows, n, item)
+        # else: the context pairs have distinct keys, so their tokens are distinct
 
     def _text_rows(
         self, task: str, words: list[str], again: dict[str, int] | None
