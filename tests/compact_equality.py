@@ -5,7 +5,8 @@ model fitted on task inputs, in any test, is exported with
 :func:`scopecast.model.export_compact`, loaded back as a numpy-only
 :class:`~scopecast.runtime.CompactScorer`, and must give the same probabilities as
 scikit-learn (to 1e-9) on up to 200 of its training inputs plus probes with unseen words,
-digits, plans and calls. A difference fails the test that trained the model.
+digits, plans and calls: with the C speedups when they are built, and again in Python. A
+difference fails the test that trained the model.
 """
 
 from __future__ import annotations
@@ -65,6 +66,15 @@ def assert_compact_matches(predictor: object, training: list[TaskInput]) -> floa
     assert got.shape == expected.shape
     gap = float(np.max(np.abs(got - expected))) if expected.size else 0.0
     assert gap <= TOLERANCE, f"compact form differs from scikit-learn by {gap:.3g} (> {TOLERANCE})"
+    rows = compact._inputs
+    if rows._fast_linear is not None:  # the C speedups did the features: the Python path too
+        rows._fast_linear = rows._fast_text = None
+        python = compact.predict_proba(inputs)
+        python_gap = float(np.max(np.abs(python - expected))) if expected.size else 0.0
+        assert python_gap <= TOLERANCE, (
+            f"the Python features differ from scikit-learn by {python_gap:.3g} (> {TOLERANCE})"
+        )
+        gap = max(gap, python_gap)
     return gap
 
 

@@ -30,7 +30,8 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from itertools import pairwise
 from operator import itemgetter
-from typing import TypeVar
+from types import ModuleType
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -201,18 +202,50 @@ class InputRows:
         if low > 1:
             self._unigrams = {}
         self._has_bigrams = low <= 2 <= high
-        self._fast_text: Callable[..., Features | None] | None = None
-        self._fast_arguments: tuple[object, ...] = ()
+        self._fast_text: Callable[[str], Features | None] | None = None
+        """The C speedups' rows of an ASCII task's text and similarity blocks (``None``:
+        the settings are not the usual ones, or the speedups are not built)."""
+        self._fast_linear: Callable[..., bool] | None = None
+        """The same rows times the matrix, summed in C (see :meth:`linear`)."""
         if self._is_plain and speedups is not None:
-            bigrams = {" ".join(k): j for k, j in self._ngrams.items()} if self._has_bigrams else {}
-            self._fast_text = speedups.text_rows
-            self._fast_arguments = (
-                self._unigrams,
-                bigrams,
-                self._similar,
-                self._idf2,
-                self.matrix.shape[0],
-            )
+            vocabulary = self._text_vocabulary(speedups)
+            self._fast_text = vocabulary.rows
+            self._fast_linear = vocabulary.linear
+
+    def _text_vocabulary(self, module: ModuleType) -> Any:
+        """The word and word-pair rows as the C speedups' ``TextVocabulary``.
+
+        Every word of a unigram, a similarity word or a bigram, once, with its unigram and
+        similarity rows (0: none); each bigram as the positions of its two words. Words
+        that are not ASCII are left out: an ASCII task (the only kind the C path reads)
+        never has them.
+        """
+        position: dict[str, int] = {}
+        words: list[list[Any]] = []
+
+        def index(word: str) -> int:
+            k = position.get(word)
+            if k is None:
+                k = position[word] = len(words)
+                words.append([word.encode("ascii"), 0, 0])
+            return k
+
+        for word, row in self._unigrams.items():
+            if word.isascii():
+                words[index(word)][1] = row
+        for word, row in self._similar.items():
+            if word.isascii():
+                words[index(word)][2] = row
+        pairs = (
+            [
+                (index(a), index(b), row)
+                for (a, b), row in self._ngrams.items()
+                if a.isascii() and b.isascii()
+            ]
+            if self._has_bigrams
+            else []
+        )
+        return module.TextVocabulary([tuple(w) for w in words], pairs, self._idf2)
 
     def features(self, item: TaskInput) -> Features:
         """The rows of :attr:`matrix` that ``item`` contributes, and the factor of each.
@@ -222,7 +255,7 @@ class InputRows:
         and whenever they return ``None``, from :meth:`_python_features`.
         """
         fast = self._fast_text
-        found = None if fast is None else fast(item.task, *self._fast_arguments)
+        found = None if fast is None else fast(item.task)
         if found is None:
             return self._python_features(item)
         rows, values = found
@@ -233,6 +266,29 @@ class InputRows:
             rows.append(self._progress)
             values.append(math.log1p(len(item.calls)))
         return rows, values
+
+    def linear(
+        self, item: TaskInput, matrix: npt.NDArray[np.float64]
+    ) -> npt.NDArray[np.float64] | None:
+        """``factors @ matrix[rows]`` for ``item``'s :meth:`features`, summed in C, or ``None``.
+
+        ``None`` when the C speedups cannot do it (not built, other settings, a task that
+        is not ASCII): the caller then gathers and multiplies :meth:`features` itself. The
+        C loop adds the rows in another order than numpy's product, so the two agree to
+        within rounding (about 1e-16), not bit for bit.
+        """
+        fast = self._fast_linear
+        if fast is None:
+            return None
+        indicators: list[int] = []
+        self._add_indicators(indicators, item)
+        calls = item.calls
+        out = np.empty(matrix.shape[1])
+        if calls:
+            found = fast(item.task, indicators, self._progress, math.log1p(len(calls)), matrix, out)
+        else:
+            found = fast(item.task, indicators, 0, 0.0, matrix, out)
+        return out if found else None
 
     def _python_features(self, item: TaskInput) -> Features:
         """:meth:`features` in Python, for any settings and any task."""
