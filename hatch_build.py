@@ -54,7 +54,9 @@ def compile_in_place(root: Path) -> Path:
     with tempfile.TemporaryDirectory() as tmp:
         built = compile_speedups(root, Path(tmp))
         target = root / SOURCE.parent / module_filename()
-        shutil.copyfile(built, target)
+        staged = target.with_name(target.name + ".tmp")
+        shutil.copyfile(built, staged)
+        os.replace(staged, target)  # a new file: a process that has the old one loaded keeps it
     return target
 
 
@@ -73,8 +75,8 @@ class SpeedupsBuildHook(BuildHookInterface):  # type: ignore[misc,valid-type]
         """Compile, or say why not and build without the speedups."""
         if self.target_name != "wheel":
             return
-        setting = os.environ.get("SCOPECAST_BUILD_SPEEDUPS", "1")
-        if setting == "0":
+        setting = os.environ.get("SCOPECAST_BUILD_SPEEDUPS", "1").strip().lower()
+        if setting in ("0", "false", "no", "off"):
             return
         root = Path(self.root)
         try:
@@ -85,6 +87,7 @@ class SpeedupsBuildHook(BuildHookInterface):  # type: ignore[misc,valid-type]
                 built = compile_speedups(root, Path(self._tmp))
                 build_data["force_include"][str(built)] = str(SOURCE.parent / module_filename())
         except Exception as err:  # no compiler, no headers: the pure-Python package
+            self.finalize(version, build_data, "")
             if setting == "required":
                 raise
             print(
@@ -101,6 +104,7 @@ class SpeedupsBuildHook(BuildHookInterface):  # type: ignore[misc,valid-type]
         tmp = getattr(self, "_tmp", None)
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
+            self._tmp = None
 
 
 if __name__ == "__main__":

@@ -12,6 +12,9 @@ and saved with its compact form. Then, each against a baseline measured in the s
 - batch throughput (tasks/s) of the compact scorer on 100k held-out tasks, vs. scikit-learn
   ``predict_proba`` on the first 10k of them (20k without ``--quick``).
 
+``features_in`` says whether the compact scorer's features ran in the C speedups or in
+Python (``SCOPECAST_NO_SPEEDUPS=1`` measures the Python path).
+
 The model is small on purpose (fitted on a bounded sample of 200 generated traces with
 ``--quick``, 500 without, two values of C, 3 folds): how fast one task is planned depends on
 the model's size (vocabulary, scopes), not on how many traces it was fitted on.
@@ -121,6 +124,7 @@ def run_prediction(quick: bool) -> dict[str, object]:
     from scopecast import iter_traces
     from scopecast.model import load_model
     from scopecast.runtime import PreAuthorizer, load_compact
+    from scopecast.runtime._speedups_loader import speedups
     from scopecast.scoring import TaskInput
 
     directory, train_info = model_dir(quick)
@@ -130,7 +134,11 @@ def run_prediction(quick: bool) -> dict[str, object]:
     inputs = [TaskInput.from_trace(t, 0) for t in itertools.islice(iter_traces(path), n_batch)]
     probe = inputs[-1000:]
     first = inputs[-1]
-    results: dict[str, object] = {"model": train_info}
+    results: dict[str, object] = {
+        "model": train_info,
+        # the C speedups of the features (scopecast.runtime._speedups), or the Python path
+        "features_in": "C speedups" if speedups() is not None else "Python",
+    }
 
     results["cold_start"] = _cold_start(
         directory, first.task, dict(first.context), repeat=3 if quick else 7

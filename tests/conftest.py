@@ -20,11 +20,15 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 
 
+_TEST_SUITE_SETTINGS = ("SCOPECAST_TEST_POSTGRES_URL", "SCOPECAST_REQUIRE_SPEEDUPS")
+"""Settings of the test suite itself (set by ``.ci/run``), kept for the tests."""
+
+
 @pytest.fixture(autouse=True)
 def _clean_scopecast_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """No test sees SCOPECAST_* settings from the developer's shell."""
     for key in list(os.environ):
-        if key.startswith("SCOPECAST_") and key != "SCOPECAST_TEST_POSTGRES_URL":
+        if key.startswith("SCOPECAST_") and key not in _TEST_SUITE_SETTINGS:
             monkeypatch.delenv(key)
 
 

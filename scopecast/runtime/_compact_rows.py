@@ -30,14 +30,13 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from itertools import pairwise
 from operator import itemgetter
-from types import ModuleType
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
 from scopecast._task_tokens import context_tokens, normalise_text, plan_tokens, progress_tokens
-from scopecast.runtime._speedups_loader import speedups
+from scopecast.runtime._speedups_loader import speedups, text_vocabulary
 from scopecast.scoring import TaskInput
 
 __all__ = ["Features", "InputRows", "add_tfidf", "repeats", "strip_kind", "task_words"]
@@ -207,45 +206,12 @@ class InputRows:
         the settings are not the usual ones, or the speedups are not built)."""
         self._fast_linear: Callable[..., bool] | None = None
         """The same rows times the matrix, summed in C (see :meth:`linear`)."""
-        if self._is_plain and speedups is not None:
-            vocabulary = self._text_vocabulary(speedups)
+        module = speedups() if self._is_plain else None
+        if module is not None:
+            bigrams = self._ngrams if self._has_bigrams else {}
+            vocabulary = text_vocabulary(module, self._unigrams, self._similar, bigrams, self._idf2)
             self._fast_text = vocabulary.rows
             self._fast_linear = vocabulary.linear
-
-    def _text_vocabulary(self, module: ModuleType) -> Any:
-        """The word and word-pair rows as the C speedups' ``TextVocabulary``.
-
-        Every word of a unigram, a similarity word or a bigram, once, with its unigram and
-        similarity rows (0: none); each bigram as the positions of its two words. Words
-        that are not ASCII are left out: an ASCII task (the only kind the C path reads)
-        never has them.
-        """
-        position: dict[str, int] = {}
-        words: list[list[Any]] = []
-
-        def index(word: str) -> int:
-            k = position.get(word)
-            if k is None:
-                k = position[word] = len(words)
-                words.append([word.encode("ascii"), 0, 0])
-            return k
-
-        for word, row in self._unigrams.items():
-            if word.isascii():
-                words[index(word)][1] = row
-        for word, row in self._similar.items():
-            if word.isascii():
-                words[index(word)][2] = row
-        pairs = (
-            [
-                (index(a), index(b), row)
-                for (a, b), row in self._ngrams.items()
-                if a.isascii() and b.isascii()
-            ]
-            if self._has_bigrams
-            else []
-        )
-        return module.TextVocabulary([tuple(w) for w in words], pairs, self._idf2)
 
     def features(self, item: TaskInput) -> Features:
         """The rows of :attr:`matrix` that ``item`` contributes, and the factor of each.
@@ -278,7 +244,7 @@ class InputRows:
         within rounding (about 1e-16), not bit for bit.
         """
         fast = self._fast_linear
-        if fast is None:
+        if fast is None or not item.task.isascii():
             return None
         indicators: list[int] = []
         self._add_indicators(indicators, item)

@@ -28,6 +28,9 @@
 #include <string.h>
 
 #define LOCAL_ROWS 128
+/* What the Python side expects (scopecast/runtime/_speedups_loader.py); a module built from
+   an older source has another number and is not used. */
+#define SPEEDUPS_API_VERSION 1
 
 /* ---- rows found in one task ------------------------------------------------------- */
 
@@ -219,20 +222,42 @@ static Py_ssize_t checked_row(PyObject *value, Py_ssize_t n_rows) {
     return row;
 }
 
+static int fill_tables(TextVocabulary *self, PyObject *words, PyObject *pairs, PyObject *idf);
+
 static int vocabulary_init(TextVocabulary *self, PyObject *args, PyObject *kwargs) {
     static char *keywords[] = {"words", "pairs", "idf_squared", NULL};
-    PyObject *words, *pairs, *idf;
+    PyObject *word_list, *pair_list, *idf_list;
     if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O!O!O!:TextVocabulary", keywords,
-                                     &PyList_Type, &words, &PyList_Type, &pairs, &PyList_Type,
-                                     &idf)) {
+                                     &PyList_Type, &word_list, &PyList_Type, &pair_list,
+                                     &PyList_Type, &idf_list)) {
         return -1;
     }
-    if (self->words != NULL) {
+    if (self->words != NULL || self->pairs != NULL || self->idf_squared != NULL ||
+        self->pool != NULL) {
         PyErr_SetString(PyExc_RuntimeError, "TextVocabulary is already initialised");
         return -1;
     }
-    Py_ssize_t n_rows = PyList_GET_SIZE(idf), n_words = PyList_GET_SIZE(words);
-    Py_ssize_t n_pairs = PyList_GET_SIZE(pairs);
+    /* tuples of our own: Python code run by a conversion below cannot resize them */
+    PyObject *words = PyList_AsTuple(word_list);
+    PyObject *pairs = PyList_AsTuple(pair_list);
+    PyObject *idf = PyList_AsTuple(idf_list);
+    int status = -1;
+    if (words == NULL || pairs == NULL || idf == NULL) {
+        goto done;
+    }
+    status = fill_tables(self, words, pairs, idf);
+done:
+    Py_XDECREF(words);
+    Py_XDECREF(pairs);
+    Py_XDECREF(idf);
+    return status;
+}
+
+/* Build the tables from tuples: words (bytes, unigram row, similar row), pairs (first,
+   second, row) and the squared idf of each row. 0, or -1 with an exception set. */
+static int fill_tables(TextVocabulary *self, PyObject *words, PyObject *pairs, PyObject *idf) {
+    Py_ssize_t n_rows = PyTuple_GET_SIZE(idf), n_words = PyTuple_GET_SIZE(words);
+    Py_ssize_t n_pairs = PyTuple_GET_SIZE(pairs);
     if (n_words >= ((Py_ssize_t)1 << 31)) {
         PyErr_SetString(PyExc_ValueError, "too many words for a TextVocabulary");
         return -1;
@@ -248,7 +273,7 @@ static int vocabulary_init(TextVocabulary *self, PyObject *args, PyObject *kwarg
         return -1;
     }
     for (Py_ssize_t r = 0; r < n_rows; r++) {
-        double value = PyFloat_AsDouble(PyList_GET_ITEM(idf, r));
+        double value = PyFloat_AsDouble(PyTuple_GET_ITEM(idf, r));
         if (value == -1.0 && PyErr_Occurred()) {
             return -1;
         }
@@ -259,7 +284,7 @@ static int vocabulary_init(TextVocabulary *self, PyObject *args, PyObject *kwarg
     }
     Py_ssize_t pool_size = 0;
     for (Py_ssize_t k = 0; k < n_words; k++) {
-        PyObject *item = PyList_GET_ITEM(words, k);
+        PyObject *item = PyTuple_GET_ITEM(words, k);
         if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 3 ||
             !PyBytes_Check(PyTuple_GET_ITEM(item, 0))) {
             PyErr_SetString(PyExc_TypeError, "words must be (bytes, unigram row, similar row)");
@@ -274,7 +299,7 @@ static int vocabulary_init(TextVocabulary *self, PyObject *args, PyObject *kwarg
     }
     Py_ssize_t offset = 0;
     for (Py_ssize_t k = 0; k < n_words; k++) {
-        PyObject *item = PyList_GET_ITEM(words, k);
+        PyObject *item = PyTuple_GET_ITEM(words, k);
         PyObject *word = PyTuple_GET_ITEM(item, 0);
         Py_ssize_t length = PyBytes_GET_SIZE(word);
         Py_ssize_t unigram = checked_row(PyTuple_GET_ITEM(item, 1), n_rows);
@@ -297,7 +322,7 @@ static int vocabulary_init(TextVocabulary *self, PyObject *args, PyObject *kwarg
         offset += length;
     }
     for (Py_ssize_t k = 0; k < n_pairs; k++) {
-        PyObject *item = PyList_GET_ITEM(pairs, k);
+        PyObject *item = PyTuple_GET_ITEM(pairs, k);
         if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 3) {
             PyErr_SetString(PyExc_TypeError, "pairs must be (first word, second word, row)");
             return -1;
@@ -348,9 +373,11 @@ static int scan_task(const TextVocabulary *self, PyObject *task, RowBuffer *text
         PyErr_SetString(PyExc_RuntimeError, "TextVocabulary was not initialised");
         return -1;
     }
+#if PY_VERSION_HEX < 0x030C0000
     if (PyUnicode_READY(task) < 0) {
         return -1;
     }
+#endif
     if (!PyUnicode_IS_ASCII(task)) {
         return 0;
     }
@@ -652,6 +679,10 @@ PyMODINIT_FUNC PyInit__speedups(void) {
     }
     PyObject *module = PyModule_Create(&speedups_module);
     if (module == NULL) {
+        return NULL;
+    }
+    if (PyModule_AddIntConstant(module, "API_VERSION", SPEEDUPS_API_VERSION) < 0) {
+        Py_DECREF(module);
         return NULL;
     }
     Py_INCREF(&TextVocabularyType);
