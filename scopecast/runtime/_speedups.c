@@ -483,39 +483,65 @@ static int append_block(const RowBuffer *buf, Py_ssize_t n, const double *factor
     return 0;
 }
 
+/* A task's two blocks: their distinct rows and factors. */
+typedef struct {
+    RowBuffer text, similar;
+    double *text_factors, *similar_factors;
+    Py_ssize_t n_text, n_similar;
+} TaskBlocks;
+
+static void blocks_init(TaskBlocks *blocks) {
+    rows_init(&blocks->text);
+    rows_init(&blocks->similar);
+    blocks->text_factors = blocks->similar_factors = NULL;
+    blocks->n_text = blocks->n_similar = 0;
+}
+
+static void blocks_free(TaskBlocks *blocks) {
+    PyMem_Free(blocks->text_factors);
+    PyMem_Free(blocks->similar_factors);
+    rows_free(&blocks->text);
+    rows_free(&blocks->similar);
+}
+
+/* Fill `blocks` for `task`: 1 if found, 0 if the task is not ASCII, -1 on error. */
+static int task_blocks(const TextVocabulary *self, PyObject *task, TaskBlocks *blocks) {
+    int found = scan_task(self, task, &blocks->text, &blocks->similar);
+    if (found <= 0) {
+        return found;
+    }
+    blocks->n_text = block_factors(self, &blocks->text, &blocks->text_factors);
+    if (blocks->n_text < 0) {
+        return -1;
+    }
+    blocks->n_similar = block_factors(self, &blocks->similar, &blocks->similar_factors);
+    return blocks->n_similar < 0 ? -1 : 1;
+}
+
 static PyObject *vocabulary_rows(TextVocabulary *self, PyObject *task) {
-    RowBuffer text_block, similar_block;
-    rows_init(&text_block);
-    rows_init(&similar_block);
-    double *text_factors = NULL, *similar_factors = NULL;
+    TaskBlocks blocks;
+    blocks_init(&blocks);
     PyObject *rows = NULL, *values = NULL, *result = NULL;
-    int found = scan_task(self, task, &text_block, &similar_block);
+    int found = task_blocks(self, task, &blocks);
     if (found <= 0) {
         if (found == 0) {
             result = Py_NewRef(Py_None);
         }
         goto done;
     }
-    Py_ssize_t n_text = block_factors(self, &text_block, &text_factors);
-    Py_ssize_t n_similar = n_text < 0 ? -1 : block_factors(self, &similar_block, &similar_factors);
-    if (n_similar < 0) {
-        goto done;
-    }
     rows = Py_BuildValue("[i]", 0);
     values = Py_BuildValue("[d]", 1.0);
     if (rows == NULL || values == NULL ||
-        append_block(&text_block, n_text, text_factors, rows, values) < 0 ||
-        append_block(&similar_block, n_similar, similar_factors, rows, values) < 0) {
+        append_block(&blocks.text, blocks.n_text, blocks.text_factors, rows, values) < 0 ||
+        append_block(&blocks.similar, blocks.n_similar, blocks.similar_factors, rows, values) <
+            0) {
         goto done;
     }
     result = PyTuple_Pack(2, rows, values);
 done:
     Py_XDECREF(rows);
     Py_XDECREF(values);
-    PyMem_Free(text_factors);
-    PyMem_Free(similar_factors);
-    rows_free(&text_block);
-    rows_free(&similar_block);
+    blocks_free(&blocks);
     return result;
 }
 
@@ -571,10 +597,8 @@ static PyObject *vocabulary_linear(TextVocabulary *self, PyObject *const *args,
         PyBuffer_Release(&matrix);
         return NULL;
     }
-    RowBuffer text_block, similar_block;
-    rows_init(&text_block);
-    rows_init(&similar_block);
-    double *text_factors = NULL, *similar_factors = NULL;
+    TaskBlocks blocks;
+    blocks_init(&blocks);
     PyObject *result = NULL;
     if (matrix.ndim != 2 || strcmp(matrix.format, "d") != 0 || out.ndim != 1 ||
         strcmp(out.format, "d") != 0 || out.shape[0] != matrix.shape[1]) {
@@ -582,16 +606,11 @@ static PyObject *vocabulary_linear(TextVocabulary *self, PyObject *const *args,
                         "linear() needs a 2-D float64 matrix and a float64 out of its width");
         goto done;
     }
-    int found = scan_task(self, args[0], &text_block, &similar_block);
+    int found = task_blocks(self, args[0], &blocks);
     if (found <= 0) {
         if (found == 0) {
             result = Py_NewRef(Py_False);
         }
-        goto done;
-    }
-    Py_ssize_t n_text = block_factors(self, &text_block, &text_factors);
-    Py_ssize_t n_similar = n_text < 0 ? -1 : block_factors(self, &similar_block, &similar_factors);
-    if (n_similar < 0) {
         goto done;
     }
     const double *m = matrix.buf;
@@ -603,8 +622,8 @@ static PyObject *vocabulary_linear(TextVocabulary *self, PyObject *const *args,
     if (add_row(m, height, width, 0, 1.0, z) < 0) {
         goto done;
     }
-    for (Py_ssize_t k = 0; k < n_text; k++) {
-        if (add_row(m, height, width, text_block.items[k], text_factors[k], z) < 0) {
+    for (Py_ssize_t k = 0; k < blocks.n_text; k++) {
+        if (add_row(m, height, width, blocks.text.items[k], blocks.text_factors[k], z) < 0) {
             goto done;
         }
     }
@@ -614,8 +633,9 @@ static PyObject *vocabulary_linear(TextVocabulary *self, PyObject *const *args,
             goto done;
         }
     }
-    for (Py_ssize_t k = 0; k < n_similar; k++) {
-        if (add_row(m, height, width, similar_block.items[k], similar_factors[k], z) < 0) {
+    for (Py_ssize_t k = 0; k < blocks.n_similar; k++) {
+        if (add_row(m, height, width, blocks.similar.items[k], blocks.similar_factors[k], z) <
+            0) {
             goto done;
         }
     }
@@ -626,10 +646,7 @@ static PyObject *vocabulary_linear(TextVocabulary *self, PyObject *const *args,
 done:
     PyBuffer_Release(&matrix);
     PyBuffer_Release(&out);
-    PyMem_Free(text_factors);
-    PyMem_Free(similar_factors);
-    rows_free(&text_block);
-    rows_free(&similar_block);
+    blocks_free(&blocks);
     return result;
 }
 
