@@ -5,7 +5,8 @@ At training time :func:`scopecast.model.export_compact` writes the fitted
 ``compact.json``, the idf vectors, similarity matrix, coefficients and calibration maps in
 ``compact.npz`` (``numpy.savez``, loaded with ``allow_pickle=False``). :class:`CompactScorer`
 recomputes the same features (the tokens of :mod:`scopecast._task_tokens`, found as rows
-of one coefficient matrix by :mod:`scopecast.runtime._compact_rows`) and gives the same
+of one coefficient matrix by :mod:`scopecast.runtime._compact_rows`, in C where the
+optional speedups are built) and gives the same
 probabilities (to 1e-9; a test checks it on every model the test suite trains) at a
 fraction of the import and call cost, which is what a process that plans before every
 agent start needs: one input is a few list operations, one gather and product of the rows

@@ -19,6 +19,11 @@ dictionary lookups mapped over the task's words in C, no token strings built, no
 (numpy's per-call cost exceeds the work on tens of rows). No token has row 0, so the rows
 found are filtered from the misses (``None``) with ``filter(None, ...)``.
 
+Where the C speedups are built (:mod:`scopecast.runtime._speedups_loader`), an ASCII task's
+text and similarity blocks are found in C instead, and :meth:`InputRows.linear` also sums
+the rows of the matrix there, in one call; the Python path stays for every other case and
+agrees with it to within rounding (``tests/runtime/test_speedups.py``).
+
 The features are those of :mod:`scopecast._task_tokens`, which the scikit-learn featurizer
 uses too (``tests/compact_equality.py`` checks the probabilities on every trained model).
 """
