@@ -254,12 +254,9 @@ class InputRows:
         indicators: list[int] = []
         self._add_indicators(indicators, item)
         calls = item.calls
+        progress = (self._progress, math.log1p(len(calls))) if calls else (0, 0.0)
         out = np.empty(matrix.shape[1])
-        if calls:
-            found = fast(item.task, indicators, self._progress, math.log1p(len(calls)), matrix, out)
-        else:
-            found = fast(item.task, indicators, 0, 0.0, matrix, out)
-        return out if found else None
+        return out if fast(item.task, indicators, *progress, matrix, out) else None
 
     def _python_features(self, item: TaskInput) -> Features:
         """:meth:`features` in Python, for any settings and any task."""
