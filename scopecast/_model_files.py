@@ -41,16 +41,19 @@ __all__ = [
 ]
 
 FORMAT_NAME = "scopecast-model"
-FORMAT_VERSION = 2
-"""2: a context token ``key~part`` for the part of a plain value too (version 1 made them for
-joined values only), so a version-1 model would be served features it was not trained on."""
+FORMAT_VERSION = 3
+"""3: the model keeps each domain's support (:mod:`scopecast._domain_support`), which an
+older reader would ignore, serving probabilities the model does not give. 2: a context token
+``key~part`` for the part of a plain value too (version 1 made them for joined values only),
+so a version-1 model would be served features it was not trained on."""
 MODEL_FILE = "model.skops"
 METADATA_FILE = "metadata.json"
 COMPACT_SPEC = "compact.json"
 COMPACT_ARRAYS = "compact.npz"
 COMPACT_FORMAT = "scopecast-compact"
-COMPACT_FORMAT_VERSION = 2
-"""Bumped with :data:`FORMAT_VERSION`, for the same reason."""
+COMPACT_FORMAT_VERSION = 3
+"""Bumped with :data:`FORMAT_VERSION`, for the same reasons (3: ``domain_support`` in
+``compact.json``)."""
 
 
 def sha256_of(path: Path) -> str:

@@ -74,6 +74,10 @@ def export_compact(predictor: ScopePredictor, directory: str | Path) -> tuple[st
         "indicator_vocabulary": _tokens_in_order(feat.indicator_vocabulary_),
         "similarity_vocabulary": _tokens_in_order(feat.similarity_vocabulary_),
         "similarity_scopes": list(feat.similarity_scopes_),
+        "domain_support": {
+            domain: [s for s, kept in zip(predictor.scopes_, allowed.tolist(), strict=True) if kept]
+            for domain, allowed in sorted(getattr(predictor, "domain_support_", {}).items())
+        },
     }
     n_modelled = len(predictor.modelled_)
     if predictor.calibration_ == "isotonic":

@@ -42,6 +42,12 @@ def check_params(est: ScopePredictor) -> list[float]:
         raise ValueError(
             f"The 'min_positive' parameter of ScopePredictor must be an int >= 1. Got {est.min_positive!r}."
         )
+    support: object = est.support_min_groups
+    if not isinstance(support, int) or isinstance(support, bool) or support < 0:
+        raise ValueError(
+            f"The 'support_min_groups' parameter of ScopePredictor must be an int >= 0 "
+            f"(0 turns the domain support off). Got {est.support_min_groups!r}."
+        )
     strength: object = est.prior_strength
     if not isinstance(strength, Real) or float(strength) <= 0:
         raise ValueError(

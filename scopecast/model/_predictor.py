@@ -28,6 +28,12 @@ from sklearn.utils import Tags
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from scopecast._calibration_maps import apply_isotonic, apply_sigmoid
+from scopecast._domain_support import (
+    DOMAIN_KEY,
+    apply_domain_support,
+    fit_domain_support,
+    support_mask,
+)
 from scopecast.catalogue import Catalogue
 from scopecast.exceptions import DataValidationError
 from scopecast.features import TaskFeaturizer, as_task_inputs, scope_documents
@@ -71,6 +77,10 @@ class ScopePredictor(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
         otherwise it gets its smoothed base rate.
     prior_strength : float, default=1.0
         Pseudo-count of the Beta prior of the base rate (half of it positive).
+    support_min_groups : int, default=3
+        A ``context.domain`` whose training traces come from at least this many groups
+        keeps its support, the scopes its traces needed; any other scope gets probability 0
+        on its tasks unless their plan names it (:mod:`scopecast._domain_support`). 0: off.
     max_iter : int, default=1000
     random_state : int or None, default=None
 
@@ -110,6 +120,9 @@ class ScopePredictor(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
         the policy's parameters; :func:`~scopecast.model.save_model` does not store it.
     cv_metrics_ : dict
         Brier, ECE and PR-AUC of the cross-fitted probabilities on the rows without calls.
+    domain_support_ : dict of str to ndarray of bool
+        Per ``context.domain`` value with enough groups, which of ``scopes_`` its training
+        traces needed (empty when fitted on a feature matrix).
     """
 
     def __init__(
@@ -121,6 +134,7 @@ class ScopePredictor(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
         cv: int = 5,
         min_positive: int = 2,
         prior_strength: float = 1.0,
+        support_min_groups: int = 3,
         max_iter: int = 1000,
         random_state: int | None = None,
     ) -> None:
@@ -130,6 +144,7 @@ class ScopePredictor(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
         self.cv = cv
         self.min_positive = min_positive
         self.prior_strength = prior_strength
+        self.support_min_groups = support_min_groups
         self.max_iter = max_iter
         self.random_state = random_state
 
@@ -301,6 +316,11 @@ class ScopePredictor(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
         self.oof_proba_ = cross_fitted_probabilities(
             chosen, Ymat, usable, w, folds, self.base_rate_
         )
+        if inputs is not None:
+            self.domain_support_ = self._fit_support(inputs, g, Ymat)
+            self._cross_fit_support(inputs, g, Ymat, usable, folds)
+        else:
+            self.domain_support_ = {}
         self.cv_metrics_ = selection_metrics(self.oof_proba_, Ymat, upfront, self.scopes_)
         if progress is not None:
             progress("final fit", 0, 1)
@@ -336,15 +356,55 @@ class ScopePredictor(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
             progress("final fit", 1, 1)
         return self
 
+    def _fit_support(
+        self,
+        inputs: Sequence[TaskInput],
+        groups: npt.NDArray[np.generic],
+        Y: npt.NDArray[np.float64],
+    ) -> dict[str, npt.NDArray[np.bool_]]:
+        domains = [item.context.get(DOMAIN_KEY) for item in inputs]
+        return fit_domain_support(domains, groups, Y, self.support_min_groups)
+
+    def _cross_fit_support(
+        self,
+        inputs: Sequence[TaskInput],
+        groups: npt.NDArray[np.generic],
+        Y: npt.NDArray[np.float64],
+        usable: npt.NDArray[np.bool_],
+        folds: npt.NDArray[np.int64],
+    ) -> None:
+        """Apply to ``oof_proba_`` each fold's support fitted on the other folds' rows, so
+        that the cross-fitted probabilities (and the policy chosen on them) see the support
+        as a new task would."""
+        if self.support_min_groups < 1 or len(np.unique(folds)) < 2:
+            return
+        for fold in np.unique(folds):
+            train = np.flatnonzero(folds != fold)
+            test = np.flatnonzero(folds == fold)
+            support = self._fit_support(
+                [inputs[i] for i in train.tolist()], groups[train], Y[train]
+            )
+            mask = support_mask([inputs[i] for i in test.tolist()], self.scopes_, support)
+            if mask is not None:
+                rows = self.oof_proba_[test]
+                rows[mask & usable[test]] = 0.0
+                self.oof_proba_[test] = rows
+        upfront = np.array([not item.calls for item in inputs], dtype=bool)
+        self.cv_metrics_ = selection_metrics(self.oof_proba_, Y, upfront, self.scopes_)
+
     # -- prediction ------------------------------------------------------------------------
 
     def _features_and_observed(
         self, X: object
-    ) -> tuple[sp.csr_matrix | npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
+    ) -> tuple[
+        sp.csr_matrix | npt.NDArray[np.float64], npt.NDArray[np.bool_], list[TaskInput] | None
+    ]:
+        """The features of ``X``, which scopes its calls used, and its inputs (``None`` in
+        passthrough mode)."""
         check_is_fitted(self, "coef_")
         if self.featurizer_ is None:
             matrix = validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=False)
-            return matrix, np.zeros((matrix.shape[0], len(self.scopes_)), dtype=bool)
+            return matrix, np.zeros((matrix.shape[0], len(self.scopes_)), dtype=bool), None
         inputs = as_task_inputs(X)
         index = {s: j for j, s in enumerate(self.scopes_)}
         observed = np.zeros((len(inputs), len(self.scopes_)), dtype=bool)
@@ -353,7 +413,7 @@ class ScopePredictor(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
                 for scope in call.scopes:
                     if scope in index:
                         observed[i, index[scope]] = True
-        return self.featurizer_.transform(inputs), observed
+        return self.featurizer_.transform(inputs), observed, inputs
 
     def decision_function(self, X: object) -> npt.NDArray[np.float64]:
         """Uncalibrated scores, shape (n_samples, n_scopes).
@@ -361,14 +421,14 @@ class ScopePredictor(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
         Column ``j`` is the linear score of scope ``j``'s model (before its calibration map)
         when it has one (``modelled_``), else the logit of its base rate.
         """
-        F, _ = self._features_and_observed(X)
+        F, _, _ = self._features_and_observed(X)
         out = np.tile(np.log(self.base_rate_ / (1.0 - self.base_rate_)), (F.shape[0], 1))
         out[:, self.modelled_] = np.asarray(F @ self.coef_.T) + self.intercept_
         return out
 
     def predict_proba(self, X: object) -> npt.NDArray[np.float64]:
         """Return shape (n_samples, n_scopes); column j is P(``scopes_[j]`` is needed)."""
-        F, observed = self._features_and_observed(X)
+        F, observed, inputs = self._features_and_observed(X)
         Z = np.asarray(F @ self.coef_.T, dtype=np.float64) + self.intercept_
         P = np.tile(self.base_rate_, (F.shape[0], 1))
         if len(self.modelled_):
@@ -376,6 +436,8 @@ class ScopePredictor(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
                 P[:, self.modelled_] = apply_sigmoid(Z, self.sigmoid_[:, 0], self.sigmoid_[:, 1])
             else:
                 P[:, self.modelled_] = apply_isotonic(Z, self.isotonic_x_, self.isotonic_y_)
+        if inputs is not None:
+            apply_domain_support(P, inputs, self.scopes_, self.domain_support_)
         P[observed] = 1.0
         return P
 

@@ -27,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from scopecast._calibration_maps import apply_isotonic
+from scopecast._domain_support import apply_domain_support
 from scopecast._model_files import COMPACT_FORMAT, COMPACT_FORMAT_VERSION
 from scopecast.exceptions import ArtifactError
 from scopecast.runtime._compact_rows import InputRows
@@ -116,6 +117,13 @@ class CompactScorer:
                 str(t): i for i, t in enumerate(spec["similarity_vocabulary"])
             }
             self._n_similarity = len(spec["similarity_scopes"])
+            support_spec = spec["domain_support"]
+            position = {scope: j for j, scope in enumerate(self.scopes)}
+            self._support: dict[str, npt.NDArray[np.bool_]] = {}
+            for domain, kept in support_spec.items():
+                allowed = np.zeros(len(self.scopes), dtype=bool)
+                allowed[[position[str(scope)] for scope in kept]] = True
+                self._support[str(domain)] = allowed
         except (KeyError, TypeError, ValueError, IndexError) as err:
             raise ArtifactError(
                 f"The compact model spec is malformed ({err!r}); retrain it."
@@ -215,6 +223,12 @@ class CompactScorer:
         return self._modelled
 
     @property
+    def domain_support(self) -> dict[str, npt.NDArray[np.bool_]]:
+        """Per ``context.domain`` value, which of :attr:`scopes` its training traces needed;
+        outside them a scope's probability is 0 (:mod:`scopecast._domain_support`)."""
+        return self._support
+
+    @property
     def base_rate(self) -> npt.NDArray[np.float64]:
         """Training base rate of each scope (the probability of the scopes not modelled)."""
         return self._base_rate
@@ -293,6 +307,7 @@ class CompactScorer:
         P = np.tile(self._base_rate, (len(inputs), 1))
         if len(self._modelled):
             P[:, self._modelled] = self.probability_rows(inputs)
+        apply_domain_support(P, inputs, self.scopes, self._support)
         index = self._scope_index
         for r, item in enumerate(inputs):
             for call in item.calls:

@@ -15,6 +15,7 @@ import math
 import numpy as np
 import numpy.typing as npt
 
+from scopecast._domain_support import DOMAIN_KEY
 from scopecast._types import provider_of
 from scopecast.catalogue import Catalogue
 from scopecast.policy import CostModel, UpfrontDecision
@@ -85,6 +86,13 @@ class CompactLayout:
         )
         self._is_direct = not self._outside and _in_unit_interval(self._base)
         self._is_bounded = scorer.is_bounded
+        self._zeroed = {
+            domain: self._target[~allowed[self._source]]
+            for domain, allowed in scorer.domain_support.items()
+            if not allowed[self._source].all()
+        }
+        """Per domain, the catalogue positions its support sets to 0 (none: the domain has
+        no support, or keeps every scope)."""
         present = np.zeros(n + 1, dtype=np.bool_)
         present[self._target] = True
         self.candidate = candidates_of(self.tables, present)
@@ -99,7 +107,8 @@ class CompactLayout:
             If a probability is not a number in [0, 1] (a broken model).
         """
         scorer = self.scorer
-        if self._is_direct and not item.calls:
+        zeroed = self._zeroed.get(item.context.get(DOMAIN_KEY, "")) if self._zeroed else None
+        if self._is_direct and not item.calls and (zeroed is None or not item.plan):
             scored = scorer.probability_row(item)
             if (
                 # no NaN, so in [0, 1] (is_bounded); the sum of squares is NaN if a value
@@ -112,6 +121,8 @@ class CompactLayout:
                 _refuse(float(scored[k]), scorer.scopes[int(scorer.modelled[k])])
             p = self._base.copy()
             p[self._scored_target] = scored if self._in_order else scored[self._scored_source]
+            if zeroed is not None:
+                p[zeroed] = 0.0
             return p, []
         (row,) = scorer.predict_proba([item])
         if not _in_unit_interval(row):

@@ -1,0 +1,110 @@
+"""The scopes a domain's tasks have needed: outside them, a scope's probability is 0.
+
+A task's ``context.domain`` (the field the format note defines, the one ``all_known`` and
+``frequency`` read) often decides which tools exist at all: an AgentDojo Slack task has no
+banking tool to call. The calibrated models cannot say so. A scope whose model scores every
+Slack task low still gets the floor of its calibration map, a few in a thousand, and a high
+interruption cost asks it anyway: at interruption cost 1000 the model policy asked for
+nearly every scope of every suite (9.2 risk per task on the AgentDojo train traces, replayed
+with cross-fitted probabilities), where ``all_known`` asks for the scopes of the task's domain
+(2.1).
+
+So the model keeps each domain's **support**: the scopes that some training trace of that
+domain needed. A domain counts once its traces come from at least ``min_groups`` CV groups
+(distinct tasks or templates, so that one task's paraphrases do not pass for a domain's
+history); an unknown domain, a task without one, or a domain with fewer groups is left alone.
+A scope outside the support of the task's domain gets probability 0 unless the task's plan
+names it (a plan is the agent saying it will use it) or the calls so far used it (then it is
+1 anyway). A tool the domain has never used is still caught by the guard at the point of
+execution: the cost of a wrong 0 is one interruption.
+
+Both the scikit-learn model (``scopecast.model``) and the compact runtime model apply it with
+these functions. Nothing here imports scikit-learn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+
+if TYPE_CHECKING:
+    from scopecast.scoring import TaskInput
+
+__all__ = ["DOMAIN_KEY", "apply_domain_support", "fit_domain_support", "support_mask"]
+
+DOMAIN_KEY = "domain"
+"""The context field whose value names a task's domain."""
+
+
+def fit_domain_support(
+    domains: Sequence[str | None],
+    groups: Sequence[object] | npt.NDArray[np.generic],
+    Y: npt.NDArray[np.float64],
+    min_groups: int,
+) -> dict[str, npt.NDArray[np.bool_]]:
+    """Each domain's support (a bool per column of ``Y``), for domains of ``min_groups`` groups.
+
+    ``domains``, ``groups`` and the rows of ``Y`` (0/1, the scopes each row's trace needed)
+    are aligned. ``min_groups`` below 1 turns the support off (an empty result).
+    """
+    if min_groups < 1:
+        return {}
+    rows_of: dict[str, list[int]] = {}
+    for i, domain in enumerate(domains):
+        if domain is not None:
+            rows_of.setdefault(domain, []).append(i)
+    support: dict[str, npt.NDArray[np.bool_]] = {}
+    for domain, rows in rows_of.items():
+        if len({groups[i] for i in rows}) >= min_groups:
+            support[domain] = np.asarray(Y[rows].max(axis=0) > 0, dtype=bool)
+    return support
+
+
+def support_mask(
+    inputs: Sequence[TaskInput],
+    scopes: Sequence[str],
+    support: Mapping[str, npt.NDArray[np.bool_]],
+) -> npt.NDArray[np.bool_] | None:
+    """Which probabilities the support sets to 0, shape (n_inputs, n_scopes); ``None`` if none.
+
+    A cell is masked when the input's domain has a support, the scope is outside it, and the
+    input's plan does not name the scope.
+    """
+    if not support:
+        return None
+    mask: npt.NDArray[np.bool_] | None = None
+    index: dict[str, int] | None = None
+    for i, item in enumerate(inputs):
+        allowed = support.get(item.context.get(DOMAIN_KEY, ""))
+        if allowed is None or allowed.all():
+            continue
+        if mask is None:
+            mask = np.zeros((len(inputs), len(scopes)), dtype=bool)
+        mask[i] = ~allowed
+        if item.plan:
+            index = index if index is not None else {s: j for j, s in enumerate(scopes)}
+            for step in item.plan:
+                for scope in step.scopes:
+                    j = index.get(scope)
+                    if j is not None:
+                        mask[i, j] = False
+    return mask
+
+
+def apply_domain_support(
+    P: npt.NDArray[np.float64],
+    inputs: Sequence[TaskInput],
+    scopes: Sequence[str],
+    support: Mapping[str, npt.NDArray[np.bool_]],
+) -> npt.NDArray[np.float64]:
+    """``P`` (modified in place and returned) with the masked cells set to 0.
+
+    Apply it before the scopes already used by the calls so far are set to 1.
+    """
+    mask = support_mask(inputs, scopes, support)
+    if mask is not None:
+        P[mask] = 0.0
+    return P
