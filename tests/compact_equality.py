@@ -42,6 +42,12 @@ def probe_inputs(training: list[TaskInput], scopes: list[str]) -> list[TaskInput
             plan=(PlanStep(tool="email.send", scopes=(scope,)),),
             calls=(Call(tool="email.search", scopes=(scope,)), Call(tool="x.y", scopes=())),
         ),
+        # a plan naming a scope outside the domain's support, before any call
+        TaskInput(
+            "Send the report",
+            {"domain": "work"},
+            plan=(PlanStep(tool="x.y", scopes=(scopes[-1] if scopes else scope,)),),
+        ),
     ]
     for item in sample[:20]:
         probes.append(
