@@ -4,10 +4,9 @@ A task's ``context.domain`` (the field the format note defines, the one ``all_kn
 ``frequency`` read) often decides which tools exist at all: an AgentDojo Slack task has no
 banking tool to call. The calibrated models cannot say so. A scope whose model scores every
 Slack task low still gets the floor of its calibration map, a few in a thousand, and a high
-interruption cost asks it anyway: at interruption cost 1000 the model policy asked for
-nearly every scope of every suite (9.2 risk per task on the AgentDojo train traces, replayed
-with cross-fitted probabilities), where ``all_known`` asks for the scopes of the task's domain
-(2.1).
+interruption cost asks it anyway: without the support, the model policy's frontier (``scopecast
+evaluate --sweep``) stayed above ``all_known``'s point on both data sets of the README, as it
+kept asking for other suites' scopes where ``all_known`` asks for the task's domain's only.
 
 So the model keeps each domain's **support**: the scopes that some training trace of that
 domain needed. A domain counts once its traces come from at least ``min_groups`` CV groups

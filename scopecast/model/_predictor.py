@@ -389,8 +389,6 @@ class ScopePredictor(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
                 rows = self.oof_proba_[test]
                 rows[mask & usable[test]] = 0.0
                 self.oof_proba_[test] = rows
-        upfront = np.array([not item.calls for item in inputs], dtype=bool)
-        self.cv_metrics_ = selection_metrics(self.oof_proba_, Y, upfront, self.scopes_)
 
     # -- prediction ------------------------------------------------------------------------
 
