@@ -32,10 +32,21 @@ import numpy.typing as npt
 if TYPE_CHECKING:
     from scopecast.scoring import TaskInput
 
-__all__ = ["DOMAIN_KEY", "apply_domain_support", "fit_domain_support", "support_mask"]
+__all__ = [
+    "DOMAIN_KEY",
+    "apply_domain_support",
+    "domain_of",
+    "fit_domain_support",
+    "support_mask",
+]
 
 DOMAIN_KEY = "domain"
 """The context field whose value names a task's domain."""
+
+
+def domain_of(context: Mapping[str, str]) -> str | None:
+    """The task's domain: its ``context.domain``, ``None`` when missing or empty."""
+    return context.get(DOMAIN_KEY) or None
 
 
 def fit_domain_support(
@@ -46,14 +57,14 @@ def fit_domain_support(
 ) -> dict[str, npt.NDArray[np.bool_]]:
     """Each domain's support (a bool per column of ``Y``), for domains of ``min_groups`` groups.
 
-    ``domains``, ``groups`` and the rows of ``Y`` (0/1, the scopes each row's trace needed)
-    are aligned. ``min_groups`` below 1 turns the support off (an empty result).
+    ``domains`` (see :func:`domain_of`; ``None``: no domain), ``groups`` and the rows of
+    ``Y`` (0/1, the scopes each row's trace needed) are aligned. ``min_groups`` below 1 turns the support off (an empty result).
     """
     if min_groups < 1:
         return {}
     rows_of: dict[str, list[int]] = {}
     for i, domain in enumerate(domains):
-        if domain is not None:
+        if domain:
             rows_of.setdefault(domain, []).append(i)
     support: dict[str, npt.NDArray[np.bool_]] = {}
     for domain, rows in rows_of.items():
@@ -77,7 +88,8 @@ def support_mask(
     mask: npt.NDArray[np.bool_] | None = None
     index: dict[str, int] | None = None
     for i, item in enumerate(inputs):
-        allowed = support.get(item.context.get(DOMAIN_KEY, ""))
+        domain = domain_of(item.context)
+        allowed = None if domain is None else support.get(domain)
         if allowed is None or allowed.all():
             continue
         if mask is None:
@@ -101,9 +113,11 @@ def apply_domain_support(
 ) -> npt.NDArray[np.float64]:
     """``P`` (modified in place and returned) with the masked cells set to 0.
 
-    Apply it before the scopes already used by the calls so far are set to 1.
+    Apply it before the scopes already used by the calls so far are set to 1. A NaN stays
+    NaN: a broken model must still be refused by whoever checks the probabilities, masked
+    scope or not.
     """
     mask = support_mask(inputs, scopes, support)
     if mask is not None:
-        P[mask] = 0.0
+        P[mask & ~np.isnan(P)] = 0.0
     return P

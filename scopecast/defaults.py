@@ -25,6 +25,7 @@ import shutil
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from scopecast._model_files import FORMAT_VERSION
 from scopecast.exceptions import ConfigError, ModelError
 
 __all__ = [
@@ -99,10 +100,12 @@ def bundled_data_hash() -> str:
     """The first 16 hex digits of the SHA-256 of the bundled data and the training recipe.
 
     The key of the cached default model: the bundled catalogue and training traces,
-    :data:`DEFAULT_TRAINING` and :data:`TRAINING_RECIPE`.
+    :data:`DEFAULT_TRAINING`, :data:`TRAINING_RECIPE` and the model format version (so that
+    a model another format version would refuse to load is never looked up).
     """
     digest = hashlib.sha256()
     digest.update(f"recipe={TRAINING_RECIPE};{sorted(DEFAULT_TRAINING.items())!r}".encode())
+    digest.update(f";format={FORMAT_VERSION}".encode())
     for name in (BUNDLED_CATALOGUE, BUNDLED_TRAIN):
         digest.update(name.encode())
         digest.update(bundled_file(name).read_bytes())

@@ -29,8 +29,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from scopecast._calibration_maps import apply_isotonic, apply_sigmoid
 from scopecast._domain_support import (
-    DOMAIN_KEY,
     apply_domain_support,
+    domain_of,
     fit_domain_support,
     support_mask,
 )
@@ -362,7 +362,7 @@ class ScopePredictor(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
         groups: npt.NDArray[np.generic],
         Y: npt.NDArray[np.float64],
     ) -> dict[str, npt.NDArray[np.bool_]]:
-        domains = [item.context.get(DOMAIN_KEY) for item in inputs]
+        domains = [domain_of(item.context) for item in inputs]
         return fit_domain_support(domains, groups, Y, self.support_min_groups)
 
     def _cross_fit_support(

@@ -67,6 +67,25 @@ def platt_probability(h: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     return h
 
 
+def _read_support(value: object, scopes: Sequence[str]) -> dict[str, npt.NDArray[np.bool_]]:
+    """``compact.json``'s ``domain_support`` (domain -> the names of its scopes) as masks.
+
+    Raises ``TypeError`` or ``KeyError`` (reported as a malformed spec) unless it maps
+    non-empty strings to lists of the model's scopes.
+    """
+    if not isinstance(value, dict):
+        raise TypeError(f"domain_support must be an object, not {type(value).__name__}")
+    position = {scope: j for j, scope in enumerate(scopes)}
+    support: dict[str, npt.NDArray[np.bool_]] = {}
+    for domain, kept in value.items():
+        if not domain or not isinstance(kept, list) or not all(isinstance(s, str) for s in kept):
+            raise TypeError(f"domain_support[{domain!r}] must be a list of scope names")
+        allowed = np.zeros(len(scopes), dtype=bool)
+        allowed[[position[scope] for scope in kept]] = True
+        support[domain] = allowed
+    return support
+
+
 class CompactScorer:
     """A :class:`~scopecast.scoring.ScopeScorer` from a model's compact form (numpy only).
 
@@ -117,13 +136,7 @@ class CompactScorer:
                 str(t): i for i, t in enumerate(spec["similarity_vocabulary"])
             }
             self._n_similarity = len(spec["similarity_scopes"])
-            support_spec = spec["domain_support"]
-            position = {scope: j for j, scope in enumerate(self.scopes)}
-            self._support: dict[str, npt.NDArray[np.bool_]] = {}
-            for domain, kept in support_spec.items():
-                allowed = np.zeros(len(self.scopes), dtype=bool)
-                allowed[[position[str(scope)] for scope in kept]] = True
-                self._support[str(domain)] = allowed
+            self._support = _read_support(spec["domain_support"], self.scopes)
         except (KeyError, TypeError, ValueError, IndexError) as err:
             raise ArtifactError(
                 f"The compact model spec is malformed ({err!r}); retrain it."

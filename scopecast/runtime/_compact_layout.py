@@ -15,7 +15,7 @@ import math
 import numpy as np
 import numpy.typing as npt
 
-from scopecast._domain_support import DOMAIN_KEY
+from scopecast._domain_support import domain_of
 from scopecast._types import provider_of
 from scopecast.catalogue import Catalogue
 from scopecast.policy import CostModel, UpfrontDecision
@@ -107,7 +107,7 @@ class CompactLayout:
             If a probability is not a number in [0, 1] (a broken model).
         """
         scorer = self.scorer
-        zeroed = self._zeroed.get(item.context.get(DOMAIN_KEY, "")) if self._zeroed else None
+        zeroed = self._zeroed.get(domain_of(item.context) or "") if self._zeroed else None
         if self._is_direct and not item.calls and (zeroed is None or not item.plan):
             scored = scorer.probability_row(item)
             if (

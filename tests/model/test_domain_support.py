@@ -151,13 +151,99 @@ def test_the_compact_plan_path_applies_the_support(trained, tmp_path):
     assert "google:gmail.send" in asked  # in the support: asked when interruptions are dear
 
 
-def test_a_compact_spec_whose_support_names_an_unknown_scope_is_refused(trained, tmp_path):
+@pytest.mark.parametrize(
+    "broken",
+    [
+        {"work": ["google:gmail.send", "nowhere:scope"]},  # a scope the model lacks
+        None,
+        ["work"],
+        "work",
+        3,
+        {"work": {"google:gmail.send": 1}},  # an object where a list belongs
+        {"work": "google:gmail.send"},
+        {"": ["google:gmail.send"]},  # no domain is named ""
+        {"work": [1]},
+    ],
+)
+def test_a_malformed_compact_support_is_refused(trained, tmp_path, broken):
     model, _ = trained
     spec_name, arrays_name = export_compact(model, tmp_path)
     spec = json.loads((tmp_path / spec_name).read_text(encoding="utf-8"))
     assert spec["domain_support"]["work"]  # scope names, readable in the file
-    spec["domain_support"]["work"].append("nowhere:scope")
+    spec["domain_support"] = broken
     with np.load(tmp_path / arrays_name, allow_pickle=False) as npz:
         arrays = {name: npz[name] for name in npz.files}
     with pytest.raises(ArtifactError, match="malformed"):
         CompactScorer(spec, arrays)
+
+
+def test_an_empty_domain_is_no_domain(catalogue):
+    """``"domain": ""`` neither trains a support of its own nor picks one up at prediction."""
+    traces = [
+        t.model_copy(update={"context": {"domain": ""} if t.context["domain"] == "work" else {}})
+        for t in make_traces()
+    ]
+    model, _ = train_predictor(
+        traces,
+        catalogue,
+        predictor=ScopePredictor(C=(1.0,), cv=3, random_state=0, support_min_groups=1),
+        group_pattern=GROUPS,
+    )
+    assert model.domain_support_ == {}
+    (empty, absent) = model.predict_scopes(
+        [TaskInput("Post the budget update in the team channel", c) for c in ({"domain": ""}, {})]
+    )
+    assert empty["slack:chat:write"] > 0.0
+    assert empty == absent
+
+
+def test_a_nan_in_a_masked_scope_stays_nan():
+    """A broken model is refused whoever checks it: the mask does not hide a NaN."""
+    support = {"one": np.array([True, False, False])}
+    P = np.array([[0.5, np.nan, 0.2]])
+    out = apply_domain_support(P, [TaskInput("t", {"domain": "one"})], SCOPES, support)
+    assert np.isnan(out[0, 1])
+    assert out[0, 2] == 0.0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("calibration", ["sigmoid", "isotonic"])
+def test_the_plan_path_the_compact_model_and_scikit_learn_agree(calibration, catalogue, tmp_path):
+    """``CompactLayout.predict`` (the plan path), the compact ``predict_proba`` and
+    scikit-learn's on every mix of domain (with and without a support, unknown, empty,
+    absent), plan (none, empty, naming a scope outside the support or unknown) and calls."""
+    model, merged = train_predictor(
+        make_traces(),
+        catalogue,
+        predictor=ScopePredictor(
+            C=(1.0,), cv=3, random_state=0, calibration=calibration, support_min_groups=2
+        ),
+        group_pattern=GROUPS,
+    )
+    assert set(model.domain_support_) == {"work", "chat"}
+    layout = CompactLayout(
+        load_scorer(save_model(model, tmp_path / "m", catalogue=merged)).scorer, merged
+    )
+    contexts = [{"domain": d} for d in ("work", "chat", "money", "elsewhere", "")] + [{}]
+    plans = [
+        None,
+        (),
+        (PlanStep(tool="bank.pay", scopes=("bank:payments.write",)),),
+        (PlanStep(tool="x.y", scopes=("nowhere:scope",)),),
+    ]
+    calls = [(), (Call(tool="slack.post", scopes=("slack:chat:write",)),)]
+    inputs = [
+        TaskInput("Pay the audit invoice and post it in the team channel", c, plan=p, calls=k)
+        for c in contexts
+        for p in plans
+        for k in calls
+    ]
+    expected = model.predict_proba(inputs)
+    compact = layout.scorer.predict_proba(inputs)
+    assert np.max(np.abs(compact - expected)) <= 1e-9
+    index = layout.tables.index
+    for item, row in zip(inputs, expected, strict=True):
+        fast, extras = layout.predict(item)
+        assert not extras
+        for j, scope in enumerate(model.scopes_):
+            assert fast[index[scope]] == pytest.approx(row[j], abs=1e-9)
