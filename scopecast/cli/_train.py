@@ -92,10 +92,13 @@ def train(
         if result.n_seen > result.n_traces
         else ""
     )
+    supported = sorted(getattr(result.predictor, "domain_support_", {}))
     out_console.print(
         f"Trained on {result.n_traces} traces{sample}: {len(result.predictor.scopes_)} scopes "
         f"({len(result.predictor.modelled_)} modelled), C={result.predictor.C_:g}, "
-        f"calibration={result.predictor.calibration_}. Saved to {result.directory}."
+        f"calibration={result.predictor.calibration_}, domain support for "
+        f"{len(supported)} domain(s){': ' + ', '.join(supported) if supported else ''}. "
+        f"Saved to {result.directory}."
     )
     out_console.print(_metrics_table("grouped cross-validation (train traces)", result.metrics))
     if not no_mlflow:

@@ -37,6 +37,8 @@ def test_cli_train_writes_model_directory(tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert "Trained on 64 traces" in result.output
+    # the conftest corpus: "work" has 5 templates; "chat" 2 and "money" 1, under the default 3
+    assert "domain support for 1 domain(s): work." in " ".join(result.output.split())
     meta = json.loads((out / "metadata.json").read_text())
     assert meta["params"]["group_pattern"] == r"/(t-[0-9a-f]{10})/"
     assert "cv_ece" in meta["metrics"]
