@@ -18,7 +18,8 @@ names it (a plan is the agent saying it will use it) or the calls so far used it
 execution: the cost of a wrong 0 is one interruption.
 
 Both the scikit-learn model (``scopecast.model``) and the compact runtime model apply it with
-these functions. Nothing here imports scikit-learn.
+these functions; the model fits it in :mod:`scopecast.model._domain_support_fit`. Nothing here
+imports scikit-learn.
 """
 
 from __future__ import annotations
@@ -36,7 +37,6 @@ __all__ = [
     "DOMAIN_KEY",
     "apply_domain_support",
     "domain_of",
-    "fit_domain_support",
     "support_mask",
 ]
 
@@ -47,30 +47,6 @@ DOMAIN_KEY = "domain"
 def domain_of(context: Mapping[str, str]) -> str | None:
     """The task's domain: its ``context.domain``, ``None`` when missing or empty."""
     return context.get(DOMAIN_KEY) or None
-
-
-def fit_domain_support(
-    domains: Sequence[str | None],
-    groups: Sequence[object] | npt.NDArray[np.generic],
-    Y: npt.NDArray[np.float64],
-    min_groups: int,
-) -> dict[str, npt.NDArray[np.bool_]]:
-    """Each domain's support (a bool per column of ``Y``), for domains of ``min_groups`` groups.
-
-    ``domains`` (see :func:`domain_of`; ``None``: no domain), ``groups`` and the rows of
-    ``Y`` (0/1, the scopes each row's trace needed) are aligned. ``min_groups`` below 1 turns the support off (an empty result).
-    """
-    if min_groups < 1:
-        return {}
-    rows_of: dict[str, list[int]] = {}
-    for i, domain in enumerate(domains):
-        if domain:
-            rows_of.setdefault(domain, []).append(i)
-    support: dict[str, npt.NDArray[np.bool_]] = {}
-    for domain, rows in rows_of.items():
-        if len({groups[i] for i in rows}) >= min_groups:
-            support[domain] = np.asarray(Y[rows].max(axis=0) > 0, dtype=bool)
-    return support
 
 
 def support_mask(

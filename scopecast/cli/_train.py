@@ -92,7 +92,7 @@ def train(
         if result.n_seen > result.n_traces
         else ""
     )
-    supported = sorted(getattr(result.predictor, "domain_support_", {}))
+    supported = sorted(result.predictor.domain_support_)
     out_console.print(
         f"Trained on {result.n_traces} traces{sample}: {len(result.predictor.scopes_)} scopes "
         f"({len(result.predictor.modelled_)} modelled), C={result.predictor.C_:g}, "

@@ -14,18 +14,24 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
+from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
-from scopecast.model._match import MatchDesign, fit_match, match_scores
+from scopecast.catalogue import Catalogue
+from scopecast.features import TaskFeaturizer
+from scopecast.model._match import MatchDesign, fit_match, match_design, match_scores
+from scopecast.scoring import TaskInput
 
 __all__ = [
     "Features",
     "OutOfFold",
     "ProgressCallback",
+    "featurized_folds",
     "fit_linear",
     "grouped_folds",
+    "matrix_folds",
     "out_of_fold_scores",
 ]
 
@@ -39,6 +45,39 @@ Features = Callable[
 """``features(train_rows, test_rows) -> (F_train, F_test, design)``, fitted on the training
 rows only; ``design`` maps the row features to the match model's pair features (``None``
 without a featurizer)."""
+
+
+def featurized_folds(
+    base: TaskFeaturizer,
+    inputs: Sequence[TaskInput],
+    documents: dict[str, str] | None,
+    scopes: Sequence[str],
+    catalogue: Catalogue | None,
+) -> Features:
+    """:data:`Features` of task inputs: a clone of ``base`` fitted on each fold's training rows."""
+
+    def features(
+        train: npt.NDArray[np.int64], test: npt.NDArray[np.int64]
+    ) -> tuple[sp.csr_matrix, sp.csr_matrix, MatchDesign | None]:
+        feat = clone(base).fit([inputs[i] for i in train], scope_documents=documents)
+        return (
+            feat.transform([inputs[i] for i in train]),
+            feat.transform([inputs[i] for i in test]),
+            match_design(feat, scopes, catalogue),
+        )
+
+    return features
+
+
+def matrix_folds(matrix: sp.csr_matrix) -> Features:
+    """:data:`Features` of a numeric feature matrix (passthrough): its rows, no match design."""
+
+    def features(
+        train: npt.NDArray[np.int64], test: npt.NDArray[np.int64]
+    ) -> tuple[sp.csr_matrix, sp.csr_matrix, MatchDesign | None]:
+        return matrix[train], matrix[test], None
+
+    return features
 
 
 @dataclass(frozen=True)

@@ -76,7 +76,7 @@ def export_compact(predictor: ScopePredictor, directory: str | Path) -> tuple[st
         "similarity_scopes": list(feat.similarity_scopes_),
         "domain_support": {
             domain: [s for s, kept in zip(predictor.scopes_, allowed.tolist(), strict=True) if kept]
-            for domain, allowed in sorted(getattr(predictor, "domain_support_", {}).items())
+            for domain, allowed in sorted(predictor.domain_support_.items())
         },
     }
     n_modelled = len(predictor.modelled_)

@@ -28,21 +28,19 @@ from sklearn.utils import Tags
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from scopecast._calibration_maps import apply_isotonic, apply_sigmoid
-from scopecast._domain_support import (
-    apply_domain_support,
-    domain_of,
-    fit_domain_support,
-    support_mask,
-)
+from scopecast._domain_support import apply_domain_support
 from scopecast.catalogue import Catalogue
 from scopecast.exceptions import DataValidationError
 from scopecast.features import TaskFeaturizer, as_task_inputs, scope_documents
 from scopecast.model._crossfit import (
     ProgressCallback,
+    featurized_folds,
     grouped_folds,
+    matrix_folds,
     out_of_fold_scores,
 )
-from scopecast.model._match import MatchDesign, match_design
+from scopecast.model._domain_support_fit import cross_fit_domain_support, fit_inputs_support
+from scopecast.model._match import match_design
 from scopecast.model._params import check_params, check_rows
 from scopecast.model._priors import fit_priors, unobserved_mask
 from scopecast.model._selection import (
@@ -257,26 +255,13 @@ class ScopePredictor(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
         docs = None
         if catalogue is not None:
             docs = scope_documents(catalogue, self.scopes_)
+        base = TaskFeaturizer() if self.featurizer is None else self.featurizer
         if inputs is not None:
-            base = TaskFeaturizer() if self.featurizer is None else self.featurizer
             assert isinstance(base, TaskFeaturizer)
-
-            def features(
-                train: npt.NDArray[np.int64], test: npt.NDArray[np.int64]
-            ) -> tuple[sp.csr_matrix, sp.csr_matrix, MatchDesign | None]:
-                feat = clone(base).fit([inputs[i] for i in train], scope_documents=docs)
-                return (
-                    feat.transform([inputs[i] for i in train]),
-                    feat.transform([inputs[i] for i in test]),
-                    match_design(feat, self.scopes_, catalogue),
-                )
+            features = featurized_folds(base, inputs, docs, self.scopes_, catalogue)
         else:
             dense = sp.csr_matrix(matrix)
-
-            def features(
-                train: npt.NDArray[np.int64], test: npt.NDArray[np.int64]
-            ) -> tuple[sp.csr_matrix, sp.csr_matrix, MatchDesign | None]:
-                return dense[train], dense[test], None
+            features = matrix_folds(dense)
 
         if len(candidates) and len(np.unique(g)) < 2:
             raise DataValidationError(
@@ -316,19 +301,25 @@ class ScopePredictor(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
         self.oof_proba_ = cross_fitted_probabilities(
             chosen, Ymat, usable, w, folds, self.base_rate_
         )
+        self.domain_support_ = {}
         if inputs is not None:
-            self.domain_support_ = self._fit_support(inputs, g, Ymat)
-            self._cross_fit_support(inputs, g, Ymat, usable, folds)
-        else:
-            self.domain_support_ = {}
+            self.domain_support_ = fit_inputs_support(inputs, g, Ymat, self.support_min_groups)
+            cross_fit_domain_support(
+                self.oof_proba_,
+                inputs,
+                g,
+                Ymat,
+                usable,
+                folds,
+                self.scopes_,
+                self.support_min_groups,
+            )
         self.cv_metrics_ = selection_metrics(self.oof_proba_, Ymat, upfront, self.scopes_)
         if progress is not None:
             progress("final fit", 0, 1)
         if inputs is not None:
-            base_f = TaskFeaturizer() if self.featurizer is None else self.featurizer
-            self.featurizer_: TaskFeaturizer | None = clone(base_f).fit(
-                inputs, scope_documents=docs
-            )
+            assert isinstance(base, TaskFeaturizer)
+            self.featurizer_: TaskFeaturizer | None = clone(base).fit(inputs, scope_documents=docs)
             F = self.featurizer_.transform(inputs)
         else:
             self.featurizer_ = None
@@ -356,40 +347,6 @@ class ScopePredictor(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
             progress("final fit", 1, 1)
         return self
 
-    def _fit_support(
-        self,
-        inputs: Sequence[TaskInput],
-        groups: npt.NDArray[np.generic],
-        Y: npt.NDArray[np.float64],
-    ) -> dict[str, npt.NDArray[np.bool_]]:
-        domains = [domain_of(item.context) for item in inputs]
-        return fit_domain_support(domains, groups, Y, self.support_min_groups)
-
-    def _cross_fit_support(
-        self,
-        inputs: Sequence[TaskInput],
-        groups: npt.NDArray[np.generic],
-        Y: npt.NDArray[np.float64],
-        usable: npt.NDArray[np.bool_],
-        folds: npt.NDArray[np.int64],
-    ) -> None:
-        """Apply to ``oof_proba_`` each fold's support fitted on the other folds' rows, so
-        that the cross-fitted probabilities (and the policy chosen on them) see the support
-        as a new task would."""
-        if self.support_min_groups < 1 or len(np.unique(folds)) < 2:
-            return
-        for fold in np.unique(folds):
-            train = np.flatnonzero(folds != fold)
-            test = np.flatnonzero(folds == fold)
-            support = self._fit_support(
-                [inputs[i] for i in train.tolist()], groups[train], Y[train]
-            )
-            mask = support_mask([inputs[i] for i in test.tolist()], self.scopes_, support)
-            if mask is not None:
-                rows = self.oof_proba_[test]
-                rows[mask & usable[test]] = 0.0
-                self.oof_proba_[test] = rows
-
     # -- prediction ------------------------------------------------------------------------
 
     def _features_and_observed(
@@ -404,13 +361,7 @@ class ScopePredictor(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
             matrix = validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=False)
             return matrix, np.zeros((matrix.shape[0], len(self.scopes_)), dtype=bool), None
         inputs = as_task_inputs(X)
-        index = {s: j for j, s in enumerate(self.scopes_)}
-        observed = np.zeros((len(inputs), len(self.scopes_)), dtype=bool)
-        for i, item in enumerate(inputs):
-            for call in item.calls:
-                for scope in call.scopes:
-                    if scope in index:
-                        observed[i, index[scope]] = True
+        observed = ~unobserved_mask(inputs, self.scopes_, len(inputs))
         return self.featurizer_.transform(inputs), observed, inputs
 
     def decision_function(self, X: object) -> npt.NDArray[np.float64]:

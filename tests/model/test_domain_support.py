@@ -7,9 +7,10 @@ import json
 import numpy as np
 import pytest
 
-from scopecast._domain_support import apply_domain_support, fit_domain_support, support_mask
+from scopecast._domain_support import apply_domain_support, support_mask
 from scopecast.exceptions import ArtifactError
 from scopecast.model import ScopePredictor, export_compact, save_model, train_predictor
+from scopecast.model._domain_support_fit import fit_domain_support
 from scopecast.policy import CostModel
 from scopecast.runtime import CompactScorer, PreAuthorizer, load_scorer
 from scopecast.runtime._compact_layout import CompactLayout
