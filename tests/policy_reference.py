@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from scopecast._types import provider_of
 from scopecast.catalogue import Catalogue
 from scopecast.policy import CostModel, ScopeDecision, UpfrontDecision
+from scopecast.policy._decision import ZERO_PROBABILITY_REASON
 
 MAX_EXACT = 10
 
@@ -115,6 +116,8 @@ def reference_choose_upfront(
                 f"deferred: the {provider_of(scope)} scopes worth asking save {saving:.3f}, "
                 f"not more than one consent screen ({costs.consent_screen:.3f})"
             )
+        elif p == 0.0:
+            reason = ZERO_PROBABILITY_REASON
         else:
             reason = (
                 f"deferred: holding it unused costs {asked:.3f} >= {deferred:.3f} for deferring"

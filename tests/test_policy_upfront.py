@@ -34,6 +34,16 @@ def test_choose_upfront_asks_a_scope_when_deferring_costs_more() -> None:
     assert decision.by_provider == {"g": frozenset({"g:send"})}
 
 
+def test_a_scope_of_probability_zero_is_deferred_with_its_own_reason() -> None:
+    # A domain support (or any model) ruling a scope out gives it exactly 0: the explanation
+    # says so instead of comparing 0.6 >= 0.000, and points at the guard.
+    decision = choose_upfront({"g:send": 0.0, "g:read": 0.01}, CAT)
+    by_scope = {d.scope: d for d in decision.decisions}
+    assert by_scope["g:send"].reason.startswith("deferred: probability 0")
+    assert "domain support" in by_scope["g:send"].reason
+    assert by_scope["g:read"].reason.startswith("deferred: holding it unused costs")
+
+
 def test_choose_upfront_asks_the_write_that_covers_the_read() -> None:
     # write p=0.4, read p=0.9: write asked 0.6*0.6=0.36; without it the best is to ask read
     # (0.1*0.2=0.02) and defer write (0.4): 0.42 > 0.36 -> write asked, read covered.

@@ -17,7 +17,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from scopecast.catalogue import Catalogue
 
-__all__ = ["DecisionRows", "Row", "ScopeDecision", "UpfrontDecision"]
+__all__ = ["ZERO_PROBABILITY_REASON", "DecisionRows", "Row", "ScopeDecision", "UpfrontDecision"]
+
+ZERO_PROBABILITY_REASON = (
+    "deferred: probability 0 (from a trained model: a scope that no training task of this "
+    "domain needed, see the model's domain support); the guard asks for it if a call needs it"
+)
+"""The explanation of a deferred scope whose probability is exactly 0."""
 
 
 class ScopeDecision(BaseModel):
@@ -111,6 +117,8 @@ class DecisionRows(NamedTuple):
                 f"deferred: the {provider} scopes worth asking save {saving:.3f}, "
                 f"not more than one consent screen ({self.consent_screen:.3f})"
             )
+        if row[2] == 0.0:
+            return ZERO_PROBABILITY_REASON
         return f"deferred: holding it unused costs {asked:.3f} >= {deferred:.3f} for deferring"
 
     def decisions(self) -> tuple[ScopeDecision, ...]:
