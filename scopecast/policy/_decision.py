@@ -19,11 +19,9 @@ from scopecast.catalogue import Catalogue
 
 __all__ = ["ZERO_PROBABILITY_REASON", "DecisionRows", "Row", "ScopeDecision", "UpfrontDecision"]
 
-ZERO_PROBABILITY_REASON = (
-    "deferred: probability 0 (from a trained model: a scope that no training task of this "
-    "domain needed, see the model's domain support); the guard asks for it if a call needs it"
-)
-"""The explanation of a deferred scope whose probability is exactly 0."""
+ZERO_PROBABILITY_REASON = "deferred: probability 0; the guard asks for it if a call needs it"
+"""The explanation of a deferred scope whose probability is exactly 0 (from a trained model,
+a scope outside its domain's support; from a mapping of probabilities, a scope it omits)."""
 
 
 class ScopeDecision(BaseModel):

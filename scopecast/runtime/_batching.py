@@ -1,26 +1,29 @@
 """The just-in-time batch at an interruption: re-predict from the calls so far, ask the policy.
 
-A scorer is optional and may fail: without one, or when it raises, the batch is empty and
-the consent asks only for the missing scopes. That degrades to plain point-of-execution
-consent; it never lets a call run without its scopes.
+A scorer is optional and may fail: without one, or when anything in the re-prediction fails
+(the scorer raises any exception, e.g. a remote scorer's ``ConnectionError``, or answers
+something malformed: not one mapping, a scope that is not ``provider:name``, a probability
+outside [0, 1]), the batch is empty and the consent asks exactly for the missing scopes, with
+a logged warning naming the error type. That degrades to plain point-of-execution consent; it
+never skips the consent nor lets a call run without its scopes.
+
+The batch never holds a scope the catalogue does not know (unknown risk), a ``jit_only``
+scope or a scope whose ``implies`` closure holds one (it would grant the ``jit_only`` scope
+ahead of its own call), nor a refused one, whatever the policy returns.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 
 from scopecast.catalogue import Catalogue
-from scopecast.exceptions import ScopecastError
 from scopecast.policy import CostModel, choose_batch
+from scopecast.runtime._scorer_output import checked_probabilities, known_probabilities
 from scopecast.scoring import ScopeScorer, TaskInput
 
 __all__ = ["choose_extra_scopes"]
 
 logger = logging.getLogger(__name__)
-
-# What a misbehaving scorer may raise; the batch is then empty (the call still needs its scopes).
-_SCORER_FAILURES = (ScopecastError, ValueError, TypeError, KeyError, IndexError, ArithmeticError)
 
 
 def choose_extra_scopes(
@@ -51,13 +54,26 @@ def choose_extra_scopes(
     if scorer is None or not missing:
         return frozenset()
     try:
-        predicted: Sequence[dict[str, float]] = scorer.predict_scopes([task_input])
-        probabilities = dict(predicted[0])
-    except _SCORER_FAILURES as err:
+        probabilities = checked_probabilities(scorer.predict_scopes([task_input]))
+        probabilities, unknown = known_probabilities(probabilities, catalogue)
+        extra = choose_batch(probabilities, missing, granted, catalogue, costs, denied=refused)
+    except Exception as err:  # any failure (the scorer is anyone's code): no batch, fail closed
+        # the type only: an error's text may carry what it was given (URLs, headers)
         logger.warning(
             "scorer failed at an interruption (%s); asking only for the missing scopes",
             type(err).__name__,
         )
         return frozenset()
-    extra = choose_batch(probabilities, missing, granted, catalogue, costs, denied=refused)
-    return frozenset(s for s in extra if not catalogue.is_jit_only(s)) - refused
+    if unknown:
+        logger.warning(
+            "scopes not in the catalogue left out of the batch (unknown risk): %s", unknown
+        )
+    return (
+        frozenset(
+            s
+            for s in extra
+            if catalogue.has_scope(s)
+            and not any(map(catalogue.is_jit_only, catalogue.closure((s,))))
+        )
+        - refused
+    )

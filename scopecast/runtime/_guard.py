@@ -251,7 +251,8 @@ class ScopeGuard:
         """Start a run: ask the ``upfront`` scopes (one consent per provider), save it, return it.
 
         ``upfront`` is usually ``PreAuthorizer.plan(...).upfront_scopes``; ``jit_only``
-        scopes in it are dropped (they are asked only at their point of execution).
+        scopes in it, and scopes whose ``implies`` closure holds a ``jit_only`` scope, are
+        dropped (the ``jit_only`` scope is asked only at its point of execution).
         ``granted`` are scopes the application already holds for this user.
 
         Raises
@@ -264,9 +265,13 @@ class ScopeGuard:
             raise ConfigError("A run needs a non-empty task (the request the agent received).")
         run_id = run_id or uuid.uuid4().hex
         asked = frozenset(upfront)
-        jit = frozenset(s for s in asked if self.catalogue.is_jit_only(s))
+        cat = self.catalogue
+        jit = frozenset(s for s in asked if any(map(cat.is_jit_only, cat.closure((s,)))))
         if jit:
-            logger.warning("jit_only scopes dropped from the upfront request: %s", sorted(jit))
+            logger.warning(
+                "jit_only scopes (or scopes implying one) dropped from the upfront request: %s",
+                sorted(jit),
+            )
         held = frozenset(granted)
         to_ask = asked - jit - self.catalogue.closure(held)
         plan_steps = None if plan is None else tuple(plan)

@@ -4,8 +4,10 @@
 else through ``scopecast.model``, imported lazily) or takes
 any :class:`~scopecast.scoring.ScopeScorer`, predicts ``P(scope needed)`` from the task,
 context and optional plan, and lets :func:`scopecast.policy.choose_upfront` pick the scopes
-worth asking now. A model that cannot be loaded or fails to predict degrades the plan to
-point-of-execution consent only, with a warning: never to "allow".
+worth asking now. A model that cannot be loaded or fails to predict (any exception of the
+scorer, or a malformed answer) degrades the plan to point-of-execution consent only, with a
+warning: never to "allow". A scope the scorer gives that the catalogue does not know is not
+asked up front (unknown risk, and no tool of the catalogue needs it), with a logged warning.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from scopecast._model_files import recorded_policy_params
-from scopecast._types import provider_of
 from scopecast.catalogue import Catalogue
 from scopecast.defaults import default_model_dir
 from scopecast.exceptions import ConfigError, ModelUnavailableWarning, ScopecastError
@@ -26,6 +27,7 @@ from scopecast.runtime._compact import CompactScorer
 from scopecast.runtime._compact_files import CompactBundle, load_scorer
 from scopecast.runtime._compact_layout import CompactLayout
 from scopecast.runtime._plan import AuthorizationPlan
+from scopecast.runtime._scorer_output import checked_probabilities, known_probabilities
 from scopecast.scoring import ScopeScorer, TaskInput
 from scopecast.traces import PlanStep
 
@@ -192,9 +194,17 @@ class PreAuthorizer:
             layout = self._layout()
             if layout is not None:
                 prediction = layout.predict(task_input)
+                if prediction[1]:  # model scopes outside an overriding catalogue
+                    self._drop_unknown([scope for scope, _ in prediction[1]])
+                    prediction = (prediction[0], [])
             else:
-                probabilities = self._predict(task_input)
-        except _MODEL_FAILURES as err:
+                probabilities, unknown = known_probabilities(
+                    checked_probabilities(self._scorer.predict_scopes([task_input])),
+                    self.catalogue,
+                )
+                if unknown:
+                    self._drop_unknown(unknown)
+        except Exception as err:  # any failure of the scorer (anyone's code): degrade, not allow
             self._degrade(f"The model failed to predict ({type(err).__name__}: {err})")
             return self._degraded_plan(task)
         if layout is not None:
@@ -202,6 +212,14 @@ class PreAuthorizer:
         else:
             decision = choose_upfront(probabilities, self.catalogue, self.planning_costs)
         return AuthorizationPlan.from_decision(task, decision, self.catalogue)
+
+    @staticmethod
+    def _drop_unknown(scopes: list[str]) -> None:
+        logger.warning(
+            "scopes not in the catalogue are not asked up front (unknown risk, no tool of the "
+            "catalogue needs them; the guard asks whatever a call needs): %s",
+            scopes,
+        )
 
     def _degraded_plan(self, task: str) -> AuthorizationPlan:
         return AuthorizationPlan(
@@ -219,14 +237,3 @@ class PreAuthorizer:
                 return None
             layout = self._compact_layout = CompactLayout(scorer, self.catalogue)
         return layout
-
-    def _predict(self, task_input: TaskInput) -> dict[str, float]:
-        """Probabilities from any scorer, checked (a scope name, a probability in [0, 1])."""
-        assert self._scorer is not None
-        (predicted,) = self._scorer.predict_scopes([task_input])
-        probabilities = {str(s): float(p) for s, p in predicted.items()}
-        for scope, p in probabilities.items():
-            provider_of(scope)
-            if not (math.isfinite(p) and 0.0 <= p <= 1.0):
-                raise ValueError(f"probability {p!r} of {scope!r} is not in [0, 1]")
-        return probabilities
