@@ -226,7 +226,7 @@ def test_guard_store_failure_refuses_the_call(catalogue: Catalogue, store: RunSt
     with guard.start("Email Carlos") as run:
         with store.engine.begin() as conn:
             conn.execute(text("DROP TABLE scopecast_requests"))
-        with pytest.raises(RunStoreError):
+        with pytest.raises(RunStoreError, match=r"Tool 'email\.send' was not run"):
             send()
         assert ran == []
         run._live.buffer.clear()  # nothing to save into the broken store

@@ -104,7 +104,7 @@ def test_store_errors_become_run_store_error(store: RunStore) -> None:
     store.create_run("r1", task="t")
     with store.engine.begin() as conn:
         conn.execute(text("DROP TABLE scopecast_grants"))
-    with pytest.raises(RunStoreError, match="fail closed"):
+    with pytest.raises(RunStoreError, match="could not read the run"):
         store.get_run("r1")
 
 
