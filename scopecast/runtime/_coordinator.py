@@ -31,7 +31,7 @@ from scopecast.runtime._authorizers._protocol import Authorizer
 from scopecast.runtime._batching import choose_extra_scopes
 from scopecast.runtime._consent import ConsentRequest, Grant
 from scopecast.runtime._live import ConsentBatch, LiveRun
-from scopecast.runtime._records import CallRecord, PendingRequest
+from scopecast.runtime._records import CallRecord, PendingRequest, Resolution
 from scopecast.runtime._store import RunStore
 from scopecast.scoring import ScopeScorer, TaskInput
 
@@ -197,7 +197,7 @@ class ConsentCoordinator:
             )
         return grant
 
-    def resume(self, run_id: str, grant: Grant) -> None:
+    def resume(self, run_id: str, grant: Grant) -> Resolution:
         """Record the user's answer to a paused run's consent (see ``ScopeGuard.resume``)."""
         request = self.store.request(grant.request_id)
         if request is None or request.run_id != run_id:
@@ -213,7 +213,7 @@ class ConsentCoordinator:
                 f"the grant of one of the request's provider callbacks."
             )
         granted = grant.granted & request.requested
-        self.store.resolve_request(
+        return self.store.resolve_request(
             run_id,
             request.request_id,
             granted=granted,

@@ -24,6 +24,7 @@ from scopecast.exceptions import (
     AuthorizationRequired,
     ConfigError,
     GuardStateError,
+    ResumeConflictError,
     UnknownToolError,
 )
 from scopecast.policy import CostModel
@@ -32,7 +33,7 @@ from scopecast.runtime._consent import START_TOOL, ConsentRequest, Grant
 from scopecast.runtime._coordinator import ConsentCoordinator, GuardMode, pending_of
 from scopecast.runtime._live import LiveRun
 from scopecast.runtime._recorder import TraceRecorder, trace_of
-from scopecast.runtime._records import CallRecord
+from scopecast.runtime._records import CallRecord, Resolution
 from scopecast.runtime._run import Run
 from scopecast.runtime._store import DEFAULT_STORE_URL, RunStore
 from scopecast.runtime._wrapping import guard_callable
@@ -302,17 +303,32 @@ class ScopeGuard:
     def resume(self, run_id: str, grant: Grant) -> Run:
         """Apply the user's answer to the run's pending consent and continue it (any process).
 
-        Idempotent. Requested scopes the grant leaves out are refused. A grant of some
-        providers (``OAuthAuthorizer.complete`` gives one per provider callback) refuses only
-        their scopes; the run stays paused until every provider of the request answered.
+        Requested scopes the grant leaves out are refused. A grant of some providers
+        (``OAuthAuthorizer.complete`` gives one per provider callback) refuses only their
+        scopes; the run stays paused until every provider of the request answered.
+
+        Each answer is applied once: of racing resumes of a request (a retried job, a
+        reloaded redirect page, two processes), exactly one returns the run ``running``
+        (a compare-and-set in the store); the others raise :class:`ResumeConflictError`
+        and must not continue the agent.
 
         Raises
         ------
+        ResumeConflictError
+            If the answer was applied already, or another answer resumed the run: this
+            resume applied nothing (or only recorded its provider's answer) and runs nothing.
         GuardStateError
             If the run or the request is unknown, or the request belongs to another run.
         """
-        self._consent.resume(run_id, grant)
-        return Run(self, self._load(run_id))
+        resolution = self._consent.resume(run_id, grant)
+        if resolution is Resolution.ALREADY_ANSWERED:
+            status = self.store.get_run(run_id).status
+            raise ResumeConflictError(run_id, grant.request_id, status)
+        live = self._load(run_id)
+        if resolution is Resolution.RECORDED and live.status != "paused":
+            # Another provider's answer resumed the run after ours: it belongs to that resume.
+            raise ResumeConflictError(run_id, grant.request_id, live.status, applied=True)
+        return Run(self, live)
 
     def attach(self, run_id: str) -> Run:
         """The handle of a stored run (e.g. in another process), with its state reloaded."""

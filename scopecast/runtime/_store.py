@@ -30,6 +30,7 @@ from scopecast.runtime._engine import make_engine
 from scopecast.runtime._records import (
     CallRecord,
     PendingRequest,
+    Resolution,
     RunRecord,
     RunStatus,
 )
@@ -252,11 +253,15 @@ class RunStore:
         expires_at: float | None = None,
         now: float | None = None,
         providers: Iterable[str] | None = None,
-    ) -> bool:
-        """Apply the user's answer to a consent request, atomically.
+    ) -> Resolution:
+        """Apply the user's answer to a consent request, atomically, and say what it did.
 
         ``providers``: whose consent this answers (``None``: all); see ``record_answer``.
-        Returns ``False`` if they had answered already (resuming twice is harmless).
+        Returns :attr:`Resolution.RESUMED` to the one answer that moved the run from
+        paused to running (a compare-and-set: of racing resumers exactly one gets it),
+        :attr:`Resolution.RECORDED` to an answer that left the run waiting for other
+        providers, and :attr:`Resolution.ALREADY_ANSWERED` (falsy) when these providers
+        had answered already: then nothing is recorded.
 
         Raises
         ------
@@ -276,7 +281,7 @@ class RunStore:
             if row.status == "finished" and request.resolved_at is None:
                 raise GuardStateError(f"Run {run_id!r} is finished; it cannot be resumed.")
             answer = Answer(set(granted), set(denied), set(declined), expires_at, providers)
-            return record_answer(conn, row, request, answer, now)
+            return record_answer(conn, request, answer, now)
 
     def record_consent(
         self,
