@@ -4,8 +4,9 @@ Both the scikit-learn side (:mod:`scopecast.model`) and the runtime read a model
 through these functions, so the format checks and the checksum scheme are the same on both
 paths. Layout (format version :data:`FORMAT_VERSION`)::
 
-    metadata.json    format, versions, scopes, catalogue, metrics, params, created_at, and
-                     ``files``: the sha256 of every other file of the directory
+    metadata.json    format, versions, scopes, catalogue, metrics, params, created_at,
+                     ``files``: the sha256 of every other file of the directory, and
+                     ``metadata_sha256``: the sha256 of its own canonical content
     model.skops      the fitted ScopePredictor (skops; loaded by scopecast.model only)
     compact.json     the compact form's vocabularies and settings (optional)
     compact.npz      the compact form's arrays (numpy.savez; loaded with allow_pickle=False)
@@ -31,18 +32,24 @@ __all__ = [
     "COMPACT_SPEC",
     "FORMAT_NAME",
     "FORMAT_VERSION",
+    "METADATA_DIGEST",
     "METADATA_FILE",
     "MODEL_FILE",
     "catalogue_of",
     "checked_path",
+    "metadata_digest",
     "read_metadata",
     "recorded_policy_params",
+    "sealed_metadata",
     "sha256_of",
 ]
 
 FORMAT_NAME = "scopecast-model"
-FORMAT_VERSION = 3
-"""3: the model keeps each domain's support (:mod:`scopecast._domain_support`), which an
+FORMAT_VERSION = 4
+"""4: ``metadata.json`` carries :data:`METADATA_DIGEST`, checked on every load (version 3
+had none, so an edit of its catalogue, scopes or file checksums went unnoticed; a version-3
+directory is refused, and the default model's cache key changes, so it is trained again).
+3: the model keeps each domain's support (:mod:`scopecast._domain_support`), which an
 older reader would ignore, serving probabilities the model does not give. 2: a context token
 ``key~part`` for the part of a plain value too (version 1 made them for joined values only),
 so a version-1 model would be served features it was not trained on."""
@@ -52,8 +59,14 @@ COMPACT_SPEC = "compact.json"
 COMPACT_ARRAYS = "compact.npz"
 COMPACT_FORMAT = "scopecast-compact"
 COMPACT_FORMAT_VERSION = 3
-"""Bumped with :data:`FORMAT_VERSION`, for the same reasons (3: ``domain_support`` in
-``compact.json``)."""
+"""Bumped with :data:`FORMAT_VERSION` when the compact files change (3: ``domain_support``
+in ``compact.json``; format 4 changed only ``metadata.json``, which is read first)."""
+METADATA_DIGEST = "metadata_sha256"
+"""The key of ``metadata.json`` holding the sha256 of the file's own content (see
+:func:`metadata_digest`). The other files' checksums are recorded in ``metadata.json``, so
+this closes the chain: a model directory whose metadata was edited or damaged fails to load.
+It detects corruption and naive edits, not an attacker who recomputes it: it is a checksum,
+not a signature."""
 
 
 def sha256_of(path: Path) -> str:
@@ -65,13 +78,42 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+def metadata_digest(metadata: Mapping[str, Any]) -> str:
+    """The hex sha256 of ``metadata``'s canonical JSON, its :data:`METADATA_DIGEST` left out.
+
+    Canonical: keys sorted, no whitespace, ASCII escapes; so the digest depends on the
+    content only, not on how the file is indented. ``metadata`` must be what JSON gives back
+    (see :func:`sealed_metadata`): a tuple or a non-string key would be written differently.
+    """
+    content = {key: value for key, value in metadata.items() if key != METADATA_DIGEST}
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
+
+
+def sealed_metadata(metadata: Mapping[str, Any]) -> dict[str, Any]:
+    """``metadata`` as it reads back from JSON, with its :data:`METADATA_DIGEST` added.
+
+    What ``save_model`` writes to ``metadata.json``; :func:`read_metadata` checks it.
+
+    Raises
+    ------
+    TypeError
+        If a value cannot be written as JSON.
+    """
+    content = {key: value for key, value in metadata.items() if key != METADATA_DIGEST}
+    plain: dict[str, Any] = json.loads(json.dumps(content))
+    plain[METADATA_DIGEST] = metadata_digest(plain)
+    return plain
+
+
 def read_metadata(directory: str | Path) -> dict[str, Any]:
-    """Read and check ``metadata.json`` of a model directory (format name and version).
+    """Read and check ``metadata.json`` of a model directory (format, version, own digest).
 
     Raises
     ------
     ArtifactError
-        If it is missing, not JSON, or of another format or version.
+        If it is missing, not JSON, of another format or version, or does not match its
+        :data:`METADATA_DIGEST` (it was edited or damaged after training).
     """
     path = Path(directory) / METADATA_FILE
     try:
@@ -96,6 +138,22 @@ def read_metadata(directory: str | Path) -> dict[str, Any]:
             f"{metadata.get('format_version')!r} (made by scopecast "
             f"{metadata.get('scopecast_version')!r}); this scopecast ({__version__}) reads version "
             f"{FORMAT_VERSION}. Retrain the model with this version of scopecast."
+        )
+    recorded = metadata.get(METADATA_DIGEST)
+    if not isinstance(recorded, str):
+        raise ArtifactError(
+            f"{str(path)!r} records no digest of its own content ({METADATA_DIGEST!r}), so its "
+            f"catalogue, scopes and file checksums cannot be trusted. Retrain the model with "
+            f"`scopecast train`."
+        )
+    actual = metadata_digest(metadata)
+    if actual != recorded:
+        raise ArtifactError(
+            f"{str(path)!r} does not match its own digest (expected {METADATA_DIGEST} "
+            f"{recorded}, got {actual}): it was modified or damaged after training, and its "
+            f"catalogue (which scopes each tool needs, which are jit_only) and the checksums "
+            f"of the other files cannot be trusted. Retrain the model or restore the original "
+            f"file."
         )
     return metadata
 

@@ -17,6 +17,7 @@
         ├── RunStoreError                    the run store failed: fail closed
         ├── AuthorizerError                  the authorization server or callback failed
         └── GuardStateError (RuntimeError)   misuse: resume() of a finished run, etc.
+            └── ResumeConflictError          the consent was answered already: run nothing
 
     ModelUnavailableWarning (UserWarning)    no usable model: point-of-execution consent only
 
@@ -250,6 +251,62 @@ class AuthorizerError(GuardError):
 
 class GuardStateError(GuardError, RuntimeError):
     """Raised on misuse of the guard: resuming a finished run, a grant for another run, etc."""
+
+
+class ResumeConflictError(GuardStateError):
+    """Raised by ``resume()`` when the answer it carries was applied already: it ran nothing.
+
+    Each provider's answer to a consent request is applied once, in one transaction, and
+    exactly one ``resume()`` gets the run back ``running``. Any other resume of the same
+    answer (a retried job, a reloaded OAuth redirect page, a second process) raises this,
+    applies nothing and must not continue the agent: the winner does.
+
+    Attributes
+    ----------
+    run_id : str
+        The run.
+    request_id : str
+        The consent request the grant answers.
+    status : str
+        The run's status in the store: ``running`` (another resume continues it),
+        ``paused`` (it still waits for consent) or ``finished``.
+    applied : bool
+        Whether this grant was recorded (a provider's answer that came before another
+        provider's answer resumed the run) or not (the answer was there already).
+    """
+
+    def __init__(self, run_id: str, request_id: str, status: str, *, applied: bool = False) -> None:
+        self.run_id = run_id
+        self.request_id = request_id
+        self.status = status
+        self.applied = applied
+        if status == "running":
+            then = (
+                "the resume() that answered it continues the run: do not run the agent here. "
+                f"If the process that resumed it is gone, take the run over with "
+                f"guard.attach({run_id!r})"
+            )
+        elif status == "paused":
+            then = (
+                "the run still waits for consent: resume it with the grant of a provider "
+                "that has not answered yet (see guard.pending_consent(run_id))"
+            )
+        else:
+            then = f"the run is {status}; start a new run for further calls"
+        if applied:
+            what = (
+                f"This grant to consent request {request_id!r} of run {run_id!r} is recorded, "
+                f"but another resume() (perhaps in another process) resumed the run, so "
+                f"nothing was run here."
+            )
+        else:
+            what = (
+                f"Consent request {request_id!r} of run {run_id!r} was answered already (by "
+                f"another resume(), perhaps in another process), so this grant was not "
+                f"applied and nothing was run. Expected one resume() per answer; got a "
+                f"second one."
+            )
+        super().__init__(f"{what} Now {then}.")
 
 
 class ModelUnavailableWarning(UserWarning):

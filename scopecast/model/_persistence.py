@@ -8,9 +8,11 @@ Layout of a model directory (format version :data:`~scopecast._model_files.FORMA
     compact.json     its compact form for the runtime (scopecast.model._export), when the
     compact.npz      model was fitted on task inputs: numpy arrays + JSON, no pickle
     metadata.json    format, versions, scopes, catalogue, training data hash, metrics,
-                     params, created_at, and the sha256 of every other file
+                     params, created_at, the sha256 of every other file, and the sha256 of
+                     its own canonical content (``metadata_sha256``)
 
-Loading checks, in order: the metadata exists and names this format and version; the model
+Loading checks, in order: the metadata exists, names this format and version and matches
+its own digest (:func:`~scopecast._model_files.read_metadata`); the model
 file's sha256 equals the recorded one (else it was tampered with or damaged); the types
 skops finds in the file are all in :data:`TRUSTED_TYPES` (else
 :class:`~scopecast.exceptions.UntrustedArtifactError`). Only then is it deserialised.
@@ -37,6 +39,7 @@ from scopecast._model_files import (
     catalogue_of,
     checked_path,
     read_metadata,
+    sealed_metadata,
     sha256_of,
 )
 from scopecast._version import __version__
@@ -149,7 +152,8 @@ def save_model(
             "params": {k: _jsonable(v) for k, v in (params or {}).items()},
             "files": files,
         }
-        (out / METADATA_FILE).write_text(json.dumps(metadata, indent=1, sort_keys=True) + "\n")
+        sealed = sealed_metadata(metadata)
+        (out / METADATA_FILE).write_text(json.dumps(sealed, indent=1, sort_keys=True) + "\n")
     except OSError as err:
         raise ArtifactError(
             f"Cannot write the model directory {str(out)!r}: {err.strerror or err}. "

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
         CallRecord,
         GrantRecord,
         PendingRequest,
+        Resolution,
         RunRecord,
         RunStatus,
     )
@@ -57,6 +58,7 @@ _LAZY = {
     "OAuthAuthorizer": "scopecast.runtime._authorizers._oauth",
     "OAuthProvider": "scopecast.runtime._authorizers._oauth",
     "PendingRequest": "scopecast.runtime._records",
+    "Resolution": "scopecast.runtime._records",
     "ProviderToken": "scopecast.runtime._authorizers._tokens",
     "Run": "scopecast.runtime._run",
     "RunRecord": "scopecast.runtime._records",
@@ -92,6 +94,7 @@ __all__ = [
     "PreAuthorizer",
     "ProviderConsent",
     "ProviderToken",
+    "Resolution",
     "Run",
     "RunRecord",
     "RunStatus",

@@ -23,6 +23,8 @@ from scopecast.exceptions import (
     AuthorizerError,
     ConfigError,
     GuardStateError,
+    ResumeConflictError,
+    RunStoreError,
     ScopeDeniedError,
     ScopeRequestTimeout,
 )
@@ -31,8 +33,9 @@ from scopecast.runtime._authorizers._protocol import Authorizer
 from scopecast.runtime._batching import choose_extra_scopes
 from scopecast.runtime._consent import ConsentRequest, Grant
 from scopecast.runtime._live import ConsentBatch, LiveRun
-from scopecast.runtime._records import CallRecord, PendingRequest
+from scopecast.runtime._records import CallRecord, PendingRequest, Resolution, RunRecord
 from scopecast.runtime._store import RunStore
+from scopecast.runtime._store_failures import call_not_run
 from scopecast.scoring import ScopeScorer, TaskInput
 
 __all__ = ["ConsentCoordinator", "pending_of"]
@@ -74,6 +77,13 @@ class ConsentCoordinator:
         self._scopes_of = scopes_of
 
     def authorize(self, live: LiveRun, tool: str, required: frozenset[str]) -> None:
+        """Return when ``tool`` may run in ``live`` (its scopes granted); raise otherwise."""
+        try:
+            self._authorize(live, tool, required)
+        except RunStoreError as err:
+            raise call_not_run(err, tool) from err
+
+    def _authorize(self, live: LiveRun, tool: str, required: frozenset[str]) -> None:
         for _ in range(self.max_consent_rounds):
             with live.lock:
                 if time.time() >= live.valid_until:
@@ -197,8 +207,13 @@ class ConsentCoordinator:
             )
         return grant
 
-    def resume(self, run_id: str, grant: Grant) -> None:
-        """Record the user's answer to a paused run's consent (see ``ScopeGuard.resume``)."""
+    def resume(self, run_id: str, grant: Grant) -> RunRecord:
+        """Record the user's answer to a paused run's consent; the run if this resume may go on.
+
+        See ``ScopeGuard.resume``: the run comes back ``running`` to the one resume whose
+        answer resumed it, ``paused`` to one whose answer leaves other providers to answer;
+        any other resume raises :class:`ResumeConflictError`.
+        """
         request = self.store.request(grant.request_id)
         if request is None or request.run_id != run_id:
             raise GuardStateError(
@@ -213,7 +228,7 @@ class ConsentCoordinator:
                 f"the grant of one of the request's provider callbacks."
             )
         granted = grant.granted & request.requested
-        self.store.resolve_request(
+        resolution = self.store.resolve_request(
             run_id,
             request.request_id,
             granted=granted,
@@ -222,6 +237,13 @@ class ConsentCoordinator:
             expires_at=self.expiry(grant),
             providers=grant.providers,
         )
+        record = self.store.get_run(run_id)
+        if resolution is Resolution.ALREADY_ANSWERED:
+            raise ResumeConflictError(run_id, grant.request_id, record.status)
+        if resolution is Resolution.RECORDED and record.status != "paused":
+            # Another provider's answer resumed the run after ours: it belongs to that resume.
+            raise ResumeConflictError(run_id, grant.request_id, record.status, applied=True)
+        return record
 
     def pending_consent(self, run_id: str) -> AuthorizationRequired | None:
         """The consent a paused run waits for, rebuilt with fresh consent URLs (after a crash)."""

@@ -15,7 +15,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from contextvars import ContextVar, Token
+from contextvars import Token
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
@@ -23,18 +23,19 @@ from scopecast.catalogue import Catalogue
 from scopecast.exceptions import (
     AuthorizationRequired,
     ConfigError,
-    GuardStateError,
+    RunStoreError,
     UnknownToolError,
 )
 from scopecast.policy import CostModel
 from scopecast.runtime._authorizers._protocol import Authorizer
 from scopecast.runtime._consent import START_TOOL, ConsentRequest, Grant
 from scopecast.runtime._coordinator import ConsentCoordinator, GuardMode, pending_of
-from scopecast.runtime._live import LiveRun
-from scopecast.runtime._recorder import TraceRecorder, trace_of
+from scopecast.runtime._live import CurrentRun, LiveRun, LiveRuns
+from scopecast.runtime._recorder import TraceRecorder, record_finished
 from scopecast.runtime._records import CallRecord
 from scopecast.runtime._run import Run
 from scopecast.runtime._store import DEFAULT_STORE_URL, RunStore
+from scopecast.runtime._store_failures import calls_not_saved, run_not_finished
 from scopecast.runtime._wrapping import guard_callable
 from scopecast.scoring import ScopeScorer
 from scopecast.traces import PlanStep, Trace
@@ -133,10 +134,8 @@ class ScopeGuard:
             max_consent_rounds=max_consent_rounds,
             scopes_of=self._scopes_of,
         )
-        self._live: dict[str, LiveRun] = {}
-        self._current: ContextVar[LiveRun | None] = ContextVar(
-            "scopecast_current_run", default=None
-        )
+        self._live = LiveRuns()
+        self._current = CurrentRun()
 
     @property
     def mode(self) -> GuardMode:
@@ -209,8 +208,8 @@ class ScopeGuard:
             fn,
             tool,
             self.required_scopes(tool),
-            self._current,
-            self._active,
+            self._current.var,
+            self._current.get,
             self._consent.authorize,
         )
 
@@ -296,23 +295,37 @@ class ScopeGuard:
         self.store.create_run(run_id, task=task, context=context, plan=plan_steps, granted=held)
         live = self._load(run_id)
         if to_ask:
-            self._consent.apply(live, request, self._consent.ask(request))
+            try:
+                self._consent.apply(live, request, self._consent.ask(request))
+            except BaseException:
+                self._live.release(live)  # no handle will use it; the run stays in the store
+                raise
         return Run(self, live)
 
     def resume(self, run_id: str, grant: Grant) -> Run:
         """Apply the user's answer to the run's pending consent and continue it (any process).
 
-        Idempotent. Requested scopes the grant leaves out are refused. A grant of some
-        providers (``OAuthAuthorizer.complete`` gives one per provider callback) refuses only
-        their scopes; the run stays paused until every provider of the request answered.
+        Requested scopes the grant leaves out are refused. A grant of some providers
+        (``OAuthAuthorizer.complete`` gives one per provider callback) refuses only their
+        scopes; the run stays paused until every provider of the request answered.
+
+        Each answer is applied once: of racing resumes of a request (a retried job, a
+        reloaded redirect page, two processes), exactly one returns the run ``running``
+        (a compare-and-set in the store).
 
         Raises
         ------
+        ResumeConflictError
+            If the answer was applied already, or another answer resumed the run: this
+            resume runs nothing and must not continue the agent.
         GuardStateError
             If the run or the request is unknown, or the request belongs to another run.
         """
-        self._consent.resume(run_id, grant)
-        return Run(self, self._load(run_id))
+        record = self._consent.resume(run_id, grant)
+        live = self._live.load(record, self.catalogue, self.refresh_interval)
+        if live.status != "running":
+            self._live.release(live)  # it waits for other providers: nothing to keep in memory
+        return Run(self, live)
 
     def attach(self, run_id: str) -> Run:
         """The handle of a stored run (e.g. in another process), with its state reloaded."""
@@ -333,24 +346,17 @@ class ScopeGuard:
     def finish(self, run: Run | str) -> Trace | None:
         """Finish a run: save its calls, mark it finished, record its trace; ``None`` if done.
 
-        Crash-safe: a run finished by a process killed before its trace was written is
-        recorded by the next ``finish`` of it (the recorder skips a trace it already holds).
+        Crash-safe: see :func:`~scopecast.runtime._recorder.record_finished`.
         """
         live = self._live_for(run, None)
         self.save_calls(run)
-        finished_now = self.store.finish(live.run_id)
+        try:
+            finished_now = self.store.finish(live.run_id)
+        except RunStoreError as err:
+            raise run_not_finished(err, live.run_id) from err
         live.mark_finished()  # the handle (and any reference to it) now refuses calls
-        self._live.pop(live.run_id, None)
-        if not finished_now and self.recorder is None:
-            return None
-        record = self.store.get_run(live.run_id)
-        if not finished_now and record.recorded_at is not None:
-            return None
-        trace = trace_of(record)
-        if self.recorder is not None:
-            self.recorder.record(trace)
-            self.store.mark_recorded(live.run_id)
-        return trace
+        self._live.release(live, force=True)
+        return record_finished(self.store, self.recorder, live.run_id, finished_now=finished_now)
 
     def save_calls(self, run: Run | str) -> None:
         """Write the run's unsaved calls to the store."""
@@ -359,46 +365,44 @@ class ScopeGuard:
         records = [self._consent.record(call) for call in taken]
         try:
             self.store.append_calls(live.run_id, records, first)
-        except BaseException:
+        except BaseException as err:
             live.restore_unsaved(taken)
+            if isinstance(err, RunStoreError):
+                raise calls_not_saved(err, live.run_id, records) from err
             raise
         live.mark_saved(records)
+
+    def release(self, run: Run | str) -> None:
+        """Stop keeping a run put aside (paused, interrupted) in memory; ``with run:`` does it.
+
+        The run stays in the store; one with unsaved calls is kept until they are saved.
+        """
+        live = run._live if isinstance(run, Run) else self._live.get(run)
+        if live is not None:
+            self._live.release(live)
 
     def call_records(self, live: LiveRun) -> tuple[CallRecord, ...]:
         """Saved and unsaved calls of a run, in order."""
         return self._consent.call_records(live)
 
     def _load(self, run_id: str) -> LiveRun:
-        record = self.store.get_run(run_id)
-        live = self._live.get(run_id)
-        if live is None:
-            live = self._live.setdefault(
-                run_id, LiveRun(record, self.catalogue, self.refresh_interval)
-            )
-        live.sync(record)
-        return live
+        return self._live.load(self.store.get_run(run_id), self.catalogue, self.refresh_interval)
 
     def _live_for(self, run: Run | str | None, tool: str | None) -> LiveRun:
         if isinstance(run, Run):
             return run._live
         if isinstance(run, str):
-            return self._live.get(run) or self._load(run)
-        return self._active(tool)
-
-    def _active(self, tool: str | None) -> LiveRun:
-        live = self._current.get()
-        if live is None:
-            raise GuardStateError(
-                f"Tool {tool!r} was called outside a run, so the guard cannot tell which "
-                f"grants apply and refused it. Call it inside `with guard.start(task) as run:` "
-                f"(or `with guard.resume(...)`), or pass run= to check()."
-            )
-        return live
+            live = self._live.get(run)
+            if live is None:
+                return self._load(run)
+            self._live.hold(live)
+            return live
+        return self._current.get(tool)
 
     def activate(self, live: LiveRun) -> Token[LiveRun | None]:
         """Make ``live`` the current run of this context (used by ``Run.__enter__``)."""
-        return self._current.set(live)
+        return self._current.var.set(live)
 
     def deactivate(self, token: Token[LiveRun | None]) -> None:
         """Undo :meth:`activate`."""
-        self._current.reset(token)
+        self._current.var.reset(token)

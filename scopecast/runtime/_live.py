@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 from collections.abc import Iterable
+from contextvars import ContextVar
 
 from scopecast.catalogue import Catalogue
+from scopecast.exceptions import GuardStateError
 from scopecast.runtime._records import CallRecord, PendingRequest, RunRecord, RunStatus
 from scopecast.traces import PlanStep
 
-__all__ = ["ConsentBatch", "LiveRun"]
+__all__ = ["ConsentBatch", "CurrentRun", "LiveRun", "LiveRuns"]
 
 
 class ConsentBatch:
@@ -100,3 +103,84 @@ class LiveRun:
         """Put back calls whose flush failed, ahead of any recorded since."""
         with self.lock:
             self.buffer[:0] = taken
+
+
+class LiveRuns:
+    """The :class:`LiveRun` of each run one guard uses in this process, held only while needed.
+
+    A run is *held* (a strong reference) from its start, resume or attach until it pauses,
+    ends by an exception with its calls saved, or finishes: while held it may have unsaved
+    calls that only this process knows. Released, it stays *known* (a weak reference) as long
+    as a :class:`~scopecast.runtime.Run` handle or a context still refers to it, so that a
+    later resume in this process reuses that same LiveRun (two LiveRuns of one run would
+    number their calls independently and collide); then it is freed. A guard serving many
+    runs therefore keeps only the runs in progress in memory.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._held: dict[str, LiveRun] = {}
+        self._known: weakref.WeakValueDictionary[str, LiveRun] = weakref.WeakValueDictionary()
+
+    def __len__(self) -> int:
+        """How many runs are held (in progress in this process)."""
+        return len(self._held)
+
+    def get(self, run_id: str) -> LiveRun | None:
+        """The LiveRun of ``run_id`` if this process still refers to it, else ``None``."""
+        return self._known.get(run_id)
+
+    def load(self, record: RunRecord, catalogue: Catalogue, refresh_interval: float) -> LiveRun:
+        """The LiveRun of ``record``'s run (the known one, or a new one), synced and held."""
+        with self._lock:
+            live = self._known.get(record.run_id)
+            if live is None:
+                live = LiveRun(record, catalogue, refresh_interval)
+                self._known[record.run_id] = live
+            if record.status == "finished":
+                self._held.pop(record.run_id, None)
+            else:
+                self._held[record.run_id] = live
+        live.sync(record)
+        return live
+
+    def hold(self, live: LiveRun) -> None:
+        """Hold ``live`` again (it is used without a handle, e.g. ``check(run=run_id)``)."""
+        with self._lock:
+            if live.status != "finished":
+                self._held[live.run_id] = live
+
+    def release(self, live: LiveRun, *, force: bool = False) -> bool:
+        """Stop holding ``live`` unless it has unsaved calls (``force``: even then); say if released."""
+        with self._lock, live.lock:
+            if live.buffer and not force:
+                return False
+            if self._held.get(live.run_id) is live:
+                del self._held[live.run_id]
+            return True
+
+
+class CurrentRun:
+    """The run that wrapped tools are checked against in this context (``with run:`` sets it).
+
+    A context variable: asyncio tasks inherit it, threads do not (a call submitted to a
+    thread pool carries it with ``contextvars.copy_context().run``). The wrappers' fast path
+    reads :attr:`var` directly.
+    """
+
+    def __init__(self) -> None:
+        self.var: ContextVar[LiveRun | None] = ContextVar("scopecast_current_run", default=None)
+
+    def get(self, tool: str | None) -> LiveRun:
+        """The current run; :class:`GuardStateError` (the call is refused) when there is none."""
+        live = self.var.get()
+        if live is None:
+            raise GuardStateError(
+                f"Tool {tool!r} was called outside a run, so the guard cannot tell which "
+                f"grants apply and refused it. Call it inside `with guard.start(task) as run:` "
+                f"(or `with guard.resume(...)`), or pass run= to check(). In a thread started "
+                f"inside the run (a ThreadPoolExecutor...), the run is not current: threads "
+                f"do not inherit it; submit the call with its context, "
+                f"`pool.submit(contextvars.copy_context().run, tool, *args)`."
+            )
+        return live

@@ -13,12 +13,17 @@ import json
 import logging
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from scopecast.exceptions import ConfigError
+from scopecast.exceptions import ConfigError, RunStoreError
 from scopecast.runtime._records import RunRecord, iso_utc
+from scopecast.runtime._store_failures import trace_not_recorded
 from scopecast.traces import Trace, trace_to_json_line
 
-__all__ = ["TraceRecorder", "trace_of"]
+if TYPE_CHECKING:
+    from scopecast.runtime._store import RunStore
+
+__all__ = ["TraceRecorder", "record_finished", "trace_of"]
 
 logger = logging.getLogger(__name__)
 
@@ -104,3 +109,29 @@ def trace_of(record: RunRecord) -> Trace:
         calls=tuple(c.to_call() for c in record.calls),
         started_at=iso_utc(record.started_at),
     )
+
+
+def record_finished(
+    store: RunStore, recorder: TraceRecorder | None, run_id: str, *, finished_now: bool
+) -> Trace | None:
+    """The trace of a run just finished, written by ``recorder`` once; ``None`` if done before.
+
+    Crash-safe: a run finished by a process killed before its trace was written
+    (``recorded_at`` unset) is recorded by the next finish of it, and the recorder skips a
+    trace it already holds.
+    """
+    if not finished_now and recorder is None:
+        return None
+    written = False
+    try:
+        record = store.get_run(run_id)
+        if not finished_now and record.recorded_at is not None:
+            return None
+        trace = trace_of(record)
+        if recorder is not None:
+            recorder.record(trace)
+            written = True
+            store.mark_recorded(run_id)
+    except RunStoreError as err:
+        raise trace_not_recorded(err, run_id, written=written) from err
+    return trace

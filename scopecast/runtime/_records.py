@@ -8,6 +8,7 @@ has made so far.
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
@@ -15,10 +16,34 @@ from typing import Literal
 from scopecast._types import CallStatus
 from scopecast.traces import Call, PlanStep
 
-__all__ = ["CallRecord", "GrantRecord", "PendingRequest", "RunRecord", "RunStatus", "iso_utc"]
+__all__ = [
+    "CallRecord",
+    "GrantRecord",
+    "PendingRequest",
+    "Resolution",
+    "RunRecord",
+    "RunStatus",
+    "iso_utc",
+]
 
 RunStatus = Literal["running", "paused", "finished"]
 """Where a run is: running, paused waiting for consent, or finished."""
+
+
+class Resolution(enum.IntEnum):
+    """What ``RunStore.resolve_request`` did with an answer to a consent request.
+
+    Falsy when nothing was recorded, like the ``bool`` it replaces. Only ``RESUMED`` hands
+    the run to the caller: exactly one answer of a request can move its run from paused to
+    running (a compare-and-set in the store), so exactly one resumer continues the agent.
+    """
+
+    ALREADY_ANSWERED = 0
+    """Nothing recorded: the request is resolved, or these providers had answered it."""
+    RECORDED = 1
+    """The answer is recorded; the run was not resumed by it (other providers still to answer)."""
+    RESUMED = 2
+    """The answer is recorded and resolved the request: the run went from paused to running."""
 
 
 def iso_utc(epoch: float) -> str:

@@ -24,6 +24,7 @@ class Run:
     ``@guard.tool(...)`` are checked against it. On a normal exit the run is finished (and
     recorded as a trace); on :class:`AuthorizationRequired` it stays paused; on any other
     exception its calls are saved and it stays running, so that it can be attached again.
+    Either way the guard stops keeping it in memory (``ScopeGuard.release``).
     """
 
     def __init__(self, guard: ScopeGuard, live: LiveRun) -> None:
@@ -95,5 +96,7 @@ class Run:
         self._guard.deactivate(self._tokens.pop())
         if exc is None:
             self._guard.finish(self)
-        elif not isinstance(exc, AuthorizationRequired):
+            return
+        if not isinstance(exc, AuthorizationRequired):
             self._guard.save_calls(self)
+        self._guard.release(self)  # paused or interrupted: the store keeps it, memory need not

@@ -30,6 +30,7 @@ from scopecast.runtime._engine import make_engine
 from scopecast.runtime._records import (
     CallRecord,
     PendingRequest,
+    Resolution,
     RunRecord,
     RunStatus,
 )
@@ -121,15 +122,20 @@ class RunStore:
     # -- transactions ----------------------------------------------------------------------
 
     @contextmanager
-    def _write(self, what: str) -> Iterator[Connection]:
+    def _write(self, what: str, outcome: str) -> Iterator[Connection]:
+        """One write transaction; a database error rolls it all back and says so (``outcome``).
+
+        The message says only what the store did (nothing): whether a tool call ran is
+        the guard's to say, which adds it where it knows (see ``ScopeGuard``).
+        """
         try:
             with self._engine.begin() as conn:
                 yield conn
         except SQLAlchemyError as err:
             logger.error("run store: %s failed (%s)", what, type(err).__name__)
             raise RunStoreError(
-                f"The run store could not {what}: {_describe(err)}. The call was not run (fail "
-                f"closed). Check that {self._safe_url()} is reachable and writable, then retry."
+                f"The run store could not {what}: {_describe(err)}. {outcome} Check that "
+                f"{self._safe_url()} is reachable and writable."
             ) from err
 
     @contextmanager
@@ -143,8 +149,8 @@ class RunStore:
         except SQLAlchemyError as err:
             logger.error("run store: %s failed (%s)", what, type(err).__name__)
             raise RunStoreError(
-                f"The run store could not {what}: {_describe(err)}. The call was not run (fail "
-                f"closed). Check that {self._safe_url()} is reachable, then retry."
+                f"The run store could not {what}: {_describe(err)}. Check that "
+                f"{self._safe_url()} is reachable."
             ) from err
 
     @staticmethod
@@ -182,7 +188,7 @@ class RunStore:
             If the database fails.
         """
         now = time.time() if now is None else now
-        with self._write("create a run") as conn:
+        with self._write("create a run", "The run was not created.") as conn:
             exists = conn.execute(select(t.runs.c.id).where(t.runs.c.id == run_id)).first()
             if exists is not None:
                 raise GuardStateError(
@@ -218,7 +224,7 @@ class RunStore:
         If the run is already paused, nothing changes and its pending request is returned:
         parallel misses are coalesced into the one request the user sees.
         """
-        with self._write("pause the run") as conn:
+        with self._write("pause the run", "The run was not paused.") as conn:
             row = self._lock_run(conn, request.run_id)
             if row.status == "finished":
                 raise GuardStateError(
@@ -252,11 +258,15 @@ class RunStore:
         expires_at: float | None = None,
         now: float | None = None,
         providers: Iterable[str] | None = None,
-    ) -> bool:
-        """Apply the user's answer to a consent request, atomically.
+    ) -> Resolution:
+        """Apply the user's answer to a consent request, atomically, and say what it did.
 
         ``providers``: whose consent this answers (``None``: all); see ``record_answer``.
-        Returns ``False`` if they had answered already (resuming twice is harmless).
+        Returns :attr:`Resolution.RESUMED` to the one answer that moved the run from
+        paused to running (a compare-and-set: of racing resumers exactly one gets it),
+        :attr:`Resolution.RECORDED` to an answer that left the run waiting for other
+        providers, and :attr:`Resolution.ALREADY_ANSWERED` (falsy) when these providers
+        had answered already: then nothing is recorded.
 
         Raises
         ------
@@ -265,7 +275,10 @@ class RunStore:
             the run is finished.
         """
         now = time.time() if now is None else now
-        with self._write("resume the run") as conn:
+        with self._write(
+            "resume the run",
+            "The answer was not recorded and the run was not resumed; retry resume() with it.",
+        ) as conn:
             row = self._lock_run(conn, run_id)
             request = read_request(conn, request_id)
             if request is None or request.run_id != run_id:
@@ -276,7 +289,7 @@ class RunStore:
             if row.status == "finished" and request.resolved_at is None:
                 raise GuardStateError(f"Run {run_id!r} is finished; it cannot be resumed.")
             answer = Answer(set(granted), set(denied), set(declined), expires_at, providers)
-            return record_answer(conn, row, request, answer, now)
+            return record_answer(conn, request, answer, now)
 
     def record_consent(
         self,
@@ -290,7 +303,7 @@ class RunStore:
     ) -> None:
         """Record a consent asked and answered while the run kept running (blocking mode)."""
         now = time.time() if now is None else now
-        with self._write("record a consent") as conn:
+        with self._write("record a consent", "The consent was not recorded.") as conn:
             row = self._lock_run(conn, request.run_id)
             if row.status == "finished":
                 raise GuardStateError(f"Run {request.run_id!r} is finished; no more consents.")
@@ -316,19 +329,21 @@ class RunStore:
         """
         if not calls:
             return
-        with self._write("save the run's calls") as conn:
+        with self._write("save the run's calls", "The calls were not saved.") as conn:
             row = self._lock_run(conn, run_id)
             if row.status == "finished":
                 raise GuardStateError(
-                    f"Run {run_id!r} is finished; {len(calls)} more call(s) cannot be added to "
-                    f"it. Start a new run with ScopeGuard.start() for further calls."
+                    f"Run {run_id!r} was finished (by another handle or process), so "
+                    f"{len(calls)} call(s) checked since cannot be added to it (those allowed "
+                    f"have run); the run stays as it was finished. Continue a run in one "
+                    f"process only, and start a new run with ScopeGuard.start() for more calls."
                 )
             insert_calls(conn, run_id, calls, first_seq)
 
     def finish(self, run_id: str, calls: Sequence[CallRecord] = (), first_seq: int = 0) -> bool:
         """Mark a run finished (saving its last calls); ``False`` if it already was."""
         now = time.time()
-        with self._write("finish the run") as conn:
+        with self._write("finish the run", "The run was not marked finished.") as conn:
             row = self._lock_run(conn, run_id)
             if row.status == "finished":
                 return False
@@ -343,7 +358,7 @@ class RunStore:
     def mark_recorded(self, run_id: str, *, now: float | None = None) -> None:
         """Note that the finished run's trace is written (so a re-finish does not record it again)."""
         now = time.time() if now is None else now
-        with self._write("mark the run recorded") as conn:
+        with self._write("mark the run recorded", "The run was not marked recorded.") as conn:
             self._lock_run(conn, run_id)
             conn.execute(
                 update(t.runs)
@@ -355,7 +370,9 @@ class RunStore:
         """Revoke the active grants of ``scopes`` in a run; return how many grants were revoked."""
         now = time.time() if now is None else now
         names = sorted(set(scopes))
-        with self._write("revoke grants") as conn:
+        with self._write(
+            "revoke grants", "Nothing was revoked: the scopes are still granted to the run."
+        ) as conn:
             self._lock_run(conn, run_id)
             result = conn.execute(
                 update(t.grants)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from scopecast._types import provider_of
 from scopecast.exceptions import RunStoreError
@@ -15,6 +14,7 @@ from scopecast.runtime._records import (
     CallRecord,
     GrantRecord,
     PendingRequest,
+    Resolution,
     RunRecord,
     RunStatus,
 )
@@ -44,18 +44,20 @@ class Answer:
 
 
 def record_answer(
-    conn: Connection, run: Row[Any], request: PendingRequest, answer: Answer, now: float
-) -> bool:
-    """Record the answer of the providers that had not answered yet; ``False`` if none.
+    conn: Connection, request: PendingRequest, answer: Answer, now: float
+) -> Resolution:
+    """Record the answer of the providers that had not answered yet (see :class:`Resolution`).
 
     Only scopes of those providers are granted or refused. When every provider of the
-    request has answered, the request resolves and the run (if paused on it) runs again.
+    request has answered, the request resolves and the run, if paused on it, runs again:
+    a conditional ``UPDATE ... WHERE status = 'paused' AND pending_request_id = ...`` whose
+    row count says whether this answer resumed it (one winner even without the row lock).
     """
     every = {provider_of(s) for s in request.requested}
     answering = every if answer.providers is None else set(answer.providers) & every
     new = answering - request.answered
     if request.resolved_at is not None or (every and not new):
-        return False
+        return Resolution.ALREADY_ANSWERED
 
     def fresh(scopes: Iterable[str]) -> list[str]:
         return sorted(s for s in set(scopes) if provider_of(s) in new)
@@ -76,11 +78,20 @@ def record_answer(
             answered=sorted(answered),
         )
     )
-    values: dict[str, object] = {"updated_at": now}
-    if done and run.pending_request_id == request_id:
-        values.update(status="running", pending_request_id=None)
-    conn.execute(update(t.runs).where(t.runs.c.id == run_id).values(**values))
-    return True
+    if done:
+        resumed = conn.execute(
+            update(t.runs)
+            .where(
+                t.runs.c.id == run_id,
+                t.runs.c.status == "paused",
+                t.runs.c.pending_request_id == request_id,
+            )
+            .values(status="running", pending_request_id=None, updated_at=now)
+        )
+        if resumed.rowcount == 1:
+            return Resolution.RESUMED
+    conn.execute(update(t.runs).where(t.runs.c.id == run_id).values(updated_at=now))
+    return Resolution.RECORDED
 
 
 def read_request(conn: Connection, request_id: str) -> PendingRequest | None:

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from scopecast._model_files import COMPACT_FORMAT_VERSION
+from scopecast._model_files import COMPACT_FORMAT_VERSION, sealed_metadata
 from scopecast.exceptions import ArtifactError, ModelUnavailableWarning
 from scopecast.model import ScopePredictor, can_export_compact, save_model, train_predictor
 from scopecast.runtime import CompactBundle, CompactScorer, PreAuthorizer, load_compact, load_scorer
@@ -100,7 +100,7 @@ def test_compact_pickled_arrays_are_refused_even_with_a_matching_checksum(model_
     meta_path = model_dir / "metadata.json"
     meta = json.loads(meta_path.read_text())
     meta["files"]["compact.npz"] = hashlib.sha256(path.read_bytes()).hexdigest()
-    meta_path.write_text(json.dumps(meta))
+    meta_path.write_text(json.dumps(sealed_metadata(meta)))  # every checksum recomputed
     with pytest.raises(ArtifactError, match="Cannot read the compact model"):
         load_compact(model_dir)
 

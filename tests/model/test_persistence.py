@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from scopecast._model_files import FORMAT_VERSION
+from scopecast._model_files import FORMAT_VERSION, sealed_metadata
 from scopecast.exceptions import ArtifactError, UntrustedArtifactError
 from scopecast.model import load_bundle, load_model, load_scorer, save_model
 from scopecast.scoring import TaskInput
@@ -91,7 +91,7 @@ def test_persistence_model_file_without_recorded_checksum_is_refused(model_dir):
     meta_path = model_dir / "metadata.json"
     meta = json.loads(meta_path.read_text())
     del meta["files"]["model.skops"]
-    meta_path.write_text(json.dumps(meta))
+    meta_path.write_text(json.dumps(sealed_metadata(meta)))  # digest recomputed: still refused
     with pytest.raises(ArtifactError, match=r"records no checksum for 'model\.skops'"):
         load_model(model_dir)
 

@@ -14,6 +14,7 @@ from scopecast import (
     Catalogue,
     ConfigError,
     GuardStateError,
+    ResumeConflictError,
     RunStoreError,
     ScopeDeniedError,
     UnknownToolError,
@@ -160,8 +161,10 @@ def test_guard_pausing_saves_run_and_resume_is_idempotent(
     assert paused.request_id is not None
     grant = Grant.of(paused.request_id, paused.requested)
     resumed = other.resume(run.run_id, grant)
-    again = other.resume(run.run_id, grant)
-    assert resumed.status == again.status == "running"
+    assert resumed.status == "running"
+    with pytest.raises(ResumeConflictError, match="answered already") as conflict:
+        other.resume(run.run_id, grant)  # the same answer again: applied once, runs nothing
+    assert conflict.value.status == "running"
     with resumed:
         resumed.check("email.send")
     record = other.store.get_run(run.run_id)
@@ -223,7 +226,7 @@ def test_guard_store_failure_refuses_the_call(catalogue: Catalogue, store: RunSt
     with guard.start("Email Carlos") as run:
         with store.engine.begin() as conn:
             conn.execute(text("DROP TABLE scopecast_requests"))
-        with pytest.raises(RunStoreError):
+        with pytest.raises(RunStoreError, match=r"Tool 'email\.send' was not run"):
             send()
         assert ran == []
         run._live.buffer.clear()  # nothing to save into the broken store

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from scopecast import AuthorizationRequired, Catalogue
+from scopecast import AuthorizationRequired, Catalogue, GuardStateError
 from scopecast.runtime import CallbackAuthorizer, ConsentRequest, Grant, RunStore, ScopeGuard
 from scopecast.scoring import TaskInput
 from tests.runtime.conftest import ScriptedConsent
@@ -186,3 +186,19 @@ def test_guard_fast_path_is_cheap(catalogue: Catalogue, store: RunStore) -> None
         per_call = (time.perf_counter() - began) / n
         run._live.buffer.clear()
     assert per_call < 50e-6  # generous bound on a loaded CI machine; typical is ~1-2 us
+
+
+def test_guard_threads_need_the_runs_context(catalogue: Catalogue, store: RunStore) -> None:
+    user = ScriptedConsent()
+    guard = ScopeGuard(catalogue, store=store, authorizer=CallbackAuthorizer(user))
+    sent: list[str] = []
+    send = guard.wrap(lambda: sent.append("sent"), name="email.send")
+    with guard.start("Email Carlos"), ThreadPoolExecutor(2) as pool:
+        bare = pool.submit(send)
+        with pytest.raises(GuardStateError, match=r"copy_context\(\)\.run"):
+            bare.result()  # a plain thread does not see the run: refused, with the fix named
+        assert sent == []
+        carried = [pool.submit(contextvars.copy_context().run, send) for _ in range(2)]
+        for future in carried:
+            future.result()
+    assert sent == ["sent", "sent"]

@@ -26,4 +26,4 @@ def test_readme_runtime_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyP
     for block in blocks:
         exec(compile(block, str(README), "exec"), namespace)
     assert (tmp_path / "runs.db").exists()
-    assert (tmp_path / "runs.jsonl").read_text().count("\n") == 1
+    assert (tmp_path / "runs.jsonl").read_text().count("\n") == len(blocks)  # a trace each

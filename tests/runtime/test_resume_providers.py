@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from scopecast import AuthorizationRequired, Catalogue, GuardStateError, ScopeDeniedError
+from scopecast import (
+    AuthorizationRequired,
+    Catalogue,
+    GuardStateError,
+    ResumeConflictError,
+    ScopeDeniedError,
+)
 from scopecast.runtime import Grant, RunStore, ScopeGuard
 
 
@@ -32,11 +38,15 @@ def test_one_providers_answer_keeps_the_others_scopes_pending(
     record = store.get_run("r1")
     assert record.declined == frozenset()
     assert record.denied == frozenset()
-    assert guard.resume("r1", google).status == "paused"  # idempotent
+    with pytest.raises(ResumeConflictError) as again:  # google's answer is applied once
+        guard.resume("r1", google)
+    assert again.value.status == "paused"
+    assert not again.value.applied
     run = guard.resume("r1", slack)
     assert run.status == "running"
     assert run.granted == {"google:gmail.send", "slack:chat:write"}
-    assert guard.resume("r1", slack).granted == run.granted
+    with pytest.raises(ResumeConflictError, match="do not run the agent here"):
+        guard.resume("r1", slack)
     grants = [g.scope for g in store.get_run("r1").grants]
     assert sorted(grants) == ["google:gmail.send", "slack:chat:write"]
     with run:

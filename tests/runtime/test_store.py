@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from scopecast import GuardStateError, RunStoreError
-from scopecast.runtime import CallRecord, PendingRequest, RunStore
+from scopecast.runtime import CallRecord, PendingRequest, Resolution, RunStore
 
 
 def _request(run_id: str, request_id: str = "q1") -> PendingRequest:
@@ -48,10 +48,13 @@ def test_store_pause_then_resolve_is_idempotent(store: RunStore) -> None:
     assert paused.pending == pending
     assert [c.tool for c in paused.calls] == ["email.search"]
 
-    assert store.resolve_request(
+    resolution = store.resolve_request(
         "r1", "q1", granted=["google:gmail.send"], denied=[], declined=["google:calendar.events"]
     )
-    assert not store.resolve_request("r1", "q1", granted=["google:gmail.send"], denied=[])
+    assert resolution is Resolution.RESUMED
+    again = store.resolve_request("r1", "q1", granted=["google:gmail.send"], denied=[])
+    assert again is Resolution.ALREADY_ANSWERED
+    assert not again  # falsy, like the bool it replaces
     resumed = store.get_run("r1")
     assert resumed.status == "running"
     assert resumed.pending is None
@@ -101,7 +104,7 @@ def test_store_errors_become_run_store_error(store: RunStore) -> None:
     store.create_run("r1", task="t")
     with store.engine.begin() as conn:
         conn.execute(text("DROP TABLE scopecast_grants"))
-    with pytest.raises(RunStoreError, match="fail closed"):
+    with pytest.raises(RunStoreError, match="could not read the run"):
         store.get_run("r1")
 
 

@@ -6,12 +6,14 @@ import os
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
-from scopecast import AuthorizationRequired, Catalogue
+from scopecast import AuthorizationRequired, Catalogue, ResumeConflictError
 from scopecast.runtime import CallbackAuthorizer, Grant, RunStore, ScopeGuard
 from tests.runtime.conftest import ScriptedConsent
+from tests.runtime.resume_driver import paused_run, race_resumes
 
 pytestmark = pytest.mark.postgres
 
@@ -72,12 +74,32 @@ def test_postgres_racing_resumes_apply_once(catalogue: Catalogue, pg_url: str) -
 
     def resume(guard: ScopeGuard) -> str:
         barrier.wait()
-        return guard.resume(run.run_id, grant).status
+        try:
+            return guard.resume(run.run_id, grant).status
+        except ResumeConflictError as conflict:
+            return f"conflict ({conflict.status})"
 
     with ThreadPoolExecutor(len(resumers)) as pool:
-        assert set(pool.map(resume, resumers)) == {"running"}
+        outcomes = sorted(pool.map(resume, resumers))
+    # One compare-and-set winner continues the run; every other resume runs nothing.
+    assert outcomes == ["conflict (running)"] * (len(resumers) - 1) + ["running"]
     record = guard.store.get_run(run.run_id)
     for other in [guard, *resumers]:
         other.close()
     assert [g.scope for g in record.grants] == ["google:gmail.send"]
     assert record.pending is None
+
+
+def test_postgres_processes_racing_resumes_send_once(
+    catalogue: Catalogue, pg_url: str, tmp_path: Path
+) -> None:
+    run_id, request_id = paused_run(catalogue, pg_url)
+    outcomes = race_resumes(
+        pg_url, run_id, request_id, ["google:gmail.send"] * 4, tmp_path / "race"
+    )
+    assert sorted(outcomes) == ["conflict"] * 3 + ["ran"]
+    assert len((tmp_path / "race" / "sent.log").read_text().splitlines()) == 1
+    with RunStore(pg_url) as store:
+        record = store.get_run(run_id)
+    assert record.status == "finished"
+    assert [c.tool for c in record.calls] == ["email.search", "email.send"]
