@@ -146,6 +146,8 @@ class LiveRuns:
 
     def hold(self, live: LiveRun) -> None:
         """Hold ``live`` again (it is used without a handle, e.g. ``check(run=run_id)``)."""
+        if self._held.get(live.run_id) is live:
+            return  # the common case, without the lock
         with self._lock:
             if live.status != "finished":
                 self._held[live.run_id] = live

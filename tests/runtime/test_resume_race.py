@@ -15,7 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from scopecast import AuthorizationRequired, Catalogue, ResumeConflictError, ScopeDeniedError
+from scopecast import (
+    AuthorizationRequired,
+    Catalogue,
+    GuardStateError,
+    ResumeConflictError,
+    ScopeDeniedError,
+)
 from scopecast.runtime import Grant, PendingRequest, Resolution, RunStore, ScopeGuard
 from tests.runtime.resume_driver import paused_run, race_resumes
 
@@ -192,3 +198,24 @@ def test_providers_answering_at_once_resume_the_run_once(
     assert record.status == "running"
     assert sorted(g.scope for g in record.grants) == ["google:gmail.send", "slack:chat:write"]
     guard.close()
+
+
+def test_a_run_whose_resumer_died_is_taken_over_by_attach(
+    catalogue: Catalogue, store_url: str
+) -> None:
+    run_id, request_id = paused_run(catalogue, store_url)
+    grant = Grant.of(request_id, ["google:gmail.send"])
+    died = ScopeGuard(catalogue, store=store_url, mode="pausing")
+    assert died.resume(run_id, grant).status == "running"  # then its process dies
+    died.close()
+    retry = ScopeGuard(catalogue, store=store_url, mode="pausing")  # the job, redelivered
+    with pytest.raises(ResumeConflictError, match=r"take the run over with guard\.attach") as info:
+        retry.resume(run_id, grant)
+    assert isinstance(info.value, GuardStateError)  # code catching GuardStateError still works
+    assert info.value.status == "running"
+    with retry.attach(run_id) as run:  # the operator knows the winner is gone
+        run.check("email.send")
+    record = retry.store.get_run(run_id)
+    assert record.status == "finished"
+    assert [c.tool for c in record.calls] == ["email.search", "email.send"]
+    retry.close()
