@@ -12,6 +12,8 @@ import fcntl
 import json
 import logging
 import os
+import re
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -54,6 +56,7 @@ class TraceRecorder:
                 f"TraceRecorder needs a file path, got the directory {str(self.path)!r}. "
                 f"Pass e.g. {str(self.path / 'runs.jsonl')!r}."
             )
+        self._index = _TraceIndex()
 
     def __repr__(self) -> str:
         return f"TraceRecorder({str(self.path)!r})"
@@ -63,18 +66,24 @@ class TraceRecorder:
 
         Returns ``False`` (and writes nothing) if the file already holds a trace with this
         ``trace_id``: recording again after a crash between writing and noting it in the run
-        store must not duplicate the trace. The check reads the file under the same lock.
+        store must not duplicate the trace. The check is made under the same lock, on an
+        index of the file's trace ids that each recorder reads once and then extends by what
+        was appended since (by any process), so a record costs the new lines, not the file.
         """
         line = (trace_to_json_line(trace) + "\n").encode("utf-8")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            if _holds_trace(fd, trace.trace_id):
-                logger.debug("trace %s is already in %s", trace.trace_id, self.path)
-                return False
-            os.write(fd, line)
-            os.fsync(fd)
+            with self._index.lock:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                if self._index.holds(fd, trace.trace_id):
+                    logger.debug("trace %s is already in %s", trace.trace_id, self.path)
+                    return False
+                size = os.fstat(fd).st_size
+                if size and os.pread(fd, 1, size - 1) != b"\n":  # a writer died mid-line
+                    line = b"\n" + line  # end that line, so this record stands on its own
+                os.write(fd, line)
+                os.fsync(fd)  # the next record reads this line into the index like any other
         finally:
             os.close(fd)
         logger.debug(
@@ -83,20 +92,82 @@ class TraceRecorder:
         return True
 
 
-def _holds_trace(fd: int, trace_id: str) -> bool:
-    """Whether the open trace file ``fd`` has a record with ``trace_id`` (streamed line by line)."""
-    needle = json.dumps(trace_id).encode("utf-8")
+class _TraceIndex:
+    """Where each trace id of one trace file has a line, read once and then only what was
+    appended since (by this recorder or any other).
+
+    Used under the file's exclusive lock. A line of :func:`~scopecast.traces.trace_to_json_line`
+    (``trace_id`` first) is indexed by its leading id without parsing it; any other line is
+    parsed. An id counts as held only if one of its lines parses as a trace record with it,
+    checked when it is looked up, so a torn line (a writer died mid-line) holds nothing. A
+    line without its newline is not read past until it is completed. If the file is replaced
+    or truncated (another inode, or smaller than already read), it is read again.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self._lines: dict[str, list[int]] = {}
+        self._inode: int | None = None
+        self._offset = 0
+
+    def holds(self, fd: int, trace_id: str) -> bool:
+        """Whether the open file ``fd`` has a whole record of ``trace_id``."""
+        self._read(fd)
+        return any(
+            _trace_id_of(_line_at(fd, at)) == trace_id for at in self._lines.get(trace_id, ())
+        )
+
+    def _read(self, fd: int) -> None:
+        status = os.fstat(fd)
+        if status.st_ino != self._inode or status.st_size < self._offset:
+            self._lines, self._inode, self._offset = {}, status.st_ino, 0
+        if status.st_size <= self._offset:
+            return
+        with os.fdopen(os.dup(fd), "rb") as file:
+            file.seek(self._offset)
+            for raw in file:
+                if not raw.endswith(b"\n"):
+                    break  # torn: read again once completed
+                match = _LEADING_ID.match(raw)
+                trace_id = _trace_id_of(raw) if match is None else _string(match.group(1))
+                if trace_id is not None:
+                    self._lines.setdefault(trace_id, []).append(self._offset)
+                self._offset += len(raw)
+
+
+_LEADING_ID = re.compile(rb'\{"trace_id": ("(?:[^"\\]|\\.)*")')
+"""The leading id of a line written by :func:`~scopecast.traces.trace_to_json_line`."""
+
+
+def _string(literal: bytes) -> str | None:
+    """The string of a JSON string literal (most ids have no escape: decoded directly)."""
+    if b"\\" not in literal:
+        try:
+            return literal[1:-1].decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    try:
+        value = json.loads(literal)
+    except ValueError:
+        return None
+    return value if isinstance(value, str) else None
+
+
+def _line_at(fd: int, offset: int) -> bytes:
     with os.fdopen(os.dup(fd), "rb") as file:
-        file.seek(0)
-        for raw in file:
-            if needle in raw:
-                try:
-                    parsed = json.loads(raw)
-                except ValueError:
-                    continue  # a torn or foreign line is not this trace
-                if isinstance(parsed, dict) and parsed.get("trace_id") == trace_id:
-                    return True
-    return False
+        file.seek(offset)
+        return file.readline()
+
+
+def _trace_id_of(raw: bytes) -> str | None:
+    """The ``trace_id`` of one line, or ``None`` if it is not a whole trace record (a torn
+    line run into the next one is not, so that trace is written again, not lost)."""
+    try:
+        parsed = json.loads(raw)
+    except ValueError:
+        return None
+    value = parsed.get("trace_id") if isinstance(parsed, dict) else None
+    return value if isinstance(value, str) else None
 
 
 def trace_of(record: RunRecord) -> Trace:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from scopecast import Catalogue, read_traces
 from scopecast.runtime import RunStore, ScopeGuard, TraceRecorder
 from scopecast.runtime._recorder import trace_of
+from scopecast.traces import Trace, trace_to_json_line
 
 
 def _guard(catalogue: Catalogue, store: RunStore, path: Path) -> ScopeGuard:
@@ -44,3 +46,52 @@ def test_refinish_after_the_trace_was_written_does_not_duplicate_it(
     assert [t.trace_id for t in read_traces(path)] == ["r1"]
     assert store.get_run("r1").recorded_at is not None
     assert not TraceRecorder(path).record(trace_of(store.get_run("r1")))
+
+
+def _trace(trace_id: str) -> Trace:
+    return Trace(trace_id=trace_id, task="Email Carlos", calls=())
+
+
+def test_recorders_of_one_file_see_each_others_traces(tmp_path: Path) -> None:
+    """Each recorder indexes the file once, then reads only what was appended since, by
+    itself or by any other recorder (another process has its own)."""
+    path = tmp_path / "runs.jsonl"
+    first, second = TraceRecorder(path), TraceRecorder(path)
+    assert first.record(_trace("r1"))
+    assert second.record(_trace("r2"))
+    assert not first.record(_trace("r2"))  # appended by the other recorder
+    assert not second.record(_trace("r1"))
+    assert not first.record(_trace("r1"))
+    with path.open("a", encoding="utf-8") as file:  # another tool, another key order
+        file.write(json.dumps({"task": "t", "calls": [], "trace_id": "r3"}) + "\n")
+    assert not first.record(_trace("r3"))
+    assert [t.trace_id for t in read_traces(path)] == ["r1", "r2", "r3"]
+
+
+def test_a_replaced_or_truncated_file_is_indexed_again(tmp_path: Path) -> None:
+    path = tmp_path / "runs.jsonl"
+    recorder = TraceRecorder(path)
+    assert recorder.record(_trace("r1"))
+    path.unlink()  # rotated away
+    assert recorder.record(_trace("r1"))
+    assert recorder.record(_trace("r2"))
+    path.write_text("", encoding="utf-8")  # truncated in place
+    assert recorder.record(_trace("r2"))
+    assert [t.trace_id for t in read_traces(path)] == ["r2"]
+
+
+def test_a_torn_last_line_does_not_hide_or_swallow_a_trace(tmp_path: Path) -> None:
+    """A writer that died mid-line left no record: its trace can be written again, and the
+    record appended after the torn line stands on a line of its own."""
+    path = tmp_path / "runs.jsonl"
+    recorder = TraceRecorder(path)
+    assert recorder.record(_trace("r1"))
+    whole = trace_to_json_line(_trace("r2"))
+    with path.open("a", encoding="utf-8") as file:
+        file.write(whole[: len(whole) // 2])  # no newline: torn
+    assert recorder.record(_trace("r2"))
+    assert not recorder.record(_trace("r2"))
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == trace_to_json_line(_trace("r1"))
+    assert lines[1] == whole[: len(whole) // 2]
+    assert lines[2] == whole
