@@ -35,7 +35,7 @@ from scopecast.runtime._consent import ConsentRequest, Grant
 from scopecast.runtime._live import ConsentBatch, LiveRun
 from scopecast.runtime._records import CallRecord, PendingRequest, Resolution, RunRecord
 from scopecast.runtime._store import RunStore
-from scopecast.runtime._store_failures import call_not_run
+from scopecast.runtime._store_failures import call_not_run, resumed_not_loaded
 from scopecast.scoring import ScopeScorer, TaskInput
 
 __all__ = ["ConsentCoordinator", "pending_of"]
@@ -237,7 +237,12 @@ class ConsentCoordinator:
             expires_at=self.expiry(grant),
             providers=grant.providers,
         )
-        record = self.store.get_run(run_id)
+        try:
+            record = self.store.get_run(run_id)
+        except RunStoreError as err:
+            if resolution is Resolution.RESUMED:
+                raise resumed_not_loaded(err, run_id) from err
+            raise
         if resolution is Resolution.ALREADY_ANSWERED:
             raise ResumeConflictError(run_id, grant.request_id, record.status)
         if resolution is Resolution.RECORDED and record.status != "paused":

@@ -14,7 +14,13 @@ from collections.abc import Sequence
 from scopecast.exceptions import RunStoreError
 from scopecast.runtime._records import CallRecord
 
-__all__ = ["call_not_run", "calls_not_saved", "run_not_finished", "trace_not_recorded"]
+__all__ = [
+    "call_not_run",
+    "calls_not_saved",
+    "resumed_not_loaded",
+    "run_not_finished",
+    "trace_not_recorded",
+]
 
 
 def call_not_run(err: RunStoreError, tool: str) -> RunStoreError:
@@ -31,6 +37,16 @@ def calls_not_saved(err: RunStoreError, run_id: str, calls: Sequence[CallRecord]
         f"{err} {ran} call(s) of run {run_id!r} already ran and are not in the store yet: do "
         f"not run them again. This process keeps them and saves them with the run's next "
         f"save_calls() or finish()."
+    )
+
+
+def resumed_not_loaded(err: RunStoreError, run_id: str) -> RunStoreError:
+    """This resume won the run (it is running in the store), but reading it back failed."""
+    return RunStoreError(
+        f"{err} The answer was applied and resumed run {run_id!r} (it is running in the "
+        f"store), but the run could not be read back, so nothing was run. A resume of the "
+        f"same answer now raises ResumeConflictError: continue the run with "
+        f"guard.attach({run_id!r}) once the store works."
     )
 
 

@@ -7,15 +7,18 @@ calls must be saved once the store works again.
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
+from sqlalchemy.exc import OperationalError
 
 from scopecast import Catalogue, RunStoreError
-from scopecast.runtime import CallbackAuthorizer, RunStore, ScopeGuard, TraceRecorder
+from scopecast.runtime import CallbackAuthorizer, Grant, RunStore, ScopeGuard, TraceRecorder
 from tests.runtime.conftest import ScriptedConsent
+from tests.runtime.resume_driver import paused_run
 
 
 def _fail(store: RunStore, name: str, when: str) -> None:
@@ -103,3 +106,27 @@ def test_failure_to_revoke_says_nothing_was_revoked(catalogue: Catalogue, store:
     with pytest.raises(RunStoreError, match="Nothing was revoked: the scopes are still granted"):
         guard.revoke(run.run_id, ["google:gmail.send"])
     assert store.get_run(run.run_id).active_scopes(time.time()) == {"google:gmail.send"}
+
+
+def test_failure_after_winning_a_resume_says_to_attach(
+    catalogue: Catalogue, store_url: str
+) -> None:
+    run_id, request_id = paused_run(catalogue, store_url)
+    guard = ScopeGuard(catalogue, store=store_url, mode="pausing")
+    resumed = threading.Event()
+
+    def after_resume(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if statement.startswith("UPDATE scopecast_runs SET status"):
+            resumed.set()  # the compare-and-set ran; the read that follows fails
+        elif resumed.is_set() and statement.startswith("SELECT") and "scopecast_runs" in statement:
+            raise OperationalError(statement, {}, Exception("disk I/O error"))
+
+    event.listen(guard.store.engine, "before_cursor_execute", after_resume)
+    with pytest.raises(RunStoreError, match=r"resumed run .* guard\.attach"):
+        guard.resume(run_id, Grant.of(request_id, ["google:gmail.send"]))
+    event.remove(guard.store.engine, "before_cursor_execute", after_resume)
+    assert guard.store.get_run(run_id).status == "running"
+    with guard.attach(run_id) as run:
+        run.check("email.send")
+    assert guard.store.get_run(run_id).status == "finished"
+    guard.close()
