@@ -108,15 +108,14 @@ def crossfit_calibrated(
 
     This is how a calibration method is judged honestly: no score is calibrated by a map
     that saw its own label. A fold whose complement has a single class gets that class's
-    smoothed rate, and one whose complement has no row (every row that trains the scope is
-    in the fold, as when one domain's rows alone can need it) gets the uninformed 1/2.
+    smoothed rate.
     """
     out = np.empty_like(z)
     for fold in np.unique(folds):
         test = folds == fold
         train = ~test
         yt, wt = y[train], w[train]
-        if yt.size == 0 or yt.min() == yt.max():
+        if yt.min() == yt.max():
             rate = (float(np.sum(wt * yt)) + 0.5) / (float(np.sum(wt)) + 1.0)
             out[test] = rate
             continue

@@ -28,7 +28,7 @@ from sklearn.utils import Tags
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from scopecast._calibration_maps import apply_isotonic, apply_sigmoid
-from scopecast._domain_support import apply_domain_support, support_mask
+from scopecast._domain_support import apply_domain_support
 from scopecast.catalogue import Catalogue
 from scopecast.exceptions import DataValidationError
 from scopecast.features import TaskFeaturizer, as_task_inputs, scope_documents
@@ -78,9 +78,7 @@ class ScopePredictor(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
     support_min_groups : int, default=3
         A ``context.domain`` whose training traces come from at least this many groups
         keeps its support, the scopes its traces needed; any other scope gets probability 0
-        on its tasks unless their plan names it (:mod:`scopecast._domain_support`), and its
-        rows do not train that scope, so every estimate (base rate, model, calibration) is
-        of ``P(needed | in the support)``, where it is used. 0: off.
+        on its tasks unless their plan names it (:mod:`scopecast._domain_support`). 0: off.
     max_iter : int, default=1000
     random_state : int or None, default=None
 
@@ -242,15 +240,7 @@ class ScopePredictor(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
         self.scopes_ = targets.scopes
         self.classes_ = targets.classes if targets.classes is not None else np.asarray(self.scopes_)
         self._single_label = targets.classes is not None
-        unused = unobserved_mask(inputs, self.scopes_, n)
-        self.domain_support_ = {}
-        if inputs is not None:
-            self.domain_support_ = fit_inputs_support(inputs, g, Ymat, self.support_min_groups)
-        outside = support_mask(inputs or (), self.scopes_, self.domain_support_)
-        # A row trains a scope when the scope is still to come and the prediction for it is
-        # not masked to 0 by its domain's support: every estimate (base rate, models, their
-        # calibration) is then of P(needed | in the support), which is where it is used.
-        usable = unused if outside is None else unused & ~outside
+        usable = unobserved_mask(inputs, self.scopes_, n)
         priors = fit_priors(
             Ymat,
             usable,
@@ -309,15 +299,17 @@ class ScopePredictor(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
         self.isotonic_y_ = chosen.isotonic_y
         self.cv_results_ = chosen.results
         self.oof_proba_ = cross_fitted_probabilities(
-            chosen, Ymat, usable, w, folds, self.base_rate_, ~unused
+            chosen, Ymat, usable, w, folds, self.base_rate_
         )
+        self.domain_support_ = {}
         if inputs is not None:
+            self.domain_support_ = fit_inputs_support(inputs, g, Ymat, self.support_min_groups)
             cross_fit_domain_support(
                 self.oof_proba_,
                 inputs,
                 g,
                 Ymat,
-                unused,
+                usable,
                 folds,
                 self.scopes_,
                 self.support_min_groups,

@@ -138,14 +138,11 @@ def cross_fitted_probabilities(
     w: npt.NDArray[np.float64],
     folds: npt.NDArray[np.int64],
     base_rate: npt.NDArray[np.float64],
-    used: npt.NDArray[np.bool_],
 ) -> npt.NDArray[np.float64]:
     """Grouped-CV probabilities of every training row and scope (a scope already used: 1).
 
     Modelled scopes use their cross-fitted calibrated out-of-fold probabilities; the others
-    their base rate (fitted on all rows: a small optimism for rare scopes only). A scope
-    already used (``used``) gets 1; any other cell that does not train its scope (outside
-    its domain's support, see :mod:`scopecast._domain_support`) gets 0.
+    their base rate (fitted on all rows: a small optimism for rare scopes only).
     """
     P = np.tile(base_rate, (Y.shape[0], 1))
     for j in selection.modelled:
@@ -153,8 +150,7 @@ def cross_fitted_probabilities(
         P[rows, j] = crossfit_calibrated(
             selection.method, selection.oof[j][rows], Y[rows, j], w[rows], folds[rows]
         )
-    P[~usable] = 0.0
-    P[used] = 1.0
+    P[~usable] = 1.0
     return P
 
 

@@ -42,20 +42,3 @@ def test_calibration_metrics_by_hand():
     # bins of width 0.1: {0.05}: |0.05-0|, {0.15}: |0.15-1|, {0.85}: |0.85-1|, {0.95}: |0.95-1|
     expected = (0.05 + 0.85 + 0.15 + 0.05) / 4
     assert expected_calibration_error(P, Y) == pytest.approx(expected)
-
-
-@pytest.mark.parametrize("method", ["sigmoid", "isotonic"])
-def test_cross_fitted_calibration_of_a_fold_with_no_other_rows(method):
-    """Each fold is mapped by a map fit on the others; a fold whose complement has no row
-    (one domain's rows alone train the scope) gets 1/2, one of a single class its
-    smoothed rate."""
-    from scopecast.model._calibration import crossfit_calibrated
-
-    z = np.array([-1.0, 1.0, -2.0, 2.0])
-    y = np.array([0.0, 1.0, 0.0, 1.0])
-    w = np.ones(4)
-    alone = crossfit_calibrated(method, z, y, w, np.zeros(4, dtype=np.int64))
-    assert alone.tolist() == [0.5] * 4
-    negatives = crossfit_calibrated(method, z, np.array([0.0, 0, 1, 1]), w, np.array([0, 0, 1, 1]))
-    assert negatives[:2].tolist() == [pytest.approx(2.5 / 3)] * 2  # complement: two 1s
-    assert negatives[2:].tolist() == [pytest.approx(0.5 / 3)] * 2  # complement: two 0s

@@ -9,15 +9,8 @@ import pytest
 
 from scopecast._domain_support import apply_domain_support, support_mask
 from scopecast.exceptions import ArtifactError
-from scopecast.model import (
-    ScopePredictor,
-    export_compact,
-    group_of,
-    save_model,
-    train_predictor,
-)
+from scopecast.model import ScopePredictor, export_compact, save_model, train_predictor
 from scopecast.model._domain_support_fit import fit_domain_support
-from scopecast.model._training import training_rows
 from scopecast.policy import CostModel
 from scopecast.runtime import CompactScorer, PreAuthorizer, load_scorer
 from scopecast.runtime._compact_layout import CompactLayout
@@ -111,26 +104,24 @@ def test_a_trained_model_gives_zero_outside_its_domains_support(trained):
 
 def test_the_cross_fitted_probabilities_use_each_folds_own_support():
     """A scope that only one group of a domain needed is outside the support fitted without
-    that group, so its cross-fitted probability is 0 on that group's rows, although the
-    support fitted on every group (the model's) keeps it."""
+    that group, so its cross-fitted probability is 0 on that group's rows."""
     traces = make_traces()
+    rare = [t for t in traces if "t-0000000007" in t.trace_id]  # "What is on my calendar"
     model, _ = train_predictor(
         traces,
         predictor=ScopePredictor(C=(1.0,), cv=3, random_state=0, support_min_groups=2),
         group_pattern=GROUPS,
     )
+    assert rare
     off, _ = train_predictor(
         traces,
         predictor=ScopePredictor(C=(1.0,), cv=3, random_state=0, support_min_groups=0),
         group_pattern=GROUPS,
     )
     assert off.domain_support_ == {}
-    rows = training_rows(traces, [group_of(t, GROUPS) for t in traces])
-    outside = support_mask(rows.inputs, model.scopes_, model.domain_support_)
-    assert outside is not None
-    assert np.all(model.oof_proba_[outside] == 0.0)
-    by_fold = (model.oof_proba_ == 0.0) & (off.oof_proba_ > 0.0) & ~outside
-    assert by_fold.any()  # zeros that only a fold's own support explains
+    changed = model.oof_proba_ != off.oof_proba_
+    assert changed.any()
+    assert np.all(model.oof_proba_[changed] == 0.0)  # the support only ever sets zeros
 
 
 def test_support_min_groups_is_checked():
@@ -257,25 +248,3 @@ def test_the_plan_path_the_compact_model_and_scikit_learn_agree(calibration, cat
         assert not extras
         for j, scope in enumerate(model.scopes_):
             assert fast[index[scope]] == pytest.approx(row[j], abs=1e-9)
-
-
-def test_rows_outside_a_scopes_support_do_not_train_it():
-    """Every estimate is of P(needed | in the support), where it is used: a domain's rows
-    train only the scopes of its support, so a scope's base rate is its rate on the rows
-    that can need it, not diluted by a domain that never does."""
-    work = [TaskInput(f"Update the {topic} sheet", {"domain": "work"}) for topic in "abcdef"]
-    chat = [TaskInput(f"Message the {topic} team", {"domain": "chat"}) for topic in "abcd"]
-    y = [{"a:x"}] * 6 + [{"b:y"}, {"b:y", "a:x"}, set(), {"a:x"}]
-    groups = ["w1", "w1", "w2", "w2", "w3", "w3", "c1", "c1", "c2", "c2"]
-    fitted = ScopePredictor(C=(1.0,), cv=2, random_state=0).fit(work + chat, y, groups=groups)
-    rates = dict(zip(fitted.scopes_, fitted.base_rate_.tolist(), strict=True))
-    assert set(fitted.domain_support_) == {"work"}  # "chat" has 2 groups, fewer than 3
-    assert rates["b:y"] == pytest.approx((2 + 0.5) / (4 + 1))  # the chat rows only
-    assert rates["a:x"] == pytest.approx((8 + 0.5) / (10 + 1))  # every row can need it
-    off = ScopePredictor(C=(1.0,), cv=2, random_state=0, support_min_groups=0)
-    off.fit(work + chat, y, groups=groups)
-    assert off.base_rate_[fitted.scopes_.index("b:y")] == pytest.approx((2 + 0.5) / (10 + 1))
-    b_y = fitted.scopes_.index("b:y")
-    assert np.all(fitted.oof_proba_[:6, b_y] == 0.0)  # outside the support: 0, not 1
-    assert np.all(fitted.predict_proba(work)[:, b_y] == 0.0)
-    assert np.all(fitted.predict_proba(chat)[:, b_y] > 0.0)
