@@ -248,3 +248,15 @@ def test_the_plan_path_the_compact_model_and_scikit_learn_agree(calibration, cat
         assert not extras
         for j, scope in enumerate(model.scopes_):
             assert fast[index[scope]] == pytest.approx(row[j], abs=1e-9)
+
+
+def test_a_task_without_a_supported_domain_gets_unconditional_probabilities(trained):
+    """The support only ever zeroes: a task with no domain, or an unknown one, gets the
+    model's own probabilities, which on the training tasks add up to about the number of
+    scopes those tasks needed (not the rates within each domain's support, summed)."""
+    model, _ = trained
+    traces = make_traces()
+    needed = np.mean([len(t.needed_scopes) for t in traces])
+    for context in ({}, {"domain": "unseen"}):
+        P = model.predict_proba([TaskInput(t.task, context) for t in traces])
+        assert P.sum(axis=1).mean() == pytest.approx(needed, rel=0.35)
