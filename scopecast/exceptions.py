@@ -258,8 +258,9 @@ class ResumeConflictError(GuardStateError):
 
     Each provider's answer to a consent request is applied once, in one transaction, and
     exactly one ``resume()`` gets the run back ``running``. Any other resume of the same
-    answer (a retried job, a reloaded OAuth redirect page, a second process) raises this,
-    applies nothing and must not continue the agent: the winner does.
+    answer (a retried job, a reloaded OAuth redirect page, a second process) raises this
+    and must not continue the agent: the winner does. It applies nothing beyond recording
+    its own provider's answer, when that answer was new (``applied``).
 
     Attributes
     ----------
