@@ -98,41 +98,70 @@ class _TraceIndex:
 
     Used under the file's exclusive lock. A line of :func:`~scopecast.traces.trace_to_json_line`
     (``trace_id`` first) is indexed by its leading id without parsing it; any other line is
-    parsed. An id counts as held only if one of its lines parses as a trace record with it,
-    checked when it is looked up, so a torn line (a writer died mid-line) holds nothing. A
-    line without its newline is not read past until it is completed. If the file is replaced
-    or truncated (another inode, or smaller than already read), it is read again.
+    parsed. The index keeps the hash of each id and the offsets of its lines, and an id
+    counts as held only if one of them parses as a trace record with that id (checked at
+    each look-up), so neither a hash collision nor a torn line (a writer died mid-line) can
+    hide a trace. A last line without its newline is looked at on every look-up and read
+    past once completed. The file is read again from the start when it is no longer the
+    one indexed: another inode, smaller than already read, other first bytes, or no line
+    end just before where reading stopped (a ``copytruncate`` rotation that grew again).
     """
+
+    _HEAD = 256
+    """How many first bytes identify the file."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self._lines: dict[str, list[int]] = {}
+        self._lines: dict[int, int | list[int]] = {}
         self._inode: int | None = None
+        self._head = b""
         self._offset = 0
+        self._unended: int | None = None
 
     def holds(self, fd: int, trace_id: str) -> bool:
         """Whether the open file ``fd`` has a whole record of ``trace_id``."""
         self._read(fd)
-        return any(
-            _trace_id_of(_line_at(fd, at)) == trace_id for at in self._lines.get(trace_id, ())
-        )
+        found = self._lines.get(hash(trace_id), ())
+        offsets = [found] if isinstance(found, int) else list(found)
+        if self._unended is not None:
+            offsets.append(self._unended)
+        return any(_trace_id_of(_line_at(fd, at)) == trace_id for at in offsets)
+
+    def _same_file(self, fd: int, size: int, inode: int) -> bool:
+        if inode != self._inode or size < self._offset:
+            return False
+        if os.pread(fd, len(self._head), 0) != self._head:
+            return False
+        return self._offset == 0 or os.pread(fd, 1, self._offset - 1) == b"\n"
 
     def _read(self, fd: int) -> None:
         status = os.fstat(fd)
-        if status.st_ino != self._inode or status.st_size < self._offset:
+        if not self._same_file(fd, status.st_size, status.st_ino):
             self._lines, self._inode, self._offset = {}, status.st_ino, 0
+            self._head = os.pread(fd, self._HEAD, 0)
+        self._unended = None
         if status.st_size <= self._offset:
             return
         with os.fdopen(os.dup(fd), "rb") as file:
             file.seek(self._offset)
             for raw in file:
                 if not raw.endswith(b"\n"):
-                    break  # torn: read again once completed
+                    self._unended = self._offset  # looked at, not read past, until ended
+                    break
                 match = _LEADING_ID.match(raw)
                 trace_id = _trace_id_of(raw) if match is None else _string(match.group(1))
                 if trace_id is not None:
-                    self._lines.setdefault(trace_id, []).append(self._offset)
+                    self._add(hash(trace_id), self._offset)
                 self._offset += len(raw)
+
+    def _add(self, key: int, offset: int) -> None:
+        found = self._lines.get(key)
+        if found is None:
+            self._lines[key] = offset
+        elif isinstance(found, int):
+            self._lines[key] = [found, offset]
+        else:
+            found.append(offset)
 
 
 _LEADING_ID = re.compile(rb'\{"trace_id": ("(?:[^"\\]|\\.)*")')

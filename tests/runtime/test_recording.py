@@ -95,3 +95,29 @@ def test_a_torn_last_line_does_not_hide_or_swallow_a_trace(tmp_path: Path) -> No
     assert lines[0] == trace_to_json_line(_trace("r1"))
     assert lines[1] == whole[: len(whole) // 2]
     assert lines[2] == whole
+
+
+def test_a_whole_last_record_without_its_newline_is_held(tmp_path: Path) -> None:
+    path = tmp_path / "runs.jsonl"
+    path.write_text(trace_to_json_line(_trace("r1")), encoding="utf-8")  # no newline
+    recorder = TraceRecorder(path)
+    assert not recorder.record(_trace("r1"))
+    assert recorder.record(_trace("r2"))
+    assert [t.trace_id for t in read_traces(path)] == ["r1", "r2"]
+
+
+def test_a_file_truncated_in_place_and_grown_again_is_indexed_again(tmp_path: Path) -> None:
+    """``copytruncate`` rotation: same inode, and by the next record the file may be larger
+    than what the recorder had read."""
+    path = tmp_path / "runs.jsonl"
+    recorder = TraceRecorder(path)
+    for trace_id in ("a1", "a2"):
+        assert recorder.record(_trace(trace_id))
+    with path.open("r+", encoding="utf-8") as file:
+        file.truncate(0)
+        for i in range(5):  # another process's records, past the old size
+            file.write(trace_to_json_line(_trace(f"other-{i}")) + "\n")
+    assert not recorder.record(_trace("other-3"))
+    assert recorder.record(_trace("a1"))
+    ids = [t.trace_id for t in read_traces(path)]
+    assert ids == [f"other-{i}" for i in range(5)] + ["a1"]
