@@ -161,6 +161,11 @@ class Catalogue(BaseModel):
         """Whether ``name`` may only be asked at the point of execution."""
         return self.scope(name).jit_only
 
+    def implies_jit_only(self, name: str) -> bool:
+        """Whether ``name`` is ``jit_only`` or implies a ``jit_only`` scope: granting it
+        ahead of a call would grant that scope, so it too waits for its point of execution."""
+        return any(map(self.is_jit_only, self.closure((name,))))
+
     @cached_property
     def all_scopes(self) -> frozenset[str]:
         """Every scope the catalogue describes or a tool needs, and every implied scope."""

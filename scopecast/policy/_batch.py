@@ -70,7 +70,7 @@ def choose_batch(
         below = catalogue.closure((scope,))
         if below & denied:
             continue
-        if not allow_jit_only and any(catalogue.is_jit_only(s) for s in below):
+        if not allow_jit_only and catalogue.implies_jit_only(scope):
             continue
         p = float(probabilities.get(scope, 0.0))
         asked = costs.overgrant(p, catalogue.risk(scope))

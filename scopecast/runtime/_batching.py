@@ -68,12 +68,4 @@ def choose_extra_scopes(
         logger.warning(
             "scopes not in the catalogue left out of the batch (unknown risk): %s", unknown
         )
-    return (
-        frozenset(
-            s
-            for s in extra
-            if catalogue.has_scope(s)
-            and not any(map(catalogue.is_jit_only, catalogue.closure((s,))))
-        )
-        - refused
-    )
+    return frozenset(s for s in extra if not catalogue.implies_jit_only(s)) - refused

@@ -263,8 +263,7 @@ class ScopeGuard:
             raise ConfigError("A run needs a non-empty task (the request the agent received).")
         run_id = run_id or uuid.uuid4().hex
         asked = frozenset(upfront)
-        cat = self.catalogue
-        jit = frozenset(s for s in asked if any(map(cat.is_jit_only, cat.closure((s,)))))
+        jit = frozenset(filter(self.catalogue.implies_jit_only, asked))
         if jit:
             logger.warning(
                 "jit_only scopes (or scopes implying one) dropped from the upfront request: %s",

@@ -79,8 +79,7 @@ class TraceRecorder:
                 if self._index.holds(fd, trace.trace_id):
                     logger.debug("trace %s is already in %s", trace.trace_id, self.path)
                     return False
-                size = os.fstat(fd).st_size
-                if size and os.pread(fd, 1, size - 1) != b"\n":  # a writer died mid-line
+                if self._index.ends_mid_line:  # a writer died mid-line
                     line = b"\n" + line  # end that line, so this record stands on its own
                 os.write(fd, line)
                 os.fsync(fd)  # the next record reads this line into the index like any other
@@ -126,6 +125,11 @@ class _TraceIndex:
         if self._unended is not None:
             offsets.append(self._unended)
         return any(_trace_id_of(_line_at(fd, at)) == trace_id for at in offsets)
+
+    @property
+    def ends_mid_line(self) -> bool:
+        """After :meth:`holds`: whether the file's last line lacks its newline."""
+        return self._unended is not None
 
     def _same_file(self, fd: int, size: int, inode: int) -> bool:
         if inode != self._inode or size < self._offset:
