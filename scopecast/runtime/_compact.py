@@ -236,6 +236,11 @@ class CompactScorer:
         return self._modelled
 
     @property
+    def indicator_vocabulary(self) -> Mapping[str, int]:
+        """The indicator tokens the model has a column for (context, plan, progress)."""
+        return self._indicator_vocabulary
+
+    @property
     def domain_support(self) -> dict[str, npt.NDArray[np.bool_]]:
         """Per ``context.domain`` value, which of :attr:`scopes` its training traces needed;
         outside them a scope's probability is 0 (:mod:`scopecast._domain_support`)."""

@@ -8,6 +8,9 @@ worth asking now. A model that cannot be loaded or fails to predict (any excepti
 scorer, or a malformed answer) degrades the plan to point-of-execution consent only, with a
 warning: never to "allow". A scope the scorer gives that the catalogue does not know is not
 asked up front (unknown risk, and no tool of the catalogue needs it), with a logged warning.
+A context value the model never saw (``domain=workplace`` for a model trained on ``email``
+and ``calendar``) is ignored by the model; with a compact model, that is logged once per
+field (:mod:`scopecast.runtime._context_check`).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from scopecast._domain_support import DOMAIN_KEY
 from scopecast._model_files import recorded_policy_params
 from scopecast.catalogue import Catalogue
 from scopecast.defaults import default_model_dir
@@ -26,6 +30,7 @@ from scopecast.policy import CostModel, choose_upfront
 from scopecast.runtime._compact import CompactScorer
 from scopecast.runtime._compact_files import CompactBundle, load_scorer
 from scopecast.runtime._compact_layout import CompactLayout
+from scopecast.runtime._context_check import ContextCheck
 from scopecast.runtime._plan import AuthorizationPlan
 from scopecast.runtime._scorer_output import checked_probabilities, known_probabilities
 from scopecast.scoring import ScopeScorer, TaskInput
@@ -109,6 +114,8 @@ class PreAuthorizer:
         self.warning: str | None = None
         self._scorer: ScopeScorer | None = None
         self._compact_layout: CompactLayout | None = None
+        self._context_check: ContextCheck | None = None
+        self._warned_fields: set[str] = set()
         if model is None:
             model = self._default_model()
             if model is None:  # degraded: the guard alone asks at each call
@@ -208,10 +215,34 @@ class PreAuthorizer:
             self._degrade(f"The model failed to predict ({type(err).__name__}: {err})")
             return self._degraded_plan(task)
         if layout is not None:
+            if task_input.context:
+                self._warn_unknown_context(layout.scorer, task_input.context)
             decision = layout.decide(prediction, self.planning_costs)
         else:
             decision = choose_upfront(probabilities, self.catalogue, self.planning_costs)
         return AuthorizationPlan.from_decision(task, decision, self.catalogue)
+
+    def _warn_unknown_context(self, scorer: CompactScorer, context: Mapping[str, str]) -> None:
+        """Log, once per field, a context value the model has no feature for (it is ignored)."""
+        check = self._context_check
+        if check is None:
+            check = self._context_check = ContextCheck(scorer.indicator_vocabulary)
+        for key in check.unknown_fields(context, self._warned_fields):
+            self._warned_fields.add(key)
+            support = (
+                "; no domain support applies to the task"
+                if key == DOMAIN_KEY and scorer.domain_support
+                else ""
+            )
+            known = check.explain(key, examples=key == DOMAIN_KEY)
+            logger.warning(
+                "the context field %r has a value the model never saw in training, so it is "
+                "ignored%s (%s). Check its spelling, or retrain with traces of such tasks. "
+                "Logged once per field.",
+                key,
+                support,
+                known,
+            )
 
     @staticmethod
     def _drop_unknown(scopes: list[str]) -> None:

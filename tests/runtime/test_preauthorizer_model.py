@@ -14,7 +14,7 @@ from scopecast.cli._app import app
 from scopecast.defaults import BUNDLED_TEST, BUNDLED_TRAIN, bundled_file
 from scopecast.exceptions import ModelUnavailableWarning
 from scopecast.generator import default_catalogue
-from scopecast.runtime import PreAuthorizer
+from scopecast.runtime import PreAuthorizer, load_compact
 
 pytestmark = pytest.mark.slow
 
@@ -89,3 +89,28 @@ def test_preauthorizer_refuses_a_nonsense_planning_scale(model_dir: Path, bad: f
 
     with pytest.raises(ConfigError, match="planning_scale must be a positive number"):
         PreAuthorizer(model_dir, planning_scale=bad)
+
+
+def test_a_context_value_the_model_never_saw_is_logged_once_per_field(
+    model_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """``domain=workplace`` (never seen) is ignored by the model: logged, once, without the
+    value; a known value, or a new combination of known parts, is not."""
+    pre = PreAuthorizer(model_dir)
+    task = "Send the weekly report to the team"
+    with caplog.at_level("WARNING", logger="scopecast.runtime._preauthorizer"):
+        pre.plan(task, {"domain": "engineering"})
+        pre.plan(task, {"domain": "engineering+sales"})
+        assert caplog.records == []
+        unseen = pre.plan(task, {"domain": "workplace", "agent": "gpt-4o"})
+        again = pre.plan(task, {"domain": "other-unseen"})
+    (record,) = caplog.records
+    message = record.getMessage()
+    assert "'domain'" in message
+    assert "'engineering'" in message  # what the model knows, to spot a misspelling
+    assert "workplace" not in message
+    has_support = bool(load_compact(model_dir).scorer.domain_support)
+    assert ("no domain support applies" in message) is has_support
+    # the plan is made all the same, as for a task without that field
+    assert unseen.upfront_scopes == pre.plan(task, {"agent": "gpt-4o"}).upfront_scopes
+    assert again.upfront_scopes == pre.plan(task).upfront_scopes
