@@ -1,31 +1,47 @@
-"""Context fields the model cannot read: a value it never saw is ignored, so say so once.
+"""Context the model cannot read as given: say so, once, instead of planning silently without it.
 
 A task's context enters the model as indicator tokens (``key=value`` and ``key~part``, see
 :func:`scopecast._task_tokens.context_tokens`), and a token the training traces never had has
 no column: it is dropped without a trace. A deployment that passes ``domain=workplace`` to a
-model trained on ``domain=email`` gets the probabilities of a task without a domain (and no
-domain support), which no output shows. :class:`ContextCheck` finds such fields so that
-:class:`~scopecast.runtime.PreAuthorizer` can log it, once per field, naming the field and
-how many values the model knows of it (for ``domain``, a few of them), never the value
-passed: a context value, like the training values of a field such as ``user``, may be
-personal.
+model trained on ``domain=email`` gets the probabilities of a task without a domain, and no
+domain support, which no output shows. :class:`ContextNotes` logs, once per
+:class:`~scopecast.runtime.PreAuthorizer`:
 
-A value seen whole in training costs one set look-up; the verdicts on other values (a new
-combination of known parts, or nothing known) are remembered, up to :data:`_REMEMBERED`.
+- per field, a value the model knows neither whole nor by any part (it is ignored);
+- a ``domain`` the model reads (whole or by its parts) but keeps no support for, when it keeps
+  supports for others (so the task's scopes are not limited to a domain's);
+- per field, a field named like the model's plan or progress features (``plan_tool``,
+  ``done_scope``...): its tokens are read as those features, not as context.
+
+A warning names the field and how many values the model knows of it (for ``domain``, a few
+of them), never the value passed: a context value, like the training values of a field such
+as ``user``, may be personal. At most :data:`_MAX_NOTES` notes are logged; past that, one
+last line says that no more will be. A value seen whole in training costs one set look-up;
+verdicts on other values are remembered, up to :data:`_REMEMBERED`.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Container, Iterable, Mapping
 
+from scopecast._domain_support import DOMAIN_KEY
 from scopecast._task_tokens import context_tokens
 
-__all__ = ["ContextCheck"]
+__all__ = ["RESERVED_FIELDS", "ContextCheck", "ContextNotes"]
 
 _REMEMBERED = 4096
 """Distinct (field, value) verdicts kept; the memo is cleared when it reaches this size."""
 _EXAMPLES = 5
 """Known values named in a warning."""
+_MAX_NOTES = 64
+"""Notes one :class:`ContextNotes` logs (fields made per request must not flood the log)."""
+_SUPPORT_NOTE = "\x00domain-support"
+"""The key under which the note on an unsupported domain is remembered (no field's name)."""
+
+RESERVED_FIELDS = frozenset({"plan_tool", "plan_scope", "done_tool", "done_scope"})
+"""Context fields whose ``key=value`` tokens are those of the plan and progress features."""
 
 
 class ContextCheck:
@@ -34,8 +50,8 @@ class ContextCheck:
     Parameters
     ----------
     vocabulary : iterable of str
-        The model's indicator tokens (context, plan and progress tokens alike; only the
-        context ones, ``key=value`` and ``key~part``, are read).
+        The model's indicator tokens (context, plan and progress tokens alike; the plan and
+        progress ones only count as known values of the fields in :data:`RESERVED_FIELDS`).
     """
 
     def __init__(self, vocabulary: Iterable[str]) -> None:
@@ -44,21 +60,22 @@ class ContextCheck:
         for token in vocabulary:
             self._known.add(token)
             key, sep, value = token.partition("=")
-            if sep and "~" not in key:
+            if sep and "~" not in key and key not in RESERVED_FIELDS:
                 self._values.setdefault(key, []).append(value)
-        self._verdicts: dict[tuple[str, str], bool] = {}
+        self._verdicts: dict[tuple[object, object], bool] = {}
 
-    def unknown_fields(self, context: Mapping[str, str], skip: Container[str] = ()) -> list[str]:
-        """The fields of ``context`` (but those in ``skip``) whose value gives no token the
-        model knows, sorted."""
+    def unknown_fields(self, context: Mapping[str, str], skip: Container[object] = ()) -> list[str]:
+        """The fields of ``context`` (but those in ``skip``, blank values and the fields of
+        :data:`RESERVED_FIELDS`) whose value gives no token the model knows, sorted."""
         unknown: list[str] = []
         known = self._known
         for key, value in context.items():
-            if key in skip or f"{key}={value}" in known:
+            if key in skip or f"{key}={value}" in known or key in RESERVED_FIELDS:
                 continue
-            if not self._known_by_parts(key, value):
-                unknown.append(key)
-        return sorted(unknown) if len(unknown) > 1 else unknown
+            if not str(value).strip() or self._known_by_parts(key, value):
+                continue
+            unknown.append(key)
+        return sorted(unknown, key=str) if len(unknown) > 1 else unknown
 
     def _known_by_parts(self, key: str, value: str) -> bool:
         """Whether a value never seen whole has a part the model knows (remembered)."""
@@ -83,3 +100,100 @@ class ContextCheck:
         shown = ", ".join(repr(v) for v in values[:_EXAMPLES])
         more = f" and {len(values) - _EXAMPLES} more" if len(values) > _EXAMPLES else ""
         return f"{known}: {shown}{more}"
+
+
+class ContextNotes:
+    """The warnings a :class:`~scopecast.runtime.PreAuthorizer` logs about its tasks' contexts,
+    each at most once (thread-safe: a note is claimed under a lock before it is logged).
+
+    Parameters
+    ----------
+    vocabulary : iterable of str
+        The model's indicator tokens (``CompactScorer.indicator_vocabulary``).
+    supported_domains : iterable of str
+        The domains the model keeps a support for (``CompactScorer.domain_support``).
+    logger : logging.Logger
+        Where the notes go.
+    """
+
+    def __init__(
+        self, vocabulary: Iterable[str], supported_domains: Iterable[str], logger: logging.Logger
+    ) -> None:
+        self.check = ContextCheck(vocabulary)
+        self._supported = frozenset(supported_domains)
+        self._logger = logger
+        self._said: set[object] = set()
+        self._lock = threading.Lock()
+        self._full = False
+
+    def note(self, context: Mapping[str, str]) -> None:
+        """Log what is new to say about ``context`` (nothing, almost always)."""
+        if self._full:
+            return
+        unknown = self.check.unknown_fields(context, self._said)
+        reserved = (
+            []
+            if RESERVED_FIELDS.isdisjoint(context)
+            else sorted(RESERVED_FIELDS.intersection(context))
+        )
+        unsupported = False
+        if self._supported and _SUPPORT_NOTE not in self._said:
+            domain = context.get(DOMAIN_KEY)
+            unsupported = (
+                isinstance(domain, str)
+                and bool(domain.strip())
+                and domain not in self._supported
+                and not self.check.unknown_fields({DOMAIN_KEY: domain})
+            )
+        if unknown or reserved or unsupported:
+            self._say(unknown, reserved, unsupported)
+
+    def _claim(self, key: object) -> bool:
+        """Whether the note ``key`` is still to be logged (and now claimed); call under the lock."""
+        if key in self._said or self._full:
+            return False
+        if len(self._said) >= _MAX_NOTES:
+            self._full = True
+            self._logger.warning(
+                "%d notes on task contexts were logged; no more will be (fields made per "
+                "request, such as an id in the field's name, would flood the log).",
+                _MAX_NOTES,
+            )
+            return False
+        self._said.add(key)
+        return True
+
+    def _say(self, unknown: list[str], reserved: list[str], unsupported: bool) -> None:
+        with self._lock:
+            unknown = [key for key in unknown if self._claim(key)]
+            reserved = [key for key in reserved if self._claim(("reserved", key))]
+            unsupported = unsupported and self._claim(_SUPPORT_NOTE)
+        for key in unknown:
+            support = "; no domain support applies" if key == DOMAIN_KEY and self._supported else ""
+            self._logger.warning(
+                "the context field %r has a value the model never saw in training, whole or "
+                "by any part, so it is ignored%s (%s). Check its spelling, or retrain with "
+                "traces of such tasks. Logged once per field.",
+                key,
+                support,
+                self.check.explain(key, examples=key == DOMAIN_KEY),
+            )
+        for key in reserved:
+            self._logger.warning(
+                "the context field %r has the name of the model's plan or progress features: "
+                "its value is read as one of them, not as context. Rename the field. Logged "
+                "once per field.",
+                key,
+            )
+        if unsupported:
+            shown = sorted(self._supported)
+            more = f" and {len(shown) - _EXAMPLES} more" if len(shown) > _EXAMPLES else ""
+            self._logger.warning(
+                "a task's domain has no support of its own (the model keeps one for %d "
+                "domains: %s%s; a combination of them, or a domain of too few training tasks, "
+                "has none), so its scopes are not limited to those a domain needed. Logged "
+                "once.",
+                len(shown),
+                ", ".join(repr(d) for d in shown[:_EXAMPLES]),
+                more,
+            )

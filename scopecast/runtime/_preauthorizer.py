@@ -10,7 +10,8 @@ warning: never to "allow". A scope the scorer gives that the catalogue does not 
 asked up front (unknown risk, and no tool of the catalogue needs it), with a logged warning.
 A context value the model never saw (``domain=workplace`` for a model trained on ``email``
 and ``calendar``) is ignored by the model; with a compact model, that is logged once per
-field (:mod:`scopecast.runtime._context_check`).
+field, as are a domain without a support and a field named like a plan feature
+(:mod:`scopecast.runtime._context_check`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from scopecast._domain_support import DOMAIN_KEY
 from scopecast._model_files import recorded_policy_params
 from scopecast.catalogue import Catalogue
 from scopecast.defaults import default_model_dir
@@ -30,7 +30,7 @@ from scopecast.policy import CostModel, choose_upfront
 from scopecast.runtime._compact import CompactScorer
 from scopecast.runtime._compact_files import CompactBundle, load_scorer
 from scopecast.runtime._compact_layout import CompactLayout
-from scopecast.runtime._context_check import ContextCheck
+from scopecast.runtime._context_check import ContextNotes
 from scopecast.runtime._plan import AuthorizationPlan
 from scopecast.runtime._scorer_output import checked_probabilities, known_probabilities
 from scopecast.scoring import ScopeScorer, TaskInput
@@ -114,8 +114,7 @@ class PreAuthorizer:
         self.warning: str | None = None
         self._scorer: ScopeScorer | None = None
         self._compact_layout: CompactLayout | None = None
-        self._context_check: ContextCheck | None = None
-        self._warned_fields: set[str] = set()
+        self._context_notes: ContextNotes | None = None
         if model is None:
             model = self._default_model()
             if model is None:  # degraded: the guard alone asks at each call
@@ -216,33 +215,24 @@ class PreAuthorizer:
             return self._degraded_plan(task)
         if layout is not None:
             if task_input.context:
-                self._warn_unknown_context(layout.scorer, task_input.context)
+                self._note_context(layout.scorer, task_input.context)
             decision = layout.decide(prediction, self.planning_costs)
         else:
             decision = choose_upfront(probabilities, self.catalogue, self.planning_costs)
         return AuthorizationPlan.from_decision(task, decision, self.catalogue)
 
-    def _warn_unknown_context(self, scorer: CompactScorer, context: Mapping[str, str]) -> None:
-        """Log, once per field, a context value the model has no feature for (it is ignored)."""
-        check = self._context_check
-        if check is None:
-            check = self._context_check = ContextCheck(scorer.indicator_vocabulary)
-        for key in check.unknown_fields(context, self._warned_fields):
-            self._warned_fields.add(key)
-            support = (
-                "; no domain support applies to the task"
-                if key == DOMAIN_KEY and scorer.domain_support
-                else ""
-            )
-            known = check.explain(key, examples=key == DOMAIN_KEY)
-            logger.warning(
-                "the context field %r has a value the model never saw in training, so it is "
-                "ignored%s (%s). Check its spelling, or retrain with traces of such tasks. "
-                "Logged once per field.",
-                key,
-                support,
-                known,
-            )
+    def _note_context(self, scorer: CompactScorer, context: Mapping[str, str]) -> None:
+        """Log, once each, what the model cannot read in ``context`` (see
+        :mod:`scopecast.runtime._context_check`); a failure here never fails the plan."""
+        try:
+            notes = self._context_notes
+            if notes is None:
+                notes = self._context_notes = ContextNotes(
+                    scorer.indicator_vocabulary, scorer.domain_support, logger
+                )
+            notes.note(context)
+        except Exception:  # a diagnostic only: the plan stands without it
+            logger.debug("checking the task's context failed", exc_info=True)
 
     @staticmethod
     def _drop_unknown(scopes: list[str]) -> None:

@@ -1,16 +1,27 @@
-"""ContextCheck: which context fields hold a value the model never saw (it is ignored)."""
+"""ContextCheck and ContextNotes: what the model cannot read in a task's context, said once."""
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
+
+import pytest
+
+import scopecast.runtime._context_check as context_check
 from scopecast._task_tokens import context_tokens
-from scopecast.runtime._context_check import ContextCheck
+from scopecast.runtime._context_check import ContextCheck, ContextNotes
 
 TRAINED = [
     {"domain": "email", "agent": "gpt-4o"},
     {"domain": "calendar+email", "agent": "gpt-4o"},
     {"domain": "analytics", "agent": "llama"},
 ]
-VOCABULARY = sorted({t for c in TRAINED for t in context_tokens(c)} | {"has_plan"})
+VOCABULARY = sorted(
+    {t for c in TRAINED for t in context_tokens(c)}
+    | {"has_plan", "plan_tool=email.send", "done_scope=google:gmail.send"}
+)
+SUPPORTED = ["email", "analytics"]  # "calendar+email" has too few tasks for a support
 
 
 def test_a_value_is_known_by_itself_or_by_one_of_its_parts() -> None:
@@ -25,14 +36,38 @@ def test_a_value_is_known_by_itself_or_by_one_of_its_parts() -> None:
         "org",
     ]
     assert check.unknown_fields({}) == []
+    assert check.unknown_fields({"domain": "workplace"}, skip={"domain"}) == []
 
 
-def test_the_verdicts_are_remembered_and_the_memo_stays_bounded() -> None:
+def test_blank_values_reserved_fields_and_odd_keys_are_not_unknown_values() -> None:
     check = ContextCheck(VOCABULARY)
+    assert check.unknown_fields({"domain": "", "org": "  "}) == []  # no value: nothing ignored
+    assert check.unknown_fields({"plan_tool": "anything"}) == []  # reported as reserved instead
+    mixed = {1: "x", "org": "newco"}  # keys of two types: sorted without comparing them
+    assert check.unknown_fields(mixed) == [1, "org"]  # type: ignore[arg-type]
+    # plan and progress tokens are not values of a context field
+    assert check.explain("plan_tool", examples=True).startswith("the model never saw")
+
+
+def test_a_verdict_on_a_value_is_remembered_and_the_memo_stays_bounded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: list[object] = []
+
+    def counting(context: dict[str, str]) -> list[str]:
+        calls.append(context)
+        return context_tokens(context)
+
+    monkeypatch.setattr(context_check, "context_tokens", counting)
+    check = ContextCheck(VOCABULARY)
+    for _ in range(3):
+        assert check.unknown_fields({"domain": "workplace"}) == ["domain"]
+    assert len(calls) == 1  # parsed once, then remembered
+    assert check.unknown_fields({"domain": "email"}) == []
+    assert len(calls) == 1  # a value seen whole is a set look-up
     for i in range(10_000):
         assert check.unknown_fields({"user": f"u{i}"}) == ["user"]
     assert len(check._verdicts) <= 4096
-    assert check.unknown_fields({"domain": "email"}) == []
 
 
 def test_the_explanation_never_names_the_value_passed() -> None:
@@ -44,3 +79,82 @@ def test_the_explanation_never_names_the_value_passed() -> None:
     assert check.explain("org", examples=True) == "the model never saw a context field 'org'"
     many = ContextCheck([f"domain=d{i}" for i in range(8)])
     assert many.explain("domain", examples=True).endswith("'d4' and 3 more")
+
+
+def _notes(caplog: pytest.LogCaptureFixture) -> ContextNotes:
+    logger = logging.getLogger("tests.context_notes")
+    caplog.set_level(logging.WARNING, logger=logger.name)
+    return ContextNotes(VOCABULARY, SUPPORTED, logger)
+
+
+def test_each_note_is_logged_once(caplog: pytest.LogCaptureFixture) -> None:
+    notes = _notes(caplog)
+    notes.note({"domain": "email", "agent": "gpt-4o"})
+    assert caplog.messages == []
+    for value in ("workplace", "elsewhere"):
+        notes.note({"domain": value, "user": f"{value}-person"})
+    unknown = [m for m in caplog.messages if "never saw in training" in m]
+    assert len(unknown) == 2  # domain and user, once each
+    domain_note = next(m for m in unknown if "'domain'" in m)
+    assert "no domain support applies" in domain_note
+    assert "'analytics', 'calendar+email', 'email'" in domain_note
+    user_note = next(m for m in unknown if "'user'" in m)
+    assert "never saw a context field 'user'" in user_note
+    assert not any("workplace" in m or "elsewhere" in m for m in caplog.messages)
+
+
+def test_a_domain_read_from_its_parts_without_a_support_is_noted(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    notes = _notes(caplog)
+    notes.note({"domain": "calendar+email"})  # known whole, but no support of its own
+    notes.note({"domain": "email+analytics"})  # known by its parts: said already
+    (message,) = caplog.messages
+    assert "no support of its own" in message
+    assert "2 domains: 'analytics', 'email'" in message
+    assert "calendar" not in message.split("(")[1].split(";")[0]  # the value is not named
+
+
+def test_a_field_named_like_a_plan_feature_is_noted(caplog: pytest.LogCaptureFixture) -> None:
+    notes = _notes(caplog)
+    notes.note({"plan_tool": "email.send"})
+    notes.note({"plan_tool": "other"})
+    (message,) = caplog.messages
+    assert "'plan_tool'" in message
+    assert "Rename the field" in message
+    assert "email.send" not in message
+
+
+def test_notes_stop_after_a_cap(caplog: pytest.LogCaptureFixture) -> None:
+    notes = _notes(caplog)
+    for i in range(200):
+        notes.note({f"trace_{i}": "x"})
+    assert len(caplog.messages) == 65  # 64 notes, then one line saying no more will come
+    assert "no more will be" in caplog.messages[-1]
+
+
+class _SlowSet(set[object]):
+    """A set whose membership test yields the GIL: without the lock, two threads would both
+    find a note unsaid before either marks it said."""
+
+    def __contains__(self, item: object) -> bool:
+        found = super().__contains__(item)
+        time.sleep(0.001)  # between the test and the caller's add
+        return found
+
+
+def test_threads_log_a_note_once(caplog: pytest.LogCaptureFixture) -> None:
+    notes = _notes(caplog)
+    notes._said = _SlowSet()
+    barrier = threading.Barrier(8)
+
+    def plan() -> None:
+        barrier.wait()
+        notes.note({"domain": "workplace"})
+
+    threads = [threading.Thread(target=plan) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(caplog.messages) == 1

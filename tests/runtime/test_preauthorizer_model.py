@@ -95,22 +95,57 @@ def test_a_context_value_the_model_never_saw_is_logged_once_per_field(
     model_dir: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     """``domain=workplace`` (never seen) is ignored by the model: logged, once, without the
-    value; a known value, or a new combination of known parts, is not."""
+    value; a known value is not; a combination of known domains is read from its parts, and
+    (having no support of its own) noted once."""
     pre = PreAuthorizer(model_dir)
     task = "Send the weekly report to the team"
-    with caplog.at_level("WARNING", logger="scopecast.runtime._preauthorizer"):
-        pre.plan(task, {"domain": "engineering"})
-        pre.plan(task, {"domain": "engineering+sales"})
+    supported = load_compact(model_dir).scorer.domain_support
+    assert "engineering" in supported
+    assert "sales" in supported
+    logger = "scopecast.runtime._preauthorizer"
+    with caplog.at_level("WARNING", logger=logger):
+        for domain in supported:
+            pre.plan(task, {"domain": domain})
         assert caplog.records == []
+        pre.plan(task, {"domain": "engineering+sales"})
+        pre.plan(task, {"domain": "sales+engineering"})
+        (combination,) = caplog.messages
+        assert "no support of its own" in combination
+        caplog.clear()
         unseen = pre.plan(task, {"domain": "workplace", "agent": "gpt-4o"})
         again = pre.plan(task, {"domain": "other-unseen"})
     (record,) = caplog.records
     message = record.getMessage()
     assert "'domain'" in message
-    assert "'engineering'" in message  # what the model knows, to spot a misspelling
+    assert "the model knows" in message  # and a few of its domains, to spot a misspelling
     assert "workplace" not in message
-    has_support = bool(load_compact(model_dir).scorer.domain_support)
-    assert ("no domain support applies" in message) is has_support
+    assert "no domain support applies" in message
     # the plan is made all the same, as for a task without that field
     assert unseen.upfront_scopes == pre.plan(task, {"agent": "gpt-4o"}).upfront_scopes
     assert again.upfront_scopes == pre.plan(task).upfront_scopes
+
+
+def test_the_context_notes_never_fail_a_plan(
+    model_dir: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A field no training trace had, keys of two types, and a check that raises: the plan is
+    made as without the check; a ``user`` note names no training value."""
+    from scopecast.runtime._context_check import ContextNotes
+
+    pre = PreAuthorizer(model_dir)
+    task = "Send the weekly report to the team"
+    expected = pre.plan(task).upfront_scopes
+    with caplog.at_level("WARNING", logger="scopecast.runtime._preauthorizer"):
+        assert pre.plan(task, {"user": "someone-new"}).upfront_scopes == expected
+        mixed = {1: "x", "org": "newco"}
+        assert pre.plan(task, mixed).upfront_scopes == expected  # type: ignore[arg-type]
+    (user_note,) = [m for m in caplog.messages if "'user'" in m]
+    assert "someone-new" not in user_note
+    assert "values of 'user')" in user_note  # how many, and no training value listed
+
+    def broken(self: ContextNotes, context: object) -> None:
+        raise ZeroDivisionError
+
+    monkeypatch.setattr(ContextNotes, "note", broken)
+    fresh = PreAuthorizer(model_dir)
+    assert fresh.plan(task, {"domain": "anything"}).upfront_scopes == expected
