@@ -15,8 +15,9 @@ domain support, which no output shows. :class:`ContextNotes` logs, once per
 
 A warning names the field and how many values the model knows of it (for ``domain``, a few
 of them), never the value passed: a context value, like the training values of a field such
-as ``user``, may be personal. At most :data:`_MAX_NOTES` notes are logged; past that, one
-last line says that no more will be. A value seen whole in training costs one set look-up;
+as ``user``, may be personal. At most :data:`_MAX_NOTES` fields other than ``domain`` are
+noted; past that, one line says that no more will be (the notes on the domain and on
+reserved fields, a handful at most, continue). A value seen whole in training costs one set look-up;
 verdicts on other values are remembered, up to :data:`_REMEMBERED`.
 """
 
@@ -37,8 +38,8 @@ _EXAMPLES = 5
 """Known values named in a warning."""
 _MAX_NOTES = 64
 """Notes one :class:`ContextNotes` logs (fields made per request must not flood the log)."""
-_SUPPORT_NOTE = "\x00domain-support"
-"""The key under which the note on an unsupported domain is remembered (no field's name)."""
+_SUPPORT_NOTE = ("support", DOMAIN_KEY)
+"""The key under which the note on an unsupported domain is remembered (a field's is its name)."""
 
 RESERVED_FIELDS = frozenset({"plan_tool", "plan_scope", "done_tool", "done_scope"})
 """Context fields whose ``key=value`` tokens are those of the plan and progress features."""
@@ -125,12 +126,13 @@ class ContextNotes:
         self._said: set[object] = set()
         self._lock = threading.Lock()
         self._full = False
+        self._n_fields = 0
 
     def note(self, context: Mapping[str, str]) -> None:
         """Log what is new to say about ``context`` (nothing, almost always)."""
-        if self._full:
-            return
         unknown = self.check.unknown_fields(context, self._said)
+        if unknown and self._full:  # the cap is reached: only the domain is still noted
+            unknown = [key for key in unknown if key == DOMAIN_KEY]
         reserved = (
             []
             if RESERVED_FIELDS.isdisjoint(context)
@@ -149,25 +151,27 @@ class ContextNotes:
             self._say(unknown, reserved, unsupported)
 
     def _claim(self, key: object) -> bool:
-        """Whether the note ``key`` is still to be logged (and now claimed); call under the lock."""
-        if key in self._said or self._full:
+        """Whether the note ``key`` is still to be logged (and now claimed); call under the
+        lock. The notes on the domain and on reserved fields are few and never capped."""
+        if key in self._said:
             return False
-        if len(self._said) >= _MAX_NOTES:
+        capped = isinstance(key, str) and key != DOMAIN_KEY
+        if capped and self._full:
+            return False
+        if capped and self._n_fields >= _MAX_NOTES:
             self._full = True
-            self._logger.warning(
-                "%d notes on task contexts were logged; no more will be (fields made per "
-                "request, such as an id in the field's name, would flood the log).",
-                _MAX_NOTES,
-            )
             return False
         self._said.add(key)
+        self._n_fields += capped
         return True
 
     def _say(self, unknown: list[str], reserved: list[str], unsupported: bool) -> None:
         with self._lock:
+            was_full = self._full
             unknown = [key for key in unknown if self._claim(key)]
             reserved = [key for key in reserved if self._claim(("reserved", key))]
             unsupported = unsupported and self._claim(_SUPPORT_NOTE)
+            now_full = self._full and not was_full
         for key in unknown:
             support = "; no domain support applies" if key == DOMAIN_KEY and self._supported else ""
             self._logger.warning(
@@ -185,14 +189,21 @@ class ContextNotes:
                 "once per field.",
                 key,
             )
+        if now_full:
+            self._logger.warning(
+                "%d context fields were noted as unknown; no more will be (fields made per "
+                "request, such as an id in the field's name, would flood the log). Notes on "
+                "the domain continue.",
+                _MAX_NOTES,
+            )
         if unsupported:
             shown = sorted(self._supported)
             more = f" and {len(shown) - _EXAMPLES} more" if len(shown) > _EXAMPLES else ""
             self._logger.warning(
                 "a task's domain has no support of its own (the model keeps one for %d "
-                "domains: %s%s; a combination of them, or a domain of too few training tasks, "
-                "has none), so its scopes are not limited to those a domain needed. Logged "
-                "once.",
+                "domains: %s%s, looked up by the exact value; a combination of them, a domain "
+                "of too few training tasks, or a value with spaces around it has none), so "
+                "its scopes are not limited to those a domain needed. Logged once.",
                 len(shown),
                 ", ".join(repr(d) for d in shown[:_EXAMPLES]),
                 more,

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -115,6 +116,7 @@ class PreAuthorizer:
         self._scorer: ScopeScorer | None = None
         self._compact_layout: CompactLayout | None = None
         self._context_notes: ContextNotes | None = None
+        self._context_lock = threading.Lock()
         if model is None:
             model = self._default_model()
             if model is None:  # degraded: the guard alone asks at each call
@@ -227,9 +229,12 @@ class PreAuthorizer:
         try:
             notes = self._context_notes
             if notes is None:
-                notes = self._context_notes = ContextNotes(
-                    scorer.indicator_vocabulary, scorer.domain_support, logger
-                )
+                with self._context_lock:  # one ContextNotes, or threads would each say all
+                    notes = self._context_notes
+                    if notes is None:
+                        notes = self._context_notes = ContextNotes(
+                            scorer.indicator_vocabulary, scorer.domain_support, logger
+                        )
             notes.note(context)
         except Exception:  # a diagnostic only: the plan stands without it
             logger.debug("checking the task's context failed", exc_info=True)

@@ -125,12 +125,20 @@ def test_a_field_named_like_a_plan_feature_is_noted(caplog: pytest.LogCaptureFix
     assert "email.send" not in message
 
 
-def test_notes_stop_after_a_cap(caplog: pytest.LogCaptureFixture) -> None:
+def test_notes_on_fields_stop_after_a_cap_but_not_on_the_domain(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     notes = _notes(caplog)
     for i in range(200):
         notes.note({f"trace_{i}": "x"})
     assert len(caplog.messages) == 65  # 64 notes, then one line saying no more will come
     assert "no more will be" in caplog.messages[-1]
+    notes.note({"domain": "workplace", "trace_x": "y"})
+    notes.note({"domain": "calendar+email", "plan_scope": "a:b"})
+    assert len(caplog.messages) == 68
+    assert "'domain'" in caplog.messages[65]
+    assert "no support of its own" in caplog.messages[66] + caplog.messages[67]
+    assert "'plan_scope'" in caplog.messages[66] + caplog.messages[67]
 
 
 class _SlowSet(set[object]):

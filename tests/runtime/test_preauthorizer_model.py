@@ -149,3 +149,37 @@ def test_the_context_notes_never_fail_a_plan(
     monkeypatch.setattr(ContextNotes, "note", broken)
     fresh = PreAuthorizer(model_dir)
     assert fresh.plan(task, {"domain": "anything"}).upfront_scopes == expected
+
+
+def test_threads_sharing_a_new_preauthorizer_log_a_note_once(
+    model_dir: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The notes are made once, under a lock: threads that plan on a fresh ``PreAuthorizer``
+    at the same moment must not each make (and log from) their own."""
+    import threading
+    import time
+
+    from scopecast.runtime._context_check import ContextNotes
+
+    made = ContextNotes.__init__
+
+    def slow(self: ContextNotes, *args: object) -> None:
+        time.sleep(0.01)  # widen the window between "none yet" and "made"
+        made(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ContextNotes, "__init__", slow)
+    pre = PreAuthorizer(model_dir)
+    pre._layout()  # the layout first, so that only the notes are made concurrently
+    barrier = threading.Barrier(8)
+
+    def plan() -> None:
+        barrier.wait()
+        pre.plan("Send the weekly report to the team", {"domain": "workplace"})
+
+    with caplog.at_level("WARNING", logger="scopecast.runtime._preauthorizer"):
+        threads = [threading.Thread(target=plan) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert len([m for m in caplog.messages if "'domain'" in m]) == 1
