@@ -9,6 +9,7 @@ same way can be summarised ("every record lacks 'task': this is not a trace file
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Literal
 
@@ -35,9 +36,40 @@ _MESSAGES = {
 }
 
 
+_SECRET_LOOKING = re.compile(
+    r"(?i:bearer\s)|ya29\.|\bgh[pousr]_|github_pat_|\bxox[abposr]-|\bsk-|\bAKIA[0-9A-Z]{12}"
+    r"|\beyJ[A-Za-z0-9_-]{8,}"
+    r"|(?i:token|secret|passw|authoriz|api[_-]?key|verifier|cookie|credential|session)"
+    r"|(?=[A-Za-z0-9_+=-]*[0-9])(?=[A-Za-z0-9_+=-]*[A-Za-z])[A-Za-z0-9_+=-]{32,}"
+)
+"""What a token, a key or a password looks like in a rendered value: a known prefix (Google's
+``ya29.``, GitHub's ``ghp_``, Slack's ``xoxb-``, ``sk-``, AWS keys, JWTs, ``Bearer``), a
+field named like one, or a long run of letters and digits. Over-matching only hides a value."""
+_SCANNED = 4096
+"""Characters of a rendered value searched for a secret (a huge value is not shown anyway)."""
+
+
+def _size(value: object) -> str:
+    if isinstance(value, str):
+        return f"a string of {len(value)} characters"
+    if isinstance(value, dict):
+        return f"a JSON object of {len(value)} field(s)"
+    if isinstance(value, (list, tuple)):
+        return f"a JSON array of {len(value)} item(s)"
+    return f"a {type(value).__name__}"
+
+
 def short_repr(value: object) -> str:
-    """``repr(value)``, cut to a readable length (a huge string must not flood the report)."""
+    """``repr(value)``, cut to a readable length (a huge string must not flood the report),
+    or only its type and size when it may hold a secret.
+
+    Error messages quote what they found, and a misplaced access token, API key or password
+    must never reach a terminal or a log: a value that looks like one (see
+    :data:`_SECRET_LOOKING`) is described, not shown.
+    """
     text = repr(value)
+    if _SECRET_LOOKING.search(text, 0, _SCANNED):
+        return f"{_size(value)}, not shown: it may hold a secret"
     return text if len(text) <= _GOT_LIMIT else text[: _GOT_LIMIT - 3] + "..."
 
 
