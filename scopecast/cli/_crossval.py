@@ -14,9 +14,9 @@ from scopecast.cli._app import (
     WrittenCatalogue,
     command,
     counted_progress,
-    fail,
     out_console,
 )
+from scopecast.cli._outputs import check_outputs, written
 
 
 @command("crossval")
@@ -40,15 +40,14 @@ def crossval(
     from scopecast.evaluation import nested_policy_cost
     from scopecast.traces import read_traces
 
-    written = load_catalogue(catalogue) if catalogue is not None else None
+    check_outputs([("--json", json_out, False)], inputs=[*traces, catalogue])
+    written_catalogue = load_catalogue(catalogue) if catalogue is not None else None
     loaded = read_traces(traces)
-    if json_out is not None and not json_out.parent.is_dir():
-        raise fail(f"The folder of --json {json_out} does not exist; create it or pick another.")
     with counted_progress() as bar:
         task = bar.add_task("outer folds", total=folds)
         result = nested_policy_cost(
             loaded,
-            written,
+            written_catalogue,
             n_folds=folds,
             group_pattern=group_pattern,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
@@ -90,10 +89,6 @@ def crossval(
             "metrics": m.model_dump(),
             "folds": [vars(fold) for fold in result.folds],
         }
-        try:
+        with written("--json", json_out):
             json_out.write_text(json.dumps(report, indent=1) + "\n")
-        except OSError as err:
-            raise fail(
-                f"Could not write {json_out} ({err}); the figures are printed above."
-            ) from err
         out_console.print(f"wrote {json_out}")

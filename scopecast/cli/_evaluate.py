@@ -12,6 +12,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from scopecast.cli._app import command, err_console, out_console
+from scopecast.cli._outputs import check_outputs, written
 
 if TYPE_CHECKING:
     from scopecast.catalogue import Catalogue
@@ -113,6 +114,15 @@ def evaluate(
     )
     from scopecast.evaluation._setup import build_evaluation
 
+    check_outputs(
+        [
+            ("--json", json_out, False),
+            ("--predictions", predictions, False),
+            ("--sweep", sweep, True),
+        ],
+        inputs=[*traces, *(train or []), catalogue],
+        protected=[model],
+    )
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -160,21 +170,24 @@ def evaluate(
     for name in report.skipped:
         out_console.print(f"[dim]{name}: applies to no trace (no trace has a plan)[/dim]")
     if json_out is not None:
-        report.write_json(json_out)
+        with written("--json", json_out):
+            report.write_json(json_out)
         out_console.print(f"wrote {json_out}")
     if predictions is not None:
-        write_predictions(report.result(setup.model_policy.name).outcomes, predictions)
+        with written("--predictions", predictions):
+            write_predictions(report.result(setup.model_policy.name).outcomes, predictions)
         out_console.print(f"wrote {predictions}")
     if sweep is not None:
         points = sweep_interruption_cost(setup.test, setup.model_policy, report, setup.catalogue)
-        paths = write_sweep(points, sweep)
         beaten = dominated_baselines(points, setup.model_policy.name)
         out_console.print(
             "model frontier on or below: "
             + ", ".join(f"{name} {'yes' if ok else 'no'}" for name, ok in beaten.items())
         )
+        with written("--sweep", sweep):
+            paths = write_sweep(points, sweep)
+            (Path(sweep) / "dominance.json").write_text(json.dumps(beaten, indent=1) + "\n")
         out_console.print("wrote " + ", ".join(str(p) for p in paths))
-        (Path(sweep) / "dominance.json").write_text(json.dumps(beaten, indent=1) + "\n")
 
 
 def tuning_table(tuning: object) -> Table:

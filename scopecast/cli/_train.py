@@ -18,6 +18,7 @@ from scopecast.cli._app import (
     counted_progress,
     out_console,
 )
+from scopecast.cli._outputs import check_outputs
 
 
 def _metrics_table(title: str, metrics: dict[str, float]) -> Table:
@@ -58,6 +59,7 @@ def train(
     from scopecast.model import train_stream_to_directory, train_to_directory
     from scopecast.traces import iter_trace_files, read_traces
 
+    check_outputs([("--out", out, True)], inputs=[*traces, catalogue])
     written = load_catalogue(catalogue) if catalogue is not None else None
     with counted_progress() as bar:
         tasks: dict[str, TaskID] = {}
