@@ -71,7 +71,7 @@ def training_rows(
             row_groups.append(group)
             index.append(t)
     return TrainingRows(
-        inputs, labels, np.asarray(weights), np.asarray(row_groups), np.asarray(index)
+        inputs, labels, np.asarray(weights), np.asarray(row_groups, dtype=object), np.asarray(index)
     )
 
 
