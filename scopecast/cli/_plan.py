@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import warnings
 from pathlib import Path
 from typing import Annotated
@@ -12,6 +13,7 @@ from rich.table import Table
 from scopecast.catalogue import load_catalogue
 from scopecast.cli._app import command, err_console, fail, out_console
 from scopecast.runtime import AuthorizationPlan, PreAuthorizer
+from scopecast.runtime._preauthorizer import DEGRADED_RECORD
 
 
 def parse_context(pairs: list[str]) -> dict[str, str]:
@@ -21,6 +23,11 @@ def parse_context(pairs: list[str]) -> dict[str, str]:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
             raise fail(f"--context expects KEY=VALUE (e.g. --context domain=work); got {pair!r}.")
+        if key.strip() in context:
+            raise fail(
+                f"--context gives {key.strip()!r} twice; a task's context has one value per "
+                f"key (join parts with '+', e.g. domain=calendar+email)."
+            )
         context[key.strip()] = value.strip()
     return context
 
@@ -55,6 +62,13 @@ def _plan_tables(plan: AuthorizationPlan, *, show_all: bool = False) -> list[Tab
     return [upfront, later]
 
 
+class _DropDegradedRecords(logging.Filter):
+    """Drops the log record of a degraded plan, which the command reports itself."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not getattr(record, DEGRADED_RECORD, False)
+
+
 @command("plan")
 def plan_command(
     task: Annotated[str, typer.Argument(help="The task, as the agent will receive it.")],
@@ -76,10 +90,20 @@ def plan_command(
     """Print which scopes to ask before TASK starts, and which to leave to the guard."""
     pairs = parse_context(context or [])
     loaded = None if catalogue is None else load_catalogue(catalogue)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        pre = PreAuthorizer(model, catalogue=loaded)
-        plan = pre.plan(task, context=pairs)
+    runtime_log = logging.getLogger("scopecast.runtime._preauthorizer")
+    reported_here = _DropDegradedRecords()  # the warning below says it once
+    runtime_log.addFilter(reported_here)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            pre = PreAuthorizer(model, catalogue=loaded)
+            plan = pre.plan(task, context=pairs)
+    finally:
+        runtime_log.removeFilter(reported_here)
+    if plan.degraded and model is not None:
+        # a model named on the command line that cannot plan is an error, not a quiet
+        # "nothing up front" (the library degrades; a command asked for this model)
+        raise fail(plan.warning or f"The model {model} cannot plan.")
     for warning in caught:
         err_console.print(f"[yellow]warning:[/yellow] {warning.message}", soft_wrap=True)
     if as_json:

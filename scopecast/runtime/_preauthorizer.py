@@ -41,6 +41,10 @@ __all__ = ["PreAuthorizer"]
 
 logger = logging.getLogger(__name__)
 
+DEGRADED_RECORD = "scopecast_degraded"
+"""Attribute set on the log record of a degraded plan: a caller that reports the
+``ModelUnavailableWarning`` itself (``scopecast plan``) filters these records out."""
+
 # What loading or using a broken model may raise; the plan then degrades (asks nothing upfront).
 _MODEL_FAILURES = (
     ScopecastError,
@@ -154,7 +158,7 @@ class PreAuthorizer:
             f"{why}; scopes will be asked at the point of execution only (nothing up front). "
             f"Retrain with `scopecast train` or pass a working model directory."
         )
-        logger.warning("%s", self.warning)
+        logger.warning("%s", self.warning, extra={DEGRADED_RECORD: True})
         warnings.warn(self.warning, ModelUnavailableWarning, stacklevel=3)
 
     def _default_model(self) -> Path | None:

@@ -37,26 +37,35 @@ def test_plan_cli_rejects_bad_context(tmp_path: Path) -> None:
     assert "KEY=VALUE" in result.output
 
 
-def test_plan_cli_broken_model_degrades_to_point_of_execution(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["plan", "Email Carlos", "--model", str(tmp_path / "none")])
-    assert result.exit_code == 0, result.output
-    assert "warning:" in result.output
-    assert "Nothing to ask before the start" in result.output
-    result = runner.invoke(
-        app, ["plan", "Email Carlos", "--model", str(tmp_path / "none"), "--json"]
-    )
-    assert result.exit_code == 0
-    payload = json.loads(result.stdout)
-    assert payload["degraded"] is True
-    assert payload["upfront"] == []
+def test_plan_cli_with_a_broken_model_fails_saying_why_once(tmp_path: Path) -> None:
+    """The library degrades to point-of-execution consent; a command told to use a model
+    that cannot plan fails instead (a typo must not read as "nothing to ask")."""
+    for extra in ([], ["--json"]):
+        result = runner.invoke(
+            app, ["plan", "Email Carlos", "--model", str(tmp_path / "none"), *extra]
+        )
+        assert result.exit_code == 1
+        assert result.stdout == ""
+        said = " ".join(result.stderr.split())
+        assert said.count("cannot be loaded") == 1  # the log record is not printed too
+        assert "metadata.json is missing" in said
+
+
+def test_plan_cli_refuses_a_context_key_given_twice() -> None:
+    result = runner.invoke(app, ["plan", "Email Carlos", "-c", "domain=a", "-c", "domain=b"])
+    assert result.exit_code == 1
+    assert "gives 'domain' twice" in result.stderr
 
 
 def test_plan_cli_leaves_the_library_logger_alone(tmp_path: Path) -> None:
     library_log = logging.getLogger("scopecast")
+    runtime_log = logging.getLogger("scopecast.runtime._preauthorizer")
     before = list(library_log.handlers)
+    filters = list(runtime_log.filters)
     result = runner.invoke(app, ["plan", "Email Carlos", "--model", str(tmp_path / "none")])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output
     assert library_log.handlers == before
+    assert runtime_log.filters == filters
     assert not any(isinstance(h, logging.NullHandler) for h in library_log.handlers)
 
 
