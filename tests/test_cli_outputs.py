@@ -74,3 +74,48 @@ def test_a_write_that_fails_anyway_is_one_line_not_a_traceback(
         Path("/proc/x").write_text("{}")
     assert info.value.exit_code == 1
     assert "Could not write --json /proc/x" in " ".join(capsys.readouterr().err.split())
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "says"),
+    [
+        ("--interruption-scale", "-1", "above 0"),
+        ("--interruption-scale", "0", "above 0"),
+        ("--interruption-cost", "-1", "at least 0"),
+        ("--risk-weight", "nan", "at least 0"),
+        ("--consent-screen-cost", "inf", "at least 0"),
+        ("--prior-weight", "-0.5", "at least 0"),
+        ("--tune", "1", "0 (off) or at least 2"),
+        ("--tune", "-3", "0 (off) or at least 2"),
+    ],
+)
+def test_evaluate_refuses_an_option_out_of_range_naming_it(
+    inputs: tuple[Path, Path], option: str, value: str, says: str
+) -> None:
+    traces, model = inputs
+    result = runner.invoke(app, ["evaluate", str(traces), "--model", str(model), option, value])
+    assert result.exit_code == 2  # a usage error, before anything is read
+    said = " ".join(result.output.replace("│", " ").split())
+    assert option in said
+    assert says in said
+
+
+def test_empty_trace_files_are_an_error_not_an_empty_report(
+    tmp_path: Path, shared_data: Path
+) -> None:
+    data = shared_data
+    lines = (data / "workbench_runs_train.jsonl").read_text(encoding="utf-8").splitlines()
+    some = tmp_path / "some.jsonl"
+    some.write_text("\n".join(lines[:20]) + "\n", encoding="utf-8")
+    other = tmp_path / "other.jsonl"
+    other.write_text("\n".join(lines[20:40]) + "\n", encoding="utf-8")
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("", encoding="utf-8")
+    catalogue = ["--catalogue", str(data / "workbench.catalogue.json")]
+    for test, train, says in [
+        (empty, some, "hold(s) no trace"),
+        (other, empty, "hold no trace, so all_known and frequency would learn nothing"),
+    ]:
+        result = runner.invoke(app, ["evaluate", str(test), "--train", str(train), *catalogue])
+        assert result.exit_code == 1
+        assert says in " ".join(result.output.split())

@@ -119,5 +119,7 @@ def test_evaluate_rejects_a_negative_cost(shared_data) -> None:
             "-1",
         ],
     )
-    assert result.exit_code == 1
-    assert "non-negative" in result.output
+    assert result.exit_code == 2  # a usage error, naming the option
+    said = " ".join(result.output.replace("│", " ").split())
+    assert "--interruption-cost" in said
+    assert "at least 0" in said

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import math
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -18,6 +19,29 @@ if TYPE_CHECKING:
     from scopecast.catalogue import Catalogue
     from scopecast.evaluation import EvaluationReport
     from scopecast.traces import Trace
+
+
+def _finite_at_least(
+    low: float, *, strictly: bool = False
+) -> Callable[[typer.Context, typer.CallbackParam, float | None], float | None]:
+    """A typer callback: the option's value must be a finite number >= ``low`` (> with
+    ``strictly``); the message names the option."""
+
+    def check(ctx: typer.Context, param: typer.CallbackParam, value: float | None) -> float | None:
+        if value is None:
+            return None
+        if not math.isfinite(value) or value < low or (strictly and value == low):
+            bound = f"above {low:g}" if strictly else f"at least {low:g}"
+            raise typer.BadParameter(f"must be a finite number {bound}; got {value!r}.")
+        return value
+
+    return check
+
+
+def _folds_or_zero(value: int) -> int:
+    if value != 0 and value < 2:
+        raise typer.BadParameter(f"is a number of folds: 0 (off) or at least 2; got {value}.")
+    return value
 
 
 @command("evaluate")
@@ -52,17 +76,27 @@ def evaluate(
     ] = None,
     interruption_cost: Annotated[
         float,
-        typer.Option("--interruption-cost", help="Cost of one interruption for the model policy."),
+        typer.Option(
+            "--interruption-cost",
+            help="Cost of one interruption for the model policy.",
+            callback=_finite_at_least(0.0),
+        ),
     ] = 1.0,
     consent_screen_cost: Annotated[
         float,
         typer.Option(
-            "--consent-screen-cost", help="Cost of one provider's consent screen at the start."
+            "--consent-screen-cost",
+            help="Cost of one provider's consent screen at the start.",
+            callback=_finite_at_least(0.0),
         ),
     ] = 0.0,
     risk_weight: Annotated[
         float,
-        typer.Option("--risk-weight", help="Multiplier of a scope's risk when it is held unused."),
+        typer.Option(
+            "--risk-weight",
+            help="Multiplier of a scope's risk when it is held unused.",
+            callback=_finite_at_least(0.0),
+        ),
     ] = 1.0,
     batching: Annotated[
         bool | None,
@@ -77,6 +111,7 @@ def evaluate(
             "--interruption-scale",
             help="The model policy plans with this multiple of the interruption cost "
             "(default: as chosen at training by grouped CV, else 1).",
+            callback=_finite_at_least(0.0, strictly=True),
         ),
     ] = None,
     prior_weight: Annotated[
@@ -85,6 +120,7 @@ def evaluate(
             "--prior-weight",
             help="Blend this weight of a per-domain frequency prior (fitted on the training "
             "traces) into the model's probabilities.",
+            callback=_finite_at_least(0.0),
         ),
     ] = 0.0,
     tune: Annotated[
@@ -93,6 +129,7 @@ def evaluate(
             "--tune",
             help="Choose --interruption-scale and batching by grouped cross-validation with "
             "this many folds on the training traces (re-fits the model per fold); 0: off.",
+            callback=_folds_or_zero,
         ),
     ] = 0,
     sweep: Annotated[

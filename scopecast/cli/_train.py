@@ -16,6 +16,7 @@ from scopecast.cli._app import (
     WrittenCatalogue,
     command,
     counted_progress,
+    fail,
     out_console,
 )
 from scopecast.cli._outputs import check_outputs
@@ -127,5 +128,11 @@ def model_metrics(
     from scopecast.model import score_model_directory
     from scopecast.traces import read_traces
 
-    metrics = score_model_directory(model, read_traces(traces))
+    loaded = read_traces(traces)
+    if not loaded:
+        raise fail(
+            f"No trace to score on: {', '.join(map(str, traces))} hold(s) no trace. Pass "
+            f"JSON Lines files of traces (see trace-format.md)."
+        )
+    metrics = score_model_directory(model, loaded)
     out_console.print(_metrics_table(f"{model} on {', '.join(map(str, traces))}", metrics))

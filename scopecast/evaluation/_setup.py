@@ -260,7 +260,18 @@ def build_evaluation(
             "or --model DIR of a model that stores one."
         )
     test = read_traces(traces)
+    if not test:
+        raise DataValidationError(
+            f"No trace to evaluate on: {', '.join(map(str, traces))} hold(s) no trace. Pass "
+            f"JSON Lines files of traces (see trace-format.md)."
+        )
     train_traces = read_traces(train_paths)
+    if not train_traces:
+        raise DataValidationError(
+            f"The baselines' training traces {', '.join(map(str, train_paths))} hold no "
+            f"trace, so all_known and frequency would learn nothing. Pass --train files with "
+            f"traces, or leave --train out to use the model's own training data."
+        )
     check_disjoint(test, train_traces, "the baseline training traces")
     data_note = ""
     if uses_recorded and model_dir is not None:
