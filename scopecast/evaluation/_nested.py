@@ -88,9 +88,11 @@ def nested_policy_cost(
         If a fold's training traces cannot train a model (the message names the fold).
     """
     from scopecast.model import group_of, train_predictor
+    from scopecast.model._grouping import groups_for
 
     if n_folds < 2:
         raise ConfigError(f"Nested cross-validation needs at least 2 folds; got {n_folds}.")
+    groups_for(list(traces), group_pattern)  # a pattern that matches no trace id is a mistake
     costs = CostModel()
     folds = grouped_folds(traces, n_folds, lambda t: group_of(t, group_pattern))
     fold_of = {id(t): i for i, fold in enumerate(folds) for t in fold}

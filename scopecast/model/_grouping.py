@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 
 from scopecast.exceptions import ConfigError
 from scopecast.traces import Trace
 
 __all__ = [
     "WORKBENCH_TEMPLATE",
+    "check_pattern_matched",
     "compiled_group_pattern",
     "group_of",
     "groups_for",
@@ -90,5 +92,29 @@ def group_of(trace: Trace, group_pattern: str | None = None) -> str:
 
 
 def groups_for(traces: list[Trace], group_pattern: str | None = None) -> list[str]:
-    """:func:`group_of` for each trace, in order."""
-    return [group_of(trace, group_pattern) for trace in traces]
+    """:func:`group_of` for each trace, in order.
+
+    Raises
+    ------
+    ConfigError
+        If ``group_pattern`` matches none of the traces' ids: every trace would silently
+        fall back to its task template, which is not what a pattern was given for.
+    """
+    groups = [group_of(trace, group_pattern) for trace in traces]
+    check_pattern_matched(group_pattern, traces, groups)
+    return groups
+
+
+def check_pattern_matched(
+    group_pattern: str | None, traces: Sequence[Trace], groups: Sequence[str]
+) -> None:
+    """Fail when ``group_pattern`` was given and matched none of ``traces`` (see
+    :func:`groups_for`)."""
+    if group_pattern is None or not traces or any(g.startswith("id:") for g in groups):
+        return
+    raise ConfigError(
+        f"group_pattern {group_pattern!r} matches none of the {len(traces)} trace ids (the "
+        f"first is {traces[0].trace_id!r}), so every trace would be grouped by its task "
+        f"template instead. Fix the pattern (a Python regex searched in trace_id, its first "
+        f"group naming the CV group, e.g. {WORKBENCH_TEMPLATE!r}) or leave it out."
+    )

@@ -54,6 +54,20 @@ def test_an_invalid_group_pattern_fails_before_training_with_the_fix():
         train_predictor(traces, group_pattern="/(t-[0-9")
 
 
+def test_a_group_pattern_that_matches_no_trace_id_fails_with_the_fix():
+    """Every trace would silently be grouped by its template instead; some matching is fine
+    (those that do not match fall back to their template, as documented)."""
+    from scopecast.evaluation import nested_policy_cost
+    from scopecast.model._grouping import groups_for
+
+    traces = [_trace(i, (Call(tool="x", scopes=(f"p:s{i % 2}",)),)) for i in range(5)]
+    with pytest.raises(ConfigError, match=r"matches none of the 5 trace ids .*'t0'"):
+        train_predictor(traces, group_pattern=r"/(t-[0-9a-f]{10})/")
+    with pytest.raises(ConfigError, match="matches none of the 5 trace ids"):
+        nested_policy_cost(traces, n_folds=2, group_pattern="zzz")
+    assert groups_for(traces, r"^(t[01])$")[:3] == ["id:t0", "id:t1", "template:do thing <num>"]
+
+
 @pytest.mark.parametrize("command", ["train", "crossval"])
 def test_the_cli_refuses_an_invalid_group_pattern_before_reading_traces(command, tmp_path):
     from typer.testing import CliRunner
