@@ -210,6 +210,10 @@ def check_traces(
         raise error
 
 
+_UTF8_BOM = b"\xef\xbb\xbf"
+"""The byte order mark a file may start with; skipped before the first line is parsed."""
+
+
 def _numbered_jsonl_traces(path: str | Path, max_issues: int) -> Iterator[tuple[int, Trace]]:
     source = str(path)
     try:
@@ -221,6 +225,8 @@ def _numbered_jsonl_traces(path: str | Path, max_issues: int) -> Iterator[tuple[
 
     def records() -> Iterator[tuple[int, Trace | list[DataIssue]]]:
         for line_no, raw in enumerate(handle, start=1):
+            if line_no == 1 and raw.startswith(_UTF8_BOM):
+                raw = raw[len(_UTF8_BOM) :]  # written by some Windows editors; not JSON
             if raw.strip():
                 yield line_no, parse_trace_line(raw, source, line_no)
 

@@ -214,3 +214,11 @@ def test_large_file_streams_without_holding_its_text(tmp_path: Path) -> None:
     assert count == 200_000
     # The only per-trace state kept is the set of ids seen (for duplicates): far below the text.
     assert peak < size / 3, f"peak {peak} bytes for a {size}-byte file"
+
+
+def test_a_byte_order_mark_at_the_start_of_a_file_is_skipped(tmp_path: Path) -> None:
+    """Some editors write one; it is not JSON, and the first trace must not fail for it."""
+    line = json.dumps({"trace_id": "t1", "task": "x", "calls": [{"tool": "a", "scopes": ["p:s"]}]})
+    path = tmp_path / "bom.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + line.encode() + b"\n" + line.replace("t1", "t2").encode())
+    assert [t.trace_id for t in scopecast.read_traces(path)] == ["t1", "t2"]
