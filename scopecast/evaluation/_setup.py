@@ -170,6 +170,20 @@ def _model_refitter(
     return refit
 
 
+def check_servable(model_dir: Path) -> None:
+    """Fail unless the runtime would load ``model_dir`` too (its compact files and their
+    checksums): figures for a model that ``PreAuthorizer`` refuses describe nothing it serves.
+
+    Raises
+    ------
+    ArtifactError
+        As :func:`scopecast.runtime.load_scorer` does.
+    """
+    from scopecast.runtime import load_scorer as runtime_load_scorer
+
+    runtime_load_scorer(model_dir)
+
+
 def _load_model(model_dir: Path) -> tuple[ScopeScorer, Catalogue, Mapping[str, object]]:
     try:
         # Imported by name: scopecast.model is heavy (scikit-learn) and optional here.
@@ -180,6 +194,7 @@ def _load_model(model_dir: Path) -> tuple[ScopeScorer, Catalogue, Mapping[str, o
             f"available ({err}). Evaluate without --model to use the frequency scorer."
         ) from err
     bundle = load_scorer(model_dir)
+    check_servable(model_dir)
     return bundle.scorer, bundle.catalogue, bundle.metadata
 
 

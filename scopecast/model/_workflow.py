@@ -202,8 +202,15 @@ def _save(
 
 
 def score_model_directory(directory: str | Path, traces: Sequence[Trace]) -> dict[str, float]:
-    """Brier, ECE and PR-AUC of a saved model's upfront probabilities on ``traces``."""
+    """Brier, ECE and PR-AUC of a saved model's upfront probabilities on ``traces``.
+
+    The directory must load in the runtime too (its compact files and their checksums):
+    figures for a model that ``PreAuthorizer`` refuses describe nothing it serves.
+    """
+    from scopecast.runtime import load_scorer as runtime_load_scorer
+
     bundle = load_bundle(directory)
+    runtime_load_scorer(directory)
     model = bundle.scorer
     P = model.predict_proba(upfront_inputs(traces))
     return evaluate_traces(model.scopes_, P, traces)

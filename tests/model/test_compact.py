@@ -144,3 +144,23 @@ def test_compact_planning_process_imports_nothing_heavy(model_dir):
         "assert plan.upfront or plan.deferred\n"
     )
     assert heavy_modules_after(code) == []
+
+
+@pytest.mark.parametrize("broken", ["compact.json", "compact.npz"])
+@pytest.mark.parametrize("damage", ["delete", "truncate"])
+def test_offline_scores_refuse_a_model_the_runtime_would_refuse(model_dir, broken, damage):
+    """model-metrics and evaluate read the scikit-learn model, the runtime its compact form:
+    figures for a directory PreAuthorizer refuses would describe nothing it serves."""
+    from scopecast.evaluation._setup import build_evaluation
+    from scopecast.model import score_model_directory
+
+    path = model_dir / broken
+    if damage == "delete":
+        path.unlink()
+    else:
+        path.write_bytes(path.read_bytes()[:100])
+    traces = make_traces()
+    with pytest.raises(ArtifactError, match=broken):
+        score_model_directory(model_dir, traces)
+    with pytest.raises(ArtifactError, match=broken):
+        build_evaluation(traces=[], model_dir=model_dir, train=[], catalogue_path=None)
