@@ -125,6 +125,7 @@ def model_metrics(
     traces: Annotated[list[Path], typer.Argument(help="Trace files (JSON Lines) to score on.")],
 ) -> None:
     """Brier score, calibration error and PR-AUC of a model's upfront probabilities on traces."""
+    from scopecast.evaluation._setup import check_held_out
     from scopecast.model import score_model_directory
     from scopecast.traces import read_traces
 
@@ -134,5 +135,6 @@ def model_metrics(
             f"No trace to score on: {', '.join(map(str, traces))} hold(s) no trace. Pass "
             f"JSON Lines files of traces (see trace-format.md)."
         )
+    check_held_out(model, loaded)
     metrics = score_model_directory(model, loaded)
     out_console.print(_metrics_table(f"{model} on {', '.join(map(str, traces))}", metrics))

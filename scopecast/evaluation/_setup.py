@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from scopecast._model_files import recorded_policy_params
+from scopecast._model_files import read_metadata, recorded_policy_params
 from scopecast.catalogue import Catalogue, load_catalogue
 from scopecast.evaluation._baselines import fit_baselines
 from scopecast.evaluation._model_policy import ModelPolicy
@@ -168,6 +168,18 @@ def _model_refitter(
         return predictor
 
     return refit
+
+
+def check_held_out(model_dir: Path, traces: Sequence[Trace]) -> None:
+    """Fail if ``traces`` are (or overlap) the training data the model in ``model_dir``
+    records, as :func:`build_evaluation` does: in-sample scores overstate a model.
+
+    Raises
+    ------
+    DataValidationError
+        Naming the overlap and how to fix it.
+    """
+    _check_model_data(model_dir, read_metadata(model_dir), traces, ())
 
 
 def check_servable(model_dir: Path) -> None:

@@ -48,7 +48,18 @@ def test_cli_train_writes_model_directory(tmp_path):
     assert meta["metrics"]["cv_policy_cost_per_task"] >= 0.0
     assert meta["train_files"] == [str(traces.resolve())]
 
-    scored = CliRunner().invoke(app, ["model-metrics", str(out), str(traces)])
+    in_sample = CliRunner().invoke(app, ["model-metrics", str(out), str(traces)])
+    assert in_sample.exit_code == 1  # its own training data: in-sample scores overstate it
+    assert "overstates it" in " ".join(in_sample.output.split())
+    held_out = tmp_path / "held_out.jsonl"
+    write_traces(
+        [
+            t.model_copy(update={"trace_id": "held-out/" + t.trace_id})
+            for t in make_traces(2, seed=1)
+        ],
+        held_out,
+    )
+    scored = CliRunner().invoke(app, ["model-metrics", str(out), str(held_out)])
     assert scored.exit_code == 0, scored.output
     assert "mean_pr_auc" in scored.output
 
