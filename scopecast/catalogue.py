@@ -301,16 +301,28 @@ def load_catalogue(path: str | Path) -> Catalogue:
         raise DataValidationError.single(source, None, "", f"cannot be read: {err}") from err
     import yaml  # only YAML needs it, but its error type is caught below for both
 
+    is_yaml = Path(path).suffix.lower() in {".yaml", ".yml"}
     try:
-        if Path(path).suffix.lower() in {".yaml", ".yml"}:
-            data = yaml.safe_load(text)
-        else:
-            data = json.loads(text)
+        data = yaml.safe_load(text) if is_yaml else json.loads(text)
     except (ValueError, yaml.YAMLError) as err:
+        kind = "YAML (by its .yaml/.yml suffix)" if is_yaml else "JSON (by its suffix)"
+        hint = "Fix the syntax and retry."
+        if not is_yaml and _is_yaml_mapping(text):
+            hint = "It reads as YAML: rename it to .yaml, or write it as JSON."
         raise DataValidationError.single(
-            source, None, "", f"is not valid JSON/YAML: {err}. Fix the syntax and retry."
+            source, None, "", f"is not valid {kind}: {err}. {hint}"
         ) from err
     return catalogue_from_mapping(data, source)
+
+
+def _is_yaml_mapping(text: str) -> bool:
+    """Whether ``text`` parses as a YAML mapping (a catalogue written as YAML, named .json)."""
+    import yaml
+
+    try:
+        return isinstance(yaml.safe_load(text), dict)
+    except yaml.YAMLError:
+        return False
 
 
 def save_catalogue(catalogue: Catalogue, path: str | Path) -> None:

@@ -125,12 +125,16 @@ def test_invalid_catalogue_names_file_and_field(
 def test_unparseable_files_are_data_errors(tmp_path: Path) -> None:
     bad_json = tmp_path / "c.json"
     bad_json.write_text("{", encoding="utf-8")
-    with pytest.raises(DataValidationError, match="is not valid JSON/YAML"):
+    with pytest.raises(DataValidationError, match=r"is not valid JSON .*Fix the syntax"):
         load_catalogue(bad_json)
     bad_yaml = tmp_path / "c.yaml"
     bad_yaml.write_text("tools: [", encoding="utf-8")
-    with pytest.raises(DataValidationError, match="is not valid JSON/YAML"):
+    with pytest.raises(DataValidationError, match=r"is not valid YAML .*Fix the syntax"):
         load_catalogue(bad_yaml)
+    yaml_named_json = tmp_path / "yaml.json"
+    yaml_named_json.write_text("tools:\n  email.send: [google:gmail.send]\n", encoding="utf-8")
+    with pytest.raises(DataValidationError, match="It reads as YAML: rename it to .yaml"):
+        load_catalogue(yaml_named_json)
     with pytest.raises(DataValidationError, match="cannot be read"):
         load_catalogue(tmp_path / "missing.json")
 
