@@ -125,11 +125,11 @@ def test_invalid_catalogue_names_file_and_field(
 def test_unparseable_files_are_data_errors(tmp_path: Path) -> None:
     bad_json = tmp_path / "c.json"
     bad_json.write_text("{", encoding="utf-8")
-    with pytest.raises(DataValidationError, match=r"is not valid JSON .*Fix the syntax"):
+    with pytest.raises(DataValidationError, match=r"(?s)is not valid JSON .*Fix the syntax"):
         load_catalogue(bad_json)
     bad_yaml = tmp_path / "c.yaml"
     bad_yaml.write_text("tools: [", encoding="utf-8")
-    with pytest.raises(DataValidationError, match=r"is not valid YAML .*Fix the syntax"):
+    with pytest.raises(DataValidationError, match=r"(?s)is not valid YAML .*Fix the syntax"):
         load_catalogue(bad_yaml)
     yaml_named_json = tmp_path / "yaml.json"
     yaml_named_json.write_text("tools:\n  email.send: [google:gmail.send]\n", encoding="utf-8")
