@@ -133,7 +133,7 @@ def test_unparseable_files_are_data_errors(tmp_path: Path) -> None:
         load_catalogue(bad_yaml)
     yaml_named_json = tmp_path / "yaml.json"
     yaml_named_json.write_text("tools:\n  email.send: [google:gmail.send]\n", encoding="utf-8")
-    with pytest.raises(DataValidationError, match="It reads as YAML: rename it to .yaml"):
+    with pytest.raises(DataValidationError, match=r"It reads as YAML: rename it to \.yaml"):
         load_catalogue(yaml_named_json)
     with pytest.raises(DataValidationError, match="cannot be read"):
         load_catalogue(tmp_path / "missing.json")
