@@ -16,7 +16,6 @@ from scopecast.cli._app import (
     WrittenCatalogue,
     command,
     counted_progress,
-    fail,
     out_console,
 )
 from scopecast.cli._outputs import check_outputs
@@ -125,16 +124,10 @@ def model_metrics(
     traces: Annotated[list[Path], typer.Argument(help="Trace files (JSON Lines) to score on.")],
 ) -> None:
     """Brier score, calibration error and PR-AUC of a model's upfront probabilities on traces."""
-    from scopecast.evaluation._setup import check_held_out
+    from scopecast.evaluation._setup import check_held_out, read_traces_to_score
     from scopecast.model import score_model_directory
-    from scopecast.traces import read_traces
 
-    loaded = read_traces(traces)
-    if not loaded:
-        raise fail(
-            f"No trace to score on: {', '.join(map(str, traces))} hold(s) no trace. Pass "
-            f"JSON Lines files of traces (see trace-format.md)."
-        )
+    loaded = read_traces_to_score(traces, "score on")
     check_held_out(model, loaded)
     metrics = score_model_directory(model, loaded)
     out_console.print(_metrics_table(f"{model} on {', '.join(map(str, traces))}", metrics))

@@ -170,6 +170,24 @@ def _model_refitter(
     return refit
 
 
+def read_traces_to_score(paths: Sequence[Path], purpose: str) -> list[Trace]:
+    """The traces of ``paths``; an error if they hold none (an empty table or NaN metrics
+    would follow, with exit 0).
+
+    Raises
+    ------
+    DataValidationError
+        When the files hold no trace (or as :func:`~scopecast.traces.read_traces`).
+    """
+    traces = read_traces(paths)
+    if not traces:
+        raise DataValidationError(
+            f"No trace to {purpose}: {', '.join(map(str, paths))} hold(s) no trace. Pass "
+            f"JSON Lines files of traces (see trace-format.md)."
+        )
+    return traces
+
+
 def check_held_out(model_dir: Path, traces: Sequence[Trace]) -> None:
     """Fail if ``traces`` are (or overlap) the training data the model in ``model_dir``
     records, as :func:`build_evaluation` does: in-sample scores overstate a model.
@@ -286,12 +304,7 @@ def build_evaluation(
             "No catalogue: pass --catalogue FILE (risk, jit_only and implies of the scopes), "
             "or --model DIR of a model that stores one."
         )
-    test = read_traces(traces)
-    if not test:
-        raise DataValidationError(
-            f"No trace to evaluate on: {', '.join(map(str, traces))} hold(s) no trace. Pass "
-            f"JSON Lines files of traces (see trace-format.md)."
-        )
+    test = read_traces_to_score(traces, "evaluate on")
     train_traces = read_traces(train_paths)
     if not train_traces:
         raise DataValidationError(

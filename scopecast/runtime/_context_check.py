@@ -17,8 +17,8 @@ A warning names the field and how many values the model knows of it (for ``domai
 of them), never the value passed: a context value, like the training values of a field such
 as ``user``, may be personal. At most :data:`_MAX_NOTES` fields other than ``domain`` are
 noted; past that, one line says that no more will be (the notes on the domain and on
-reserved fields, a handful at most, continue). A value seen whole in training costs one set look-up;
-verdicts on other values are remembered, up to :data:`_REMEMBERED`.
+reserved fields, a handful at most, continue). A value seen whole in training costs one set
+look-up; verdicts on other values are remembered, up to :data:`_REMEMBERED`.
 """
 
 from __future__ import annotations
@@ -43,6 +43,13 @@ _SUPPORT_NOTE = ("support", DOMAIN_KEY)
 
 RESERVED_FIELDS = frozenset({"plan_tool", "plan_scope", "done_tool", "done_scope"})
 """Context fields whose ``key=value`` tokens are those of the plan and progress features."""
+
+
+def _some(values: list[str]) -> str:
+    """The first :data:`_EXAMPLES` of ``values``, quoted, and how many more there are."""
+    shown = ", ".join(repr(v) for v in values[:_EXAMPLES])
+    more = f" and {len(values) - _EXAMPLES} more" if len(values) > _EXAMPLES else ""
+    return shown + more
 
 
 class ContextCheck:
@@ -98,9 +105,7 @@ class ContextCheck:
         known = f"the model knows {len(values)} values of {key!r}"
         if not examples:
             return known
-        shown = ", ".join(repr(v) for v in values[:_EXAMPLES])
-        more = f" and {len(values) - _EXAMPLES} more" if len(values) > _EXAMPLES else ""
-        return f"{known}: {shown}{more}"
+        return f"{known}: {_some(values)}"
 
 
 class ContextNotes:
@@ -156,8 +161,6 @@ class ContextNotes:
         if key in self._said:
             return False
         capped = isinstance(key, str) and key != DOMAIN_KEY
-        if capped and self._full:
-            return False
         if capped and self._n_fields >= _MAX_NOTES:
             self._full = True
             return False
@@ -197,14 +200,11 @@ class ContextNotes:
                 _MAX_NOTES,
             )
         if unsupported:
-            shown = sorted(self._supported)
-            more = f" and {len(shown) - _EXAMPLES} more" if len(shown) > _EXAMPLES else ""
             self._logger.warning(
                 "a task's domain has no support of its own (the model keeps one for %d "
-                "domains: %s%s, looked up by the exact value; a combination of them, a domain "
+                "domains: %s, looked up by the exact value; a combination of them, a domain "
                 "of too few training tasks, or a value with spaces around it has none), so "
                 "its scopes are not limited to those a domain needed. Logged once.",
-                len(shown),
-                ", ".join(repr(d) for d in shown[:_EXAMPLES]),
-                more,
+                len(self._supported),
+                _some(sorted(self._supported)),
             )
