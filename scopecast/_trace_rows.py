@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from pydantic import ValidationError
 
 from scopecast._issues import issues_from_validation, short_repr
+from scopecast._unique_keys import DuplicateKeyError, loads_unique
 from scopecast.exceptions import DataIssue, DataValidationError
 from scopecast.traces import Trace, trace_to_record
 
@@ -105,7 +106,11 @@ def _calls_cell(value: object) -> object:
         call = {key: item for key, item in call.items() if not _is_missing(item)}
         if isinstance(call.get("args"), str):
             try:
-                call["args"] = json.loads(call["args"])
+                call["args"] = loads_unique(call["args"])
+            except DuplicateKeyError as err:
+                raise _RowProblem(
+                    f"calls.{index}.args", str(err), short_repr(call["args"])
+                ) from err
             except ValueError as err:
                 raise _RowProblem(
                     f"calls.{index}.args",

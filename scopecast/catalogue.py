@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from scopecast._issues import issues_from_validation
 from scopecast._types import Scope, ToolName, provider_of
+from scopecast._unique_keys import DuplicateKeyError, loads_unique, safe_load_unique
 from scopecast.exceptions import CatalogueError, DataValidationError
 from scopecast.traces import Trace
 
@@ -303,7 +304,9 @@ def load_catalogue(path: str | Path) -> Catalogue:
 
     is_yaml = Path(path).suffix.lower() in {".yaml", ".yml"}
     try:
-        data = yaml.safe_load(text) if is_yaml else json.loads(text)
+        data = safe_load_unique(text) if is_yaml else loads_unique(text)
+    except DuplicateKeyError as err:
+        raise DataValidationError.single(source, None, "", str(err)) from err
     except (ValueError, yaml.YAMLError) as err:
         kind = "YAML (by its .yaml/.yml suffix)" if is_yaml else "JSON (by its suffix)"
         hint = "Fix the syntax and retry."

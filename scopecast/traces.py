@@ -36,6 +36,7 @@ from pydantic import (
 
 from scopecast._issues import IssueCollector, issues_from_validation, short_repr
 from scopecast._types import CallStatus, Scope, ToolName
+from scopecast._unique_keys import find_repeated_key
 from scopecast.exceptions import DataIssue, DataValidationError
 
 __all__ = [
@@ -161,9 +162,13 @@ def parse_trace_line(raw: bytes | str, source: str, line: int) -> Trace | list[D
                 )
             ]
     try:
-        return Trace.model_validate_json(raw)
+        trace = Trace.model_validate_json(raw)
     except ValidationError as err:
         return issues_from_validation(err, source, line)
+    repeated = find_repeated_key(raw)
+    if repeated is not None:
+        return [DataIssue(source, line, "", str(repeated))]
+    return trace
 
 
 def check_traces(

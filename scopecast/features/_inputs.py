@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 from pydantic import ValidationError
 
+from scopecast._unique_keys import DuplicateKeyError, loads_unique
 from scopecast.exceptions import DataValidationError
 from scopecast.scoring import TaskInput
 from scopecast.traces import Call, PlanStep, Trace
@@ -23,7 +24,9 @@ _COLUMNS = ("task", "context", "plan", "calls")
 def _json_value(value: object, column: str, row: int) -> object:
     if isinstance(value, str) and column != "task":
         try:
-            return json.loads(value) if value.strip() else None
+            return loads_unique(value) if value.strip() else None
+        except DuplicateKeyError as err:
+            raise DataValidationError.single("<DataFrame>", row, column, str(err)) from err
         except json.JSONDecodeError as err:
             raise DataValidationError.single(
                 "<DataFrame>", row, column, f"is a string but not valid JSON ({err.msg})"
