@@ -14,6 +14,7 @@ Sections:
 - ``prediction``: cold start (new process: import, load the model, plan one task) vs the same
   through the scikit-learn pipeline; ``plan()`` latency (median, p99) vs scikit-learn
   ``predict_proba`` on one row; batch throughput on 100k tasks;
+- ``reading``: ``read_traces`` of 20k generated traces with and without the repeated-key check;
 - ``training``: training time and peak memory at 10k, 100k (and with ``--full`` 1M) generated
   traces, each in its own process.
 """
@@ -30,7 +31,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-SECTIONS: tuple[str, ...] = ("imports", "guard", "prediction", "training")
+SECTIONS: tuple[str, ...] = ("imports", "guard", "prediction", "reading", "training")
 
 
 def _section(name: str) -> Callable[[argparse.Namespace], dict[str, object]]:
@@ -46,6 +47,10 @@ def _section(name: str) -> Callable[[argparse.Namespace], dict[str, object]]:
         from benchmarks.prediction import run_prediction
 
         return lambda args: run_prediction(args.quick)
+    if name == "reading":
+        from benchmarks.reading import run_reading
+
+        return lambda args: run_reading(args.quick)
     from benchmarks.training import run_training
 
     return lambda args: run_training(args.quick, args.full, args.sizes)
