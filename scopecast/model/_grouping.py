@@ -61,19 +61,28 @@ def task_template(task: str) -> str:
 
 @functools.lru_cache(maxsize=16)
 def compiled_group_pattern(group_pattern: str) -> re.Pattern[str]:
-    """``group_pattern`` compiled, or :class:`ConfigError` saying why it is not a regex.
+    """``group_pattern`` compiled, or :class:`ConfigError` saying why it is not a regex (or
+    matches the empty string, and so every trace id).
 
     Checked before any trace is grouped, so that a typo in ``--group-pattern`` stops a
     training run at once with the reason, not with a traceback from :mod:`re`.
     """
     try:
-        return re.compile(group_pattern)
+        compiled = re.compile(group_pattern)
     except re.error as err:
         raise ConfigError(
             f"group_pattern {group_pattern!r} is not a valid regular expression ({err}); "
             f"give a Python regex on trace_id whose first group names the CV group, "
             f"e.g. {WORKBENCH_TEMPLATE!r}."
         ) from None
+    if compiled.search("") is not None:
+        raise ConfigError(
+            f"group_pattern {group_pattern!r} matches the empty string, so it matches every "
+            f"trace_id, and every id it does not really match lands in one group named ''; "
+            f"give a regex that must match part of trace_id, its first group naming the CV "
+            f"group, e.g. {WORKBENCH_TEMPLATE!r}."
+        )
+    return compiled
 
 
 def group_of(trace: Trace, group_pattern: str | None = None) -> str:
@@ -97,8 +106,9 @@ def groups_for(traces: list[Trace], group_pattern: str | None = None) -> list[st
     Raises
     ------
     ConfigError
-        If ``group_pattern`` matches none of the traces' ids: every trace would silently
-        fall back to its task template, which is not what a pattern was given for.
+        If ``group_pattern`` matches none of the traces' ids (every trace would silently
+        fall back to its task template, which is not what a pattern was given for), or puts
+        every trace in one group (nothing could be cross-validated).
     """
     groups = [group_of(trace, group_pattern) for trace in traces]
     check_pattern_matched(group_pattern, traces, groups)
@@ -108,9 +118,18 @@ def groups_for(traces: list[Trace], group_pattern: str | None = None) -> list[st
 def check_pattern_matched(
     group_pattern: str | None, traces: Sequence[Trace], groups: Sequence[str]
 ) -> None:
-    """Fail when ``group_pattern`` was given and matched none of ``traces`` (see
-    :func:`groups_for`)."""
-    if group_pattern is None or not traces or any(g.startswith("id:") for g in groups):
+    """Fail when ``group_pattern`` was given and matched none of ``traces``, or put them all
+    in one group (see :func:`groups_for`)."""
+    if group_pattern is None or not traces:
+        return
+    if len(traces) > 1 and len(set(groups)) == 1 and groups[0].startswith("id:"):
+        raise ConfigError(
+            f"group_pattern {group_pattern!r} puts all {len(traces)} traces in one CV group "
+            f"({groups[0][3:]!r}), so nothing can be cross-validated and every scope would "
+            f"get its base rate. Its first group should capture what differs between tasks "
+            f"(e.g. {WORKBENCH_TEMPLATE!r}), or leave the pattern out to group by task template."
+        )
+    if any(g.startswith("id:") for g in groups):
         return
     raise ConfigError(
         f"group_pattern {group_pattern!r} matches none of the {len(traces)} trace ids (the "

@@ -68,6 +68,28 @@ def test_a_group_pattern_that_matches_no_trace_id_fails_with_the_fix():
     assert groups_for(traces, r"^(t[01])$")[:3] == ["id:t0", "id:t1", "template:do thing <num>"]
 
 
+@pytest.mark.parametrize("pattern", ["", "x*", "(t-\\w+)?"])
+def test_a_group_pattern_matching_the_empty_string_fails_with_the_fix(pattern):
+    """It matches every id, and every id it does not really match lands in the group ''."""
+    traces = [_trace(i, (Call(tool="x", scopes=("p:s",)),)) for i in range(5)]
+    with pytest.raises(ConfigError, match=r"matches the empty string.*t-\[0-9a-f\]"):
+        train_predictor(traces, group_pattern=pattern)
+
+
+def test_a_group_pattern_putting_every_trace_in_one_group_fails_with_the_fix():
+    """One group: no fold to hold out, every scope would silently get its base rate."""
+    from scopecast.evaluation import nested_policy_cost
+    from scopecast.model._grouping import groups_for
+
+    traces = [_trace(i, (Call(tool="x", scopes=(f"p:s{i % 2}",)),)) for i in range(5)]
+    with pytest.raises(ConfigError, match=r"puts all 5 traces in one CV group \('t'\)"):
+        train_predictor(traces, group_pattern=r"^(t)")
+    with pytest.raises(ConfigError, match="puts all 5 traces in one CV group"):
+        nested_policy_cost(traces, n_folds=2, group_pattern=r"^(t)")
+    assert groups_for(traces[:1], r"^(t)") == ["id:t"]  # a single trace is one group anyway
+    assert len(set(groups_for(traces, r"^(t\d)"))) == 5
+
+
 @pytest.mark.parametrize("command", ["train", "crossval"])
 def test_the_cli_refuses_an_invalid_group_pattern_before_reading_traces(command, tmp_path):
     from typer.testing import CliRunner
