@@ -13,18 +13,23 @@ import functools
 import json
 from typing import Any
 
+from scopecast._issues import short_repr
+
 __all__ = ["DuplicateKeyError", "find_repeated_key", "loads_unique", "safe_load_unique"]
 
 
 class DuplicateKeyError(ValueError):
-    """A JSON or YAML object repeats a key (``key``; ``where`` says where, if known)."""
+    """A JSON or YAML object repeats a key (``key``; ``where`` says where, if known).
+
+    The message quotes the key as error messages quote values (:func:`short_repr`: cut to a
+    readable length, and not shown if it looks like a secret)."""
 
     def __init__(self, key: str, where: str = "") -> None:
         self.key = key
         self.where = where
         place = f" ({where})" if where else ""
         super().__init__(
-            f"repeats the key {key!r} in one object{place}; a parser would keep only the "
+            f"repeats the key {short_repr(key)} in one object{place}; a parser would keep only the "
             f"last value and drop the others: keep one"
         )
 

@@ -119,6 +119,14 @@ def test_a_table_row_whose_args_text_repeats_a_key_is_refused() -> None:
         traces_from_dataframe(frame)
 
 
+def test_a_repeated_key_that_looks_like_a_secret_is_not_shown() -> None:
+    token = "ya29.a0AfH6SMBx" + "q" * 40
+    found = find_repeated_key('{"' + token + '": 1, "' + token + '": 2}')
+    assert isinstance(found, DuplicateKeyError)
+    assert token not in str(found)
+    assert "not shown: it may hold a secret" in str(found)
+
+
 def test_find_repeated_key_leaves_invalid_json_to_the_parser() -> None:
     assert find_repeated_key('{"a": 1,') is None
     assert find_repeated_key('{"a": {"b": 1}, "c": {"b": 2}}') is None
