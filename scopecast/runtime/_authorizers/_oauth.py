@@ -13,6 +13,7 @@ callback; the authorizer keeps nothing, and no token, code or verifier is ever l
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from urllib.parse import parse_qs, urlsplit
@@ -205,22 +206,35 @@ class OAuthAuthorizer:
     def complete(self, callback_url: str) -> Grant:
         """Check the provider's redirect and exchange its code; return the scopes granted.
 
-        A refusal at the provider (``error=access_denied``) is a :class:`Grant` of nothing.
+        The user's refusal at the provider (``error=access_denied``) is a :class:`Grant` of
+        nothing; any other ``error`` (``server_error``, ``temporarily_unavailable``,
+        ``invalid_scope``, ...) is not an answer and raises.
 
         Raises
         ------
         AuthorizerError
-            If the state is forged, tampered or expired, the code is missing, or the token
-            endpoint refuses the code.
+            If the state is forged, tampered or expired, the provider answered with an error
+            other than ``access_denied``, the code is missing, or the token endpoint refuses
+            the code.
         """
         query = {k: v[0] for k, v in parse_qs(urlsplit(callback_url).query).items()}
         state = query.get("state", "")
         claims = verify_state(state, self._key, max_age=self.state_max_age)
         provider = self._provider(claims.provider)
         if "error" in query:
-            logger.info(
-                "run %s: %s consent refused (%s)", claims.run_id, claims.provider, query["error"]
-            )
+            error = _error_code(query["error"])
+            if error != "access_denied":
+                # Not the user's answer (RFC 6749 4.1.2.1): a server fault, a bad request, a
+                # prompt that needs interaction. Recording it as a refusal would refuse the
+                # scopes for the rest of the run; fail closed instead, with the run still
+                # waiting (pending_consent gives fresh URLs).
+                raise AuthorizerError(
+                    f"The {claims.provider} authorization server answered with the error "
+                    f"{error!r}, not a user's refusal; the consent was not completed and "
+                    f"nothing was recorded. Ask again with a fresh authorization URL "
+                    f"(guard.pending_consent(run_id) after a pause)."
+                )
+            logger.info("run %s: %s consent refused (%s)", claims.run_id, claims.provider, error)
             return Grant.of(claims.request_id, (), providers=[claims.provider])
         code = query.get("code")
         if not code:
@@ -295,6 +309,14 @@ class OAuthAuthorizer:
                 )
             grant = grant.merge(answer)
         return grant
+
+
+_ERROR_CODE = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
+
+
+def _error_code(value: str) -> str:
+    """The callback's ``error`` code if it looks like one, else ``"malformed"`` (never logged raw)."""
+    return value if _ERROR_CODE.fullmatch(value) else "malformed"
 
 
 def _token_from(

@@ -1,0 +1,107 @@
+"""OAuthAuthorizer.complete on the callbacks and token responses real providers send."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import pytest
+
+from scopecast import AuthorizationRequired, AuthorizerError, Catalogue
+from scopecast.runtime import (
+    ConsentRequest,
+    OAuthAuthorizer,
+    OAuthProvider,
+    RunStore,
+    ScopeGuard,
+)
+from tests.runtime.oauth_server import (
+    CLIENT_ID,
+    REDIRECT_URI,
+    LoopbackOAuthServer,
+    follow_consent,
+)
+
+KEY = b"k" * 32
+
+
+@pytest.fixture(scope="module")
+def shared_server() -> Iterator[LoopbackOAuthServer]:
+    server = LoopbackOAuthServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def server(shared_server: LoopbackOAuthServer) -> LoopbackOAuthServer:
+    shared_server.reset()
+    return shared_server
+
+
+def _provider(server: LoopbackOAuthServer) -> OAuthProvider:
+    return OAuthProvider(
+        name="google",
+        authorize_url=f"{server.base_url}/authorize",
+        token_url=f"{server.base_url}/token",
+        client_id=CLIENT_ID,
+        redirect_uri=REDIRECT_URI,
+    )
+
+
+REQUEST = ConsentRequest(
+    "run-1",
+    "req-1",
+    "email.send",
+    missing=frozenset({"google:gmail.send"}),
+    requested=frozenset({"google:gmail.send", "google:calendar.events"}),
+)
+
+
+def _error_callback(consent_url: str, error: str) -> str:
+    state = parse_qs(urlsplit(consent_url).query)["state"][0]
+    return f"{REDIRECT_URI}?{urlencode({'error': error, 'state': state})}"
+
+
+@pytest.mark.parametrize(
+    "error", ["server_error", "temporarily_unavailable", "invalid_scope", "interaction_required"]
+)
+def test_a_provider_error_is_not_the_users_refusal(server: LoopbackOAuthServer, error: str) -> None:
+    auth = OAuthAuthorizer([_provider(server)], secret_key=KEY)
+    with pytest.raises(AuthorizerError, match=f"'{error}', not a user's refusal"):
+        auth.complete(_error_callback(auth.consent_urls(REQUEST)["google"], error))
+
+
+def test_access_denied_is_a_refusal_and_a_strange_error_code_is_not_logged(
+    server: LoopbackOAuthServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    auth = OAuthAuthorizer([_provider(server)], secret_key=KEY)
+    url = auth.consent_urls(REQUEST)["google"]
+    grant = auth.complete(_error_callback(url, "access_denied"))
+    assert grant.granted == frozenset()
+    assert grant.providers == {"google"}
+    with pytest.raises(AuthorizerError, match="'malformed'"):
+        auth.complete(_error_callback(url, "x\nINFO forged log line"))
+    assert "forged log line" not in caplog.text
+
+
+def test_a_server_error_leaves_the_run_paused_and_askable_again(
+    server: LoopbackOAuthServer, catalogue: Catalogue
+) -> None:
+    auth = OAuthAuthorizer([_provider(server)], secret_key=KEY)
+    guard = ScopeGuard(catalogue, store=RunStore("sqlite://"), authorizer=auth, mode="pausing")
+    with pytest.raises(AuthorizationRequired) as info, guard.start("Email Carlos") as run:
+        run.check("email.send")
+    paused = info.value
+    with pytest.raises(AuthorizerError, match="temporarily_unavailable"):
+        auth.complete(_error_callback(paused.consent_urls["google"], "temporarily_unavailable"))
+    # Nothing was recorded: the run still waits, and the user can still grant the scope.
+    again = guard.pending_consent(paused.run_id)
+    assert again is not None
+    assert again.request_id == paused.request_id
+    run = guard.resume(paused.run_id, auth.complete(follow_consent(again.consent_urls["google"])))
+    assert run.status == "running"
+    assert run.denied == frozenset()
+    with run:
+        run.check("email.send")
