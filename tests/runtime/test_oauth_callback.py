@@ -6,11 +6,13 @@ import logging
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+import httpx
 import pytest
 
 from scopecast import AuthorizationRequired, AuthorizerError, Catalogue
 from scopecast.runtime import (
     ConsentRequest,
+    Grant,
     OAuthAuthorizer,
     OAuthProvider,
     RunStore,
@@ -105,3 +107,60 @@ def test_a_server_error_leaves_the_run_paused_and_askable_again(
     assert run.denied == frozenset()
     with run:
         run.check("email.send")
+
+
+class _TokenEndpoint:
+    """The provider's token endpoint answering each exchange with the next scripted JSON."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.answers: list[dict[str, object]] = []
+        monkeypatch.setattr(httpx, "post", self._post)
+
+    def _post(self, url: str, **_: object) -> httpx.Response:
+        return httpx.Response(200, json=self.answers.pop(0))
+
+
+@pytest.fixture
+def token_endpoint(monkeypatch: pytest.MonkeyPatch) -> _TokenEndpoint:
+    return _TokenEndpoint(monkeypatch)
+
+
+def _fake_provider(**kw: object) -> OAuthProvider:
+    return OAuthProvider(
+        name="google",
+        authorize_url="https://as.invalid/authorize",
+        token_url="https://as.invalid/token",
+        client_id=CLIENT_ID,
+        redirect_uri=REDIRECT_URI,
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def _code_callback(consent_url: str) -> str:
+    state = parse_qs(urlsplit(consent_url).query)["state"][0]
+    return f"{REDIRECT_URI}?{urlencode({'code': 'c0de', 'state': state})}"
+
+
+def _complete(auth: OAuthAuthorizer, request: ConsentRequest = REQUEST) -> Grant:
+    return auth.complete(_code_callback(auth.consent_urls(request)["google"]))
+
+
+def test_every_scope_mapped_to_a_granted_provider_scope_is_granted(
+    token_endpoint: _TokenEndpoint,
+) -> None:
+    full = "https://mail.google.com/"
+    provider = _fake_provider(scope_map={"google:gmail.send": full, "google:calendar.events": full})
+    auth = OAuthAuthorizer([provider], secret_key=KEY)
+    token_endpoint.answers.append({"access_token": "t", "scope": full})
+    assert _complete(auth).granted == {"google:gmail.send", "google:calendar.events"}
+
+
+def test_a_mapped_scope_is_not_granted_by_its_default_string(
+    token_endpoint: _TokenEndpoint,
+) -> None:
+    # gmail.send is asked as the full mail scope; a token carrying only a scope named
+    # "gmail.send" at the provider does not carry it.
+    provider = _fake_provider(scope_map={"google:gmail.send": "https://mail.google.com/"})
+    auth = OAuthAuthorizer([provider], secret_key=KEY)
+    token_endpoint.answers.append({"access_token": "t", "scope": "gmail.send calendar.events"})
+    assert _complete(auth).granted == {"google:calendar.events"}

@@ -96,12 +96,25 @@ class OAuthProvider(BaseModel):
             )
         return scope[len(prefix) :]
 
-    def scopecast_name(self, native: str) -> str:
-        """The scopecast scope name of the provider scope string ``native``."""
-        for name, mapped in self.scope_map.items():
-            if mapped == native:
-                return name
-        return f"{self.name}:{native}"
+    def scopecast_names(self, native: str) -> frozenset[str]:
+        """The scopecast scopes whose provider string is ``native``: the inverse of :meth:`native`.
+
+        Several scopecast scopes may map to one provider scope (all of them are carried by
+        a token that has it), and the default name ``provider:native`` counts only when
+        ``scope_map`` does not map that name to another string.
+
+        Examples
+        --------
+        >>> p = OAuthProvider(name="g", authorize_url="a", token_url="t", client_id="c",
+        ...     redirect_uri="r", scope_map={"g:read": "mail", "g:search": "mail", "g:mail": "x"})
+        >>> sorted(p.scopecast_names("mail")), sorted(p.scopecast_names("other"))
+        (['g:read', 'g:search'], ['g:other'])
+        """
+        names = {name for name, mapped in self.scope_map.items() if mapped == native}
+        default = f"{self.name}:{native}"
+        if default not in self.scope_map:
+            names.add(default)
+        return frozenset(names)
 
 
 class OAuthAuthorizer:
@@ -325,7 +338,7 @@ def _token_from(
     """Read a token response: the scopes it carries (see ``omitted_scope_means_requested``)."""
     raw_scope = data.get("scope")
     if isinstance(raw_scope, str):
-        scopes = frozenset(provider.scopecast_name(s) for s in raw_scope.split() if s)
+        scopes = frozenset(n for s in raw_scope.split() for n in provider.scopecast_names(s))
     elif provider.omitted_scope_means_requested:  # RFC 6749 5.1: omitted when identical
         scopes = frozenset(claims.scopes)
     else:  # fail closed: a server may also omit it when it granted nothing
