@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import time
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -15,6 +17,7 @@ from scopecast.runtime import (
     Grant,
     OAuthAuthorizer,
     OAuthProvider,
+    ProviderToken,
     RunStore,
     ScopeGuard,
 )
@@ -117,7 +120,9 @@ class _TokenEndpoint:
         monkeypatch.setattr(httpx, "post", self._post)
 
     def _post(self, url: str, **_: object) -> httpx.Response:
-        return httpx.Response(200, json=self.answers.pop(0))
+        # json.dumps writes Infinity and NaN, which Python's JSON reader (httpx's) accepts.
+        body = json.dumps(self.answers.pop(0)).encode()
+        return httpx.Response(200, content=body, headers={"Content-Type": "application/json"})
 
 
 @pytest.fixture
@@ -164,3 +169,65 @@ def test_a_mapped_scope_is_not_granted_by_its_default_string(
     auth = OAuthAuthorizer([provider], secret_key=KEY)
     token_endpoint.answers.append({"access_token": "t", "scope": "gmail.send calendar.events"})
     assert _complete(auth).granted == {"google:calendar.events"}
+
+
+@pytest.mark.parametrize(
+    ("scope", "granted"),
+    [
+        ("https://www.googleapis.com/x gmail.send", {"google:gmail.send"}),
+        (["gmail.send", "calendar.events"], {"google:gmail.send", "google:calendar.events"}),
+        ([], set()),
+        (None, set()),
+        (["gmail.send", 7], set()),
+        (12, set()),
+    ],
+)
+def test_a_scope_that_is_not_a_string_never_means_everything_asked(
+    token_endpoint: _TokenEndpoint, scope: object, granted: set[str]
+) -> None:
+    # omitted_scope_means_requested applies to a token response *without* 'scope' only.
+    auth = OAuthAuthorizer([_fake_provider(omitted_scope_means_requested=True)], secret_key=KEY)
+    token_endpoint.answers.append({"access_token": "t", "scope": scope})
+    assert _complete(auth).granted == granted
+    token_endpoint.answers.append({"access_token": "t"})
+    assert _complete(auth).granted == REQUEST.requested
+
+
+@pytest.mark.parametrize("expires_in", [3599, 3599.5, "3599", " 3599 "])
+def test_expires_in_as_number_or_decimal_string_ends_the_grant(
+    token_endpoint: _TokenEndpoint, expires_in: object
+) -> None:
+    auth = OAuthAuthorizer([_fake_provider()], secret_key=KEY)
+    token_endpoint.answers.append(
+        {"access_token": "t", "scope": "gmail.send", "expires_in": expires_in}
+    )
+    before = time.time()
+    grant = _complete(auth)
+    assert grant.expires_at is not None
+    assert before + 3599 <= grant.expires_at <= time.time() + 3600
+
+
+@pytest.mark.parametrize("expires_in", [True, -5, "soon", "1e9", float("inf"), float("nan"), {}])
+def test_an_unreadable_expires_in_refuses_the_token(
+    token_endpoint: _TokenEndpoint, expires_in: object
+) -> None:
+    tokens: list[ProviderToken] = []
+    auth = OAuthAuthorizer([_fake_provider()], secret_key=KEY, on_token=tokens.append)
+    token_endpoint.answers.append(
+        {"access_token": "t", "scope": "gmail.send", "expires_in": expires_in}
+    )
+    with pytest.raises(AuthorizerError, match="'expires_in' that is not a number of seconds"):
+        _complete(auth)
+    assert tokens == []
+
+
+@pytest.mark.parametrize("access_token", [None, "", 42, ["t"]])
+def test_a_response_without_a_string_access_token_is_no_token(
+    token_endpoint: _TokenEndpoint, access_token: object
+) -> None:
+    tokens: list[ProviderToken] = []
+    auth = OAuthAuthorizer([_fake_provider()], secret_key=KEY, on_token=tokens.append)
+    token_endpoint.answers.append({"access_token": access_token, "scope": "gmail.send"})
+    with pytest.raises(AuthorizerError, match="without an access token"):
+        _complete(auth)
+    assert tokens == []

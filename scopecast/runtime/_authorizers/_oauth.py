@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from urllib.parse import parse_qs, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
@@ -27,6 +27,7 @@ from scopecast.runtime._authorizers._oauth_state import (
     sign_state,
     verify_state,
 )
+from scopecast.runtime._authorizers._token_response import token_from
 from scopecast.runtime._authorizers._tokens import ProviderToken
 from scopecast.runtime._consent import ConsentRequest, Grant
 
@@ -300,7 +301,7 @@ class OAuthAuthorizer:
                 f"{response.status_code}, {error!s:.60}); the consent was not completed. Codes "
                 f"are single-use and short-lived: ask the user again."
             )
-        return _token_from(data, provider, claims)
+        return token_from(data, provider, claims)
 
     # -- blocking --------------------------------------------------------------------------
 
@@ -330,34 +331,3 @@ _ERROR_CODE = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
 def _error_code(value: str) -> str:
     """The callback's ``error`` code if it looks like one, else ``"malformed"`` (never logged raw)."""
     return value if _ERROR_CODE.fullmatch(value) else "malformed"
-
-
-def _token_from(
-    data: Mapping[str, object], provider: OAuthProvider, claims: StateClaims
-) -> ProviderToken:
-    """Read a token response: the scopes it carries (see ``omitted_scope_means_requested``)."""
-    raw_scope = data.get("scope")
-    if isinstance(raw_scope, str):
-        scopes = frozenset(n for s in raw_scope.split() for n in provider.scopecast_names(s))
-    elif provider.omitted_scope_means_requested:  # RFC 6749 5.1: omitted when identical
-        scopes = frozenset(claims.scopes)
-    else:  # fail closed: a server may also omit it when it granted nothing
-        logger.warning(
-            "%s token response names no scope; counting it as granting none "
-            "(set omitted_scope_means_requested=True if this provider omits it when unchanged)",
-            provider.name,
-        )
-        scopes = frozenset()
-    expires_in = data.get("expires_in")
-    expires_at = time.time() + float(expires_in) if isinstance(expires_in, int | float) else None
-    refresh = data.get("refresh_token")
-    return ProviderToken(
-        provider=provider.name,
-        run_id=claims.run_id,
-        request_id=claims.request_id,
-        scopes=scopes,
-        access_token=str(data["access_token"]),
-        token_type=str(data.get("token_type", "Bearer")),
-        refresh_token=refresh if isinstance(refresh, str) else None,
-        expires_at=expires_at,
-    )
