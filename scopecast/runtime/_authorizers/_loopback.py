@@ -7,12 +7,13 @@ browser, and returns the redirect URL to :meth:`OAuthAuthorizer.complete`.
 
 from __future__ import annotations
 
+import hmac
 import http.server
 import logging
 import threading
 import webbrowser
 from collections.abc import Callable
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from scopecast.exceptions import ScopeRequestTimeout
 
@@ -61,15 +62,27 @@ class LoopbackRedirect:
         return f"LoopbackRedirect({self.redirect_uri!r})"
 
     def __call__(self, authorization_url: str) -> str:
-        """Open ``authorization_url`` and return the redirect URL the browser comes back with."""
+        """Open ``authorization_url`` and return the redirect URL the browser comes back with.
+
+        Only a redirect carrying the ``state`` of ``authorization_url`` ends the wait; other
+        requests to the path are answered 400 and ignored.
+        """
         received: list[str] = []
         arrived = threading.Event()
         expected_path = self.path
+        expected_state = _state_of(authorization_url)
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self) -> None:
-                if urlsplit(self.path).path != expected_path:
+                if arrived.is_set() or urlsplit(self.path).path != expected_path:
                     self.send_error(404)
+                    return
+                if expected_state is not None and not hmac.compare_digest(
+                    _state_of(self.path) or "", expected_state
+                ):
+                    # Not the redirect of this authorization (another local process, a stale
+                    # tab): it must not end the wait, or it would stand for the user's answer.
+                    self.send_error(400, "Not the OAuth redirect this application waits for")
                     return
                 received.append(self.path)
                 self.send_response(200)
@@ -97,3 +110,9 @@ class LoopbackRedirect:
             server.server_close()
             thread.join(timeout=5)
         return f"http://127.0.0.1:{self.port}{received[0]}"
+
+
+def _state_of(url: str) -> str | None:
+    """The ``state`` query parameter of ``url`` (ASCII only), or ``None``."""
+    values = parse_qs(urlsplit(url).query).get("state")
+    return values[0] if values and values[0].isascii() else None
