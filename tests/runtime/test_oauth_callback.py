@@ -231,3 +231,24 @@ def test_a_response_without_a_string_access_token_is_no_token(
     with pytest.raises(AuthorizerError, match="without an access token"):
         _complete(auth)
     assert tokens == []
+
+
+def test_blocking_consent_refuses_a_redirect_of_another_provider(
+    server: LoopbackOAuthServer, catalogue: Catalogue
+) -> None:
+    slack = _provider(server).model_copy(update={"name": "slack"})
+    shown: list[str] = []
+
+    def stale_tab(url: str) -> str:  # the user consents again in the first (google) tab
+        shown.append(url)
+        return follow_consent(shown[0])
+
+    auth = OAuthAuthorizer([_provider(server), slack], secret_key=KEY, user_agent=stale_tab)
+    guard = ScopeGuard(catalogue, store=RunStore("sqlite://"), authorizer=auth)
+    # One request, two screens: google's redirect, then google's again for slack's screen.
+    with pytest.raises(AuthorizerError, match="slack consent answers another"):
+        guard.start("Email and post", upfront=["google:gmail.send", "slack:chat:write"])
+    assert len(shown) == 2
+    (run_id,) = guard.store.run_ids()
+    assert guard.store.get_run(run_id).denied == frozenset()  # slack was not refused unasked
+    assert guard.store.get_run(run_id).declined == frozenset()

@@ -317,9 +317,12 @@ class OAuthAuthorizer:
         for name in request.by_provider:
             redirected = self._user_agent(self.authorization_url(request, name))
             answer = self.complete(redirected)
-            if answer.request_id != request.request_id:
+            if answer.request_id != request.request_id or answer.providers != frozenset((name,)):
+                # A stale or other tab's redirect: counting it would refuse this provider's
+                # scopes without asking them.
                 raise AuthorizerError(
-                    "The OAuth callback answers another consent request; the call was not run."
+                    f"The OAuth callback returned for the {name} consent answers another "
+                    f"consent request or provider; the call was not run. Ask again."
                 )
             grant = grant.merge(answer)
         return grant
