@@ -250,6 +250,32 @@ class ConsentCoordinator:
             raise ResumeConflictError(run_id, grant.request_id, record.status, applied=True)
         return record
 
+    def ensure_pending(self, run_id: str, request_id: str, provider: str) -> None:
+        """Raise unless ``provider``'s answer to ``request_id`` of ``run_id`` is still awaited.
+
+        See ``ScopeGuard.ensure_pending``: the errors are those ``resume`` would raise for it.
+        """
+        request = self.store.request(request_id)
+        if request is None or request.run_id != run_id:
+            raise GuardStateError(
+                f"Consent request {request_id!r} is not a request of run {run_id!r}; nothing "
+                f"was exchanged. Resume with the request id from the run's AuthorizationRequired."
+            )
+        every = {provider_of(s) for s in request.requested}
+        if every and provider not in every:
+            raise GuardStateError(
+                f"Consent request {request_id!r} of run {run_id!r} asks {sorted(every)}, not "
+                f"{provider!r}; nothing was exchanged."
+            )
+        status = self.store.get_run(run_id).status
+        if request.resolved_at is not None or provider in request.answered:
+            raise ResumeConflictError(run_id, request_id, status)
+        if status == "finished":
+            raise GuardStateError(
+                f"Run {run_id!r} is finished; its consent request {request_id!r} is not "
+                f"awaited any more and nothing was exchanged."
+            )
+
     def pending_consent(self, run_id: str) -> AuthorizationRequired | None:
         """The consent a paused run waits for, rebuilt with fresh consent URLs (after a crash)."""
         pending = self.store.get_run(run_id).pending

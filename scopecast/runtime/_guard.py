@@ -326,6 +326,23 @@ class ScopeGuard:
             self._live.release(live)  # it waits for other providers: nothing to keep in memory
         return Run(self, live)
 
+    def ensure_pending(self, run_id: str, request_id: str, provider: str) -> None:
+        """Raise unless ``provider``'s answer to consent request ``request_id`` is still awaited.
+
+        For ``OAuthAuthorizer.complete(url, ensure_pending=guard.ensure_pending)``: checked
+        before the authorization code is exchanged, so that a reloaded redirect page or a
+        stale consent URL exchanges nothing. Two callbacks at the same moment may both pass;
+        the token endpoint (codes are single-use) and :meth:`resume` then settle them.
+
+        Raises
+        ------
+        ResumeConflictError
+            If that provider's answer (or the whole request) was recorded already.
+        GuardStateError
+            If the request is unknown, of another run or provider, or the run is finished.
+        """
+        self._consent.ensure_pending(run_id, request_id, provider)
+
     def attach(self, run_id: str) -> Run:
         """The handle of a stored run (e.g. in another process), with its state reloaded."""
         return Run(self, self._load(run_id))

@@ -217,15 +217,29 @@ class OAuthAuthorizer:
 
     # -- callback --------------------------------------------------------------------------
 
-    def complete(self, callback_url: str) -> Grant:
+    def complete(
+        self,
+        callback_url: str,
+        *,
+        ensure_pending: Callable[[str, str, str], object] | None = None,
+    ) -> Grant:
         """Check the provider's redirect and exchange its code; return the scopes granted.
 
         The user's refusal at the provider (``error=access_denied``) is a :class:`Grant` of
         nothing; any other ``error`` (``server_error``, ``temporarily_unavailable``,
         ``invalid_scope``, ...) is not an answer and raises.
 
+        ``ensure_pending`` (usually ``guard.ensure_pending``) is called with the run, request
+        and provider of the checked state before the code is exchanged, and raises when that
+        answer is not awaited any more: a reloaded redirect page or a stale consent URL then
+        sends no code to the token endpoint again (a reused code makes servers revoke the
+        token it gave) and yields no token.
+
         Raises
         ------
+        ResumeConflictError, GuardStateError
+            From ``ensure_pending``: the answer was recorded already, or the run or request
+            is finished or unknown. Nothing was exchanged.
         AuthorizerError
             If the state is forged, tampered or expired, the provider answered with an error
             other than ``access_denied``, the code is missing, or the token endpoint refuses
@@ -235,6 +249,8 @@ class OAuthAuthorizer:
         state = query.get("state", "")
         claims = verify_state(state, self._key, max_age=self.state_max_age)
         provider = self._provider(claims.provider)
+        if ensure_pending is not None:
+            ensure_pending(claims.run_id, claims.request_id, claims.provider)
         if "error" in query:
             error = _error_code(query["error"])
             if error != "access_denied":

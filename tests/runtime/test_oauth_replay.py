@@ -1,0 +1,134 @@
+"""A callback whose answer is not awaited any more exchanges no code and yields no token."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from scopecast import (
+    AuthorizationRequired,
+    Catalogue,
+    GuardStateError,
+    ResumeConflictError,
+)
+from scopecast.runtime import (
+    OAuthAuthorizer,
+    OAuthProvider,
+    ProviderToken,
+    RunStore,
+    ScopeGuard,
+)
+from tests.runtime.oauth_server import CLIENT_ID, REDIRECT_URI, LoopbackOAuthServer, follow_consent
+
+KEY = b"k" * 32
+
+
+@pytest.fixture(scope="module")
+def shared_server() -> Iterator[LoopbackOAuthServer]:
+    server = LoopbackOAuthServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def server(shared_server: LoopbackOAuthServer) -> LoopbackOAuthServer:
+    shared_server.reset()
+    return shared_server
+
+
+@pytest.fixture
+def exchanges(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The token endpoint URLs codes were sent to (the real httpx.post does the exchange)."""
+    sent: list[str] = []
+    post = httpx.post
+
+    def counting_post(url: str, **kw: object) -> httpx.Response:
+        sent.append(url)
+        return post(url, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(httpx, "post", counting_post)
+    return sent
+
+
+def _provider(server: LoopbackOAuthServer, name: str) -> OAuthProvider:
+    return OAuthProvider(
+        name=name,
+        authorize_url=f"{server.base_url}/authorize",
+        token_url=f"{server.base_url}/token",
+        client_id=CLIENT_ID,
+        redirect_uri=REDIRECT_URI,
+    )
+
+
+def _paused(guard: ScopeGuard, **start: object) -> AuthorizationRequired:
+    with pytest.raises(AuthorizationRequired) as info, guard.start("Email Carlos", **start) as run:  # type: ignore[arg-type]
+        run.check("email.send")
+    return info.value
+
+
+def _setup(
+    server: LoopbackOAuthServer, catalogue: Catalogue
+) -> tuple[OAuthAuthorizer, ScopeGuard, list[ProviderToken]]:
+    tokens: list[ProviderToken] = []
+    auth = OAuthAuthorizer(
+        [_provider(server, "google"), _provider(server, "slack")],
+        secret_key=KEY,
+        on_token=tokens.append,
+    )
+    guard = ScopeGuard(catalogue, store=RunStore("sqlite://"), authorizer=auth, mode="pausing")
+    return auth, guard, tokens
+
+
+def test_a_reloaded_redirect_page_exchanges_nothing(
+    server: LoopbackOAuthServer, catalogue: Catalogue, exchanges: list[str]
+) -> None:
+    auth, guard, tokens = _setup(server, catalogue)
+    paused = _paused(guard)
+    callback = follow_consent(paused.consent_urls["google"])
+    run = guard.resume(paused.run_id, auth.complete(callback, ensure_pending=guard.ensure_pending))
+    assert run.status == "running"
+    assert len(exchanges) == 1
+    with pytest.raises(ResumeConflictError) as info:
+        auth.complete(callback, ensure_pending=guard.ensure_pending)
+    assert info.value.status == "running"
+    assert len(exchanges) == 1  # the used code was not sent again
+    assert len(tokens) == 1
+
+
+def test_a_stale_consent_url_of_a_finished_run_yields_no_token(
+    server: LoopbackOAuthServer, catalogue: Catalogue, exchanges: list[str]
+) -> None:
+    auth, guard, tokens = _setup(server, catalogue)
+    paused = _paused(guard)
+    guard.finish(paused.run_id)  # the application gave up on the run
+    callback = follow_consent(paused.consent_urls["google"])  # the user consents later
+    with pytest.raises(GuardStateError, match="finished"):
+        auth.complete(callback, ensure_pending=guard.ensure_pending)
+    assert exchanges == []
+    assert tokens == []
+    assert server.issued_tokens == []
+
+
+def test_one_providers_repeated_answer_is_refused_and_the_others_goes_on(
+    server: LoopbackOAuthServer, catalogue: Catalogue, exchanges: list[str]
+) -> None:
+    auth, guard, tokens = _setup(server, catalogue)
+    paused = _paused(guard, upfront=["google:gmail.send", "slack:chat:write"])
+    google = follow_consent(paused.consent_urls["google"])
+    assert (
+        guard.resume(
+            paused.run_id, auth.complete(google, ensure_pending=guard.ensure_pending)
+        ).status
+        == "paused"
+    )
+    with pytest.raises(ResumeConflictError) as info:
+        auth.complete(google, ensure_pending=guard.ensure_pending)
+    assert info.value.status == "paused"
+    slack = follow_consent(paused.consent_urls["slack"])
+    run = guard.resume(paused.run_id, auth.complete(slack, ensure_pending=guard.ensure_pending))
+    assert run.status == "running"
+    assert run.granted == {"google:gmail.send", "slack:chat:write"}
+    assert len(exchanges) == 2
+    assert len(tokens) == 2
