@@ -132,3 +132,20 @@ def test_one_providers_repeated_answer_is_refused_and_the_others_goes_on(
     assert run.granted == {"google:gmail.send", "slack:chat:write"}
     assert len(exchanges) == 2
     assert len(tokens) == 2
+
+
+def test_a_consent_url_of_another_users_run_is_refused_before_the_exchange(
+    server: LoopbackOAuthServer, catalogue: Catalogue, exchanges: list[str]
+) -> None:
+    auth, guard, tokens = _setup(server, catalogue)
+    attackers = _paused(guard)  # the attacker's own run, paused on gmail.send
+    victims = _paused(guard)  # the victim's run, in the victim's session
+    # The victim is sent the attacker's consent URL, consents, and comes back to the app.
+    callback = follow_consent(attackers.consent_urls["google"])
+    with pytest.raises(GuardStateError, match="another run"):
+        auth.complete(callback, run_id=victims.run_id, ensure_pending=guard.ensure_pending)
+    assert exchanges == []
+    assert tokens == []
+    # Without run_id the victim's token would be handed over under the attacker's run.
+    auth.complete(callback, ensure_pending=guard.ensure_pending)
+    assert [t.run_id for t in tokens] == [attackers.run_id]

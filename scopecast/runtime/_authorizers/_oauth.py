@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from scopecast.exceptions import AuthorizerError, ConfigError
+from scopecast.exceptions import AuthorizerError, ConfigError, GuardStateError
 from scopecast.runtime._authorizers._oauth_state import (
     StateClaims,
     derive_code_verifier,
@@ -221,6 +221,7 @@ class OAuthAuthorizer:
         self,
         callback_url: str,
         *,
+        run_id: str | None = None,
         ensure_pending: Callable[[str, str, str], object] | None = None,
     ) -> Grant:
         """Check the provider's redirect and exchange its code; return the scopes granted.
@@ -228,6 +229,11 @@ class OAuthAuthorizer:
         The user's refusal at the provider (``error=access_denied``) is a :class:`Grant` of
         nothing; any other ``error`` (``server_error``, ``temporarily_unavailable``,
         ``invalid_scope``, ...) is not an answer and raises.
+
+        ``run_id``: the run of the user's session. The state is signed but not tied to a
+        browser, so a consent URL of one run can be passed to someone else (consent
+        phishing); with ``run_id`` a callback for another run is refused before its code is
+        exchanged, so that user's token never reaches ``on_token`` under that run.
 
         ``ensure_pending`` (usually ``guard.ensure_pending``) is called with the run, request
         and provider of the checked state before the code is exchanged, and raises when that
@@ -237,6 +243,8 @@ class OAuthAuthorizer:
 
         Raises
         ------
+        GuardStateError
+            If ``run_id`` is given and the state is of another run. Nothing was exchanged.
         ResumeConflictError, GuardStateError
             From ``ensure_pending``: the answer was recorded already, or the run or request
             is finished or unknown. Nothing was exchanged.
@@ -249,6 +257,12 @@ class OAuthAuthorizer:
         state = query.get("state", "")
         claims = verify_state(state, self._key, max_age=self.state_max_age)
         provider = self._provider(claims.provider)
+        if run_id is not None and claims.run_id != run_id:
+            raise GuardStateError(
+                f"The OAuth callback answers a consent of another run than {run_id!r} (its "
+                f"URL was opened by another user, or the session changed); nothing was "
+                f"exchanged. Only the user who started a run may consent for it."
+            )
         if ensure_pending is not None:
             ensure_pending(claims.run_id, claims.request_id, claims.provider)
         if "error" in query:
