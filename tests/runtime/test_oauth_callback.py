@@ -131,14 +131,14 @@ def token_endpoint(monkeypatch: pytest.MonkeyPatch) -> _TokenEndpoint:
 
 
 def _fake_provider(**kw: object) -> OAuthProvider:
-    return OAuthProvider(
-        name="google",
-        authorize_url="https://as.invalid/authorize",
-        token_url="https://as.invalid/token",
-        client_id=CLIENT_ID,
-        redirect_uri=REDIRECT_URI,
-        **kw,  # type: ignore[arg-type]
-    )
+    fields: dict[str, object] = {
+        "name": "google",
+        "authorize_url": "https://as.invalid/authorize",
+        "token_url": "https://as.invalid/token",
+        "client_id": CLIENT_ID,
+        "redirect_uri": REDIRECT_URI,
+    }
+    return OAuthProvider.model_validate(fields | kw)
 
 
 def _code_callback(consent_url: str) -> str:
@@ -147,7 +147,8 @@ def _code_callback(consent_url: str) -> str:
 
 
 def _complete(auth: OAuthAuthorizer, request: ConsentRequest = REQUEST) -> Grant:
-    return auth.complete(_code_callback(auth.consent_urls(request)["google"]))
+    (url,) = auth.consent_urls(request).values()
+    return auth.complete(_code_callback(url))
 
 
 def test_every_scope_mapped_to_a_granted_provider_scope_is_granted(
@@ -252,3 +253,23 @@ def test_blocking_consent_refuses_a_redirect_of_another_provider(
     (run_id,) = guard.store.run_ids()
     assert guard.store.get_run(run_id).denied == frozenset()  # slack was not refused unasked
     assert guard.store.get_run(run_id).declined == frozenset()
+
+
+def test_comma_separated_token_scopes_of_github(token_endpoint: _TokenEndpoint) -> None:
+    request = ConsentRequest(
+        "run-1",
+        "req-1",
+        "gh.push",
+        frozenset({"github:repo"}),
+        frozenset({"github:repo", "github:gist"}),
+    )
+    github = _fake_provider(name="github", token_scope_separator=",")
+    auth = OAuthAuthorizer([github], secret_key=KEY)
+    token_endpoint.answers.append(
+        {"access_token": "t", "scope": "repo, gist", "token_type": "bearer"}
+    )
+    assert _complete(auth, request).granted == {"github:repo", "github:gist"}
+    # RFC 6749 providers keep space separation: "repo,gist" is then one (unknown) scope.
+    auth = OAuthAuthorizer([_fake_provider(name="github")], secret_key=KEY)
+    token_endpoint.answers.append({"access_token": "t", "scope": "repo,gist"})
+    assert _complete(auth, request).granted == frozenset()

@@ -16,6 +16,7 @@ import logging
 import re
 import time
 from collections.abc import Callable, Iterable
+from typing import Literal
 from urllib.parse import parse_qs, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
@@ -79,6 +80,11 @@ class OAuthProvider(BaseModel):
         description="RFC 6749 lets a token response omit 'scope' when it equals the request. "
         "Default False (fail closed): an omitted scope grants nothing, because some servers "
         "also omit it when nothing was granted. Set True for providers known to omit it.",
+    )
+    token_scope_separator: Literal[" ", ","] = Field(
+        default=" ",
+        description="How the token response's 'scope' separates scopes: ' ' (RFC 6749) or ',' "
+        "(GitHub OAuth apps answer 'repo,gist').",
     )
     extra_params: dict[str, str] = Field(
         default_factory=dict, description="More authorization URL parameters (access_type, ...)."

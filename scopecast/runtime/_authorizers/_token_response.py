@@ -2,7 +2,8 @@
 
 What the token carries decides what the run may do, so every field is checked for its type:
 an access token that is not a non-empty string is no token; a ``scope`` that is neither a
-space-separated string nor a list of strings grants nothing; an ``expires_in`` that is not a
+string (space-separated, or as ``OAuthProvider.token_scope_separator`` says) nor a list of
+strings grants nothing; an ``expires_in`` that is not a
 finite, non-negative number of seconds (a decimal string such as ``"3599"`` counts, as some
 providers send it) refuses the token, since the grant could otherwise outlive it. No message
 or log record quotes a value of the response.
@@ -62,7 +63,8 @@ def token_from(
 
 def _scopes(raw: object, provider: OAuthProvider, claims: StateClaims) -> frozenset[str]:
     if isinstance(raw, str):
-        natives: list[object] = list(raw.split())
+        separator = None if provider.token_scope_separator == " " else ","
+        natives: list[object] = [s.strip() for s in raw.split(separator)]
     elif isinstance(raw, list):
         natives = list(raw)
     elif raw is _MISSING and provider.omitted_scope_means_requested:
