@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from typing import Literal
 from urllib.parse import parse_qs, urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationInfo, field_validator
 
 from scopecast.exceptions import AuthorizerError, ConfigError, GuardStateError
 from scopecast.runtime._authorizers._oauth_state import (
@@ -27,6 +27,12 @@ from scopecast.runtime._authorizers._oauth_state import (
     derive_code_verifier,
     sign_state,
     verify_state,
+)
+from scopecast.runtime._authorizers._provider_checks import (
+    check_endpoint,
+    check_extra_params,
+    check_redirect_uri,
+    check_scope_map,
 )
 from scopecast.runtime._authorizers._token_response import token_from
 from scopecast.runtime._authorizers._tokens import ProviderToken
@@ -90,6 +96,30 @@ class OAuthProvider(BaseModel):
         default_factory=dict, description="More authorization URL parameters (access_type, ...)."
     )
 
+    @field_validator("authorize_url", "token_url")
+    @classmethod
+    def _secure_endpoint(cls, url: str, info: ValidationInfo) -> str:
+        check_endpoint(url, str(info.field_name))
+        return url
+
+    @field_validator("redirect_uri")
+    @classmethod
+    def _redirect_uri(cls, url: str) -> str:
+        check_redirect_uri(url)
+        return url
+
+    @field_validator("scope_map")
+    @classmethod
+    def _scope_map(cls, scope_map: dict[str, str]) -> dict[str, str]:
+        check_scope_map(scope_map)
+        return scope_map
+
+    @field_validator("extra_params")
+    @classmethod
+    def _extra_params(cls, params: dict[str, str]) -> dict[str, str]:
+        check_extra_params(params)
+        return params
+
     def native(self, scope: str) -> str:
         """The provider's scope string for the scopecast scope ``scope``."""
         mapped = self.scope_map.get(scope)
@@ -112,8 +142,9 @@ class OAuthProvider(BaseModel):
 
         Examples
         --------
-        >>> p = OAuthProvider(name="g", authorize_url="a", token_url="t", client_id="c",
-        ...     redirect_uri="r", scope_map={"g:read": "mail", "g:search": "mail", "g:mail": "x"})
+        >>> p = OAuthProvider(name="g", authorize_url="https://as/a", token_url="https://as/t",
+        ...     client_id="c", redirect_uri="https://app/cb",
+        ...     scope_map={"g:read": "mail", "g:search": "mail", "g:mail": "x"})
         >>> sorted(p.scopecast_names("mail")), sorted(p.scopecast_names("other"))
         (['g:read', 'g:search'], ['g:other'])
         """
