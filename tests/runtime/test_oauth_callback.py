@@ -273,3 +273,31 @@ def test_comma_separated_token_scopes_of_github(token_endpoint: _TokenEndpoint) 
     auth = OAuthAuthorizer([_fake_provider(name="github")], secret_key=KEY)
     token_endpoint.answers.append({"access_token": "t", "scope": "repo,gist"})
     assert _complete(auth, request).granted == frozenset()
+
+
+def _callback_with(consent_url: str, **params: str) -> str:
+    state = parse_qs(urlsplit(consent_url).query)["state"][0]
+    return f"{REDIRECT_URI}?{urlencode({'state': state, **params})}"
+
+
+def test_the_issuer_of_the_redirect_must_be_the_providers(token_endpoint: _TokenEndpoint) -> None:
+    google = _fake_provider(issuer="https://accounts.google.example")
+    other = _fake_provider(name="other")  # a provider that does not send iss
+    auth = OAuthAuthorizer([google, other], secret_key=KEY)
+    request = ConsentRequest(
+        "r", "q", "t", frozenset({"google:a", "other:b"}), frozenset({"google:a", "other:b"})
+    )
+    urls = auth.consent_urls(request)
+    # Mix-up: the state of "other", but the code came from google's authorization server.
+    mixed = _callback_with(urls["other"], code="c", iss="https://accounts.google.example")
+    with pytest.raises(AuthorizerError, match="does not come from its issuer"):
+        auth.complete(mixed)
+    for params in ({"code": "c"}, {"code": "c", "iss": "https://evil.example"}):
+        with pytest.raises(AuthorizerError, match="does not come from its issuer"):
+            auth.complete(_callback_with(urls["google"], **params))
+    assert token_endpoint.answers == []  # nothing was exchanged (none was scripted)
+    token_endpoint.answers.append({"access_token": "t", "scope": "a"})
+    good = _callback_with(urls["google"], code="c", iss="https://accounts.google.example")
+    assert auth.complete(good).granted == {"google:a"}
+    token_endpoint.answers.append({"access_token": "t", "scope": "b"})
+    assert auth.complete(_callback_with(urls["other"], code="c")).granted == {"other:b"}

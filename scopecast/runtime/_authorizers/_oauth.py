@@ -95,6 +95,12 @@ class OAuthProvider(BaseModel):
     extra_params: dict[str, str] = Field(
         default_factory=dict, description="More authorization URL parameters (access_type, ...)."
     )
+    issuer: str | None = Field(
+        default=None,
+        description="The provider's issuer identifier, for providers that send 'iss' in the "
+        "redirect (RFC 9207, e.g. https://accounts.google.com): a redirect without it, or with "
+        "another, is refused before the code is exchanged (mix-up attacks between providers).",
+    )
 
     @field_validator("authorize_url", "token_url")
     @classmethod
@@ -294,6 +300,7 @@ class OAuthAuthorizer:
         state = query.get("state", "")
         claims = verify_state(state, self._key, max_age=self.state_max_age)
         provider = self._provider(claims.provider)
+        self._check_issuer(provider, query.get("iss"))
         if run_id is not None and claims.run_id != run_id:
             raise GuardStateError(
                 f"The OAuth callback answers a consent of another run than {run_id!r} (its "
@@ -333,6 +340,19 @@ class OAuthAuthorizer:
         return Grant.of(
             claims.request_id, token.scopes & asked, expires_at=ends, providers=[claims.provider]
         )
+
+    def _check_issuer(self, provider: OAuthProvider, iss: str | None) -> None:
+        """RFC 9207: the redirect comes from the provider of the state, not another one."""
+        if provider.issuer is not None:
+            ok = iss == provider.issuer
+        else:  # unknown issuer: refuse at least one that names another configured provider
+            ok = iss is None or all(iss != p.issuer for p in self.providers.values())
+        if not ok:
+            raise AuthorizerError(
+                f"The OAuth callback for {provider.name} does not come from its issuer "
+                f"({'no' if iss is None else 'another'} 'iss' parameter): a mix-up between "
+                f"providers, or a misconfigured issuer. Nothing was exchanged; ask again."
+            )
 
     def _exchange(
         self, provider: OAuthProvider, claims: StateClaims, code: str, verifier: str
