@@ -180,6 +180,20 @@ class Catalogue(BaseModel):
         """Every provider with at least one scope in the catalogue."""
         return frozenset(provider_of(name) for name in self.all_scopes)
 
+    @cached_property
+    def cross_provider_implications(self) -> tuple[tuple[str, str], ...]:
+        """``(scope, implied)`` pairs, sorted, where ``scope`` implies (directly) a scope of
+        another provider. The format allows them; an OAuth token covers only its own
+        provider's scopes, so :class:`~scopecast.runtime.ScopeGuard` warns about them."""
+        return tuple(
+            sorted(
+                (scope.name, implied)
+                for scope in self.scopes
+                for implied in scope.implies
+                if provider_of(implied) != provider_of(scope.name)
+            )
+        )
+
     def closure(self, scopes: Iterable[str]) -> frozenset[str]:
         """Return ``scopes`` plus everything they imply, transitively."""
         result: set[str] = set()

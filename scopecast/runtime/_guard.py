@@ -112,6 +112,7 @@ class ScopeGuard:
                 f"coalesce_window >= 0. Got {max_consent_rounds}, {refresh_interval}, "
                 f"{coalesce_window}."
             )
+        _warn_cross_provider_implications(catalogue)
         self.catalogue = catalogue
         self.store = store if isinstance(store, RunStore) else RunStore(store or DEFAULT_STORE_URL)
         self.recorder = recorder
@@ -422,3 +423,21 @@ class ScopeGuard:
     def deactivate(self, token: Token[LiveRun | None]) -> None:
         """Undo :meth:`activate`."""
         self._current.var.reset(token)
+
+
+def _warn_cross_provider_implications(catalogue: Catalogue) -> None:
+    """Log once per guard the catalogue's ``implies`` that cross providers (see
+    :attr:`Catalogue.cross_provider_implications`): the guard lets a grant at one provider
+    cover a call that needs the other's scope, for which an OAuth app then holds no token."""
+    pairs = catalogue.cross_provider_implications
+    if pairs:
+        shown = ", ".join(f"{scope} -> {implied}" for scope, implied in pairs[:5])
+        more = f" and {len(pairs) - 5} more" if len(pairs) > 5 else ""
+        logger.warning(
+            "the catalogue has scopes implying another provider's scope (%s%s): the guard "
+            "lets a grant of the first cover a call that needs the second, but an OAuth token "
+            "covers only its own provider's scopes. Remove these implications unless the "
+            "tools of the second provider accept the first provider's credentials.",
+            shown,
+            more,
+        )

@@ -20,6 +20,7 @@ from scopecast import (
     UnknownToolError,
     read_traces,
 )
+from scopecast.catalogue import catalogue_from_mapping
 from scopecast.runtime import (
     START_TOOL,
     CallbackAuthorizer,
@@ -279,3 +280,29 @@ def test_guard_records_tool_errors(catalogue: Catalogue, store: RunStore) -> Non
         with pytest.raises(RuntimeError):
             now()
         assert [c.status for c in run.calls] == ["error"]
+
+
+def test_a_catalogue_implying_another_providers_scope_is_warned_about(
+    catalogue: Catalogue, store: RunStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The format allows it, but an OAuth token covers only its own provider's scopes."""
+    crossing = catalogue_from_mapping(
+        {
+            "tools": [{"name": "post", "scopes": ["slack:chat:write"]}],
+            "scopes": [
+                {"name": "admin:all", "implies": ["slack:chat:write", "admin:read"]},
+                {"name": "admin:read"},
+            ],
+        }
+    )
+    assert crossing.cross_provider_implications == (("admin:all", "slack:chat:write"),)
+    with caplog.at_level("WARNING", logger="scopecast.runtime._guard"):
+        ScopeGuard(crossing, store=store, mode="pausing")
+    (record,) = caplog.records
+    assert "admin:all -> slack:chat:write" in record.getMessage()
+    assert "admin:read" not in record.getMessage()
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="scopecast.runtime._guard"):
+        ScopeGuard(catalogue, store=store, mode="pausing")
+    assert catalogue.cross_provider_implications == ()
+    assert not caplog.records
