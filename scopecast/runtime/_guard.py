@@ -252,7 +252,10 @@ class ScopeGuard:
         ``upfront`` is usually ``PreAuthorizer.plan(...).upfront_scopes``; ``jit_only``
         scopes in it, and scopes whose ``implies`` closure holds a ``jit_only`` scope, are
         dropped (the ``jit_only`` scope is asked only at its point of execution).
-        ``granted`` are scopes the application already holds for this user.
+        ``granted`` are scopes the application already holds for this user: they are held
+        until revoked (``grant_ttl`` applies to the grants the guard obtains, whose lifetime
+        it is told or sets; the application knows its own tokens' and revokes them with
+        :meth:`revoke` when they end).
 
         Raises
         ------
