@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import pytest
 
 from scopecast import Catalogue, ScopeSpec, ToolSpec
 from scopecast.runtime import ConsentRequest, Grant, RunStore
+from tests.runtime.oauth_server import LoopbackOAuthServer
 
 CATALOGUE = Catalogue(
     tools=(
@@ -63,3 +64,18 @@ def store(store_url: str) -> RunStore:
     store = RunStore(store_url)
     yield store
     store.close()
+
+
+@pytest.fixture(scope="module")
+def shared_server() -> Iterator[LoopbackOAuthServer]:
+    """A local OAuth authorization server (authorize and token endpoints), one per module."""
+    server = LoopbackOAuthServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def server(shared_server: LoopbackOAuthServer) -> LoopbackOAuthServer:
+    """The module's OAuth server, its issued codes and tokens forgotten before each test."""
+    shared_server.reset()
+    return shared_server

@@ -7,7 +7,6 @@ import hashlib
 import logging
 import socket
 import string
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -41,19 +40,6 @@ from tests.runtime.oauth_server import (
 )
 
 KEY = b"k" * 32
-
-
-@pytest.fixture(scope="module")
-def shared_server() -> Iterator[LoopbackOAuthServer]:
-    server = LoopbackOAuthServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def server(shared_server: LoopbackOAuthServer) -> LoopbackOAuthServer:
-    shared_server.reset()
-    return shared_server
 
 
 def _provider(server: LoopbackOAuthServer, **kw: object) -> OAuthProvider:

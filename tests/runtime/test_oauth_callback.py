@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Iterator
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
@@ -29,19 +28,6 @@ from tests.runtime.oauth_server import (
 )
 
 KEY = b"k" * 32
-
-
-@pytest.fixture(scope="module")
-def shared_server() -> Iterator[LoopbackOAuthServer]:
-    server = LoopbackOAuthServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def server(shared_server: LoopbackOAuthServer) -> LoopbackOAuthServer:
-    shared_server.reset()
-    return shared_server
 
 
 def _provider(server: LoopbackOAuthServer) -> OAuthProvider:

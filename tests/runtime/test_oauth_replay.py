@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
 
@@ -23,19 +21,6 @@ from scopecast.runtime import (
 from tests.runtime.oauth_server import CLIENT_ID, REDIRECT_URI, LoopbackOAuthServer, follow_consent
 
 KEY = b"k" * 32
-
-
-@pytest.fixture(scope="module")
-def shared_server() -> Iterator[LoopbackOAuthServer]:
-    server = LoopbackOAuthServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def server(shared_server: LoopbackOAuthServer) -> LoopbackOAuthServer:
-    shared_server.reset()
-    return shared_server
 
 
 @pytest.fixture
