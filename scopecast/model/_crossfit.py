@@ -22,6 +22,7 @@ from sklearn.model_selection import GroupKFold
 from scopecast.catalogue import Catalogue
 from scopecast.features import TaskFeaturizer
 from scopecast.model._match import MatchDesign, fit_match, match_design, match_scores
+from scopecast.model._priors import base_rates, positive_groups
 from scopecast.scoring import TaskInput
 
 __all__ = [
@@ -88,6 +89,9 @@ class OutOfFold:
     """``{C: Z}``, ``Z`` of shape (n_samples, n_trainable)."""
     match: npt.NDArray[np.float64] | None
     """Shape (n_samples, n_scopes), or ``None`` without a match model."""
+    base_rate: npt.NDArray[np.float64]
+    """Shape (n_samples, n_scopes): the base rates of each row's fold, fitted on the other
+    folds' rows (the cross-fitted probability of a scope left to its prior)."""
     fields: dict[float, npt.NDArray[np.float64]] | None = None
     """``{C: Z}`` of the one-vs-rest models on the non-text columns only (``None`` without
     a featurizer)."""
@@ -143,7 +147,9 @@ def out_of_fold_scores(
     trainable: Sequence[int],
     Cs: Sequence[float],
     *,
-    prior_logit: npt.NDArray[np.float64],
+    groups: npt.NDArray[np.generic],
+    prior_strength: float,
+    min_positive: int,
     max_iter: int,
     random_state: int | None,
     progress: ProgressCallback | None = None,
@@ -151,20 +157,32 @@ def out_of_fold_scores(
     """Out-of-fold linear scores of the one-vs-rest models (per C) and of the match model.
 
     ``usable[i, j]`` says whether row ``i`` trains scope ``j`` (a scope already used by the
-    calls so far is certain, so that row teaches nothing about it). A scope with a single
-    class in a fold's training rows gets its prior logit there.
+    calls so far is certain, so that row teaches nothing about it). Nothing of a fold's rows
+    reaches its scores: the base rates (the match model's prior feature and intercept, and
+    ``OutOfFold.base_rate``) are those of the other folds' rows, and a scope that those rows
+    would not model (fewer than ``min_positive`` positive or negative ``groups``, as
+    :func:`~scopecast.model._priors.fit_priors` decides on all rows) gets its prior logit
+    there.
     """
     fold_ids = np.unique(folds)
     scores = {C: np.zeros((Y.shape[0], len(trainable))) for C in Cs}
     fields: dict[float, npt.NDArray[np.float64]] | None = {
         C: np.zeros((Y.shape[0], len(trainable))) for C in Cs
     }
-    match: npt.NDArray[np.float64] | None = np.tile(prior_logit, (Y.shape[0], 1))
+    match: npt.NDArray[np.float64] | None = np.zeros(Y.shape)
+    fold_rate = np.zeros(Y.shape)
     total = len(fold_ids) * len(Cs) * len(trainable)
     done = 0
     for fold in fold_ids:
         train = np.flatnonzero(folds != fold)
         test = np.flatnonzero(folds == fold)
+        # Everything label-derived is fitted on the training rows only: the base rates
+        # (with all rows, the held-out fold's labels moved the match model's prior feature
+        # and intercept, so its scores leaked them) and which scopes have enough groups.
+        rate = base_rates(Y[train], usable[train], w[train], prior_strength)
+        fold_rate[test] = rate
+        prior_logit = np.log(rate / (1.0 - rate))
+        modelled = set(positive_groups(Y[train], usable[train], groups[train], min_positive))
         F_train, F_test, design = features(train, test)
         fit_m = (
             None
@@ -185,7 +203,7 @@ def out_of_fold_scores(
             for k, j in enumerate(trainable):
                 rows = usable[train, j]
                 y = Y[train, j][rows]
-                single_class = y.size == 0 or y.min() == y.max()
+                single_class = y.size == 0 or y.min() == y.max() or j not in modelled
                 for out, X_train, X_test in blocks:
                     if single_class:
                         out[C][test, k] = prior_logit[j]
@@ -197,4 +215,4 @@ def out_of_fold_scores(
                 done += 1
                 if progress is not None:
                     progress("cross-validation", done, total)
-    return OutOfFold(scores, match, fields)
+    return OutOfFold(scores, match, fold_rate, fields)

@@ -277,7 +277,9 @@ class ScopePredictor(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
             folds,
             candidates,
             Cs,
-            prior_logit=prior_logit,
+            groups=g,
+            prior_strength=self.prior_strength,
+            min_positive=self.min_positive,
             max_iter=self.max_iter,
             random_state=self.random_state,
             progress=progress,
@@ -298,9 +300,7 @@ class ScopePredictor(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
         self.isotonic_x_ = chosen.isotonic_x
         self.isotonic_y_ = chosen.isotonic_y
         self.cv_results_ = chosen.results
-        self.oof_proba_ = cross_fitted_probabilities(
-            chosen, Ymat, usable, w, folds, self.base_rate_
-        )
+        self.oof_proba_ = cross_fitted_probabilities(chosen, Ymat, usable, w, folds, oof.base_rate)
         self.domain_support_ = {}
         if inputs is not None:
             self.domain_support_ = fit_inputs_support(inputs, g, Ymat, self.support_min_groups)

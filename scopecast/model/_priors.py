@@ -17,7 +17,7 @@ import numpy.typing as npt
 
 from scopecast.scoring import TaskInput
 
-__all__ = ["ScopePriors", "fit_priors", "unobserved_mask"]
+__all__ = ["ScopePriors", "base_rates", "fit_priors", "positive_groups", "unobserved_mask"]
 
 
 def unobserved_mask(
@@ -45,6 +45,36 @@ class ScopePriors:
     candidates: list[int]
 
 
+def base_rates(
+    Ymat: npt.NDArray[np.float64],
+    usable: npt.NDArray[np.bool_],
+    w: npt.NDArray[np.float64],
+    prior_strength: float,
+) -> npt.NDArray[np.float64]:
+    """Weighted, Beta-smoothed rate of each scope over the rows that train it."""
+    wpos = (Ymat * usable * w[:, None]).sum(axis=0)
+    wall = (usable * w[:, None]).sum(axis=0)
+    rate: npt.NDArray[np.float64] = (wpos + prior_strength / 2.0) / (wall + prior_strength)
+    return rate
+
+
+def positive_groups(
+    Ymat: npt.NDArray[np.float64],
+    usable: npt.NDArray[np.bool_],
+    g: npt.NDArray[np.generic],
+    min_positive: int,
+) -> list[int]:
+    """The columns with ``min_positive`` distinct positive groups and as many negative ones."""
+    candidates = []
+    for j in range(Ymat.shape[1]):
+        rows = usable[:, j]
+        pos_groups = len(np.unique(g[rows & (Ymat[:, j] > 0)]))
+        neg_groups = len(np.unique(g[rows & (Ymat[:, j] == 0)]))
+        if pos_groups >= min_positive and neg_groups >= min_positive:
+            candidates.append(j)
+    return candidates
+
+
 def fit_priors(
     Ymat: npt.NDArray[np.float64],
     usable: npt.NDArray[np.bool_],
@@ -70,15 +100,7 @@ def fit_priors(
     prior_strength, min_positive
         The estimator's hyper-parameters of the same names.
     """
-    wpos = (Ymat * usable * w[:, None]).sum(axis=0)
-    wall = (usable * w[:, None]).sum(axis=0)
-    base_rate = (wpos + prior_strength / 2.0) / (wall + prior_strength)
-    candidates = []
-    for j in range(Ymat.shape[1]):
-        rows = usable[:, j]
-        pos_groups = len(np.unique(g[rows & (Ymat[:, j] > 0)]))
-        neg_groups = len(np.unique(g[rows & (Ymat[:, j] == 0)]))
-        if pos_groups >= min_positive and neg_groups >= min_positive:
-            candidates.append(j)
+    base_rate = base_rates(Ymat, usable, w, prior_strength)
+    candidates = positive_groups(Ymat, usable, g, min_positive)
     prior_logit = np.log(base_rate / (1.0 - base_rate))
     return ScopePriors(base_rate, prior_logit, candidates)

@@ -142,9 +142,10 @@ def cross_fitted_probabilities(
     """Grouped-CV probabilities of every training row and scope (a scope already used: 1).
 
     Modelled scopes use their cross-fitted calibrated out-of-fold probabilities; the others
-    their base rate (fitted on all rows: a small optimism for rare scopes only).
+    ``base_rate`` (shape (n_samples, n_scopes): :attr:`OutOfFold.base_rate`, each row's rates
+    fitted without its fold).
     """
-    P = np.tile(base_rate, (Y.shape[0], 1))
+    P = base_rate.copy()
     for j in selection.modelled:
         rows = usable[:, j]
         P[rows, j] = crossfit_calibrated(

@@ -60,11 +60,12 @@ def test_the_mask_spares_unknown_domains_and_what_the_plan_names():
 
 @pytest.fixture(scope="module")
 def trained(catalogue):
-    # domain "work" has 5 templates, "chat" 2 and "money" 1: only "work" has a support at 3
+    # domain "work" has 5 templates, "chat" 2 and "money" 1: only "work" has a support at 3.
+    # Sigmoid maps, never exactly 0, so that every 0 below is the support's.
     model, merged = train_predictor(
         make_traces(),
         catalogue,
-        predictor=ScopePredictor(C=(1.0,), cv=3, random_state=0),
+        predictor=ScopePredictor(C=(1.0,), calibration="sigmoid", cv=3, random_state=0),
         group_pattern=GROUPS,
     )
     return model, merged
@@ -149,7 +150,7 @@ def test_the_compact_plan_path_applies_the_support(trained, tmp_path):
     dear = PreAuthorizer(directory, costs=CostModel(interruption=1000.0))
     asked = dear.plan(task.task, task.context).upfront_scopes
     assert "slack:chat:write" not in asked  # probability 0: never worth asking
-    assert "google:gmail.send" in asked  # in the support: asked when interruptions are dear
+    assert "google:gmail.readonly" in asked  # in the support: asked when interruptions are dear
 
 
 @pytest.mark.parametrize(
@@ -195,7 +196,14 @@ def test_an_empty_domain_is_no_domain(catalogue):
         [TaskInput("Post the budget update in the team channel", c) for c in ({"domain": ""}, {})]
     )
     assert empty["slack:chat:write"] > 0.0
-    assert empty == absent
+    # "domain=" is an indicator like any other (the model may use it), but no support is
+    # ever looked up for it: even one stored under "" changes nothing
+    assert set(empty) == set(absent)
+    model.domain_support_ = {"": np.zeros(len(model.scopes_), dtype=bool)}
+    (forced,) = model.predict_scopes(
+        [TaskInput("Post the budget update in the team channel", {"domain": ""})]
+    )
+    assert forced == empty
 
 
 def test_a_nan_in_a_masked_scope_stays_nan():
