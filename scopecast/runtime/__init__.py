@@ -27,7 +27,8 @@ if TYPE_CHECKING:
     from scopecast.runtime._authorizers._callback import CallbackAuthorizer
     from scopecast.runtime._authorizers._console import ConsoleAuthorizer
     from scopecast.runtime._authorizers._loopback import LoopbackRedirect
-    from scopecast.runtime._authorizers._oauth import OAuthAuthorizer, OAuthProvider
+    from scopecast.runtime._authorizers._oauth import OAuthAuthorizer
+    from scopecast.runtime._authorizers._oauth_provider import OAuthProvider
     from scopecast.runtime._authorizers._protocol import Authorizer
     from scopecast.runtime._authorizers._tokens import ProviderToken
     from scopecast.runtime._consent import START_TOOL, ConsentRequest, Grant, group_by_provider
@@ -56,7 +57,7 @@ _LAZY = {
     "GuardMode": "scopecast.runtime._guard",
     "LoopbackRedirect": "scopecast.runtime._authorizers._loopback",
     "OAuthAuthorizer": "scopecast.runtime._authorizers._oauth",
-    "OAuthProvider": "scopecast.runtime._authorizers._oauth",
+    "OAuthProvider": "scopecast.runtime._authorizers._oauth_provider",
     "PendingRequest": "scopecast.runtime._records",
     "Resolution": "scopecast.runtime._records",
     "ProviderToken": "scopecast.runtime._authorizers._tokens",

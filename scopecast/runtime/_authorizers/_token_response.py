@@ -22,7 +22,7 @@ from scopecast.runtime._authorizers._oauth_state import StateClaims
 from scopecast.runtime._authorizers._tokens import ProviderToken
 
 if TYPE_CHECKING:
-    from scopecast.runtime._authorizers._oauth import OAuthProvider
+    from scopecast.runtime._authorizers._oauth_provider import OAuthProvider
 
 __all__ = ["token_from"]
 
