@@ -107,16 +107,13 @@ def _calls_cell(value: object) -> object:
         if isinstance(call.get("args"), str):
             try:
                 call["args"] = loads_unique(call["args"])
-            except DuplicateKeyError as err:
-                raise _RowProblem(
-                    f"calls.{index}.args", str(err), short_repr(call["args"])
-                ) from err
-            except ValueError as err:
-                raise _RowProblem(
-                    f"calls.{index}.args",
-                    f"is not valid JSON text ({err})",
-                    short_repr(call["args"]),
-                ) from err
+            except ValueError as err:  # DuplicateKeyError says what is wrong by itself
+                problem = (
+                    str(err)
+                    if isinstance(err, DuplicateKeyError)
+                    else f"is not valid JSON text ({err})"
+                )
+                raise _RowProblem(f"calls.{index}.args", problem, short_repr(call["args"])) from err
         calls.append(call)
     return calls
 
