@@ -256,6 +256,9 @@ class GuardStateError(GuardError, RuntimeError):
 class ResumeConflictError(GuardStateError):
     """Raised by ``resume()`` when the answer it carries was applied already: it ran nothing.
 
+    Also raised by ``ensure_pending()`` before an OAuth code is exchanged, when the answer is
+    recorded already or another callback is exchanging it (``in_flight``).
+
     Each provider's answer to a consent request is applied once, in one transaction, and
     exactly one ``resume()`` gets the run back ``running``. Any other resume of the same
     answer (a retried job, a reloaded OAuth redirect page, a second process) raises this
@@ -274,13 +277,35 @@ class ResumeConflictError(GuardStateError):
     applied : bool
         Whether this grant was recorded (a provider's answer that came before another
         provider's answer resumed the run) or not (the answer was there already).
+    in_flight : bool
+        Raised by ``ensure_pending`` because another callback is exchanging the same answer
+        at this moment (it holds the claim on it): nothing was exchanged here.
     """
 
-    def __init__(self, run_id: str, request_id: str, status: str, *, applied: bool = False) -> None:
+    def __init__(
+        self,
+        run_id: str,
+        request_id: str,
+        status: str,
+        *,
+        applied: bool = False,
+        in_flight: bool = False,
+    ) -> None:
         self.run_id = run_id
         self.request_id = request_id
         self.status = status
         self.applied = applied
+        self.in_flight = in_flight
+        if in_flight:
+            super().__init__(
+                f"Another callback is completing this answer to consent request "
+                f"{request_id!r} of run {run_id!r} (the same redirect delivered twice at once), "
+                f"so no code was exchanged here; do not run the agent: that callback resumes "
+                f"the run. If it fails it releases its claim (or the claim ends with "
+                f"ScopeGuard's answer_claim_lease), and the user can be asked again "
+                f"(guard.pending_consent(run_id))."
+            )
+            return
         if status == "running":
             then = (
                 "the resume() that answered it continues the run: do not run the agent here. "

@@ -24,6 +24,7 @@ from scopecast.runtime._plan import AuthorizationPlan, PlannedScope, ProviderCon
 from scopecast.runtime._preauthorizer import PreAuthorizer
 
 if TYPE_CHECKING:
+    from scopecast.runtime._answer_claims import AnswerClaim
     from scopecast.runtime._authorizers._callback import CallbackAuthorizer
     from scopecast.runtime._authorizers._console import ConsoleAuthorizer
     from scopecast.runtime._authorizers._loopback import LoopbackRedirect
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
     from scopecast.runtime._store import DEFAULT_STORE_URL, RunStore
 
 _LAZY = {
+    "AnswerClaim": "scopecast.runtime._answer_claims",
     "Authorizer": "scopecast.runtime._authorizers._protocol",
     "CallRecord": "scopecast.runtime._records",
     "CallbackAuthorizer": "scopecast.runtime._authorizers._callback",
@@ -76,6 +78,7 @@ authorizers, records): imported by :func:`__getattr__` on first use."""
 __all__ = [
     "DEFAULT_STORE_URL",
     "START_TOOL",
+    "AnswerClaim",
     "AuthorizationPlan",
     "Authorizer",
     "CallRecord",

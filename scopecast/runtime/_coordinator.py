@@ -29,6 +29,7 @@ from scopecast.exceptions import (
     ScopeRequestTimeout,
 )
 from scopecast.policy import CostModel
+from scopecast.runtime._answer_claims import AnswerClaim
 from scopecast.runtime._authorizers._protocol import Authorizer
 from scopecast.runtime._batching import choose_extra_scopes
 from scopecast.runtime._consent import ConsentRequest, Grant
@@ -63,6 +64,7 @@ class ConsentCoordinator:
         consent_timeout: float | None,
         max_consent_rounds: int,
         scopes_of: Mapping[str, tuple[str, ...]],
+        answer_claim_lease: float,
     ) -> None:
         self.catalogue = catalogue
         self.store = store
@@ -75,6 +77,7 @@ class ConsentCoordinator:
         self.consent_timeout = consent_timeout
         self.max_consent_rounds = max_consent_rounds
         self._scopes_of = scopes_of
+        self.answer_claim_lease = answer_claim_lease
 
     def authorize(self, live: LiveRun, tool: str, required: frozenset[str]) -> None:
         """Return when ``tool`` may run in ``live`` (its scopes granted); raise otherwise."""
@@ -250,10 +253,11 @@ class ConsentCoordinator:
             raise ResumeConflictError(run_id, grant.request_id, record.status, applied=True)
         return record
 
-    def ensure_pending(self, run_id: str, request_id: str, provider: str) -> None:
-        """Raise unless ``provider``'s answer to ``request_id`` of ``run_id`` is still awaited.
+    def ensure_pending(self, run_id: str, request_id: str, provider: str) -> AnswerClaim:
+        """Claim ``provider``'s answer to ``request_id`` of ``run_id`` if it is still awaited.
 
-        See ``ScopeGuard.ensure_pending``: the errors are those ``resume`` would raise for it.
+        See ``ScopeGuard.ensure_pending``: the errors are those ``resume`` would raise for it,
+        and :class:`ResumeConflictError` (``in_flight``) when another callback holds the claim.
         """
         request = self.store.request(request_id)
         if request is None or request.run_id != run_id:
@@ -275,6 +279,16 @@ class ConsentCoordinator:
                 f"Run {run_id!r} is finished; its consent request {request_id!r} is not "
                 f"awaited any more and nothing was exchanged."
             )
+        claim_id = self.store.claim_answer(
+            run_id, request_id, provider, lease=self.answer_claim_lease
+        )
+        if claim_id is None:
+            # Answered between the check and the claim, or claimed by another callback.
+            now = self.store.request(request_id)
+            answered = now is None or now.resolved_at is not None or provider in now.answered
+            status = self.store.get_run(run_id).status
+            raise ResumeConflictError(run_id, request_id, status, in_flight=not answered)
+        return AnswerClaim(self.store, run_id, request_id, provider, claim_id)
 
     def pending_consent(self, run_id: str) -> AuthorizationRequired | None:
         """The consent a paused run waits for, rebuilt with fresh consent URLs (after a crash)."""

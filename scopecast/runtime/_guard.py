@@ -27,6 +27,7 @@ from scopecast.exceptions import (
     UnknownToolError,
 )
 from scopecast.policy import CostModel
+from scopecast.runtime._answer_claims import AnswerClaim
 from scopecast.runtime._authorizers._protocol import Authorizer
 from scopecast.runtime._consent import START_TOOL, ConsentRequest, Grant
 from scopecast.runtime._coordinator import ConsentCoordinator, GuardMode, pending_of
@@ -78,6 +79,10 @@ class ScopeGuard:
         processes take effect within this time).
     max_consent_rounds : int, default 3
         Consents one call may wait for before it is refused (no asking loops).
+    answer_claim_lease : float, default 120
+        Seconds an OAuth callback's claim on an answer (see :meth:`ensure_pending`) lasts if
+        its process dies mid-exchange; longer than a token exchange (its HTTP timeout, 30 s
+        by default, and ``on_token``).
     """
 
     def __init__(
@@ -95,6 +100,7 @@ class ScopeGuard:
         consent_timeout: float | None = 300.0,
         refresh_interval: float = 1.0,
         max_consent_rounds: int = 3,
+        answer_claim_lease: float = 120.0,
     ) -> None:
         if mode not in ("blocking", "pausing"):
             raise ConfigError(
@@ -106,11 +112,17 @@ class ScopeGuard:
                 "authorizer=OAuthAuthorizer(...)/ConsoleAuthorizer()/CallbackAuthorizer(...), "
                 "or use mode='pausing'."
             )
-        if max_consent_rounds < 1 or refresh_interval <= 0 or coalesce_window < 0:
+        if (
+            max_consent_rounds < 1
+            or refresh_interval <= 0
+            or coalesce_window < 0
+            or not answer_claim_lease > 0
+        ):
             raise ConfigError(
-                "ScopeGuard needs max_consent_rounds >= 1, refresh_interval > 0 and "
-                f"coalesce_window >= 0. Got {max_consent_rounds}, {refresh_interval}, "
-                f"{coalesce_window}."
+                "ScopeGuard needs max_consent_rounds >= 1, refresh_interval > 0, "
+                "coalesce_window >= 0 and answer_claim_lease > 0. Got "
+                f"{max_consent_rounds}, {refresh_interval}, {coalesce_window}, "
+                f"{answer_claim_lease}."
             )
         _warn_cross_provider_implications(catalogue)
         self.catalogue = catalogue
@@ -134,6 +146,7 @@ class ScopeGuard:
             consent_timeout=consent_timeout,
             max_consent_rounds=max_consent_rounds,
             scopes_of=self._scopes_of,
+            answer_claim_lease=answer_claim_lease,
         )
         self._live = LiveRuns()
         self._current = CurrentRun()
@@ -330,22 +343,25 @@ class ScopeGuard:
             self._live.release(live)  # it waits for other providers: nothing to keep in memory
         return Run(self, live)
 
-    def ensure_pending(self, run_id: str, request_id: str, provider: str) -> None:
-        """Raise unless ``provider``'s answer to consent request ``request_id`` is still awaited.
+    def ensure_pending(self, run_id: str, request_id: str, provider: str) -> AnswerClaim:
+        """Claim ``provider``'s answer to consent request ``request_id`` if it is still awaited.
 
         For ``OAuthAuthorizer.complete(url, ensure_pending=guard.ensure_pending)``: checked
         before the authorization code is exchanged, so that a reloaded redirect page or a
-        stale consent URL exchanges nothing. Two callbacks at the same moment may both pass;
-        the token endpoint (codes are single-use) and :meth:`resume` then settle them.
+        stale consent URL exchanges nothing, and claimed in the same transaction, so that of
+        two deliveries of the same redirect at the same instant only one exchanges its code.
+        ``complete`` releases the claim if the exchange fails; a claim whose process died
+        ends after ``answer_claim_lease`` seconds.
 
         Raises
         ------
         ResumeConflictError
-            If that provider's answer (or the whole request) was recorded already.
+            If that provider's answer (or the whole request) was recorded already, or another
+            callback holds the claim on it (``in_flight``).
         GuardStateError
             If the request is unknown, of another run or provider, or the run is finished.
         """
-        self._consent.ensure_pending(run_id, request_id, provider)
+        return self._consent.ensure_pending(run_id, request_id, provider)
 
     def attach(self, run_id: str) -> Run:
         """The handle of a stored run (e.g. in another process), with its state reloaded."""

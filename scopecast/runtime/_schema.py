@@ -1,8 +1,8 @@
-"""The run store's tables (SQLAlchemy Core): runs, consent requests, grants, denials and calls.
+"""The run store's tables (SQLAlchemy Core): runs, consent requests, grants, denials, calls, claims.
 
 Times are UTC seconds since the epoch (``Float``), the same on SQLite and PostgreSQL. Unique
 constraints make every transition idempotent: a grant is keyed by ``(run_id, scope,
-request_id)``, a denial likewise, a call by ``(run_id, seq)``, a request by its id. No column
+request_id)``, a denial likewise, a call by ``(run_id, seq)``, a request by its id, a claim on a provider's answer by ``(request_id, provider)``. No column
 holds a token, an authorization code or a PKCE verifier: only scope names and grant metadata.
 """
 
@@ -22,7 +22,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-__all__ = ["calls", "denials", "grants", "metadata", "requests", "runs"]
+__all__ = ["answer_claims", "calls", "denials", "grants", "metadata", "requests", "runs"]
 
 metadata = MetaData()
 
@@ -92,4 +92,14 @@ calls = Table(
     Column("scopes", JSON, nullable=False),
     Column("status", String(16), nullable=False),
     Column("at", Float, nullable=False),
+)
+
+answer_claims = Table(
+    "scopecast_answer_claims",
+    metadata,
+    # One OAuth callback's right to exchange a provider's answer to a request (see _answer_claims).
+    Column("request_id", String(128), ForeignKey("scopecast_requests.id"), primary_key=True),
+    Column("provider", String(128), primary_key=True),
+    Column("claim_id", String(64), nullable=False),
+    Column("claimed_at", Float, nullable=False),
 )

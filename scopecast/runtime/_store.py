@@ -26,6 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from scopecast.exceptions import GuardStateError, RunStoreError
 from scopecast.runtime import _schema as t
+from scopecast.runtime._answer_claims import release_claim, take_claim
 from scopecast.runtime._engine import make_engine
 from scopecast.runtime._records import (
     CallRecord,
@@ -290,6 +291,43 @@ class RunStore:
                 raise GuardStateError(f"Run {run_id!r} is finished; it cannot be resumed.")
             answer = Answer(set(granted), set(denied), set(declined), expires_at, providers)
             return record_answer(conn, request, answer, now)
+
+    def claim_answer(
+        self,
+        run_id: str,
+        request_id: str,
+        provider: str,
+        *,
+        lease: float,
+        now: float | None = None,
+    ) -> str | None:
+        """Claim the exchange of ``provider``'s answer to ``request_id``: a claim id, or ``None``.
+
+        ``None`` when that answer is recorded already, the request is resolved or not of
+        ``run_id``, or another callback holds a claim younger than ``lease`` seconds (see
+        ``scopecast.runtime._answer_claims``). Checked and claimed under the run's lock.
+        """
+        now = time.time() if now is None else now
+        with self._write(
+            "claim a consent answer", "Nothing was claimed and no code was exchanged."
+        ) as conn:
+            self._lock_run(conn, run_id)
+            request = read_request(conn, request_id)
+            if (
+                request is None
+                or request.run_id != run_id
+                or request.resolved_at is not None
+                or provider in request.answered
+            ):
+                return None
+            return take_claim(conn, request_id, provider, lease=lease, now=now)
+
+    def release_answer_claim(self, request_id: str, provider: str, claim_id: str) -> None:
+        """End claim ``claim_id`` on ``provider``'s answer to ``request_id``, if still held."""
+        with self._write(
+            "release a consent answer claim", "The claim ends with its lease."
+        ) as conn:
+            release_claim(conn, request_id, provider, claim_id)
 
     def record_consent(
         self,

@@ -1,4 +1,4 @@
-"""A callback whose answer is not awaited any more exchanges no code and yields no token."""
+"""A callback whose answer is not awaited, or is being exchanged already, exchanges no code."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import pytest
 
 from scopecast import (
     AuthorizationRequired,
+    AuthorizerError,
     Catalogue,
     GuardStateError,
     ResumeConflictError,
@@ -134,3 +135,48 @@ def test_a_consent_url_of_another_users_run_is_refused_before_the_exchange(
     # Without run_id the victim's token would be handed over under the attacker's run.
     auth.complete(callback, ensure_pending=guard.ensure_pending)
     assert [t.run_id for t in tokens] == [attackers.run_id]
+
+
+def test_a_redirect_delivered_twice_at_once_exchanges_its_code_once(
+    server: LoopbackOAuthServer,
+    catalogue: Catalogue,
+    exchanges: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    auth, guard, tokens = _setup(server, catalogue)
+    paused = _paused(guard)
+    callback = follow_consent(paused.consent_urls["google"])
+    second: list[ResumeConflictError] = []
+    post = httpx.post
+
+    def second_delivery_during_the_exchange(url: str, **kw: object) -> httpx.Response:
+        # The same redirect arrives again while the first callback is at the token endpoint:
+        # both passed no check the other had not, so only the claim keeps it from exchanging.
+        with pytest.raises(ResumeConflictError) as info:
+            auth.complete(callback, ensure_pending=guard.ensure_pending)
+        second.append(info.value)
+        return post(url, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(httpx, "post", second_delivery_during_the_exchange)
+    grant = auth.complete(callback, ensure_pending=guard.ensure_pending)
+    assert [(c.in_flight, c.status) for c in second] == [(True, "paused")]
+    assert "no code was exchanged" in str(second[0])
+    assert len(exchanges) == 1
+    assert len(tokens) == 1
+    assert guard.resume(paused.run_id, grant).status == "running"
+
+
+def test_a_failed_exchange_releases_its_claim_so_the_user_can_answer_again(
+    server: LoopbackOAuthServer, catalogue: Catalogue, exchanges: list[str]
+) -> None:
+    auth, guard, tokens = _setup(server, catalogue)
+    paused = _paused(guard)
+    callback = follow_consent(paused.consent_urls["google"])
+    forged = callback.replace("code=", "code=x", 1)  # a code the token endpoint refuses
+    with pytest.raises(AuthorizerError, match="refused the authorization code"):
+        auth.complete(forged, ensure_pending=guard.ensure_pending)
+    # Not left claimed: the real answer to the same request goes through at once.
+    run = guard.resume(paused.run_id, auth.complete(callback, ensure_pending=guard.ensure_pending))
+    assert run.status == "running"
+    assert len(exchanges) == 2
+    assert len(tokens) == 1

@@ -12,6 +12,7 @@ import pytest
 
 from scopecast import AuthorizationRequired, Catalogue, ResumeConflictError
 from scopecast.runtime import CallbackAuthorizer, Grant, RunStore, ScopeGuard
+from tests.runtime.claim_race import race_claims
 from tests.runtime.conftest import ScriptedConsent
 from tests.runtime.resume_driver import paused_run, race_resumes
 
@@ -103,3 +104,9 @@ def test_postgres_processes_racing_resumes_send_once(
         record = store.get_run(run_id)
     assert record.status == "finished"
     assert [c.tool for c in record.calls] == ["email.search", "email.send"]
+
+
+def test_postgres_callbacks_racing_for_one_answer_claim_it_once(
+    catalogue: Catalogue, pg_url: str
+) -> None:
+    assert race_claims(catalogue, pg_url, 6) == ["claimed"] + ["in flight (paused)"] * 5

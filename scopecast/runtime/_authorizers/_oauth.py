@@ -16,6 +16,7 @@ import logging
 import re
 import time
 from collections.abc import Callable, Iterable
+from typing import Protocol
 from urllib.parse import parse_qs, urlsplit
 
 from scopecast.exceptions import AuthorizerError, ConfigError, GuardStateError
@@ -33,6 +34,13 @@ from scopecast.runtime._consent import ConsentRequest, Grant
 __all__ = ["OAuthAuthorizer", "OAuthProvider"]
 
 logger = logging.getLogger(__name__)
+
+
+class Releasable(Protocol):
+    """What ``ensure_pending`` may return: a claim on the answer, released if the consent fails."""
+
+    def release(self) -> None:
+        """Give the claim up (the exchange failed; the user may answer again)."""
 
 
 class OAuthAuthorizer:
@@ -139,7 +147,7 @@ class OAuthAuthorizer:
         callback_url: str,
         *,
         run_id: str | None = None,
-        ensure_pending: Callable[[str, str, str], object] | None = None,
+        ensure_pending: Callable[[str, str, str], Releasable | None] | None = None,
     ) -> Grant:
         """Check the provider's redirect and exchange its code; return the scopes granted.
 
@@ -156,7 +164,9 @@ class OAuthAuthorizer:
         and provider of the checked state before the code is exchanged, and raises when that
         answer is not awaited any more: a reloaded redirect page or a stale consent URL then
         sends no code to the token endpoint again (a reused code makes servers revoke the
-        token it gave) and yields no token.
+        token it gave) and yields no token. What it returns (the guard's claim on the
+        answer, so that a second delivery at the same instant exchanges nothing either) is
+        released if the consent then fails here, so that the user can answer again.
 
         Raises
         ------
@@ -181,8 +191,20 @@ class OAuthAuthorizer:
                 f"URL was opened by another user, or the session changed); nothing was "
                 f"exchanged. Only the user who started a run may consent for it."
             )
+        claim = None
         if ensure_pending is not None:
-            ensure_pending(claims.run_id, claims.request_id, claims.provider)
+            claim = ensure_pending(claims.run_id, claims.request_id, claims.provider)
+        try:
+            return self._answer(provider, claims, query, state)
+        except BaseException:
+            if claim is not None:
+                claim.release()
+            raise
+
+    def _answer(
+        self, provider: OAuthProvider, claims: StateClaims, query: dict[str, str], state: str
+    ) -> Grant:
+        """The provider's answer in a checked callback: a refusal, or the code exchanged."""
         if "error" in query:
             error = _error_code(query["error"])
             if error != "access_denied":

@@ -1,0 +1,57 @@
+"""Claims on a provider's answer: of callbacks racing to exchange one answer, exactly one may."""
+
+from __future__ import annotations
+
+import pytest
+
+from scopecast import Catalogue, ConfigError, ResumeConflictError
+from scopecast.runtime import Grant, RunStore, ScopeGuard
+from scopecast.runtime._schema import answer_claims
+from tests.runtime.claim_race import race_claims
+from tests.runtime.resume_driver import paused_run
+
+
+def test_of_callbacks_racing_for_one_answer_exactly_one_claims_it(
+    catalogue: Catalogue, store_url: str
+) -> None:
+    assert race_claims(catalogue, store_url, 6) == ["claimed"] + ["in flight (paused)"] * 5
+
+
+def test_a_claim_whose_holder_died_ends_with_its_lease(
+    catalogue: Catalogue, store_url: str
+) -> None:
+    run_id, request_id = paused_run(catalogue, store_url)
+    with RunStore(store_url) as store:
+        dead = store.claim_answer(run_id, request_id, "google", lease=120, now=1000.0)
+        assert dead is not None
+        assert store.claim_answer(run_id, request_id, "google", lease=120, now=1119.0) is None
+        taken = store.claim_answer(run_id, request_id, "google", lease=120, now=1121.0)
+        assert taken not in (None, dead)
+        # The dead holder's late release leaves the new claim alone.
+        store.release_answer_claim(request_id, "google", dead)
+        assert store.claim_answer(run_id, request_id, "google", lease=120, now=1122.0) is None
+        store.release_answer_claim(request_id, "google", taken)
+        assert store.claim_answer(run_id, request_id, "google", lease=120, now=1123.0) is not None
+
+
+def test_a_recorded_answer_cannot_be_claimed_and_drops_its_claim(
+    catalogue: Catalogue, store_url: str
+) -> None:
+    run_id, request_id = paused_run(catalogue, store_url)
+    guard = ScopeGuard(catalogue, store=store_url, mode="pausing")
+    claim = guard.ensure_pending(run_id, request_id, "google")
+    assert (claim.run_id, claim.request_id, claim.provider) == (run_id, request_id, "google")
+    assert guard.resume(run_id, Grant.of(request_id, ["google:gmail.send"])).status == "running"
+    with pytest.raises(ResumeConflictError) as info:
+        guard.ensure_pending(run_id, request_id, "google")
+    assert not info.value.in_flight
+    assert guard.store.claim_answer(run_id, request_id, "google", lease=1e9) is None
+    with guard.store.engine.connect() as conn:
+        assert conn.execute(answer_claims.select()).all() == []
+    guard.close()
+
+
+@pytest.mark.parametrize("lease", [0.0, -1.0, float("nan")])
+def test_a_claim_lease_must_be_positive(catalogue: Catalogue, lease: float) -> None:
+    with pytest.raises(ConfigError, match="answer_claim_lease > 0"):
+        ScopeGuard(catalogue, store="sqlite://", mode="pausing", answer_claim_lease=lease)
