@@ -22,6 +22,7 @@ from scopecast.model._persistence import (
     save_model,
 )
 from scopecast.model._predictor import ScopePredictor
+from scopecast.model._served_output import SERVED_RESULT_TYPE
 from scopecast.model._training import check_trainable, data_hash, train_predictor, training_rows
 from scopecast.model._workflow import (
     TrainingResult,
@@ -31,6 +32,7 @@ from scopecast.model._workflow import (
 )
 
 __all__ = [
+    "SERVED_RESULT_TYPE",
     "TRUSTED_TYPES",
     "WORKBENCH_TEMPLATE",
     "BoundedSample",

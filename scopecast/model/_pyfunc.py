@@ -8,7 +8,7 @@ is an MLflow artifact and :meth:`ScopecastPyfunc.load_context` reads it with
 Input: a DataFrame with a ``task`` column and optionally ``context`` (a dict or its JSON
 text), ``plan`` and ``calls``. Output: one record per row,
 ``{"upfront": {provider: [scope, ...]}, "probabilities": {scope: p}, "policy": name,
-"planning_scale": s}``. The upfront set is the one :class:`scopecast.runtime.PreAuthorizer`
+"planning_scale": s}`` (:data:`~scopecast.model.SERVED_RESULT_TYPE` for a Spark UDF). The upfront set is the one :class:`scopecast.runtime.PreAuthorizer`
 plans for the same model directory: :func:`scopecast.policy.choose_upfront` with the default
 cost model, its interruption cost times the planning scale that ``scopecast train`` chose and
 recorded (``policy_interruption_scale``, 1 if none); never a ``jit_only`` scope.

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import random
+import re
 
 import pytest
+from typer.testing import CliRunner
 
-from scopecast.catalogue import Catalogue, ScopeSpec, ToolSpec
+from scopecast.catalogue import Catalogue, ScopeSpec, ToolSpec, save_catalogue
+from scopecast.cli import _commands, app  # noqa: F401  (_commands registers every command)
 from scopecast.model import ScopePredictor, train_predictor
-from scopecast.traces import Call, Trace
+from scopecast.traces import Call, Trace, write_traces
 
 TOOLS = {
     "email.send": ("google:gmail.send", "Send an email message to a recipient."),
@@ -89,3 +92,47 @@ def fitted(corpus: list[Trace], catalogue: Catalogue) -> ScopePredictor:
         group_pattern=r"/(t-[0-9a-f]{10})/",
     )
     return model
+
+
+REGISTERED_NAME = "scopecast-test"
+
+
+@pytest.fixture(scope="session")
+def tracking_uri(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """One SQLite tracking DB for the whole session (its migrations take seconds)."""
+    return f"sqlite:///{tmp_path_factory.mktemp('mlflow') / 'mlflow.db'}"
+
+
+@pytest.fixture(scope="session")
+def registered(tracking_uri: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """``scopecast train`` on :func:`make_traces`, tracked and registered: version, model dir."""
+    work = tmp_path_factory.mktemp("train")
+    traces = work / "train.jsonl"
+    write_traces(make_traces(), traces)
+    cat = work / "catalogue.json"
+    save_catalogue(make_catalogue(), cat)
+    result = CliRunner().invoke(
+        app,
+        [
+            "train",
+            str(traces),
+            "--catalogue",
+            str(cat),
+            "--out",
+            str(work / "model"),
+            "--tracking-uri",
+            tracking_uri,
+            "--experiment",
+            "scopecast-tests",
+            "--register-name",
+            REGISTERED_NAME,
+            "--group-pattern",
+            r"/(t-[0-9a-f]{10})/",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    flat = " ".join(result.output.split())  # rich wraps long lines
+    match = re.search(rf"registered {REGISTERED_NAME} version (\d+)", flat)
+    assert match is not None, flat
+    version = match.group(1)
+    return {"version": version, "model_dir": str(work / "model")}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import signal
 import socket
 import subprocess
@@ -17,54 +16,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from scopecast.catalogue import save_catalogue
 from scopecast.cli import _commands, app  # noqa: F401  (_commands registers every command)
 from scopecast.traces import write_traces
 
-from .conftest import make_catalogue, make_traces
+from .conftest import REGISTERED_NAME as NAME
+from .conftest import make_traces
 
 ROOT = Path(__file__).resolve().parents[2]
-NAME = "scopecast-test"
-
-
-@pytest.fixture(scope="session")
-def tracking_uri(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """One SQLite tracking DB for the whole session (its migrations take seconds)."""
-    return f"sqlite:///{tmp_path_factory.mktemp('mlflow') / 'mlflow.db'}"
-
-
-@pytest.fixture(scope="session")
-def registered(tracking_uri: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    work = tmp_path_factory.mktemp("train")
-    traces = work / "train.jsonl"
-    write_traces(make_traces(), traces)
-    cat = work / "catalogue.json"
-    save_catalogue(make_catalogue(), cat)
-    result = CliRunner().invoke(
-        app,
-        [
-            "train",
-            str(traces),
-            "--catalogue",
-            str(cat),
-            "--out",
-            str(work / "model"),
-            "--tracking-uri",
-            tracking_uri,
-            "--experiment",
-            "scopecast-tests",
-            "--register-name",
-            NAME,
-            "--group-pattern",
-            r"/(t-[0-9a-f]{10})/",
-        ],
-    )
-    assert result.exit_code == 0, result.output
-    flat = " ".join(result.output.split())  # rich wraps long lines
-    match = re.search(rf"registered {NAME} version (\d+)", flat)
-    assert match is not None, flat
-    version = match.group(1)
-    return {"version": version, "model_dir": str(work / "model")}
 
 
 @pytest.mark.slow
