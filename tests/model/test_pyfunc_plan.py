@@ -11,15 +11,7 @@ from scopecast.catalogue import Catalogue
 from scopecast.model import ScopePredictor, save_model
 from scopecast.runtime import PreAuthorizer
 
-TASKS = [
-    ("Send an email to Dana about the budget", {"domain": "work"}),
-    ("Email Lee the audit notes", {}),
-    ("Schedule a meeting with Mira on the roadmap", {"domain": "work"}),
-    ("Post the launch update in the team channel for Sam", {"domain": "chat"}),
-    ("Pay the hiring invoice from Ola", {"domain": "money"}),
-    ("What is on my calendar with Zoe about the offsite?", {"domain": "work"}),
-    ("Book a call with Ivan to discuss the budget", {"domain": "work"}),
-]
+from .served_plans import TASKS, upfront_by_provider
 
 
 def _served(directory: Path) -> list[dict[str, object]]:
@@ -39,13 +31,7 @@ def _served(directory: Path) -> list[dict[str, object]]:
 def _planned(directory: Path) -> list[dict[str, list[str]]]:
     pre = PreAuthorizer(directory)
     plans = [pre.plan(task, context) for task, context in TASKS]
-    by_provider: list[dict[str, list[str]]] = []
-    for plan in plans:
-        upfront: dict[str, list[str]] = {}
-        for scope in sorted(plan.upfront_scopes):
-            upfront.setdefault(scope.split(":", 1)[0], []).append(scope)
-        by_provider.append(upfront)
-    return by_provider
+    return [upfront_by_provider(plan) for plan in plans]
 
 
 def test_the_pyfunc_plans_with_the_recorded_planning_scale(
