@@ -306,12 +306,17 @@ class RunStore:
         ``None`` when that answer is recorded already, the request is resolved or not of
         ``run_id``, or another callback holds a claim younger than ``lease`` seconds (see
         ``scopecast.runtime._answer_claims``). Checked and claimed under the run's lock.
+
+        Raises
+        ------
+        GuardStateError
+            If the run is unknown, or finished (its requests are not awaited any more).
         """
         now = time.time() if now is None else now
         with self._write(
             "claim a consent answer", "Nothing was claimed and no code was exchanged."
         ) as conn:
-            self._lock_run(conn, run_id)
+            row = self._lock_run(conn, run_id)
             request = read_request(conn, request_id)
             if (
                 request is None
@@ -320,6 +325,12 @@ class RunStore:
                 or provider in request.answered
             ):
                 return None
+            if row.status == "finished":
+                # Checked under the lock: a run finished since the caller looked is not awaited.
+                raise GuardStateError(
+                    f"Run {run_id!r} is finished; its consent request {request_id!r} is not "
+                    f"awaited any more and nothing was exchanged."
+                )
             return take_claim(conn, request_id, provider, lease=lease, now=now)
 
     def release_answer_claim(self, request_id: str, provider: str, claim_id: str) -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from scopecast import Catalogue, ConfigError, ResumeConflictError
+from scopecast import Catalogue, ConfigError, GuardStateError, ResumeConflictError
 from scopecast.runtime import Grant, RunStore, ScopeGuard
 from scopecast.runtime._schema import answer_claims
 from tests.runtime.claim_race import race_claims
@@ -55,3 +57,32 @@ def test_a_recorded_answer_cannot_be_claimed_and_drops_its_claim(
 def test_a_claim_lease_must_be_positive(catalogue: Catalogue, lease: float) -> None:
     with pytest.raises(ConfigError, match="answer_claim_lease > 0"):
         ScopeGuard(catalogue, store="sqlite://", mode="pausing", answer_claim_lease=lease)
+
+
+def test_a_finished_run_cannot_be_claimed(catalogue: Catalogue, store_url: str) -> None:
+    run_id, request_id = paused_run(catalogue, store_url)
+    with RunStore(store_url) as store:
+        store.finish(run_id)
+        with pytest.raises(GuardStateError, match="finished"):
+            store.claim_answer(run_id, request_id, "google", lease=120)
+
+
+def test_a_run_finished_while_ensure_pending_checks_it_is_not_claimed(
+    catalogue: Catalogue, store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run_id, request_id = paused_run(catalogue, store_url)
+    guard = ScopeGuard(catalogue, store=store_url, mode="pausing")
+    claim_answer = guard.store.claim_answer
+
+    def finished_meanwhile(*args: Any, **kw: Any) -> str | None:
+        # Another process finishes the run after ensure_pending read it as paused.
+        guard.store.finish(run_id)
+        return claim_answer(*args, **kw)
+
+    monkeypatch.setattr(guard.store, "claim_answer", finished_meanwhile)
+    with pytest.raises(GuardStateError, match="finished") as info:
+        guard.ensure_pending(run_id, request_id, "google")  # no claim: no code is exchanged
+    assert not isinstance(info.value, ResumeConflictError)
+    with guard.store.engine.connect() as conn:
+        assert conn.execute(answer_claims.select()).all() == []
+    guard.close()
