@@ -180,3 +180,20 @@ def test_a_failed_exchange_releases_its_claim_so_the_user_can_answer_again(
     assert run.status == "running"
     assert len(exchanges) == 2
     assert len(tokens) == 1
+
+
+def test_a_check_that_returns_no_claim_does_not_hide_the_exchange_error(
+    server: LoopbackOAuthServer, catalogue: Catalogue, exchanges: list[str]
+) -> None:
+    auth, guard, tokens = _setup(server, catalogue)
+    paused = _paused(guard)
+    callback = follow_consent(paused.consent_urls["google"])
+
+    def checked(run_id: str, request_id: str, provider: str) -> bool:
+        # A wrapper written when ensure_pending returned nothing (ensure_pending: -> object).
+        guard.ensure_pending(run_id, request_id, provider)
+        return True
+
+    with pytest.raises(AuthorizerError, match="refused the authorization code"):
+        auth.complete(callback.replace("code=", "code=x", 1), ensure_pending=checked)
+    assert tokens == []

@@ -16,7 +16,6 @@ import logging
 import re
 import time
 from collections.abc import Callable, Iterable
-from typing import Protocol
 from urllib.parse import parse_qs, urlsplit
 
 from scopecast.exceptions import AuthorizerError, ConfigError, GuardStateError
@@ -34,13 +33,6 @@ from scopecast.runtime._consent import ConsentRequest, Grant
 __all__ = ["OAuthAuthorizer", "OAuthProvider"]
 
 logger = logging.getLogger(__name__)
-
-
-class Releasable(Protocol):
-    """What ``ensure_pending`` may return: a claim on the answer, released if the consent fails."""
-
-    def release(self) -> None:
-        """Give the claim up (the exchange failed; the user may answer again)."""
 
 
 class OAuthAuthorizer:
@@ -147,7 +139,7 @@ class OAuthAuthorizer:
         callback_url: str,
         *,
         run_id: str | None = None,
-        ensure_pending: Callable[[str, str, str], Releasable | None] | None = None,
+        ensure_pending: Callable[[str, str, str], object] | None = None,
     ) -> Grant:
         """Check the provider's redirect and exchange its code; return the scopes granted.
 
@@ -164,9 +156,11 @@ class OAuthAuthorizer:
         and provider of the checked state before the code is exchanged, and raises when that
         answer is not awaited any more: a reloaded redirect page or a stale consent URL then
         sends no code to the token endpoint again (a reused code makes servers revoke the
-        token it gave) and yields no token. What it returns (the guard's claim on the
-        answer, so that a second delivery at the same instant exchanges nothing either) is
-        released if the consent then fails here, so that the user can answer again.
+        token it gave) and yields no token. What it returns, if it has a ``release()``
+        method (the guard's :class:`AnswerClaim`, so that a second delivery at the same
+        instant exchanges nothing either), is released if the consent then fails here, so
+        that the user can answer again: a wrapper around ``guard.ensure_pending`` must return
+        its claim, or the answer stays claimed until ``answer_claim_lease`` ends.
 
         Raises
         ------
@@ -197,8 +191,11 @@ class OAuthAuthorizer:
         try:
             return self._answer(provider, claims, query, state)
         except BaseException:
-            if claim is not None:
-                claim.release()
+            # Only a claim has release(); what an older check returns (True, ...) is not one,
+            # and must not replace the error that ended the consent with an AttributeError.
+            release = getattr(claim, "release", None)
+            if callable(release):
+                release()
             raise
 
     def _answer(
