@@ -82,7 +82,8 @@ class ScopeGuard:
     answer_claim_lease : float, default 120
         Seconds an OAuth callback's claim on an answer (see :meth:`ensure_pending`) lasts if
         its process dies mid-exchange; longer than a token exchange (its HTTP timeout, 30 s
-        by default, and ``on_token``).
+        by default, per connect/write/read), ``on_token`` and the ``resume`` after it: a
+        second delivery of the redirect after the lease would exchange the code again.
     """
 
     def __init__(
