@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs, urlencode, urlsplit
+
 import httpx
 import pytest
 
@@ -19,6 +21,7 @@ from scopecast.runtime import (
     RunStore,
     ScopeGuard,
 )
+from scopecast.runtime._schema import answer_claims
 from tests.runtime.oauth_server import CLIENT_ID, REDIRECT_URI, LoopbackOAuthServer, follow_consent
 
 KEY = b"k" * 32
@@ -197,3 +200,51 @@ def test_a_check_that_returns_no_claim_does_not_hide_the_exchange_error(
     with pytest.raises(AuthorizerError, match="refused the authorization code"):
         auth.complete(callback.replace("code=", "code=x", 1), ensure_pending=checked)
     assert tokens == []
+
+
+def _error_callback(consent_url: str, error: str) -> str:
+    state = parse_qs(urlsplit(consent_url).query)["state"][0]
+    return f"{REDIRECT_URI}?{urlencode({'error': error, 'state': state})}"
+
+
+def test_a_provider_error_releases_the_claim_and_a_refusal_keeps_it_until_resume(
+    server: LoopbackOAuthServer, catalogue: Catalogue, exchanges: list[str]
+) -> None:
+    auth, guard, tokens = _setup(server, catalogue)
+    paused = _paused(guard)
+    url = paused.consent_urls["google"]
+    with pytest.raises(AuthorizerError, match="temporarily_unavailable"):
+        auth.complete(
+            _error_callback(url, "temporarily_unavailable"), ensure_pending=guard.ensure_pending
+        )
+    # Not the user's answer: released, so the user's refusal that follows is taken at once.
+    refusal = auth.complete(
+        _error_callback(url, "access_denied"), ensure_pending=guard.ensure_pending
+    )
+    # A refusal is an answer: claimed until resume records it, like a granted code.
+    with pytest.raises(ResumeConflictError) as info:
+        auth.complete(follow_consent(url), ensure_pending=guard.ensure_pending)
+    assert info.value.in_flight
+    assert guard.resume(paused.run_id, refusal).status == "running"
+    with guard.store.engine.connect() as conn:
+        assert conn.execute(answer_claims.select()).all() == []
+    assert exchanges == []
+    assert tokens == []
+
+
+def test_a_failing_on_token_releases_the_claim(
+    server: LoopbackOAuthServer, catalogue: Catalogue, exchanges: list[str]
+) -> None:
+    def broken_vault(token: ProviderToken) -> None:
+        raise OSError("the vault is down")
+
+    auth = OAuthAuthorizer([_provider(server, "google")], secret_key=KEY, on_token=broken_vault)
+    guard = ScopeGuard(catalogue, store=RunStore("sqlite://"), authorizer=auth, mode="pausing")
+    paused = _paused(guard)
+    with pytest.raises(OSError, match="vault"):
+        auth.complete(
+            follow_consent(paused.consent_urls["google"]), ensure_pending=guard.ensure_pending
+        )
+    # The token was not kept: the user is asked again and that answer is not blocked.
+    assert guard.ensure_pending(paused.run_id, paused.request_id, "google") is not None
+    assert len(exchanges) == 1
