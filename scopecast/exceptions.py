@@ -256,8 +256,9 @@ class GuardStateError(GuardError, RuntimeError):
 class ResumeConflictError(GuardStateError):
     """Raised by ``resume()`` when the answer it carries was applied already: it ran nothing.
 
-    Also raised by ``ensure_pending()`` before an OAuth code is exchanged, when the answer is
-    recorded already or another callback is exchanging it (``in_flight``).
+    Also raised by ``ensure_pending()`` and ``claim_answer()`` before an OAuth code is
+    exchanged, when the answer is recorded already or another callback is exchanging it
+    (``in_flight``).
 
     Each provider's answer to a consent request is applied once, in one transaction, and
     exactly one ``resume()`` gets the run back ``running``. Any other resume of the same
@@ -278,7 +279,7 @@ class ResumeConflictError(GuardStateError):
         Whether this grant was recorded (a provider's answer that came before another
         provider's answer resumed the run) or not (the answer was there already).
     in_flight : bool
-        Raised by ``ensure_pending`` because another callback is exchanging the same answer
+        Raised by ``claim_answer`` because another callback is exchanging the same answer
         at this moment (it holds the claim on it): nothing was exchanged here.
     """
 

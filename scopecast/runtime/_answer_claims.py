@@ -1,6 +1,6 @@
 """Claims on a provider's answer: one OAuth callback exchanges it, however often it is delivered.
 
-``ScopeGuard.ensure_pending`` checks that an answer is still awaited before
+``ScopeGuard.claim_answer`` checks that an answer is still awaited before
 ``OAuthAuthorizer.complete`` sends its authorization code to the token endpoint. Two
 deliveries of the same redirect at the same instant (a double-submitted page, a job queue
 that delivers at least once, two callback servers) could both pass that check and both
@@ -9,17 +9,18 @@ may revoke the token of the first. A claim closes that window: in the transactio
 the run, the first callback records ``(request_id, provider)`` with a random claim id; a
 second finds the claim and raises before exchanging anything.
 
-A claim ends three ways: the answer is recorded (``resume``), the callback that holds it fails
-and releases it (the user can then be asked again for the same request), or its process dies
-and the claim's lease runs out. The lease must outlast a token exchange (the token endpoint's
-timeout, and ``on_token``).
+A claim ends when the callback that holds it fails and releases it (the user can then be
+asked again for the same request) or when its lease runs out (its process died, or it
+succeeded: once ``resume`` has recorded the answer, the answer itself refuses every later
+claim). The lease must outlast a token exchange (the token endpoint's timeout, and
+``on_token``) and the ``resume`` after it. It is measured by the clocks of the processes that
+claim, which must agree to well within it.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -31,7 +32,7 @@ from scopecast.runtime import _schema as t
 if TYPE_CHECKING:
     from scopecast.runtime._store import RunStore
 
-__all__ = ["AnswerClaim", "drop_claims", "release_claim", "take_claim"]
+__all__ = ["AnswerClaim", "release_claim", "take_claim"]
 
 logger = logging.getLogger(__name__)
 
@@ -43,13 +44,15 @@ def take_claim(
 
     A claim older than ``lease`` seconds is taken over (its holder is presumed dead). Call it
     in a transaction that holds the run's row lock, so that two claimants are serialised.
+    Claims past their lease, of any request, are deleted first: they protect nothing (an
+    answer recorded since is refused before any claim), so the table holds at most the
+    claims of the last ``lease`` seconds.
     """
     key = (t.answer_claims.c.request_id == request_id, t.answer_claims.c.provider == provider)
+    conn.execute(delete(t.answer_claims).where(t.answer_claims.c.claimed_at <= now - lease))
     held = conn.execute(select(t.answer_claims.c.claimed_at).where(*key)).first()
     if held is not None:
-        if held.claimed_at > now - lease:
-            return None
-        conn.execute(delete(t.answer_claims).where(*key))
+        return None
     claim_id = uuid.uuid4().hex
     conn.execute(
         insert(t.answer_claims).values(
@@ -70,23 +73,13 @@ def release_claim(conn: Connection, request_id: str, provider: str, claim_id: st
     )
 
 
-def drop_claims(conn: Connection, request_id: str, providers: Iterable[str]) -> None:
-    """Forget the claims on answers now recorded: they have nothing left to protect."""
-    conn.execute(
-        delete(t.answer_claims).where(
-            t.answer_claims.c.request_id == request_id,
-            t.answer_claims.c.provider.in_(sorted(set(providers))),
-        )
-    )
-
-
 @dataclass(frozen=True)
 class AnswerClaim:
     """This callback's right to exchange ``provider``'s answer to consent request ``request_id``.
 
-    Returned by ``ScopeGuard.ensure_pending``; ``OAuthAuthorizer.complete`` calls
-    :meth:`release` when the exchange fails, so that the user can answer again. On success it
-    is kept until ``resume`` records the answer.
+    Returned by ``ScopeGuard.claim_answer``; ``OAuthAuthorizer.complete`` calls
+    :meth:`release` when the consent fails, so that the user can answer again. On success it
+    is kept until its lease ends (by then ``resume`` has recorded the answer).
     """
 
     store: RunStore

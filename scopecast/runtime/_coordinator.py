@@ -253,11 +253,10 @@ class ConsentCoordinator:
             raise ResumeConflictError(run_id, grant.request_id, record.status, applied=True)
         return record
 
-    def ensure_pending(self, run_id: str, request_id: str, provider: str) -> AnswerClaim:
-        """Claim ``provider``'s answer to ``request_id`` of ``run_id`` if it is still awaited.
+    def ensure_pending(self, run_id: str, request_id: str, provider: str) -> None:
+        """Raise unless ``provider``'s answer to ``request_id`` of ``run_id`` is still awaited.
 
-        See ``ScopeGuard.ensure_pending``: the errors are those ``resume`` would raise for it,
-        and :class:`ResumeConflictError` (``in_flight``) when another callback holds the claim.
+        See ``ScopeGuard.ensure_pending``: the errors are those ``resume`` would raise for it.
         """
         request = self.store.request(request_id)
         if request is None or request.run_id != run_id:
@@ -279,6 +278,14 @@ class ConsentCoordinator:
                 f"Run {run_id!r} is finished; its consent request {request_id!r} is not "
                 f"awaited any more and nothing was exchanged."
             )
+
+    def claim_answer(self, run_id: str, request_id: str, provider: str) -> AnswerClaim:
+        """Claim ``provider``'s answer to ``request_id`` of ``run_id`` if it is still awaited.
+
+        See ``ScopeGuard.claim_answer``: the errors of :meth:`ensure_pending`, and
+        :class:`ResumeConflictError` (``in_flight``) when another callback holds the claim.
+        """
+        self.ensure_pending(run_id, request_id, provider)
         claim_id = self.store.claim_answer(
             run_id, request_id, provider, lease=self.answer_claim_lease
         )

@@ -80,7 +80,7 @@ class ScopeGuard:
     max_consent_rounds : int, default 3
         Consents one call may wait for before it is refused (no asking loops).
     answer_claim_lease : float, default 120
-        Seconds an OAuth callback's claim on an answer (see :meth:`ensure_pending`) lasts if
+        Seconds an OAuth callback's claim on an answer (see :meth:`claim_answer`) lasts if
         its process dies mid-exchange; longer than a token exchange (its HTTP timeout, 30 s
         by default, per connect/write/read), ``on_token`` and the ``resume`` after it: a
         second delivery of the redirect after the lease would exchange the code again.
@@ -344,25 +344,41 @@ class ScopeGuard:
             self._live.release(live)  # it waits for other providers: nothing to keep in memory
         return Run(self, live)
 
-    def ensure_pending(self, run_id: str, request_id: str, provider: str) -> AnswerClaim:
-        """Claim ``provider``'s answer to consent request ``request_id`` if it is still awaited.
+    def ensure_pending(self, run_id: str, request_id: str, provider: str) -> None:
+        """Raise unless ``provider``'s answer to consent request ``request_id`` is still awaited.
 
-        For ``OAuthAuthorizer.complete(url, ensure_pending=guard.ensure_pending)``: checked
-        before the authorization code is exchanged, so that a reloaded redirect page or a
-        stale consent URL exchanges nothing, and claimed in the same transaction, so that of
-        two deliveries of the same redirect at the same instant only one exchanges its code.
-        ``complete`` releases the claim if the exchange fails; a claim whose process died
-        ends after ``answer_claim_lease`` seconds.
+        A check only, with no effect: a reloaded redirect page or a stale consent URL fails
+        it. Before an authorization code is exchanged use :meth:`claim_answer`, which checks
+        the same and also claims the answer.
 
         Raises
         ------
         ResumeConflictError
-            If that provider's answer (or the whole request) was recorded already, or another
-            callback holds the claim on it (``in_flight``).
+            If that provider's answer (or the whole request) was recorded already.
         GuardStateError
             If the request is unknown, of another run or provider, or the run is finished.
         """
-        return self._consent.ensure_pending(run_id, request_id, provider)
+        self._consent.ensure_pending(run_id, request_id, provider)
+
+    def claim_answer(self, run_id: str, request_id: str, provider: str) -> AnswerClaim:
+        """Check that ``provider``'s answer to ``request_id`` is awaited, and claim it.
+
+        For ``OAuthAuthorizer.complete(url, claim=guard.claim_answer)``: checked (as
+        :meth:`ensure_pending`) and claimed before the authorization code is exchanged, in
+        the transaction that locks the run, so that of two deliveries of the same redirect
+        at the same instant only one exchanges its code. ``complete`` releases the claim if
+        the consent fails; otherwise it holds until :meth:`resume` records the answer, and a
+        claim whose process died ends after ``answer_claim_lease`` seconds.
+
+        Raises
+        ------
+        ResumeConflictError
+            If that provider's answer was recorded already, or another callback holds the
+            claim on it (``in_flight``).
+        GuardStateError
+            If the request is unknown, of another run or provider, or the run is finished.
+        """
+        return self._consent.claim_answer(run_id, request_id, provider)
 
     def attach(self, run_id: str) -> Run:
         """The handle of a stored run (e.g. in another process), with its state reloaded."""

@@ -10,7 +10,6 @@ from sqlalchemy import Connection, insert, select, update
 from scopecast._types import provider_of
 from scopecast.exceptions import RunStoreError
 from scopecast.runtime import _schema as t
-from scopecast.runtime._answer_claims import drop_claims
 from scopecast.runtime._records import (
     CallRecord,
     GrantRecord,
@@ -68,7 +67,6 @@ def record_answer(
     insert_grants(conn, run_id, given, request_id, now, answer.expires_at)
     denied, declined = fresh(answer.denied), fresh(answer.declined)
     insert_denials(conn, run_id, request_id, request.tool, now, denied, declined, given)
-    drop_claims(conn, request_id, new)
     answered = request.answered | new
     done = answered >= every
     conn.execute(

@@ -19,7 +19,7 @@ def race_claims(catalogue: Catalogue, store_url: str, racers: int) -> list[str]:
     def claim(guard: ScopeGuard) -> str:
         barrier.wait()
         try:
-            guard.ensure_pending(run_id, request_id, "google")
+            guard.claim_answer(run_id, request_id, "google")
         except ResumeConflictError as conflict:
             return f"in flight ({conflict.status})" if conflict.in_flight else "answered"
         return "claimed"

@@ -36,21 +36,32 @@ def test_a_claim_whose_holder_died_ends_with_its_lease(
         assert store.claim_answer(run_id, request_id, "google", lease=120, now=1123.0) is not None
 
 
-def test_a_recorded_answer_cannot_be_claimed_and_drops_its_claim(
-    catalogue: Catalogue, store_url: str
-) -> None:
+def test_a_recorded_answer_cannot_be_claimed(catalogue: Catalogue, store_url: str) -> None:
     run_id, request_id = paused_run(catalogue, store_url)
     guard = ScopeGuard(catalogue, store=store_url, mode="pausing")
-    claim = guard.ensure_pending(run_id, request_id, "google")
+    guard.ensure_pending(run_id, request_id, "google")  # a check only: it claims nothing
+    claim = guard.claim_answer(run_id, request_id, "google")
     assert (claim.run_id, claim.request_id, claim.provider) == (run_id, request_id, "google")
     assert guard.resume(run_id, Grant.of(request_id, ["google:gmail.send"])).status == "running"
-    with pytest.raises(ResumeConflictError) as info:
-        guard.ensure_pending(run_id, request_id, "google")
-    assert not info.value.in_flight
+    for check in (guard.ensure_pending, guard.claim_answer):
+        with pytest.raises(ResumeConflictError) as info:
+            check(run_id, request_id, "google")
+        assert not info.value.in_flight
     assert guard.store.claim_answer(run_id, request_id, "google", lease=1e9) is None
-    with guard.store.engine.connect() as conn:
-        assert conn.execute(answer_claims.select()).all() == []
     guard.close()
+
+
+def test_claims_past_their_lease_are_deleted_when_another_is_taken(
+    catalogue: Catalogue, store_url: str
+) -> None:
+    first = paused_run(catalogue, store_url)
+    second = paused_run(catalogue, store_url)
+    with RunStore(store_url) as store:
+        assert store.claim_answer(*first, "google", lease=120, now=1000.0) is not None
+        assert store.claim_answer(*second, "google", lease=120, now=1200.0) is not None
+        with store.engine.connect() as conn:
+            rows = conn.execute(answer_claims.select()).all()
+        assert [(r.request_id, r.claimed_at) for r in rows] == [(second[1], 1200.0)]
 
 
 @pytest.mark.parametrize("lease", [0.0, -1.0, float("nan")])
@@ -67,7 +78,7 @@ def test_a_finished_run_cannot_be_claimed(catalogue: Catalogue, store_url: str) 
             store.claim_answer(run_id, request_id, "google", lease=120)
 
 
-def test_a_run_finished_while_ensure_pending_checks_it_is_not_claimed(
+def test_a_run_finished_while_claim_answer_checks_it_is_not_claimed(
     catalogue: Catalogue, store_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     run_id, request_id = paused_run(catalogue, store_url)
@@ -75,13 +86,13 @@ def test_a_run_finished_while_ensure_pending_checks_it_is_not_claimed(
     claim_answer = guard.store.claim_answer
 
     def finished_meanwhile(*args: Any, **kw: Any) -> str | None:
-        # Another process finishes the run after ensure_pending read it as paused.
+        # Another process finishes the run after the check read it as paused.
         guard.store.finish(run_id)
         return claim_answer(*args, **kw)
 
     monkeypatch.setattr(guard.store, "claim_answer", finished_meanwhile)
     with pytest.raises(GuardStateError, match="finished") as info:
-        guard.ensure_pending(run_id, request_id, "google")  # no claim: no code is exchanged
+        guard.claim_answer(run_id, request_id, "google")  # no claim: no code is exchanged
     assert not isinstance(info.value, ResumeConflictError)
     with guard.store.engine.connect() as conn:
         assert conn.execute(answer_claims.select()).all() == []

@@ -21,7 +21,6 @@ from scopecast.runtime import (
     RunStore,
     ScopeGuard,
 )
-from scopecast.runtime._schema import answer_claims
 from tests.runtime.oauth_server import CLIENT_ID, REDIRECT_URI, LoopbackOAuthServer, follow_consent
 
 KEY = b"k" * 32
@@ -70,17 +69,19 @@ def _setup(
     return auth, guard, tokens
 
 
+@pytest.mark.parametrize("check", ["claim", "ensure_pending"])
 def test_a_reloaded_redirect_page_exchanges_nothing(
-    server: LoopbackOAuthServer, catalogue: Catalogue, exchanges: list[str]
+    server: LoopbackOAuthServer, catalogue: Catalogue, exchanges: list[str], check: str
 ) -> None:
     auth, guard, tokens = _setup(server, catalogue)
+    how = {"claim": guard.claim_answer} if check == "claim" else {check: guard.ensure_pending}
     paused = _paused(guard)
     callback = follow_consent(paused.consent_urls["google"])
-    run = guard.resume(paused.run_id, auth.complete(callback, ensure_pending=guard.ensure_pending))
+    run = guard.resume(paused.run_id, auth.complete(callback, **how))  # type: ignore[arg-type]
     assert run.status == "running"
     assert len(exchanges) == 1
     with pytest.raises(ResumeConflictError) as info:
-        auth.complete(callback, ensure_pending=guard.ensure_pending)
+        auth.complete(callback, **how)  # type: ignore[arg-type]
     assert info.value.status == "running"
     assert len(exchanges) == 1  # the used code was not sent again
     assert len(tokens) == 1
@@ -94,7 +95,7 @@ def test_a_stale_consent_url_of_a_finished_run_yields_no_token(
     guard.finish(paused.run_id)  # the application gave up on the run
     callback = follow_consent(paused.consent_urls["google"])  # the user consents later
     with pytest.raises(GuardStateError, match="finished"):
-        auth.complete(callback, ensure_pending=guard.ensure_pending)
+        auth.complete(callback, claim=guard.claim_answer)
     assert exchanges == []
     assert tokens == []
     assert server.issued_tokens == []
@@ -107,16 +108,14 @@ def test_one_providers_repeated_answer_is_refused_and_the_others_goes_on(
     paused = _paused(guard, upfront=["google:gmail.send", "slack:chat:write"])
     google = follow_consent(paused.consent_urls["google"])
     assert (
-        guard.resume(
-            paused.run_id, auth.complete(google, ensure_pending=guard.ensure_pending)
-        ).status
+        guard.resume(paused.run_id, auth.complete(google, claim=guard.claim_answer)).status
         == "paused"
     )
     with pytest.raises(ResumeConflictError) as info:
-        auth.complete(google, ensure_pending=guard.ensure_pending)
+        auth.complete(google, claim=guard.claim_answer)
     assert info.value.status == "paused"
     slack = follow_consent(paused.consent_urls["slack"])
-    run = guard.resume(paused.run_id, auth.complete(slack, ensure_pending=guard.ensure_pending))
+    run = guard.resume(paused.run_id, auth.complete(slack, claim=guard.claim_answer))
     assert run.status == "running"
     assert run.granted == {"google:gmail.send", "slack:chat:write"}
     assert len(exchanges) == 2
@@ -132,11 +131,11 @@ def test_a_consent_url_of_another_users_run_is_refused_before_the_exchange(
     # The victim is sent the attacker's consent URL, consents, and comes back to the app.
     callback = follow_consent(attackers.consent_urls["google"])
     with pytest.raises(GuardStateError, match="another run"):
-        auth.complete(callback, run_id=victims.run_id, ensure_pending=guard.ensure_pending)
+        auth.complete(callback, run_id=victims.run_id, claim=guard.claim_answer)
     assert exchanges == []
     assert tokens == []
     # Without run_id the victim's token would be handed over under the attacker's run.
-    auth.complete(callback, ensure_pending=guard.ensure_pending)
+    auth.complete(callback, claim=guard.claim_answer)
     assert [t.run_id for t in tokens] == [attackers.run_id]
 
 
@@ -156,12 +155,12 @@ def test_a_redirect_delivered_twice_at_once_exchanges_its_code_once(
         # The same redirect arrives again while the first callback is at the token endpoint:
         # both passed no check the other had not, so only the claim keeps it from exchanging.
         with pytest.raises(ResumeConflictError) as info:
-            auth.complete(callback, ensure_pending=guard.ensure_pending)
+            auth.complete(callback, claim=guard.claim_answer)
         second.append(info.value)
         return post(url, **kw)  # type: ignore[arg-type]
 
     monkeypatch.setattr(httpx, "post", second_delivery_during_the_exchange)
-    grant = auth.complete(callback, ensure_pending=guard.ensure_pending)
+    grant = auth.complete(callback, claim=guard.claim_answer)
     assert [(c.in_flight, c.status) for c in second] == [(True, "paused")]
     assert "no code was exchanged" in str(second[0])
     assert len(exchanges) == 1
@@ -177,15 +176,15 @@ def test_a_failed_exchange_releases_its_claim_so_the_user_can_answer_again(
     callback = follow_consent(paused.consent_urls["google"])
     forged = callback.replace("code=", "code=x", 1)  # a code the token endpoint refuses
     with pytest.raises(AuthorizerError, match="refused the authorization code"):
-        auth.complete(forged, ensure_pending=guard.ensure_pending)
+        auth.complete(forged, claim=guard.claim_answer)
     # Not left claimed: the real answer to the same request goes through at once.
-    run = guard.resume(paused.run_id, auth.complete(callback, ensure_pending=guard.ensure_pending))
+    run = guard.resume(paused.run_id, auth.complete(callback, claim=guard.claim_answer))
     assert run.status == "running"
     assert len(exchanges) == 2
     assert len(tokens) == 1
 
 
-def test_a_check_that_returns_no_claim_does_not_hide_the_exchange_error(
+def test_what_a_pure_check_returns_is_ignored(
     server: LoopbackOAuthServer, catalogue: Catalogue, exchanges: list[str]
 ) -> None:
     auth, guard, tokens = _setup(server, catalogue)
@@ -193,7 +192,7 @@ def test_a_check_that_returns_no_claim_does_not_hide_the_exchange_error(
     callback = follow_consent(paused.consent_urls["google"])
 
     def checked(run_id: str, request_id: str, provider: str) -> bool:
-        # A wrapper written when ensure_pending returned nothing (ensure_pending: -> object).
+        # ensure_pending= takes any check; only claim= returns something complete() uses.
         guard.ensure_pending(run_id, request_id, provider)
         return True
 
@@ -214,20 +213,17 @@ def test_a_provider_error_releases_the_claim_and_a_refusal_keeps_it_until_resume
     paused = _paused(guard)
     url = paused.consent_urls["google"]
     with pytest.raises(AuthorizerError, match="temporarily_unavailable"):
-        auth.complete(
-            _error_callback(url, "temporarily_unavailable"), ensure_pending=guard.ensure_pending
-        )
+        auth.complete(_error_callback(url, "temporarily_unavailable"), claim=guard.claim_answer)
     # Not the user's answer: released, so the user's refusal that follows is taken at once.
-    refusal = auth.complete(
-        _error_callback(url, "access_denied"), ensure_pending=guard.ensure_pending
-    )
+    refusal = auth.complete(_error_callback(url, "access_denied"), claim=guard.claim_answer)
     # A refusal is an answer: claimed until resume records it, like a granted code.
     with pytest.raises(ResumeConflictError) as info:
-        auth.complete(follow_consent(url), ensure_pending=guard.ensure_pending)
+        auth.complete(follow_consent(url), claim=guard.claim_answer)
     assert info.value.in_flight
     assert guard.resume(paused.run_id, refusal).status == "running"
-    with guard.store.engine.connect() as conn:
-        assert conn.execute(answer_claims.select()).all() == []
+    with pytest.raises(ResumeConflictError) as info:  # recorded now: answered, not in flight
+        auth.complete(follow_consent(url), claim=guard.claim_answer)
+    assert not info.value.in_flight
     assert exchanges == []
     assert tokens == []
 
@@ -242,9 +238,7 @@ def test_a_failing_on_token_releases_the_claim(
     guard = ScopeGuard(catalogue, store=RunStore("sqlite://"), authorizer=auth, mode="pausing")
     paused = _paused(guard)
     with pytest.raises(OSError, match="vault"):
-        auth.complete(
-            follow_consent(paused.consent_urls["google"]), ensure_pending=guard.ensure_pending
-        )
+        auth.complete(follow_consent(paused.consent_urls["google"]), claim=guard.claim_answer)
     # The token was not kept: the user is asked again and that answer is not blocked.
-    assert guard.ensure_pending(paused.run_id, paused.request_id, "google") is not None
+    assert guard.claim_answer(paused.run_id, paused.request_id, "google").provider == "google"
     assert len(exchanges) == 1

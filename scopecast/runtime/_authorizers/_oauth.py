@@ -16,6 +16,7 @@ import logging
 import re
 import time
 from collections.abc import Callable, Iterable
+from typing import Protocol
 from urllib.parse import parse_qs, urlsplit
 
 from scopecast.exceptions import AuthorizerError, ConfigError, GuardStateError
@@ -33,6 +34,13 @@ from scopecast.runtime._consent import ConsentRequest, Grant
 __all__ = ["OAuthAuthorizer", "OAuthProvider"]
 
 logger = logging.getLogger(__name__)
+
+
+class Releasable(Protocol):
+    """What ``claim`` returns: a claim on the answer, released if the consent fails."""
+
+    def release(self) -> None:
+        """Give the claim up (the consent failed; the user may answer again)."""
 
 
 class OAuthAuthorizer:
@@ -140,6 +148,7 @@ class OAuthAuthorizer:
         *,
         run_id: str | None = None,
         ensure_pending: Callable[[str, str, str], object] | None = None,
+        claim: Callable[[str, str, str], Releasable] | None = None,
     ) -> Grant:
         """Check the provider's redirect and exchange its code; return the scopes granted.
 
@@ -152,23 +161,24 @@ class OAuthAuthorizer:
         phishing); with ``run_id`` a callback for another run is refused before its code is
         exchanged, so that user's token never reaches ``on_token`` under that run.
 
-        ``ensure_pending`` (usually ``guard.ensure_pending``) is called with the run, request
-        and provider of the checked state before the code is exchanged, and raises when that
-        answer is not awaited any more: a reloaded redirect page or a stale consent URL then
-        sends no code to the token endpoint again (a reused code makes servers revoke the
-        token it gave) and yields no token. What it returns, if it has a ``release()``
-        method (the guard's :class:`AnswerClaim`, so that a second delivery at the same
-        instant exchanges nothing either), is released if the consent then fails here, so
-        that the user can answer again: a wrapper around ``guard.ensure_pending`` must return
-        its claim, or the answer stays claimed until ``answer_claim_lease`` ends.
+        ``claim`` (usually ``guard.claim_answer``) is called with the run, request and
+        provider of the checked state before the code is exchanged. It raises when that
+        answer is not awaited any more (a reloaded redirect page or a stale consent URL then
+        sends no code to the token endpoint again: a reused code makes servers revoke the
+        token it gave, and yields no token), or when another callback is exchanging it (the
+        same redirect delivered twice at once). It returns a claim on the answer, released
+        here if the consent then fails, so that the user can answer again.
+        ``ensure_pending`` (``guard.ensure_pending``) is the check without the claim, called
+        first when given; what it returns is ignored.
 
         Raises
         ------
         GuardStateError
             If ``run_id`` is given and the state is of another run. Nothing was exchanged.
         ResumeConflictError, GuardStateError
-            From ``ensure_pending``: the answer was recorded already, or the run or request
-            is finished or unknown. Nothing was exchanged.
+            From ``claim`` or ``ensure_pending``: the answer was recorded already or is being
+            exchanged by another callback, or the run or request is finished or unknown.
+            Nothing was exchanged.
         AuthorizerError
             If the state is forged, tampered or expired, the provider answered with an error
             other than ``access_denied``, the code is missing, or the token endpoint refuses
@@ -185,17 +195,15 @@ class OAuthAuthorizer:
                 f"URL was opened by another user, or the session changed); nothing was "
                 f"exchanged. Only the user who started a run may consent for it."
             )
-        claim = None
         if ensure_pending is not None:
-            claim = ensure_pending(claims.run_id, claims.request_id, claims.provider)
+            ensure_pending(claims.run_id, claims.request_id, claims.provider)
+        if claim is None:
+            return self._answer(provider, claims, query, state)
+        held = claim(claims.run_id, claims.request_id, claims.provider)
         try:
             return self._answer(provider, claims, query, state)
         except BaseException:
-            # Only a claim has release(); what an older check returns (True, ...) is not one,
-            # and must not replace the error that ended the consent with an AttributeError.
-            release = getattr(claim, "release", None)
-            if callable(release):
-                release()
+            held.release()
             raise
 
     def _answer(
