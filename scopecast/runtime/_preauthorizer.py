@@ -22,6 +22,7 @@ import threading
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from scopecast._model_files import recorded_policy_params
 from scopecast.catalogue import Catalogue
@@ -36,6 +37,9 @@ from scopecast.runtime._plan import AuthorizationPlan
 from scopecast.runtime._scorer_output import checked_probabilities, known_probabilities
 from scopecast.scoring import ScopeScorer, TaskInput
 from scopecast.traces import PlanStep
+
+if TYPE_CHECKING:
+    from scopecast.runtime._guard import ScopeGuard
 
 __all__ = ["PreAuthorizer"]
 
@@ -83,7 +87,11 @@ class PreAuthorizer:
     ----------
     planning_costs : CostModel
         ``costs`` with the interruption scaled: the costs every plan minimises (pass them to
-        :class:`~scopecast.runtime.ScopeGuard` as ``costs=`` so its batches agree).
+        :class:`~scopecast.runtime.ScopeGuard` as ``costs=`` so its batches agree, or make
+        the guard with :meth:`guard`).
+    batching : bool
+        Whether the model's policy adds likely scopes to a consent at an interruption (what
+        ``scopecast train`` chose and recorded as ``policy_batching``; True if it did not).
 
     Raises
     ------
@@ -116,6 +124,7 @@ class PreAuthorizer:
             raise ConfigError(f"planning_scale must be a positive number; got {planning_scale!r}.")
         self.costs = costs or CostModel()
         self.planning_costs = self.costs
+        self.batching = True
         self.warning: str | None = None
         self._scorer: ScopeScorer | None = None
         self._compact_layout: CompactLayout | None = None
@@ -129,8 +138,6 @@ class PreAuthorizer:
         if isinstance(model, str | Path):
             self._scorer, loaded = self._load(Path(model))
             catalogue = catalogue or loaded
-            if planning_scale is None:
-                planning_scale = recorded_policy_params(getattr(self._scorer, "metadata", None))[0]
         else:
             if catalogue is None:
                 raise ConfigError(
@@ -138,6 +145,12 @@ class PreAuthorizer:
                     "of the scopes); a model directory brings its own."
                 )
             self._scorer = model
+        recorded_scale, recorded_batching = recorded_policy_params(
+            getattr(self._scorer, "metadata", None)
+        )
+        if planning_scale is None:
+            planning_scale = recorded_scale
+        self.batching = recorded_batching is not False
         self.catalogue = catalogue or Catalogue()
         if planning_scale is not None and planning_scale != 1.0:
             self.planning_costs = self.costs.model_copy(
@@ -147,6 +160,31 @@ class PreAuthorizer:
     def __repr__(self) -> str:
         state = "degraded" if self._scorer is None else type(self._scorer).__name__
         return f"PreAuthorizer({state})"
+
+    def guard(self, **options: Any) -> ScopeGuard:
+        """A :class:`~scopecast.runtime.ScopeGuard` whose consents follow this plan's policy.
+
+        It gets this PreAuthorizer's catalogue, :attr:`planning_costs` and scorer, so that a
+        just-in-time batch at an interruption is chosen by the same model and costs as the
+        plan was (no scorer, so no batch, when the model is degraded or its policy does not
+        batch: the guard then asks exactly what a call misses). ``options`` go to
+        ``ScopeGuard`` (``store``, ``authorizer``, ``mode``, ``recorder``, ...).
+
+        Raises
+        ------
+        ConfigError
+            If ``options`` name ``scorer``, ``costs`` or ``catalogue``: they come from here.
+        """
+        from scopecast.runtime._guard import ScopeGuard
+
+        taken = sorted({"scorer", "costs", "catalogue"} & set(options))
+        if taken:
+            raise ConfigError(
+                f"PreAuthorizer.guard() sets {', '.join(taken)} itself (from its model); "
+                f"construct ScopeGuard(...) directly to choose them."
+            )
+        scorer = self._scorer if self.batching else None
+        return ScopeGuard(self.catalogue, scorer=scorer, costs=self.planning_costs, **options)
 
     @property
     def is_degraded(self) -> bool:
