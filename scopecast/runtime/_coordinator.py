@@ -38,6 +38,7 @@ from scopecast.runtime._records import CallRecord, PendingRequest, Resolution, R
 from scopecast.runtime._store import RunStore
 from scopecast.runtime._store_failures import call_not_run, resumed_not_loaded
 from scopecast.scoring import ScopeScorer, TaskInput
+from scopecast.traces import Call
 
 __all__ = ["ConsentCoordinator", "pending_of"]
 
@@ -116,9 +117,10 @@ class ConsentCoordinator:
                 batch = live.batch
                 is_leader = batch is None
                 if batch is None:
-                    batch = live.batch = ConsentBatch(missing)
+                    batch = live.batch = ConsentBatch(missing, tool)
                 elif not batch.sealed:
                     batch.missing |= missing
+                    batch.tools.append(tool)
             if is_leader:
                 self.lead(live, batch, tool)
             elif not batch.done.wait(self.consent_timeout):
@@ -153,11 +155,16 @@ class ConsentCoordinator:
                 missing = frozenset(batch.missing)
                 granted = live.granted
                 refused = live.denied | live.declined
+                # The calls made so far and the ones being attempted, as the policy was
+                # evaluated (the simulator re-predicts with the interrupting call included).
+                attempted = tuple(
+                    Call(tool=name, scopes=self._scopes_of.get(name, ())) for name in batch.tools
+                )
                 task_input = TaskInput(
                     task=live.task,
                     context=dict(live.context),
                     plan=live.plan,
-                    calls=tuple(r.to_call() for r in self.call_records(live)),
+                    calls=tuple(r.to_call() for r in self.call_records(live)) + attempted,
                 )
             extra = choose_extra_scopes(
                 self.scorer,

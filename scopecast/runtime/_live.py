@@ -27,8 +27,10 @@ __all__ = ["ConsentBatch", "CurrentRun", "LiveRun", "LiveRuns"]
 class ConsentBatch:
     """Misses gathered into one consent request; followers wait on :attr:`done`."""
 
-    def __init__(self, missing: Iterable[str]) -> None:
+    def __init__(self, missing: Iterable[str], tool: str) -> None:
         self.missing: set[str] = set(missing)
+        self.tools: list[str] = [tool]
+        """The tools whose calls wait on this consent, the leader's first."""
         self.sealed = False
         self.done = threading.Event()
         self.error: BaseException | None = None

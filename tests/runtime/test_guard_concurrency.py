@@ -145,7 +145,9 @@ def test_guard_batches_likely_scopes_of_the_same_provider(
     (request,) = user.requests
     assert request.missing == {"google:gmail.send"}
     assert request.requested == {"google:gmail.send", "google:calendar.events"}
-    assert [c.tool for c in scorer.inputs[0].calls] == ["clock.now"]
+    # Re-predicted from the calls so far and the call being attempted (as evaluated).
+    assert [c.tool for c in scorer.inputs[0].calls] == ["clock.now", "email.send"]
+    assert scorer.inputs[0].calls[-1].scopes == ("google:gmail.send",)
     run.check("calendar.create")
     assert len(user.requests) == 1
 
