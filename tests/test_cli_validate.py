@@ -126,6 +126,11 @@ def test_catalogue_derive_merges_and_warns(shared_data: Path, tmp_path: Path, su
     assert send.scopes == ("google:gmail.readonly",)  # the written catalogue wins
     assert catalogue.tool("calendar.create_event") is not None
     assert f"Wrote {out}" in result.stdout
+    # Names seen only in failed calls that needed no scope are left out, and said so.
+    assert catalogue.tool("analytics.get_metric_data") is None
+    note = " ".join(result.stderr.split())
+    assert "appear only in failed calls that needed no scope" in note
+    assert "analytics.get_metric_data" in note
 
 
 def test_catalogue_derive_fails_on_bad_traces(tmp_path: Path) -> None:

@@ -123,3 +123,22 @@ def test_evaluate_rejects_a_negative_cost(shared_data) -> None:
     said = " ".join(result.output.replace("│", " ").split())
     assert "--interruption-cost" in said
     assert "at least 0" in said
+
+
+def test_evaluate_warns_when_the_catalogue_does_not_know_the_traces_tools(shared_data) -> None:
+    result = runner.invoke(
+        app,
+        [
+            "evaluate",
+            str(shared_data / "agentdojo_test.jsonl"),
+            "--train",
+            str(shared_data / "agentdojo_train.jsonl"),
+            "--catalogue",
+            str(shared_data / "workbench.catalogue.json"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    warning = " ".join(result.stderr.split())
+    assert "warning:" in warning
+    assert "the catalogue does not know" in warning
+    assert "(100%)" in warning

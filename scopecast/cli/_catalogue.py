@@ -44,8 +44,16 @@ def derive(
 ) -> None:
     """Derive each tool's scopes from the calls in TRACES and write the catalogue to -o."""
     written = load_catalogue(merge) if merge is not None else None
-    catalogue = derive_catalogue(_traces_of(traces))
+    called: set[str] = set()
+
+    def tapped() -> Iterator[Trace]:
+        for trace in _traces_of(traces):
+            called.update(call.tool for call in trace.calls)
+            yield trace
+
+    catalogue = derive_catalogue(tapped())
     n_derived = len(catalogue.tools)
+    left_out = sorted(called - {tool.name for tool in catalogue.tools})
     if written is not None:
         catalogue, conflicts = merge_catalogues(written, catalogue)
         for conflict in conflicts:
@@ -60,3 +68,14 @@ def derive(
         f"({n_derived} tools seen in the traces{merged}).",
         soft_wrap=True,
     )
+    if left_out:
+        shown = ", ".join(left_out[:5]) + (
+            f" and {len(left_out) - 5} more" if len(left_out) > 5 else ""
+        )
+        err_console.print(
+            f"[yellow]note:[/yellow] {len(left_out)} tool name(s) appear only in failed calls "
+            f"that needed no scope (tools the agent made up) and were left out: {shown}. A "
+            f"guard refuses a tool its catalogue does not have; add real ones to the catalogue "
+            f'(with "scopes": [] if they need none).',
+            soft_wrap=True,
+        )

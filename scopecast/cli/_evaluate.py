@@ -189,6 +189,7 @@ def evaluate(
         )
     if setup.tuning is not None:
         out_console.print(tuning_table(setup.tuning))
+    _note_unknown_tools(setup.test, setup.catalogue)
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -225,6 +226,27 @@ def evaluate(
             paths = write_sweep(points, sweep)
             (Path(sweep) / "dominance.json").write_text(json.dumps(beaten, indent=1) + "\n")
         out_console.print("wrote " + ", ".join(str(p) for p in paths))
+
+
+def _note_unknown_tools(traces: Sequence[Trace], catalogue: Catalogue) -> None:
+    """Warn when the traces' calls need scopes through tools the catalogue does not know.
+
+    The simulator replays the scopes the traces recorded, so the figures come out whatever
+    the catalogue; but a model whose catalogue lacks most of the tools was trained for
+    other tasks (a model of another data set), and its figures mean little here.
+    """
+    calls = [call for trace in traces for call in trace.calls if call.scopes]
+    unknown = sorted({c.tool for c in calls if catalogue.tool(c.tool) is None})
+    if not unknown:
+        return
+    n = sum(catalogue.tool(c.tool) is None for c in calls)
+    shown = ", ".join(unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
+    err_console.print(
+        f"[yellow]warning:[/yellow] {n} of the {len(calls)} calls that need scopes ({n / len(calls):.0%}) "
+        f"use {len(unknown)} tool(s) the catalogue does not know: {shown}. Is the model "
+        f"trained for these traces? (--catalogue names another catalogue.)",
+        soft_wrap=True,
+    )
 
 
 def tuning_table(tuning: object) -> Table:
@@ -281,8 +303,8 @@ def interval_table(
     table = Table(
         title="Cost per task, 95% interval",
         caption=f"bootstrap over {n_groups} groups of traces (task templates, else traces), "
-        f"{N_RESAMPLES} resamples; a difference below 0 favours {model_name}, and is clear "
-        f"when its whole interval is",
+        f"{N_RESAMPLES} resamples; a difference below 0 favours {model_name}, clearly when "
+        f"its whole interval is below 0",
     )
     table.add_column("policy")
     table.add_column("cost per task", justify="right")

@@ -16,6 +16,7 @@ from scopecast.cli._app import (
     WrittenCatalogue,
     command,
     counted_progress,
+    err_console,
     out_console,
 )
 from scopecast.cli._outputs import check_outputs
@@ -55,12 +56,20 @@ def train(
     ] = None,
 ) -> None:
     """Train a calibrated scope model on traces and save it to a model directory."""
-    from scopecast.catalogue import load_catalogue
+    from scopecast.catalogue import DEFAULT_RISK, load_catalogue
     from scopecast.model import train_stream_to_directory, train_to_directory
     from scopecast.traces import iter_trace_files, read_traces
 
     check_outputs([("--out", out, True)], inputs=[*traces, catalogue])
     written = load_catalogue(catalogue) if catalogue is not None else None
+    if written is None:
+        err_console.print(
+            "[yellow]warning:[/yellow] no --catalogue: the model's catalogue is derived from "
+            "the calls alone, so no scope is jit_only and every risk is the default "
+            f"{DEFAULT_RISK:g} (a payment or admin scope may then "
+            "be planned up front). Pass your written catalogue with --catalogue.",
+            soft_wrap=True,
+        )
     with counted_progress() as bar:
         tasks: dict[str, TaskID] = {}
 

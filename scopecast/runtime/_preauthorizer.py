@@ -173,7 +173,9 @@ class PreAuthorizer:
         Raises
         ------
         ConfigError
-            If ``options`` name ``scorer``, ``costs`` or ``catalogue``: they come from here.
+            If ``options`` name ``scorer``, ``costs`` or ``catalogue`` (they come from here),
+            or this PreAuthorizer has no catalogue of tools (its model could not be loaded
+            and no ``catalogue=`` was given): that guard would refuse every call.
         """
         from scopecast.runtime._guard import ScopeGuard
 
@@ -182,6 +184,13 @@ class PreAuthorizer:
             raise ConfigError(
                 f"PreAuthorizer.guard() sets {', '.join(taken)} itself (from its model); "
                 f"construct ScopeGuard(...) directly to choose them."
+            )
+        if not self.catalogue.tools:
+            why = f" ({self.warning})" if self.warning else ""
+            raise ConfigError(
+                f"This PreAuthorizer has no catalogue of tools{why}, so its guard would refuse "
+                f"every call. Pass catalogue=load_catalogue(...) to PreAuthorizer, so that a "
+                f"model that cannot be loaded still leaves a working guard."
             )
         scorer = self._scorer if self.batching else None
         return ScopeGuard(self.catalogue, scorer=scorer, costs=self.planning_costs, **options)

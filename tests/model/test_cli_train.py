@@ -75,6 +75,34 @@ def test_cli_train_on_empty_file_is_one_red_line(tmp_path):
     assert "Traceback" not in result.output
 
 
+def test_cli_train_without_a_catalogue_warns_that_nothing_is_jit_only(tmp_path):
+    traces = tmp_path / "train.jsonl"
+    write_traces(make_traces(), traces)
+    result = CliRunner().invoke(
+        app, ["train", str(traces), "--out", str(tmp_path / "m"), "--no-mlflow"]
+    )
+    assert result.exit_code == 0, result.output
+    warning = " ".join(result.stderr.split())
+    assert "no --catalogue" in warning
+    assert "no scope is jit_only and every risk is the default 0.5" in warning
+    with_catalogue = tmp_path / "catalogue.json"
+    save_catalogue(make_catalogue(), with_catalogue)
+    quiet = CliRunner().invoke(
+        app,
+        [
+            "train",
+            str(traces),
+            "--catalogue",
+            str(with_catalogue),
+            "--out",
+            str(tmp_path / "m2"),
+            "--no-mlflow",
+        ],
+    )
+    assert quiet.exit_code == 0, quiet.output
+    assert "no --catalogue" not in quiet.stderr
+
+
 def test_cli_model_metrics_on_missing_model_fails_clearly(tmp_path):
     traces = tmp_path / "t.jsonl"
     write_traces(make_traces(1), traces)

@@ -76,3 +76,10 @@ def test_guard_options_it_sets_itself_are_refused(catalogue: Catalogue, option: 
     pre = PreAuthorizer(RecordedModel(LIKELY), catalogue=catalogue)
     with pytest.raises(ConfigError, match=option):
         pre.guard(store="sqlite://", mode="pausing", **{option: None})
+
+
+def test_a_guard_without_a_catalogue_of_tools_is_refused(tmp_path: Any) -> None:
+    with pytest.warns(UserWarning, match="cannot be loaded"):
+        pre = PreAuthorizer(tmp_path / "no-such-model")
+    with pytest.raises(ConfigError, match=r"no catalogue of tools.*cannot be loaded"):
+        pre.guard(store="sqlite://")
