@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, ParamSpec, TypeVar
@@ -24,8 +26,20 @@ app = typer.Typer(
     add_completion=False,
 )
 
-err_console = Console(stderr=True, highlight=False)
-out_console = Console(highlight=False)
+PIPED_WIDTH = 100
+"""Columns of the output when it goes to a file or a pipe (a CI log) and ``COLUMNS`` is unset:
+rich would use 80, which cuts the metric and policy names of ``scopecast evaluate``."""
+
+
+def _piped_width(stream: object) -> int | None:
+    isatty = getattr(stream, "isatty", None)
+    if (callable(isatty) and isatty()) or os.environ.get("COLUMNS"):
+        return None  # rich measures the terminal, or reads COLUMNS
+    return PIPED_WIDTH
+
+
+err_console = Console(stderr=True, highlight=False, width=_piped_width(sys.stderr))
+out_console = Console(highlight=False, width=_piped_width(sys.stdout))
 
 WrittenCatalogue = Annotated[
     Path | None,

@@ -278,7 +278,9 @@ def report_table(report: object, caption: str) -> Table:
 
     assert isinstance(report, EvaluationReport)
     table = Table(title=f"Policies on {report.n_traces} traces", caption=caption)
-    table.add_column("metric")
+    # The metric names are the format note's keys: never cut them (at 80 columns, in a log,
+    # the policy names wrap instead).
+    table.add_column("metric", no_wrap=True, min_width=max(map(len, METRIC_NAMES)))
     for result in report.results:
         table.add_column(result.name, justify="right")
     table.add_row("traces", *(str(r.n_traces) for r in report.results))

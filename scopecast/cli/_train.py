@@ -28,7 +28,9 @@ def _metrics_table(title: str, metrics: dict[str, float]) -> Table:
     table.add_column("value", justify="right")
     for key, value in metrics.items():
         if "[" not in key:
-            table.add_row(key, f"{value:.4f}")
+            # counts (n_traces) are whole numbers: print them so
+            shown = f"{value:.0f}" if key.startswith("n_") else f"{value:.4f}"
+            table.add_row(key, shown)
     return table
 
 
