@@ -178,10 +178,16 @@ class ModelPolicy(Policy):
             for s in sorted(set(model) | set(prior))
         }
 
+    def known(self, probabilities: Mapping[str, float]) -> dict[str, float]:
+        """``probabilities`` of the scopes the catalogue knows: a scope of unknown risk is
+        never asked ahead of its call, as the runtime (PreAuthorizer, the guard's batch)
+        drops it too."""
+        return {s: p for s, p in probabilities.items() if self.catalogue.has_scope(s)}
+
     def upfront(self, trace: Trace) -> frozenset[str]:
-        """:func:`choose_upfront` on the probabilities before the start."""
+        """:func:`choose_upfront` on the probabilities before the start (known scopes)."""
         return choose_upfront(
-            self.probabilities(trace), self.catalogue, self.planning_costs
+            self.known(self.probabilities(trace)), self.catalogue, self.planning_costs
         ).upfront
 
     def batch(
@@ -197,7 +203,7 @@ class ModelPolicy(Policy):
             for scope in call.scopes
         )
         return choose_batch(
-            self.probabilities(trace, index),
+            self.known(self.probabilities(trace, index)),
             missing,
             granted,
             self.catalogue,
