@@ -19,7 +19,9 @@ from contextvars import Token
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
-from scopecast.catalogue import Catalogue
+from pydantic import ValidationError
+
+from scopecast.catalogue import Catalogue, ToolSpec
 from scopecast.exceptions import (
     AuthorizationRequired,
     ConfigError,
@@ -177,9 +179,21 @@ class ScopeGuard:
         Raises
         ------
         ConfigError
-            If the catalogue already lists ``name`` with other scopes.
+            If the catalogue already lists ``name`` with other scopes, or ``name`` or a
+            scope is not what a catalogue tool may hold (a scope is ``provider:name``): the
+            run's calls are re-read in the trace format at an interruption.
         """
         scopes = frozenset(requires)
+        try:
+            ToolSpec(name=name, scopes=tuple(sorted(scopes)))
+        except ValidationError as err:
+            problems = "; ".join(
+                f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors()
+            )
+            raise ConfigError(
+                f"Cannot register tool {name[:80]!r}: {problems}. A tool name has 1 to 512 "
+                f"characters and a scope is 'provider:name', as in a catalogue."
+            ) from None
         known = self._required.get(name)
         if known is not None and known != scopes:
             raise ConfigError(
