@@ -27,14 +27,29 @@ app = typer.Typer(
 )
 
 PIPED_WIDTH = 100
-"""Columns of the output when it goes to a file or a pipe (a CI log) and ``COLUMNS`` is unset:
-rich would use 80, which cuts the metric and policy names of ``scopecast evaluate``."""
+"""Columns of the output when no standard stream is a terminal (a CI log) and ``COLUMNS`` is
+unset: rich would use 80, which cuts the metric and policy names of ``scopecast evaluate``."""
 
 
 def _piped_width(stream: object) -> int | None:
+    """``None`` (rich measures) when rich finds a width: ``COLUMNS``, ``stream`` a terminal,
+    or a terminal on stdin, stdout or stderr (``scopecast evaluate | less`` is as wide as
+    the terminal, as rich makes it); else :data:`PIPED_WIDTH`."""
+    if os.environ.get("COLUMNS"):
+        return None
     isatty = getattr(stream, "isatty", None)
-    if (callable(isatty) and isatty()) or os.environ.get("COLUMNS"):
-        return None  # rich measures the terminal, or reads COLUMNS
+    try:
+        if callable(isatty) and isatty():
+            return None
+    except ValueError:  # a closed stream: nothing to measure
+        pass
+    # rich's own order (stdout and stderr only on Windows)
+    for fd in (1, 2) if sys.platform == "win32" else (0, 1, 2):
+        try:
+            if os.get_terminal_size(fd).columns:
+                return None
+        except (AttributeError, ValueError, OSError):
+            continue
     return PIPED_WIDTH
 
 
