@@ -140,3 +140,30 @@ def test_catalogue_derive_fails_on_bad_traces(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "bad.jsonl:1: task: required field is missing" in result.stderr
     assert not out.exists()
+
+
+def test_catalogue_derive_does_not_call_a_merged_tool_left_out(tmp_path: Path) -> None:
+    # A made-up-looking call (failed, no scope) of a tool the written catalogue has: the
+    # written catalogue keeps it, so the note must not say it was left out.
+    traces = _lines(
+        tmp_path / "t.jsonl",
+        [
+            GOOD,
+            {
+                "trace_id": "r2",
+                "task": "weather",
+                "calls": [{"tool": "weather.today", "scopes": [], "status": "error"}],
+            },
+        ],
+    )
+    written = tmp_path / "written.json"
+    written.write_text(
+        json.dumps({"tools": [{"name": "weather.today", "scopes": []}]}), encoding="utf-8"
+    )
+    out = tmp_path / "c.json"
+    result = runner.invoke(
+        app, ["catalogue", "derive", str(traces), "-o", str(out), "--merge", str(written)]
+    )
+    assert result.exit_code == 0, result.output
+    assert scopecast.load_catalogue(out).tool("weather.today") is not None
+    assert "left out" not in result.stderr

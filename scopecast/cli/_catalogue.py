@@ -53,11 +53,12 @@ def derive(
 
     catalogue = derive_catalogue(tapped())
     n_derived = len(catalogue.tools)
-    left_out = sorted(called - {tool.name for tool in catalogue.tools})
     if written is not None:
         catalogue, conflicts = merge_catalogues(written, catalogue)
         for conflict in conflicts:
             err_console.print(f"[yellow]warning:[/yellow] {conflict}", soft_wrap=True)
+    # against the catalogue written out: a tool the merged catalogue has is not left out
+    left_out = sorted(called - {tool.name for tool in catalogue.tools})
     try:
         save_catalogue(catalogue, output)
     except OSError as err:
