@@ -232,8 +232,10 @@ def _note_unknown_tools(traces: Sequence[Trace], catalogue: Catalogue) -> None:
     """Warn when the traces' calls need scopes through tools the catalogue does not know.
 
     The simulator replays the scopes the traces recorded, so the figures come out whatever
-    the catalogue; but a model whose catalogue lacks most of the tools was trained for
-    other tasks (a model of another data set), and its figures mean little here.
+    the catalogue (though the model policy, like the runtime, asks no scope the catalogue
+    does not know ahead of its call); but a model whose catalogue lacks most of the tools
+    was trained for other tasks (a model of another data set), and its figures mean little
+    here.
     """
     calls = [call for trace in traces for call in trace.calls if call.scopes]
     unknown = sorted({c.tool for c in calls if catalogue.tool(c.tool) is None})
