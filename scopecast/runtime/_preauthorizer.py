@@ -145,9 +145,7 @@ class PreAuthorizer:
                     "of the scopes); a model directory brings its own."
                 )
             self._scorer = model
-        recorded_scale, recorded_batching = recorded_policy_params(
-            getattr(self._scorer, "metadata", None)
-        )
+        recorded_scale, recorded_batching = recorded_policy_params(_metadata_of(self._scorer))
         if planning_scale is None:
             planning_scale = recorded_scale
         self.batching = recorded_batching is not False
@@ -314,3 +312,16 @@ class PreAuthorizer:
                 return None
             layout = self._compact_layout = CompactLayout(scorer, self.catalogue)
         return layout
+
+
+def _metadata_of(scorer: object) -> object:
+    """``scorer.metadata`` (what ``scopecast train`` recorded), or ``None``.
+
+    A scorer object is anyone's code: a remote proxy may answer any attribute with a call
+    that fails. The recorded policy is optional, so that failure only means none recorded.
+    """
+    try:
+        return getattr(scorer, "metadata", None)
+    except Exception:  # anyone's code: no recorded policy, not a failed construction
+        logger.debug("reading the scorer's metadata failed", exc_info=True)
+        return None

@@ -83,3 +83,22 @@ def test_a_guard_without_a_catalogue_of_tools_is_refused(tmp_path: Any) -> None:
         pre = PreAuthorizer(tmp_path / "no-such-model")
     with pytest.raises(ConfigError, match=r"no catalogue of tools.*cannot be loaded"):
         pre.guard(store="sqlite://")
+
+
+class RemoteProxy:
+    """A scorer behind a proxy whose every other attribute is a remote call that fails."""
+
+    def __getattr__(self, name: str) -> object:
+        raise ConnectionError("the scoring service is down")
+
+    def predict_scopes(self, inputs: Sequence[TaskInput]) -> list[dict[str, float]]:
+        return [dict(LIKELY) for _ in inputs]
+
+
+def test_a_scorer_whose_metadata_cannot_be_read_records_no_policy(catalogue: Catalogue) -> None:
+    # Reading the recorded policy from a scorer object (5bebc97) must not make
+    # PreAuthorizer(scorer) fail where it worked before: nothing recorded, scale 1, batching.
+    pre = PreAuthorizer(RemoteProxy(), catalogue=catalogue)
+    assert pre.planning_costs == pre.costs
+    assert pre.batching is True
+    assert not pre.is_degraded
