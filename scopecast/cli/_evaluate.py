@@ -119,7 +119,8 @@ def evaluate(
         typer.Option(
             "--prior-weight",
             help="Blend this weight of a per-domain frequency prior (fitted on the training "
-            "traces) into the model's probabilities.",
+            "traces) into the model's probabilities (evaluation only: PreAuthorizer and the "
+            "guard blend no prior).",
             callback=_finite_at_least(0.0),
         ),
     ] = 0.0,
@@ -127,8 +128,9 @@ def evaluate(
         int,
         typer.Option(
             "--tune",
-            help="Choose --interruption-scale and batching by grouped cross-validation with "
-            "this many folds on the training traces (re-fits the model per fold); 0: off.",
+            help="Choose --interruption-scale, batching and --prior-weight by grouped "
+            "cross-validation with this many folds on the training traces (re-fits the model "
+            "per fold); 0: off.",
             callback=_folds_or_zero,
         ),
     ] = 0,
