@@ -23,6 +23,8 @@ from authlib.oauth2.rfc7636 import CodeChallenge
 from flask import Flask, request
 from werkzeug.serving import WSGIRequestHandler, make_server
 
+from scopecast.runtime import OAuthProvider
+
 CLIENT_ID = "scopecast-test-client"
 REDIRECT_URI = "http://127.0.0.1:1/callback"  # never fetched: the test "browser" stops at it
 
@@ -169,6 +171,17 @@ class LoopbackOAuthServer:
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    def provider(self, name: str = "google", **settings: object) -> OAuthProvider:
+        """An ``OAuthProvider`` named ``name`` whose endpoints are this server's."""
+        return OAuthProvider(
+            name=name,
+            authorize_url=f"{self.base_url}/authorize",
+            token_url=f"{self.base_url}/token",
+            client_id=CLIENT_ID,
+            redirect_uri=REDIRECT_URI,
+            **settings,  # type: ignore[arg-type]
+        )
 
     def _access_token(self, *_: object, **__: object) -> str:
         with self._lock:

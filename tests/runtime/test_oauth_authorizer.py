@@ -32,8 +32,6 @@ from scopecast.runtime import (
     ScopeGuard,
 )
 from tests.runtime.oauth_server import (
-    CLIENT_ID,
-    REDIRECT_URI,
     LoopbackOAuthServer,
     follow_consent,
     forged_callback,
@@ -43,14 +41,8 @@ KEY = b"k" * 32
 
 
 def _provider(server: LoopbackOAuthServer, **kw: object) -> OAuthProvider:
-    return OAuthProvider(
-        name="google",
-        authorize_url=f"{server.base_url}/authorize",
-        token_url=f"{server.base_url}/token",
-        client_id=CLIENT_ID,
-        redirect_uri=REDIRECT_URI,
-        scope_map={"google:gmail.send": "https://www.googleapis.com/auth/gmail.send"},
-        **kw,  # type: ignore[arg-type]
+    return server.provider(
+        scope_map={"google:gmail.send": "https://www.googleapis.com/auth/gmail.send"}, **kw
     )
 
 

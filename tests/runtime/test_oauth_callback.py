@@ -30,16 +30,6 @@ from tests.runtime.oauth_server import (
 KEY = b"k" * 32
 
 
-def _provider(server: LoopbackOAuthServer) -> OAuthProvider:
-    return OAuthProvider(
-        name="google",
-        authorize_url=f"{server.base_url}/authorize",
-        token_url=f"{server.base_url}/token",
-        client_id=CLIENT_ID,
-        redirect_uri=REDIRECT_URI,
-    )
-
-
 REQUEST = ConsentRequest(
     "run-1",
     "req-1",
@@ -58,7 +48,7 @@ def _error_callback(consent_url: str, error: str) -> str:
     "error", ["server_error", "temporarily_unavailable", "invalid_scope", "interaction_required"]
 )
 def test_a_provider_error_is_not_the_users_refusal(server: LoopbackOAuthServer, error: str) -> None:
-    auth = OAuthAuthorizer([_provider(server)], secret_key=KEY)
+    auth = OAuthAuthorizer([server.provider()], secret_key=KEY)
     with pytest.raises(AuthorizerError, match=f"'{error}', not a user's refusal"):
         auth.complete(_error_callback(auth.consent_urls(REQUEST)["google"], error))
 
@@ -67,7 +57,7 @@ def test_access_denied_is_a_refusal_and_a_strange_error_code_is_not_logged(
     server: LoopbackOAuthServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO)
-    auth = OAuthAuthorizer([_provider(server)], secret_key=KEY)
+    auth = OAuthAuthorizer([server.provider()], secret_key=KEY)
     url = auth.consent_urls(REQUEST)["google"]
     grant = auth.complete(_error_callback(url, "access_denied"))
     assert grant.granted == frozenset()
@@ -80,7 +70,7 @@ def test_access_denied_is_a_refusal_and_a_strange_error_code_is_not_logged(
 def test_a_server_error_leaves_the_run_paused_and_askable_again(
     server: LoopbackOAuthServer, catalogue: Catalogue
 ) -> None:
-    auth = OAuthAuthorizer([_provider(server)], secret_key=KEY)
+    auth = OAuthAuthorizer([server.provider()], secret_key=KEY)
     guard = ScopeGuard(catalogue, store=RunStore("sqlite://"), authorizer=auth, mode="pausing")
     with pytest.raises(AuthorizationRequired) as info, guard.start("Email Carlos") as run:
         run.check("email.send")
@@ -223,14 +213,14 @@ def test_a_response_without_a_string_access_token_is_no_token(
 def test_blocking_consent_refuses_a_redirect_of_another_provider(
     server: LoopbackOAuthServer, catalogue: Catalogue
 ) -> None:
-    slack = _provider(server).model_copy(update={"name": "slack"})
+    slack = server.provider().model_copy(update={"name": "slack"})
     shown: list[str] = []
 
     def stale_tab(url: str) -> str:  # the user consents again in the first (google) tab
         shown.append(url)
         return follow_consent(shown[0])
 
-    auth = OAuthAuthorizer([_provider(server), slack], secret_key=KEY, user_agent=stale_tab)
+    auth = OAuthAuthorizer([server.provider(), slack], secret_key=KEY, user_agent=stale_tab)
     guard = ScopeGuard(catalogue, store=RunStore("sqlite://"), authorizer=auth)
     # One request, two screens: google's redirect, then google's again for slack's screen.
     with pytest.raises(AuthorizerError, match="slack consent answers another"):

@@ -16,12 +16,11 @@ from scopecast import (
 )
 from scopecast.runtime import (
     OAuthAuthorizer,
-    OAuthProvider,
     ProviderToken,
     RunStore,
     ScopeGuard,
 )
-from tests.runtime.oauth_server import CLIENT_ID, REDIRECT_URI, LoopbackOAuthServer, follow_consent
+from tests.runtime.oauth_server import REDIRECT_URI, LoopbackOAuthServer, follow_consent
 
 KEY = b"k" * 32
 
@@ -40,16 +39,6 @@ def exchanges(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return sent
 
 
-def _provider(server: LoopbackOAuthServer, name: str) -> OAuthProvider:
-    return OAuthProvider(
-        name=name,
-        authorize_url=f"{server.base_url}/authorize",
-        token_url=f"{server.base_url}/token",
-        client_id=CLIENT_ID,
-        redirect_uri=REDIRECT_URI,
-    )
-
-
 def _paused(guard: ScopeGuard, **start: object) -> AuthorizationRequired:
     with pytest.raises(AuthorizationRequired) as info, guard.start("Email Carlos", **start) as run:  # type: ignore[arg-type]
         run.check("email.send")
@@ -61,7 +50,7 @@ def _setup(
 ) -> tuple[OAuthAuthorizer, ScopeGuard, list[ProviderToken]]:
     tokens: list[ProviderToken] = []
     auth = OAuthAuthorizer(
-        [_provider(server, "google"), _provider(server, "slack")],
+        [server.provider("google"), server.provider("slack")],
         secret_key=KEY,
         on_token=tokens.append,
     )
@@ -234,7 +223,7 @@ def test_a_failing_on_token_releases_the_claim(
     def broken_vault(token: ProviderToken) -> None:
         raise OSError("the vault is down")
 
-    auth = OAuthAuthorizer([_provider(server, "google")], secret_key=KEY, on_token=broken_vault)
+    auth = OAuthAuthorizer([server.provider("google")], secret_key=KEY, on_token=broken_vault)
     guard = ScopeGuard(catalogue, store=RunStore("sqlite://"), authorizer=auth, mode="pausing")
     paused = _paused(guard)
     with pytest.raises(OSError, match="vault"):
