@@ -1,5 +1,5 @@
 """``python -m scopecast``: the same as the ``scopecast`` command."""
 
-from scopecast.cli import main
+from scopecast._console import main
 
 main()

@@ -7,6 +7,7 @@
     ├── DataValidationError (ValueError)     bad traces, catalogues or training data
     ├── CatalogueError (ValueError)          inconsistent catalogue (implies cycle, unknown scope)
     ├── ModelError                           training cannot proceed or a model is unusable
+    ├── MissingExtraError (ImportError)      the training stack (scopecast[train]) is not installed
     ├── ArtifactError                        a model directory cannot be saved or loaded
     │   └── UntrustedArtifactError           model file holds types not in the trusted list
     └── GuardError                           point-of-execution guard
@@ -147,6 +148,15 @@ class CatalogueError(ScopecastError, ValueError):
 
 class ModelError(ScopecastError):
     """Raised when a model cannot be trained on the given data or cannot answer a request."""
+
+
+class MissingExtraError(ScopecastError, ImportError):
+    """Raised when a feature needs the training stack and ``pip install scopecast`` left it out.
+
+    ``scopecast`` alone is the runtime (plan, guard, consent); training, evaluation, the
+    command line, Parquet and models without a compact form need ``scopecast[train]``. An
+    :class:`ImportError` too, so code that already degrades on a failed import still does.
+    """
 
 
 class ArtifactError(ScopecastError):

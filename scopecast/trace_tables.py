@@ -32,8 +32,11 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pyarrow as pa
-import pyarrow.parquet as pq
+from scopecast._training_stack import needs_training_stack
+
+with needs_training_stack("Reading or writing Parquet traces (scopecast.trace_tables)"):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
 
 from scopecast._trace_rows import COLUMNS, check_columns, trace_from_row, trace_to_row
 from scopecast.exceptions import ConfigError, DataIssue, DataValidationError

@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from scopecast._training_stack import missing_extra
 from scopecast.exceptions import ScopecastError
 
 P = ParamSpec("P")
@@ -119,7 +120,8 @@ def fail(message: str) -> typer.Exit:
 def command(
     name: str | None = None, *, parent: typer.Typer | None = None
 ) -> Callable[[Callable[P, R]], Callable[P, R]]:
-    """Register a CLI command whose :class:`ScopecastError` becomes one red line and exit 1."""
+    """Register a CLI command whose :class:`ScopecastError` (or missing package of the training
+    stack) becomes one red line and exit 1."""
 
     def decorate(func: Callable[P, R]) -> Callable[P, R]:
         @functools.wraps(func)
@@ -128,6 +130,11 @@ def command(
                 return func(*args, **kwargs)
             except ScopecastError as err:
                 raise fail(str(err)) from None
+            except ModuleNotFoundError as err:  # a package of scopecast[train] left out
+                converted = missing_extra(err, f"The command {name or func.__name__!r}")
+                if converted is None:
+                    raise
+                raise fail(str(converted)) from None
 
         (parent or app).command(name)(wrapper)
         return wrapper
