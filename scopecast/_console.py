@@ -9,17 +9,14 @@ from __future__ import annotations
 
 import sys
 
-from scopecast._training_stack import missing_extra
+from scopecast.exceptions import MissingExtraError
 
 
 def main() -> None:
     """Console-script entry point: :func:`scopecast.cli.main`, or one line saying what to install."""
     try:
         from scopecast.cli import main as cli_main
-    except ModuleNotFoundError as err:
-        converted = missing_extra(err, "The scopecast command line")
-        if converted is None:
-            raise
-        print(f"error: {converted}", file=sys.stderr)
+    except MissingExtraError as err:  # scopecast.cli names the extra when typer or rich is missing
+        print(f"error: {err}", file=sys.stderr)
         raise SystemExit(1) from None
     cli_main()

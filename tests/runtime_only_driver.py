@@ -3,8 +3,9 @@
 ``python tests/runtime_only_driver.py MODEL_DIR WORK_DIR [--block]`` plans a task with the
 compact model in ``MODEL_DIR``, runs a guarded tool call through a SQLite run store, builds
 an OAuth consent URL, and tries what needs the training stack (the default model, the full
-model package, Parquet traces, the command line). It prints one JSON object with what it
-saw. ``--block`` makes the training stack unimportable first, for the fast test in the
+model package, Parquet traces, the command line, the evaluation's precision-recall curves
+and figures) and imports every module of the package. It prints one JSON object with what
+it saw. ``--block`` makes the training stack unimportable first, for the fast test in the
 development environment; the slow test runs it without, in a virtualenv where
 ``pip install`` of the project left the stack out.
 """
@@ -12,6 +13,7 @@ development environment; the slow test runs it without, in a virtualenv where
 from __future__ import annotations
 
 import contextlib
+import importlib
 import importlib.abc
 import io
 import json
@@ -56,6 +58,7 @@ CONTEXT = {"domain": "workplace"}
 
 def main(model_dir: Path, work: Path) -> dict[str, Any]:
     """Use the runtime as an agent would; return what happened."""
+    import scopecast
     from scopecast import read_traces
     from scopecast.runtime import (
         CallbackAuthorizer,
@@ -66,7 +69,7 @@ def main(model_dir: Path, work: Path) -> dict[str, Any]:
         PreAuthorizer,
     )
 
-    result: dict[str, Any] = {}
+    result: dict[str, Any] = {"scopecast_file": scopecast.__file__}
     pre = PreAuthorizer(model_dir)
     task = TASK
     plan = pre.plan(task, context=CONTEXT)
@@ -140,8 +143,49 @@ def main(model_dir: Path, work: Path) -> dict[str, Any]:
         except SystemExit as exit_:
             result["console_exit"] = exit_.code
     result["console_stderr"] = stderr.getvalue()
+    result["cli_package"] = _error_of(lambda: importlib.import_module("scopecast.cli"))
+    result["pr_curves"], result["figure"] = _evaluation_errors()
     result["heavy_modules"] = sorted(m for m in TRAINING_STACK + CLI_STACK if m in sys.modules)
+    result["module_errors"] = _module_errors()
     return result
+
+
+def _evaluation_errors() -> tuple[dict[str, Any], dict[str, Any]]:
+    """What ``scopecast.evaluation`` (importable without the stack) says where it needs it."""
+    import numpy as np
+
+    from scopecast.evaluation import (
+        ProbabilityTable,
+        ReliabilityBin,
+        precision_recall_curves,
+        reliability_figure,
+    )
+
+    table = ProbabilityTable(
+        ("t1", "t2"), ("a:x",), np.array([[0.9], [0.2]]), np.array([[1.0], [0.0]])
+    )
+    pr_curves = _error_of(lambda: precision_recall_curves(table, table.scopes))
+    bins = {"model": [ReliabilityBin(0.0, 1.0, 2, 0.55, 0.5)]}
+    return pr_curves, _error_of(lambda: reliability_figure(bins))
+
+
+def _module_errors() -> dict[str, str]:
+    """Each module of scopecast whose import fails other than by naming the extra: its error."""
+    import scopecast
+
+    root = Path(scopecast.__file__).parent
+    errors = {}
+    for path in sorted(root.rglob("*.py")):
+        parts = path.relative_to(root.parent).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        if name == "scopecast.__main__":  # runs the command line
+            continue
+        try:
+            importlib.import_module(name)
+        except Exception as err:
+            if type(err).__name__ != "MissingExtraError":
+                errors[name] = f"{type(err).__name__}: {err}"
+    return errors
 
 
 if __name__ == "__main__":

@@ -49,13 +49,21 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def _drive(python: str, model_dir: Path, work: Path, *flags: str) -> dict[str, Any]:
-    """Run the driver with ``python``; return its JSON report."""
+def _drive(
+    python: str, model_dir: Path, work: Path, *flags: str, checkout: bool = False
+) -> dict[str, Any]:
+    """Run the driver with ``python``; return its JSON report.
+
+    ``checkout``: import scopecast from this checkout (the code under test), not from what
+    ``python`` has installed (a development venv's editable install may be another checkout).
+    """
     work.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "SCOPECAST_CACHE_DIR")}
+    if checkout:
+        env["PYTHONPATH"] = str(ROOT)
     proc = subprocess.run(
         [python, str(DRIVER), str(model_dir), str(work), *flags],
-        cwd=work,  # not the checkout: the interpreter's own scopecast is the one imported
+        cwd=work,  # not the checkout: only PYTHONPATH or the interpreter's install give scopecast
         env=env,
         capture_output=True,
         text=True,
@@ -83,7 +91,7 @@ def _check_runtime_only(report: dict[str, Any], model_dir: Path) -> None:
     # what needs the stack degrades (the default model) or names the extra
     assert report["default_degraded"] is True
     assert INSTALL_HINT in report["default_warning"]
-    for what in ("model_package", "parquet"):
+    for what in ("model_package", "parquet", "cli_package", "pr_curves", "figure"):
         assert report[what]["type"] == "MissingExtraError"
         assert report[what]["is_import_error"] is True
         assert INSTALL_HINT in report[what]["message"]
@@ -91,12 +99,14 @@ def _check_runtime_only(report: dict[str, Any], model_dir: Path) -> None:
     assert INSTALL_HINT in report["console_stderr"]
     assert "Traceback" not in report["console_stderr"]
     assert report["heavy_modules"] == []
+    assert report["module_errors"] == {}  # every module imports, or names the extra
 
 
 def test_the_runtime_works_and_says_what_to_install_without_the_training_stack(
     model_dir: Path, tmp_path: Path
 ) -> None:
-    report = _drive(sys.executable, model_dir, tmp_path / "work", "--block")
+    report = _drive(sys.executable, model_dir, tmp_path / "work", "--block", checkout=True)
+    assert report["scopecast_file"] == str(ROOT / "scopecast" / "__init__.py")
     _check_runtime_only(report, model_dir)
 
 

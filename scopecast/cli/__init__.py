@@ -7,7 +7,10 @@ as one red line on stderr with exit code 1.
 
 from __future__ import annotations
 
-from scopecast.cli._app import app, run_app
+from scopecast._training_stack import needs_training_stack
+
+with needs_training_stack("The scopecast command line (scopecast.cli)"):
+    from scopecast.cli._app import app, run_app
 
 __all__ = ["app", "main"]
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from scopecast._training_stack import needs_training_stack
 from scopecast.exceptions import ConfigError
 from scopecast.scoring import ScopeScorer, TaskInput
 from scopecast.traces import Trace
@@ -174,7 +175,8 @@ class CalibrationRow:
 
 
 def _average_precision(P: npt.NDArray[np.float64], Y: npt.NDArray[np.float64]) -> float:
-    from sklearn.metrics import average_precision_score
+    with needs_training_stack("Average precision (scopecast.evaluation)"):
+        from sklearn.metrics import average_precision_score
 
     y = Y.reshape(-1)
     return float(average_precision_score(y, P.reshape(-1))) if y.sum() > 0 else float("nan")
@@ -222,7 +224,8 @@ def precision_recall_curves(
     table: ProbabilityTable, scopes: Sequence[str]
 ) -> list[PrecisionRecallCurve]:
     """Per scope of ``scopes`` with at least one positive, scikit-learn's precision-recall curve."""
-    from sklearn.metrics import precision_recall_curve
+    with needs_training_stack("Precision-recall curves (scopecast.evaluation)"):
+        from sklearn.metrics import precision_recall_curve
 
     curves = []
     for scope in scopes:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from scopecast._training_stack import needs_training_stack
 from scopecast.evaluation._calibration import PrecisionRecallCurve, ReliabilityBin
 from scopecast.evaluation._divergence import DivergenceCost
 from scopecast.evaluation._errors import ScopeErrors, most_missed, most_overgranted
@@ -35,7 +36,8 @@ _BASELINE_MARKERS = "sD^vPXh<>"
 
 
 def _figure(width: float = 7.0, height: float = 5.0, ncols: int = 1) -> tuple[Figure, list[Axes]]:
-    from matplotlib.figure import Figure
+    with needs_training_stack("Drawing the evaluation's figures (scopecast.evaluation)"):
+        from matplotlib.figure import Figure
 
     fig = Figure(figsize=(width, height), layout="constrained")
     axes = fig.subplots(1, ncols, squeeze=False)[0]
