@@ -91,6 +91,8 @@ def _check_runtime_only(report: dict[str, Any], model_dir: Path) -> None:
     # what needs the stack degrades (the default model) or names the extra
     assert report["default_degraded"] is True
     assert INSTALL_HINT in report["default_warning"]
+    assert "Retrain with `scopecast train`" not in report["default_warning"]  # not here
+    assert "trained with `scopecast train` where scopecast[train]" in report["default_warning"]
     for what in ("model_package", "parquet", "cli_package", "pr_curves", "figure"):
         assert report[what]["type"] == "MissingExtraError"
         assert report[what]["is_import_error"] is True

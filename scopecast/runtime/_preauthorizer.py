@@ -27,7 +27,12 @@ from typing import TYPE_CHECKING, Any
 from scopecast._model_files import recorded_policy_params
 from scopecast.catalogue import Catalogue
 from scopecast.defaults import default_model_dir
-from scopecast.exceptions import ConfigError, ModelUnavailableWarning, ScopecastError
+from scopecast.exceptions import (
+    ConfigError,
+    MissingExtraError,
+    ModelUnavailableWarning,
+    ScopecastError,
+)
 from scopecast.policy import CostModel, choose_upfront
 from scopecast.runtime._compact import CompactScorer
 from scopecast.runtime._compact_files import CompactBundle, load_scorer
@@ -198,10 +203,15 @@ class PreAuthorizer:
         """Whether no model is usable (plans then ask nothing before the start)."""
         return self._scorer is None
 
-    def _degrade(self, why: str) -> None:
+    def _degrade(self, why: str, *, training_stack_missing: bool = False) -> None:
+        fix = (
+            "Pass the directory of a model trained with `scopecast train` where "
+            "scopecast[train] is installed (this runtime plans with its compact form)."
+            if training_stack_missing
+            else "Retrain with `scopecast train` or pass a working model directory."
+        )
         self.warning = (
-            f"{why}; scopes will be asked at the point of execution only (nothing up front). "
-            f"Retrain with `scopecast train` or pass a working model directory."
+            f"{why}; scopes will be asked at the point of execution only (nothing up front). {fix}"
         )
         logger.warning("%s", self.warning, extra={DEGRADED_RECORD: True})
         warnings.warn(self.warning, ModelUnavailableWarning, stacklevel=3)
@@ -212,7 +222,8 @@ class PreAuthorizer:
         except _MODEL_FAILURES as err:
             self._degrade(
                 f"The default model cannot be trained from the bundled data "
-                f"({type(err).__name__}: {err})"
+                f"({type(err).__name__}: {err})",
+                training_stack_missing=isinstance(err, MissingExtraError),
             )
             return None
 
@@ -228,7 +239,8 @@ class PreAuthorizer:
                 )
         except _MODEL_FAILURES as err:
             self._degrade(
-                f"The model {str(directory)!r} cannot be loaded ({type(err).__name__}: {err})"
+                f"The model {str(directory)!r} cannot be loaded ({type(err).__name__}: {err})",
+                training_stack_missing=isinstance(err, MissingExtraError),
             )
             return None, None
         return bundle, catalogue
