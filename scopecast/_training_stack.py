@@ -12,6 +12,7 @@ compact form need the packages below. Where scopecast reaches for them it goes t
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -39,11 +40,21 @@ def missing_extra(err: ModuleNotFoundError, purpose: str) -> MissingExtraError |
     top = (err.name or "").partition(".")[0]
     if top not in TRAINING_STACK:
         return None
+    missing = [TRAINING_STACK[m] for m in TRAINING_STACK if m == top or _absent(m)]
     return MissingExtraError(
         f"{purpose} needs scopecast's training stack, which is not installed "
-        f"({TRAINING_STACK[top]} is missing). The runtime alone (pip install scopecast) plans "
-        f"with a model's compact form and guards calls; install the rest with: {INSTALL_HINT}"
+        f"({', '.join(missing)} {'is' if len(missing) == 1 else 'are'} missing). The runtime "
+        f"alone (pip install scopecast) plans with a model's compact form and guards calls; "
+        f"install the rest with: {INSTALL_HINT}"
     )
+
+
+def _absent(module: str) -> bool:
+    """True if ``module`` (top-level) cannot be found, without importing it."""
+    try:
+        return importlib.util.find_spec(module) is None
+    except (ImportError, ValueError):  # a finder refusing it, or a broken half-installed one
+        return True
 
 
 @contextmanager

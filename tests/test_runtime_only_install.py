@@ -168,3 +168,24 @@ def test_pip_install_without_extras_gives_a_working_runtime(
     assert console.returncode == 1
     assert INSTALL_HINT in console.stderr
     assert "Traceback" not in console.stderr
+
+
+def test_the_message_names_every_missing_package_of_the_stack(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from scopecast import _training_stack
+
+    absent = {"mlflow", "matplotlib"}
+    monkeypatch.setattr(_training_stack, "_absent", lambda module: module in absent)
+    err = _training_stack.missing_extra(
+        ModuleNotFoundError("No module named 'mlflow'", name="mlflow.pyfunc"), "Tracking"
+    )
+    assert err is not None
+    assert str(err).startswith("Tracking needs scopecast's training stack")
+    assert "(mlflow, matplotlib are missing)" in str(err)
+    absent.clear()  # a module that fails to import although found: it alone is named
+    err = _training_stack.missing_extra(ModuleNotFoundError(name="skops"), "Loading")
+    assert err is not None
+    assert "(skops is missing)" in str(err)
+    # a missing module outside the stack is not the extra's to explain
+    assert _training_stack.missing_extra(ModuleNotFoundError(name="torch"), "x") is None
