@@ -40,6 +40,12 @@ def missing_extra(err: ModuleNotFoundError, purpose: str) -> MissingExtraError |
     top = (err.name or "").partition(".")[0]
     if top not in TRAINING_STACK:
         return None
+    if err.name != top and not _absent(top):  # installed, but a module of it is not there
+        return MissingExtraError(
+            f"{purpose} failed: {err}, although {TRAINING_STACK[top]} is installed (an "
+            f"incomplete install, or a version scopecast does not support). Reinstall the "
+            f"training stack with: pip install --upgrade 'scopecast[train]'"
+        )
     missing = [TRAINING_STACK[m] for m in TRAINING_STACK if m == top or _absent(m)]
     return MissingExtraError(
         f"{purpose} needs scopecast's training stack, which is not installed "

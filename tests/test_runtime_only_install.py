@@ -187,5 +187,13 @@ def test_the_message_names_every_missing_package_of_the_stack(
     err = _training_stack.missing_extra(ModuleNotFoundError(name="skops"), "Loading")
     assert err is not None
     assert "(skops is missing)" in str(err)
+    # a part missing from an installed package: an old or broken install, said as such
+    monkeypatch.setattr(_training_stack, "_absent", lambda module: False)
+    err = _training_stack.missing_extra(
+        ModuleNotFoundError("No module named 'sklearn.frozen'", name="sklearn.frozen"), "Training"
+    )
+    assert err is not None
+    assert "although scikit-learn is installed" in str(err)
+    assert "pip install --upgrade 'scopecast[train]'" in str(err)
     # a missing module outside the stack is not the extra's to explain
     assert _training_stack.missing_extra(ModuleNotFoundError(name="torch"), "x") is None
