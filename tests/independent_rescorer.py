@@ -129,7 +129,8 @@ def rescore(traces_path: Path, catalogue_path: Path, predictions_path: Path) -> 
         trace = json.loads(line)
         decision = decisions.pop(trace["trace_id"])
         needed = {s for call in trace["calls"] for s in call["scopes"]}
-        upfront = {s for s in decision["upfront"] if s not in jit_only}
+        # A scope implying a jit_only one would grant it before the start: dropped too.
+        upfront = {s for s in decision["upfront"] if not _closure({s}, implies) & jit_only}
         requested = set(upfront)
         interruptions = 0
         used_batches = set()

@@ -78,6 +78,24 @@ def test_simulator_drops_jit_only_from_upfront_and_batches() -> None:
     assert outcome.batches == {}
 
 
+def test_simulator_drops_scopes_implying_a_jit_only_scope_as_the_guard_does() -> None:
+    # b:admin grants b:pay (jit_only): asked ahead, it would grant b:pay before its point of
+    # execution. ScopeGuard.start drops it from the upfront request and the guard's batch
+    # never holds it, so the simulator must not credit a baseline (all_known, oracle) with it.
+    cat = Catalogue(
+        scopes=(
+            ScopeSpec(name="b:admin", risk=0.1, implies=("b:pay",)),
+            ScopeSpec(name="b:pay", risk=1.0, jit_only=True),
+            ScopeSpec(name="g:send", risk=0.5),
+        )
+    )
+    trace = _trace("a", ("g:send",), ("b:pay",), ("b:admin",))
+    outcome = simulate_trace(trace, Fixed({"b:admin", "g:send"}, {1: {"b:admin"}}), cat)
+    assert outcome.upfront == frozenset({"g:send"})
+    assert outcome.interrupted_at == (1, 2)
+    assert outcome.batches == {}
+
+
 def test_metrics_match_a_hand_computed_case() -> None:
     # Trace 1 needs {g:read, g:send}; U = {g:write, b:read}: the read is covered (implied,
     # not over-granted), send interrupts; R_end = {g:write, b:read, g:send}; over-grant

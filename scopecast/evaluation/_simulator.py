@@ -1,10 +1,11 @@
 """The simulator of ``trace-format.md``: replay a trace's calls under a policy's decisions.
 
 ``R`` (the scopes requested so far) starts as the policy's upfront set with ``jit_only``
-scopes dropped. Each call is covered when every scope it needs is in the closure of ``R``
-under ``implies``; a call that is not covered is one interruption, at which the missing
-scopes and the policy's batch (never a ``jit_only`` scope, never one already covered) join
-``R``. Every call counts the same whatever its ``status``: a ``denied`` or ``error`` call was
+scopes dropped, and scopes whose ``implies`` closure holds one (asked ahead, they would grant
+it before its point of execution; ``ScopeGuard.start`` drops them too). Each call is covered
+when every scope it needs is in the closure of ``R`` under ``implies``; a call that is not
+covered is one interruption, at which the missing scopes and the policy's batch (never a
+scope that is or implies a ``jit_only`` scope, never one already covered) join ``R``. Every call counts the same whatever its ``status``: a ``denied`` or ``error`` call was
 still attempted and still needed its scopes at the point of execution.
 """
 
@@ -69,7 +70,7 @@ class TraceOutcome:
     needed : frozenset[str]
         ``N``: the union of the scopes of its calls.
     upfront : frozenset[str]
-        ``U``: the upfront set after ``jit_only`` scopes were dropped.
+        ``U``: the upfront set after ``jit_only`` scopes (and scopes implying one) were dropped.
     requested : frozenset[str]
         ``R`` at the end: upfront, plus the missing and batched scopes of every interruption.
     interrupted_at : tuple[int, ...]
@@ -113,7 +114,7 @@ def simulate_trace(trace: Trace, policy: Policy, catalogue: Catalogue) -> TraceO
     TraceOutcome
         The upfront set, the interruptions and the final requested set.
     """
-    upfront = frozenset(s for s in policy.upfront(trace) if not catalogue.is_jit_only(s))
+    upfront = frozenset(s for s in policy.upfront(trace) if not catalogue.implies_jit_only(s))
     requested = set(upfront)
     held = catalogue.closure(requested)
     interrupted: list[int] = []
@@ -125,7 +126,9 @@ def simulate_trace(trace: Trace, policy: Policy, catalogue: Catalogue) -> TraceO
         interrupted.append(index)
         extra = policy.batch(trace, index, missing, frozenset(requested))
         covered = catalogue.closure(requested | missing)
-        extra = frozenset(s for s in extra if s not in covered and not catalogue.is_jit_only(s))
+        extra = frozenset(
+            s for s in extra if s not in covered and not catalogue.implies_jit_only(s)
+        )
         if extra:
             batches[index] = extra
         requested |= missing | extra
