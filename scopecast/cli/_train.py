@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Annotated
 
@@ -30,7 +31,10 @@ def _metrics_table(title: str, metrics: dict[str, float]) -> Table:
         if "[" not in key:
             # counts (n_traces) are whole numbers: print them so
             shown = f"{value:.0f}" if key.startswith("n_") else f"{value:.4f}"
-            table.add_row(key, shown)
+            table.add_row(key, "n/a" if math.isnan(value) else shown)
+    if math.isnan(metrics.get("mean_pr_auc", 0.0)):
+        # PR-AUC is defined per scope with a positive: none of these traces needs a scope
+        table.caption = "mean_pr_auc: n/a, no trace needs any scope (PR-AUC needs a positive)"
     return table
 
 

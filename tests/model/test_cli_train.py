@@ -164,3 +164,20 @@ def test_cli_train_max_traces_must_be_positive(tmp_path):
     )
     assert result.exit_code != 0
     assert "max-traces" in result.output
+
+
+def test_metrics_table_says_n_a_for_a_mean_pr_auc_without_positives():
+    # model-metrics on traces whose calls need no scope: no scope has a positive, so the
+    # mean PR-AUC is undefined (NaN); the table printed "nan" with no word of why.
+    from rich.console import Console
+
+    from scopecast.cli._train import _metrics_table
+
+    console = Console(record=True, width=100)
+    console.print(
+        _metrics_table("m", {"brier": 0.1, "ece": 0.2, "mean_pr_auc": float("nan"), "n_traces": 5})
+    )
+    text = console.export_text()
+    assert "nan" not in text
+    assert "n/a" in text
+    assert "no trace needs any scope" in " ".join(text.split())
