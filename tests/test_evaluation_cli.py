@@ -142,3 +142,26 @@ def test_evaluate_warns_when_the_catalogue_does_not_know_the_traces_tools(shared
     assert "warning:" in warning
     assert "the catalogue does not know" in warning
     assert "(100%)" in warning
+
+
+def test_tuning_table_marks_the_chosen_parameters_when_costs_tie() -> None:
+    # 18 runs of one task: every candidate cost the same, the choice went (by its tie-break)
+    # to scale 1, and the table, sorted by cost alone, showed the eight scale-0.5 rows
+    # without any "<- chosen".
+    from rich.console import Console
+
+    from scopecast.cli._evaluate import tuning_table
+    from scopecast.evaluation import PolicyParams, TuningResult
+
+    cv_cost = {
+        PolicyParams(s, b, w): 1.0
+        for s in (0.5, 0.7, 1.0, 2.0)
+        for b in (True, False)
+        for w in (0.0, 0.3)
+    }
+    chosen = PolicyParams(1.0, True, 0.0)
+    console = Console(record=True, width=120)
+    console.print(tuning_table(TuningResult(chosen, cv_cost, 3)))
+    rows = [line for line in console.export_text().splitlines() if "<- chosen" in line]
+    assert len(rows) == 1
+    assert rows[0].split("│")[1].strip() == "1"

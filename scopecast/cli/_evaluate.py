@@ -256,6 +256,7 @@ def _note_unknown_tools(traces: Sequence[Trace], catalogue: Catalogue) -> None:
 def tuning_table(tuning: object) -> Table:
     """The cross-validated cost of each candidate policy parameter, the chosen one marked."""
     from scopecast.evaluation import TuningResult
+    from scopecast.evaluation._tuning import ranked
 
     assert isinstance(tuning, TuningResult)
     table = Table(title=f"Model policy parameters: {tuning.n_folds}-fold grouped CV on train")
@@ -263,8 +264,10 @@ def tuning_table(tuning: object) -> Table:
     table.add_column("batching")
     table.add_column("prior weight", justify="right")
     table.add_column("CV cost per task", justify="right")
-    ranked = sorted(tuning.cv_cost.items(), key=lambda kv: kv[1])
-    for params, cost in ranked[:8]:
+    # in the order the choice breaks ties: the chosen one first, never cut off by equal costs
+    order = ranked(tuning.cv_cost)
+    for params in order[:8]:
+        cost = tuning.cv_cost[params]
         mark = " <- chosen" if params == tuning.chosen else ""
         table.add_row(
             f"{params.interruption_scale:g}",
@@ -272,7 +275,7 @@ def tuning_table(tuning: object) -> Table:
             f"{params.prior_weight:g}",
             f"{cost:.3f}{mark}",
         )
-    table.caption = f"best 8 of {len(ranked)} candidates"
+    table.caption = f"best 8 of {len(order)} candidates"
     return table
 
 

@@ -180,10 +180,10 @@ def replay_cost(
     )
 
 
-def cheapest(cv_cost: dict[PolicyParams, float]) -> PolicyParams:
-    """The candidate of lowest cost; ties go to the smallest change from ``scale = 1``, then to
-    the smaller prior weight, then to batching."""
-    return min(
+def ranked(cv_cost: dict[PolicyParams, float]) -> list[PolicyParams]:
+    """The candidates from the cheapest; ties go to the smallest change from ``scale = 1``,
+    then to the smaller prior weight, then to batching."""
+    return sorted(
         cv_cost,
         key=lambda p: (
             round(cv_cost[p], 9),
@@ -192,3 +192,8 @@ def cheapest(cv_cost: dict[PolicyParams, float]) -> PolicyParams:
             not p.batching,
         ),
     )
+
+
+def cheapest(cv_cost: dict[PolicyParams, float]) -> PolicyParams:
+    """The first of :func:`ranked`: the candidate of lowest cost, ties broken as there."""
+    return ranked(cv_cost)[0]
