@@ -90,3 +90,22 @@ def test_tune_refits_the_model_grouped_as_its_training_was(monkeypatch):
     _model_refitter(ScopePredictor(), Catalogue(), {})([])
     assert seen["group_pattern"] is None
     assert seen["prefix_weight"] == 1.0
+
+
+def test_tune_folds_a_model_s_traces_by_the_groups_its_training_used():
+    """`--tune` folded by default_group (the WorkBench t- part, else the trace id): on any
+    other data every paraphrase was its own group, so 18 runs of one task were split into
+    3 "grouped" folds that `scopecast crossval` (task templates) refuses as one group."""
+    from scopecast.evaluation._setup import _tuning_group
+
+    a = _trace("agent/run-1").model_copy(update={"task": "send email number 1"})
+    b = _trace("agent/run-2").model_copy(update={"task": "send email number 2"})
+    by_template = _tuning_group({"params": {"group_pattern": None}})
+    assert by_template(a) == by_template(b)
+    by_id = _tuning_group({"params": {"group_pattern": r"/(run-\d)"}})
+    assert by_id(a) != by_id(b)
+    assert _tuning_group({})(a) == by_template(a)
+    # a WorkBench model (trained with its t- pattern) keeps the folds default_group made
+    wb = _trace("workbench/email/gpt-4_all/t-0123456789/001")
+    by_t = _tuning_group({"params": {"group_pattern": "/(t-[0-9a-f]{10})/"}})
+    assert by_t(wb) == default_group(wb)

@@ -19,7 +19,7 @@ from scopecast.catalogue import Catalogue, load_catalogue
 from scopecast.evaluation._baselines import fit_baselines
 from scopecast.evaluation._model_policy import ModelPolicy
 from scopecast.evaluation._simulator import Policy
-from scopecast.evaluation._tuning import PolicyParams, TuningResult, tune_policy
+from scopecast.evaluation._tuning import PolicyParams, TuningResult, default_group, tune_policy
 from scopecast.exceptions import ConfigError, DataValidationError
 from scopecast.policy import CostModel, DomainFrequencyScorer
 from scopecast.scoring import ScopeScorer
@@ -168,6 +168,27 @@ def _model_refitter(
         return predictor
 
     return refit
+
+
+def _tuning_group(metadata: Mapping[str, object]) -> Callable[[Trace], str]:
+    """The groups ``--tune`` folds a model's training traces by: those its training used.
+
+    The training's ``group_pattern`` (from the metadata's ``params``), else the task
+    template, as ``scopecast train`` and ``scopecast crossval`` group; ``default_group``
+    (the WorkBench ``t-`` id part, else the trace itself) put paraphrases of one task in
+    different folds on any other data, so the held-out fold was no longer unseen.
+    """
+    group_of = importlib.import_module("scopecast.model").group_of
+    params = metadata.get("params")
+    recorded = params if isinstance(params, Mapping) else {}
+    pattern = recorded.get("group_pattern")
+    pattern = pattern if isinstance(pattern, str) else None
+
+    def group(trace: Trace) -> str:
+        # a trace_id capture as is (the WorkBench t- part: the folds default_group made there)
+        return str(group_of(trace, pattern)).removeprefix("id:")
+
+    return group
 
 
 def read_traces_to_score(paths: Sequence[Path], purpose: str) -> list[Trace]:
@@ -319,10 +340,12 @@ def build_evaluation(
     elif model_dir is not None:
         data_note = _check_model_data(model_dir, metadata, test, train_traces)
     refit: Callable[[Sequence[Trace]], ScopeScorer] = DomainFrequencyScorer
+    tuning_group: Callable[[Trace], str] = default_group
     if scorer is None:
         scorer = DomainFrequencyScorer(train_traces)
     else:
         refit = _model_refitter(scorer, catalogue, metadata)
+        tuning_group = _tuning_group(metadata)
     tuning = None
     recorded = recorded_policy(metadata)
     params = PolicyParams(
@@ -335,7 +358,13 @@ def build_evaluation(
     )
     if tune_folds > 0:
         tuning = tune_policy(
-            train_traces, catalogue, refit, costs, n_splits=tune_folds, progress=progress
+            train_traces,
+            catalogue,
+            refit,
+            costs,
+            n_splits=tune_folds,
+            group=tuning_group,
+            progress=progress,
         )
         params = tuning.chosen
     model_policy = ModelPolicy(
