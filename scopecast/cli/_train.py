@@ -21,6 +21,7 @@ from scopecast.cli._app import (
     out_console,
 )
 from scopecast.cli._outputs import check_outputs
+from scopecast.traces import Trace
 
 
 def _metrics_table(title: str, metrics: dict[str, float]) -> Table:
@@ -36,6 +37,24 @@ def _metrics_table(title: str, metrics: dict[str, float]) -> Table:
         # PR-AUC is defined per scope with a positive: none of these traces needs a scope
         table.caption = "mean_pr_auc: n/a, no trace needs any scope (PR-AUC needs a positive)"
     return table
+
+
+def _warn_single_group(traces: list[Trace], group_pattern: str | None) -> None:
+    """Warn when every trace is one CV group (one task template): nothing was cross-validated."""
+    from scopecast.model import group_of
+
+    groups = {group_of(trace, group_pattern) for trace in traces}
+    if len(groups) != 1:
+        return
+    (group,) = groups
+    err_console.print(
+        f"[yellow]warning:[/yellow] all {len(traces)} training trace(s) are one CV group "
+        f"({group!r}), so nothing could be cross-validated: every scope gets its base rate "
+        f"(no task-specific model), and the grouped cross-validation metrics below are of "
+        f"predictions made without any training trace. Add traces of other tasks "
+        f"(`scopecast crossval` refuses such a set).",
+        soft_wrap=True,
+    )
 
 
 @command("train")
@@ -85,9 +104,11 @@ def train(
                 tasks[stage] = bar.add_task(stage, total=total or None)
             bar.update(tasks[stage], completed=done, total=total or None)
 
+        loaded = None
         if max_traces is None:
+            loaded = read_traces(traces)
             result = train_to_directory(
-                read_traces(traces),
+                loaded,
                 out,
                 written,
                 group_pattern=group_pattern,
@@ -117,6 +138,8 @@ def train(
         f"{len(supported)} domain(s){': ' + ', '.join(supported) if supported else ''}. "
         f"Saved to {result.directory}."
     )
+    if loaded is not None:
+        _warn_single_group(loaded, group_pattern)
     out_console.print(_metrics_table("grouped cross-validation (train traces)", result.metrics))
     if not no_mlflow:
         from scopecast.model.tracking import log_training_run

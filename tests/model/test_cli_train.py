@@ -181,3 +181,31 @@ def test_metrics_table_says_n_a_for_a_mean_pr_auc_without_positives():
     assert "nan" not in text
     assert "n/a" in text
     assert "no trace needs any scope" in " ".join(text.split())
+
+
+@pytest.mark.slow
+def test_cli_train_warns_when_every_trace_is_one_cv_group(tmp_path):
+    # Six runs of one task template: crossval refuses them, train fitted base rates only and
+    # printed "grouped cross-validation" metrics of predictions made from no training trace.
+    from scopecast.traces import Call, Trace
+
+    traces = tmp_path / "train.jsonl"
+    write_traces(
+        [
+            Trace(
+                trace_id=f"run-{i}",
+                task=f"send email number {i}",
+                calls=(Call(tool="mail", scopes=("g:send",)),)
+                + ((Call(tool="chat", scopes=("s:post",)),) if i % 2 else ()),
+            )
+            for i in range(6)
+        ],
+        traces,
+    )
+    result = CliRunner().invoke(
+        app, ["train", str(traces), "--out", str(tmp_path / "m"), "--no-mlflow"]
+    )
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "all 6 training trace(s) are one CV group" in said
+    assert "Traceback" not in result.output
