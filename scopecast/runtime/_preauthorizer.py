@@ -68,6 +68,46 @@ _MODEL_FAILURES = (
 )
 
 
+def _check_plan_arguments(task: object, context: object, plan: object) -> None:
+    """Fail on arguments of the wrong type, before the scorer sees them.
+
+    Inside the scorer they raised (a context value 3 or None from a JSON config, a plan of
+    dicts in the trace file's shape), and that failure was taken for the model's: the plan
+    degraded to nothing up front, saying to retrain the model.
+    """
+    if type(task) is not str:
+        raise ConfigError(f"PreAuthorizer.plan needs the task as a str; got {type(task).__name__}.")
+    if not task.strip():
+        raise ConfigError("PreAuthorizer.plan needs a non-empty task.")
+    if context is not None:
+        if not isinstance(context, Mapping):
+            raise ConfigError(
+                f"PreAuthorizer.plan needs context as a mapping of str to str (e.g. "
+                f"{{'domain': 'work'}}); got {type(context).__name__}."
+            )
+        for key, value in context.items():
+            if type(key) is not str or type(value) is not str:
+                raise ConfigError(
+                    f"PreAuthorizer.plan needs context as a mapping of str to str; "
+                    f"{key!r}: {value!r} is not (write the value as text, or leave the "
+                    f"field out)."
+                )
+    if plan is not None:
+        if isinstance(plan, str | bytes) or not isinstance(plan, Sequence):
+            raise ConfigError(
+                f"PreAuthorizer.plan needs plan as a sequence of PlanStep; got "
+                f"{type(plan).__name__}."
+            )
+        for index, step in enumerate(plan):
+            if not isinstance(step, PlanStep):
+                raise ConfigError(
+                    f"PreAuthorizer.plan needs plan as a sequence of PlanStep; step {index} "
+                    f"is a {type(step).__name__}. Build each step as "
+                    f"PlanStep(tool='email.send_email', scopes=('google:gmail.send',)), or "
+                    f"from a step of a trace file with PlanStep.model_validate_json(text)."
+                )
+
+
 class PreAuthorizer:
     """Plan the consent asked before an agent starts.
 
@@ -251,9 +291,15 @@ class PreAuthorizer:
         context: Mapping[str, str] | None = None,
         plan: Sequence[PlanStep] | None = None,
     ) -> AuthorizationPlan:
-        """The authorization plan for ``task`` (with its ``context`` and articulated ``plan``)."""
-        if not task.strip():
-            raise ConfigError("PreAuthorizer.plan needs a non-empty task.")
+        """The authorization plan for ``task`` (with its ``context`` and articulated ``plan``).
+
+        Raises
+        ------
+        ConfigError
+            If the arguments are not of the trace format's types (the caller's mistake: a
+            failure of the model degrades instead, see :attr:`warning`).
+        """
+        _check_plan_arguments(task, context, plan)
         if self._scorer is None:
             return self._degraded_plan(task)
         task_input = TaskInput.before_start(

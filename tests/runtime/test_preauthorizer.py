@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -118,3 +119,34 @@ def test_jit_only_scope_is_never_requested_before_the_start(
     for request in user.requests:
         assert request.tool == START_TOOL
         assert not request.requested & JIT_ONLY
+
+
+@pytest.mark.parametrize(
+    ("task", "context", "plan", "says"),
+    [
+        ("Email Carlos", {"domain": 3}, None, "'domain': 3 is not"),
+        ("Email Carlos", {"domain": None}, None, "'domain': None is not"),
+        ("Email Carlos", [("domain", "work")], None, "got list"),
+        (b"Email Carlos", None, None, "task as a str; got bytes"),
+        (None, None, None, "task as a str; got NoneType"),
+        (
+            "Email Carlos",
+            None,
+            [{"tool": "t", "scopes": ["google:gmail.send"]}],
+            "step 0 is a dict",
+        ),
+        ("Email Carlos", None, [("t", ("google:gmail.send",))], "step 0 is a tuple"),
+        ("Email Carlos", None, "email.send", "got str"),
+    ],
+)
+def test_plan_arguments_of_the_wrong_type_raise_instead_of_degrading(
+    catalogue: Catalogue, task, context, plan, says
+) -> None:
+    # They raised inside the scorer, which PreAuthorizer took for a failure of the model: the
+    # plan degraded to nothing up front, and the warning said to retrain the model (task None
+    # raised a bare AttributeError instead).
+    pre = PreAuthorizer(FixedScorer({"google:gmail.send": 0.9}), catalogue=catalogue)
+    with pytest.raises(ConfigError, match=re.escape(says)):
+        pre.plan(task, context, plan)
+    assert pre.warning is None
+    assert pre.plan("Email Carlos", {"domain": "work"}).upfront_scopes == {"google:gmail.send"}
