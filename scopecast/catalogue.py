@@ -311,7 +311,7 @@ def load_catalogue(path: str | Path) -> Catalogue:
     """
     source = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = Path(path).read_text(encoding="utf-8-sig")  # a BOM (Windows editors) is not content
     except (OSError, UnicodeDecodeError) as err:
         raise DataValidationError.single(source, None, "", f"cannot be read: {err}") from err
     import yaml  # only YAML needs it, but its error type is caught below for both

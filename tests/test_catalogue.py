@@ -205,3 +205,13 @@ def test_derive_from_shared_traces_agrees_with_the_written_catalogue(shared_data
     merged, conflicts = merge_catalogues(written, derive_catalogue(traces))
     assert conflicts == []
     assert merged.tools == written.tools
+
+
+@pytest.mark.parametrize("suffix", [".json", ".yaml"])
+def test_a_catalogue_with_a_utf8_bom_loads_as_trace_files_do(tmp_path, suffix) -> None:
+    # Trace files skip a leading BOM (some Windows editors write one); a .json catalogue
+    # with one failed with "Unexpected UTF-8 BOM ... It reads as YAML: rename it to .yaml".
+    path = tmp_path / f"catalogue{suffix}"
+    text = '{"tools": [{"name": "mail.send", "scopes": ["google:gmail.send"]}]}'
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode())
+    assert load_catalogue(path).closure({"google:gmail.send"}) == {"google:gmail.send"}
