@@ -22,6 +22,14 @@ def fit_sigmoid(
 
     The targets ``(n_pos + 1) / (n_pos + 2)`` and ``1 / (n_neg + 2)`` keep the map from
     being over-confident when there are few examples.
+
+    The map never decreases (``a <= 0``): a higher score never means a lower probability.
+    Out-of-fold scores can run against the labels when each held-out group is scored by a
+    model fitted on the others (few groups: holding out a positive group leaves mostly
+    negatives, and the other way round), and an unconstrained fit then learned a decreasing
+    map, which the final model, whose scores follow the labels, turned into confident wrong
+    answers (P = 0 on exactly the tasks that needed the scope). The loss is convex, so when
+    its minimum lies at ``a > 0`` the constrained one is on ``a = 0``: the smoothed base rate.
     """
     n_pos = float(np.sum(w[y > 0.5]))
     n_neg = float(np.sum(w[y <= 0.5]))
@@ -65,6 +73,9 @@ def fit_sigmoid(
         else:
             break
         params, value = candidate, new_value
+    if params[0] > 0.0:
+        rate = float(np.sum(w * t)) / total
+        return 0.0, float(np.log((1.0 - rate) / rate))
     return float(params[0]), float(params[1])
 
 
