@@ -75,7 +75,7 @@ def _check_plan_arguments(task: object, context: object, plan: object) -> None:
     dicts in the trace file's shape), and that failure was taken for the model's: the plan
     degraded to nothing up front, saying to retrain the model.
     """
-    if type(task) is not str:
+    if not isinstance(task, str):
         raise ConfigError(f"PreAuthorizer.plan needs the task as a str; got {type(task).__name__}.")
     if not task.strip():
         raise ConfigError("PreAuthorizer.plan needs a non-empty task.")
@@ -86,7 +86,7 @@ def _check_plan_arguments(task: object, context: object, plan: object) -> None:
                 f"{{'domain': 'work'}}); got {type(context).__name__}."
             )
         for key, value in context.items():
-            if type(key) is not str or type(value) is not str:
+            if not isinstance(key, str) or not isinstance(value, str):
                 raise ConfigError(
                     f"PreAuthorizer.plan needs context as a mapping of str to str; "
                     f"{key!r}: {value!r} is not (write the value as text, or leave the "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -150,3 +151,18 @@ def test_plan_arguments_of_the_wrong_type_raise_instead_of_degrading(
         pre.plan(task, context, plan)
     assert pre.warning is None
     assert pre.plan("Email Carlos", {"domain": "work"}).upfront_scopes == {"google:gmail.send"}
+
+
+def test_plan_accepts_str_subclasses(catalogue: Catalogue) -> None:
+    """A ``StrEnum`` for a context field (or a task of a str subclass) is a str: no error."""
+
+    class Domain(enum.StrEnum):
+        WORK = "work"
+
+    class Text(str):
+        pass
+
+    pre = PreAuthorizer(FixedScorer({"google:gmail.send": 0.9}), catalogue=catalogue)
+    plan = pre.plan(Text("Email Carlos"), {"domain": Domain.WORK})
+    assert plan.upfront_scopes == {"google:gmail.send"}
+    assert pre.warning is None

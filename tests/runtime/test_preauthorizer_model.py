@@ -12,7 +12,7 @@ import scopecast.cli._commands  # noqa: F401  (registers every command)
 from scopecast import read_traces
 from scopecast.cli._app import app
 from scopecast.defaults import BUNDLED_TEST, BUNDLED_TRAIN, bundled_file
-from scopecast.exceptions import ModelUnavailableWarning
+from scopecast.exceptions import ConfigError, ModelUnavailableWarning
 from scopecast.generator import default_catalogue
 from scopecast.runtime import PreAuthorizer, load_compact
 
@@ -137,8 +137,9 @@ def test_the_context_notes_never_fail_a_plan(
     expected = pre.plan(task).upfront_scopes
     with caplog.at_level("WARNING", logger="scopecast.runtime._preauthorizer"):
         assert pre.plan(task, {"user": "someone-new"}).upfront_scopes == expected
-        mixed = {1: "x", "org": "newco"}
-        assert pre.plan(task, mixed).upfront_scopes == expected  # type: ignore[arg-type]
+        mixed = {1: "x", "org": "newco"}  # a key that is not a str: the caller's mistake
+        with pytest.raises(ConfigError, match="mapping of str to str"):
+            pre.plan(task, mixed)  # type: ignore[arg-type]
     (user_note,) = [m for m in caplog.messages if "'user'" in m]
     assert "someone-new" not in user_note
     assert "values of 'user')" in user_note  # how many, and no training value listed
