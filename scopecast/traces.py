@@ -77,6 +77,16 @@ def _reject_json_null(value: object, info: ValidationInfo) -> object:
 
 
 NoJsonNull = BeforeValidator(_reject_json_null)
+
+
+def _list_as_tuple(value: object) -> object:
+    # Python code writes lists (PlanStep(tool=..., scopes=["google:gmail.send"])), which
+    # strict mode refuses for a tuple; a JSON array reaches this validator as a list too.
+    # Only the container is converted: every element is still validated strictly.
+    return tuple(value) if isinstance(value, list) else value
+
+
+ListAsTuple = BeforeValidator(_list_as_tuple)
 Timestamp = Annotated[str, AfterValidator(_check_iso8601)]
 NonEmptyText = Annotated[str, StringConstraints(min_length=1)]
 
@@ -89,7 +99,9 @@ class PlanStep(BaseModel):
     model_config = _STRICT
 
     tool: ToolName = Field(description="Tool name as the agent's toolset names it.")
-    scopes: tuple[Scope, ...] = Field(description="Scopes the step would need.")
+    scopes: Annotated[tuple[Scope, ...], ListAsTuple] = Field(
+        description="Scopes the step would need."
+    )
 
 
 class Call(BaseModel):
@@ -98,7 +110,9 @@ class Call(BaseModel):
     model_config = _STRICT
 
     tool: ToolName = Field(description="Tool name as the agent's toolset names it.")
-    scopes: tuple[Scope, ...] = Field(description="Scopes this call needed (may be empty).")
+    scopes: Annotated[tuple[Scope, ...], ListAsTuple] = Field(
+        description="Scopes this call needed (may be empty)."
+    )
     args: Annotated[dict[str, JsonValue] | None, NoJsonNull] = Field(
         default=None, description="Arguments; never a model feature unless a feature says so."
     )
@@ -124,10 +138,12 @@ class Trace(BaseModel):
     context: dict[str, str] = Field(
         default_factory=dict, description="What is known before the start: domain, user, org, ..."
     )
-    plan: tuple[PlanStep, ...] | None = Field(
+    plan: Annotated[tuple[PlanStep, ...] | None, ListAsTuple] = Field(
         default=None, description="The articulated plan, if the agent wrote one before starting."
     )
-    calls: tuple[Call, ...] = Field(description="Tool calls the agent executed, in order.")
+    calls: Annotated[tuple[Call, ...], ListAsTuple] = Field(
+        description="Tool calls the agent executed, in order."
+    )
     started_at: Annotated[Timestamp | None, NoJsonNull] = Field(
         default=None, description="When the run started."
     )

@@ -222,3 +222,21 @@ def test_a_byte_order_mark_at_the_start_of_a_file_is_skipped(tmp_path: Path) -> 
     path = tmp_path / "bom.jsonl"
     path.write_bytes(b"\xef\xbb\xbf" + line.encode() + b"\n" + line.replace("t1", "t2").encode())
     assert [t.trace_id for t in scopecast.read_traces(path)] == ["t1", "t2"]
+
+
+def test_python_lists_are_taken_for_tuples_and_their_items_still_checked() -> None:
+    """``PlanStep(tool=..., scopes=[...])`` as Python code writes it; only the container changes."""
+    step = scopecast.PlanStep(tool="email.send", scopes=["google:gmail.send"])
+    trace = Trace(
+        trace_id="t1",
+        task="Email Carlos",
+        plan=[step],
+        calls=[Call(tool="email.send", scopes=["google:gmail.send"])],
+    )
+    assert step.scopes == ("google:gmail.send",)
+    assert isinstance(trace.calls, tuple)
+    assert isinstance(trace.plan, tuple)
+    assert trace.needed_scopes == {"google:gmail.send"}
+    for scopes in (["nocolon"], [1], "google:gmail.send", {"google:gmail.send"}):
+        with pytest.raises(ValueError, match="scopes"):
+            Call(tool="t", scopes=scopes)  # type: ignore[arg-type]
