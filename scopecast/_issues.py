@@ -87,7 +87,7 @@ def _describe(detail: ErrorDetails, field: str) -> tuple[str, str | None]:
     )
     if is_scope and kind.startswith("string_"):
         return (
-            "expected a scope string 'provider:name' of letters, digits and _.-:/ (at most "
+            "expected a scope string 'provider:name' of ASCII letters, digits and _.-:/ (at most "
             "256 characters), e.g. 'google:gmail.send'",
             got,
         )
