@@ -13,7 +13,7 @@ from scopecast.exceptions import MissingExtraError
 
 
 def main() -> None:
-    """Console-script entry point: :func:`scopecast.cli.main`, or one line saying what to install."""
+    """Console-script entry point: :func:`scopecast.cli.main`, or one line on what to install."""
     try:
         from scopecast.cli import main as cli_main
     except MissingExtraError as err:  # scopecast.cli names the extra when typer or rich is missing

@@ -5,8 +5,9 @@ scopes dropped, and scopes whose ``implies`` closure holds one (asked ahead, the
 it before its point of execution; ``ScopeGuard.start`` drops them too). Each call is covered
 when every scope it needs is in the closure of ``R`` under ``implies``; a call that is not
 covered is one interruption, at which the missing scopes and the policy's batch (never a
-scope that is or implies a ``jit_only`` scope, never one already covered) join ``R``. Every call counts the same whatever its ``status``: a ``denied`` or ``error`` call was
-still attempted and still needed its scopes at the point of execution.
+scope that is or implies a ``jit_only`` scope, never one already covered) join ``R``.
+Every call counts the same whatever its ``status``: a ``denied`` or ``error`` call was still
+attempted and still needed its scopes at the point of execution.
 """
 
 from __future__ import annotations
