@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from scopecast._training_stack import missing_extra
+from scopecast._training_stack import needs_training_stack
 from scopecast.exceptions import ScopecastError
 
 P = ParamSpec("P")
@@ -127,14 +127,11 @@ def command(
         @functools.wraps(func)
         def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
             try:
-                return func(*args, **kwargs)
+                # a package of scopecast[train] left out becomes a MissingExtraError
+                with needs_training_stack(f"The command {name or func.__name__!r}"):
+                    return func(*args, **kwargs)
             except ScopecastError as err:
                 raise fail(str(err)) from None
-            except ModuleNotFoundError as err:  # a package of scopecast[train] left out
-                converted = missing_extra(err, f"The command {name or func.__name__!r}")
-                if converted is None:
-                    raise
-                raise fail(str(converted)) from None
 
         (parent or app).command(name)(wrapper)
         return wrapper
