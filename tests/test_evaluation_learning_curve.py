@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from scopecast.catalogue import derive_catalogue
 from scopecast.evaluation import (
     DEFAULT_CONTEXT_VARIANTS,
     build_evaluation,
@@ -57,6 +58,21 @@ def test_without_context_removes_only_the_named_keys() -> None:
     (trace,) = without_context(_traces(1), ["user", "missing"])
     assert trace.context == {"domain": "d", "org": "o"}
     assert without_context(_traces(1), []) == _traces(1)
+
+
+def test_learning_curve_points_record_the_size_asked_for() -> None:
+    """Whole groups are drawn, so the traces drawn for one size vary by seed: ``size`` says
+    which point of the curve they are (the figure and the notebook group by it)."""
+    traces = _traces(70)  # 7 groups of 10 by task
+    points = learning_curve(
+        traces, traces, derive_catalogue(traces), sizes=[15, 70], seeds=(0, 1), group=_by_task
+    )
+    assert [(p.size, p.n_train, p.seed) for p in points] == [
+        (15, 20, 0),
+        (15, 20, 1),
+        (70, 70, 0),
+    ]
+    assert [p.target for p in points] == [15, 15, 70]
 
 
 @pytest.fixture(scope="module")

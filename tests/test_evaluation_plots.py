@@ -98,3 +98,20 @@ def test_scope_errors_figure_says_none_when_nothing_was_overgranted() -> None:
     fig = scope_errors_figure(ERRORS[:1])
     texts = [t.get_text() for t in fig.axes[1].texts]
     assert texts == ["none"]
+
+
+def test_learning_curve_draws_the_seeds_of_one_size_as_one_point() -> None:
+    """Grouped subsamples of one size hold different numbers of traces per seed (21 and 25
+    for 20): one point at their mean, with the range over the seeds as its band."""
+    fig = learning_curve_figure(
+        [
+            LearningCurvePoint(21, 3, 0, 1.0, 0.5, 1.5, size=20),
+            LearningCurvePoint(25, 4, 1, 1.0, 0.3, 1.3, size=20),
+            LearningCurvePoint(68, 9, 0, 0.5, 0.3, 0.8, size=68),
+        ]
+    )
+    (ax,) = fig.axes
+    (curve,) = [line for line in ax.get_lines() if line.get_label().startswith("model policy")]
+    assert list(curve.get_xdata()) == [23, 68]
+    assert list(curve.get_ydata()) == pytest.approx([1.4, 0.8])
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["23", "68"]

@@ -120,7 +120,12 @@ def default_sizes(n_traces: int, n_points: int = 5, smallest: int = 20) -> list[
 
 @dataclass(frozen=True)
 class LearningCurvePoint:
-    """The model policy trained on ``n_train`` traces (one seed), scored on the test traces."""
+    """The model policy trained on ``n_train`` traces (one seed), scored on the test traces.
+
+    ``size`` is the size asked for; whole groups are drawn until at least that many traces
+    are in, so ``n_train`` may exceed it and differ from seed to seed. Points of one size
+    are one point of the curve (its spread is the seeds'); ``None`` reads as ``n_train``.
+    """
 
     n_train: int
     n_groups: int
@@ -128,6 +133,12 @@ class LearningCurvePoint:
     interruptions_per_task: float
     risk_overgrant_per_task: float
     cost_per_task: float
+    size: int | None = None
+
+    @property
+    def target(self) -> int:
+        """The size asked for (``n_train`` when not recorded)."""
+        return self.n_train if self.size is None else self.size
 
 
 def _score(
@@ -217,6 +228,7 @@ def learning_curve(
                 interruptions_per_task=metrics.interruptions_per_task,
                 risk_overgrant_per_task=metrics.risk_overgrant_per_task,
                 cost_per_task=metrics.cost_per_task,
+                size=min(size, len(train)),
             )
         )
         if progress is not None:

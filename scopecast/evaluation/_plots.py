@@ -164,34 +164,42 @@ def learning_curve_figure(
     title: str = "Cost per task as the training set grows",
 ) -> Figure:
     """Mean cost per task per training size (a band from the best to the worst seed), with
-    horizontal lines at the cost of fixed baselines (``{"jit_only": 1.3, ...}``)."""
-    fig, (ax,) = _figure()
-    by_size: dict[int, list[float]] = {}
-    for point in points:
-        by_size.setdefault(point.n_train, []).append(point.cost_per_task)
-    from matplotlib.ticker import NullLocator, ScalarFormatter
+    horizontal lines at the cost of fixed baselines (``{"jit_only": 1.3, ...}``).
 
-    sizes = sorted(by_size)
-    means = [sum(by_size[n]) / len(by_size[n]) for n in sizes]
-    seeds = max((len(v) for v in by_size.values()), default=0)
-    ax.plot(sizes, means, "-o", color="C0", label=f"model policy (mean of up to {seeds} seeds)")
-    ax.fill_between(
-        sizes,
-        [min(by_size[n]) for n in sizes],
-        [max(by_size[n]) for n in sizes],
-        color="C0",
-        alpha=0.2,
-        label="range over seeds",
-    )
+    Points are grouped by the size asked for (:attr:`LearningCurvePoint.target`): grouped
+    subsamples of one size hold slightly different numbers of traces per seed, and they are
+    one point of the curve, placed at their mean number of training traces.
+    """
+    fig, (ax,) = _figure()
+    by_size: dict[int, list[LearningCurvePoint]] = {}
+    for point in points:
+        by_size.setdefault(point.target, []).append(point)
+    from matplotlib.ticker import NullLocator
+
+    groups = [by_size[n] for n in sorted(by_size)]
+    xs = [sum(p.n_train for p in group) / len(group) for group in groups]
+    costs = [[p.cost_per_task for p in group] for group in groups]
+    means = [sum(c) / len(c) for c in costs]
+    seeds = max((len(c) for c in costs), default=0)
+    label = f"model policy (mean over up to {seeds} seeds)" if seeds > 1 else "model policy"
+    ax.plot(xs, means, "-o", color="C0", label=label)
+    if seeds > 1:
+        ax.fill_between(
+            xs,
+            [min(c) for c in costs],
+            [max(c) for c in costs],
+            color="C0",
+            alpha=0.2,
+            label="range over seeds",
+        )
     for k, (name, cost) in enumerate((baselines or {}).items(), start=1):
         ax.axhline(
             cost, linestyle=":", linewidth=1.5, color=f"C{k}", label=f"{name} (all training traces)"
         )
     ax.set_xscale("log")
-    ax.set_xticks(sizes)
-    ax.xaxis.set_major_formatter(ScalarFormatter())
+    ax.set_xticks(xs, [f"{x:,.0f}" for x in xs])
     ax.xaxis.set_minor_locator(NullLocator())
-    ax.set_xlabel("training traces (count, log scale)")
+    ax.set_xlabel("training traces (count, log scale; mean over seeds)")
     ax.set_ylabel("cost per task (interruptions + risk over-grant)")
     ax.set_title(title)
     ax.grid(alpha=0.3)
