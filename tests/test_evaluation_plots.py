@@ -115,3 +115,24 @@ def test_learning_curve_draws_the_seeds_of_one_size_as_one_point() -> None:
     assert list(curve.get_xdata()) == [23, 68]
     assert list(curve.get_ydata()) == pytest.approx([1.4, 0.8])
     assert [t.get_text() for t in ax.get_xticklabels()] == ["23", "68"]
+
+
+def test_reliability_figure_gives_each_label_a_panel_with_counts_and_intervals() -> None:
+    """Overlaid, a few-pair bin of one scope hides the others; each label gets its own
+    panel, each bin its count and the 95% Wilson interval of its observed rate."""
+    bins = {
+        "all scopes": [
+            ReliabilityBin(0.0, 0.1, 900, 0.02, 0.03),
+            ReliabilityBin(0.9, 1.0, 3, 0.95, 1.0),
+        ],
+        "g:read": [ReliabilityBin(0.4, 0.5, 2, 0.45, 0.0)],
+    }
+    fig = reliability_figure(bins)
+    panels = [ax for ax in fig.axes if ax.axison]
+    assert [ax.get_title().splitlines()[0] for ax in panels] == ["all scopes", "g:read"]
+    assert [t.get_text() for t in panels[0].texts] == ["900", "3"]
+    # 0 of 2 pairs: the interval reaches far above the point, to about 0.66.
+    (bars,) = panels[1].collections
+    (segment,) = bars.get_segments()
+    assert segment[0][1] == pytest.approx(0.0)
+    assert segment[1][1] == pytest.approx(0.658, abs=0.01)

@@ -95,41 +95,89 @@ def frontier_figure(
     return fig
 
 
+def _wilson(successes: float, n: int, z: float = 1.96) -> tuple[float, float]:
+    """The Wilson score interval of a rate of ``successes`` out of ``n`` (95% by default)."""
+    rate = successes / n
+    denominator = 1 + z * z / n
+    centre = (rate + z * z / (2 * n)) / denominator
+    half = z * ((rate * (1 - rate) / n + z * z / (4 * n * n)) ** 0.5) / denominator
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def _count(n: int) -> str:
+    return f"{n / 1000:.0f}k" if n >= 10_000 else f"{n / 1000:.1f}k" if n >= 1000 else str(n)
+
+
 def reliability_figure(
     bins: Mapping[str, Sequence[ReliabilityBin]],
     *,
     title: str = "Reliability of the upfront probabilities",
+    ncols: int = 3,
 ) -> Figure:
-    """Reliability diagram: observed frequency against mean predicted probability per bin.
+    """Reliability diagrams: observed frequency against mean predicted probability per bin.
 
-    ``bins`` maps a label (``"all scopes"``, a scope) to its :func:`reliability_bins`; the
-    diagonal is perfect calibration, and each point's size grows with the pairs in its bin.
+    ``bins`` maps a label (``"all scopes"``, a scope) to its :func:`reliability_bins`; each
+    label gets its own panel (overlaid, the curves of a few pairs per bin hide each other).
+    The diagonal is perfect calibration; each point carries the 95% Wilson interval of its
+    observed rate and the number of pairs in its bin, so a bin of three pairs far from the
+    diagonal reads as the little evidence it is.
     """
-    fig, (ax,) = _figure(6.5, 6.0)
-    ax.plot([0, 1], [0, 1], "--", color="grey", label="perfectly calibrated")
-    for label, series in bins.items():
-        if not series:
+    labels = [label for label, series in bins.items() if series] or ["no pairs"]
+    ncols = max(1, min(ncols, len(labels)))
+    nrows = -(-len(labels) // ncols)
+    with needs_training_stack("Drawing the evaluation's figures (scopecast.evaluation)"):
+        from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(4.3 * ncols, 4.3 * nrows + 0.4), layout="constrained")
+    grid = fig.subplots(nrows, ncols, squeeze=False)
+    for k, ax in enumerate(grid.flat):
+        if k >= len(labels):
+            ax.set_axis_off()
             continue
-        total = sum(b.n_pairs for b in series)
-        ax.plot(
-            [b.mean_predicted for b in series],
-            [b.observed_rate for b in series],
-            "-",
-            alpha=0.8,
-            label=f"{label} ({total} pairs)",
-        )
-        ax.scatter(
-            [b.mean_predicted for b in series],
-            [b.observed_rate for b in series],
-            s=[12 + 120 * (b.n_pairs / total) ** 0.5 for b in series],
-        )
-    ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1)
-    ax.set_xlabel("mean predicted probability in bin (P(scope needed))")
-    ax.set_ylabel("observed share of pairs that needed the scope (fraction)")
-    ax.set_title(title)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="upper left")
+        label = labels[k]
+        series = bins.get(label, [])
+        ax.plot([0, 1], [0, 1], "--", color="grey", linewidth=1, label="perfectly calibrated")
+        if series:
+            xs = [b.mean_predicted for b in series]
+            ys = [b.observed_rate for b in series]
+            bounds = [_wilson(b.observed_rate * b.n_pairs, b.n_pairs) for b in series]
+            ax.errorbar(
+                xs,
+                ys,
+                yerr=[
+                    [max(0.0, y - low) for y, (low, _) in zip(ys, bounds, strict=True)],
+                    [max(0.0, high - y) for y, (_, high) in zip(ys, bounds, strict=True)],
+                ],
+                fmt="-o",
+                markersize=4,
+                capsize=2,
+                color=f"C{k}",
+                label="observed rate (95% interval)",
+            )
+            for x, y, b in zip(xs, ys, series, strict=True):
+                ax.annotate(  # beside the point, kept inside the panel
+                    _count(b.n_pairs),
+                    (x, y),
+                    xytext=(4 if x < 0.85 else -4, -9 if y > 0.1 else 4),
+                    textcoords="offset points",
+                    ha="left" if x < 0.85 else "right",
+                    fontsize=6.5,
+                    color="dimgrey",
+                )
+            total = sum(b.n_pairs for b in series)
+            positive = round(sum(b.observed_rate * b.n_pairs for b in series))
+            ax.set_title(f"{label}\n{total:,} pairs, {positive:,} needed", fontsize=9)
+        else:
+            ax.set_title(label, fontsize=9)
+        ax.set_xlim(-0.02, 1.02)
+        ax.set_ylim(-0.02, 1.02)
+        ax.set_aspect("equal")
+        ax.set_xlabel("mean predicted P(scope needed) in bin", fontsize=8)
+        ax.set_ylabel("observed rate of needing it in bin", fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=6.5, loc="best")
+    fig.suptitle(f"{title}\n(numbers: pairs in the bin; bars: 95% Wilson interval)", fontsize=11)
     return fig
 
 
