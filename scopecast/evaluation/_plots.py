@@ -269,10 +269,14 @@ def context_ablation_figure(
     ax.bar(names, overgrant, bottom=interruptions, label="risk-weighted over-grant per task")
     for i, row in enumerate(rows):
         ax.annotate(f"{row.cost_per_task:.3f}", (i, row.cost_per_task), ha="center", va="bottom")
+    # Head-room above the tallest bar for its label and the legend, which then covers no bar.
+    top = max((row.cost_per_task for row in rows), default=0.0)
+    ax.set_ylim(0, top * 1.35 if top > 0 else 1.0)
     ax.set_ylabel("cost per task (interruptions + risk units)")
     ax.set_xlabel("context available to the model (train and test)")
     ax.set_title(title)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(fontsize=8, loc="upper center", ncols=2)
     return fig
 
 
