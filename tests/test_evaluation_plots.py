@@ -136,3 +136,17 @@ def test_reliability_figure_gives_each_label_a_panel_with_counts_and_intervals()
     (segment,) = bars.get_segments()
     assert segment[0][1] == pytest.approx(0.0)
     assert segment[1][1] == pytest.approx(0.658, abs=0.01)
+
+
+def test_frontier_baselines_at_one_point_share_a_marker_in_their_own_colours() -> None:
+    same = [*FRONTIER, FrontierPoint("frequency", 1.0, 1.5, 0.0, 1.5)]
+    fig = frontier_figure(same)
+    (ax,) = fig.axes
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "jit_only = frequency (same point)" in labels
+    (curve,) = ax.get_lines()
+    markers = ax.collections[1:]  # after the default operating point's star
+    assert len(markers) == 1
+    from matplotlib.colors import to_rgba
+
+    assert tuple(markers[0].get_facecolor()[0]) != to_rgba(curve.get_color())

@@ -74,18 +74,25 @@ def frontier_figure(
             zorder=5,
             label=f"{model} at the default operating point (cost {default.interruption_cost:g})",
         )
-    markers = iter(_BASELINE_MARKERS)
-    seen: set[str] = set()
+    # One marker per baseline point, in colours other than the model's curve (C0); baselines
+    # at the same point (jit_only and a frequency policy that asks nothing) share a marker
+    # and a label, instead of one hiding the other.
+    at: dict[tuple[float, float], list[str]] = {}
     for point in points:
-        if point.policy == model or point.policy in seen:
+        if point.policy == model:
             continue
-        seen.add(point.policy)
+        names = at.setdefault((point.interruptions_per_task, point.risk_overgrant_per_task), [])
+        if point.policy not in names:
+            names.append(point.policy)
+    for k, ((x, y), names) in enumerate(at.items()):
         ax.scatter(
-            [point.interruptions_per_task],
-            [point.risk_overgrant_per_task],
-            marker=next(markers, "o"),
+            [x],
+            [y],
+            marker=_BASELINE_MARKERS[k % len(_BASELINE_MARKERS)],
             s=60,
-            label=point.policy,
+            color=f"C{k + 1}",
+            zorder=4,
+            label=" = ".join(names) + (" (same point)" if len(names) > 1 else ""),
         )
     ax.set_xlabel("interruptions per task (count)")
     ax.set_ylabel("risk-weighted over-grant per task (risk units)")
