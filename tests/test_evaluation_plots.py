@@ -150,3 +150,32 @@ def test_frontier_baselines_at_one_point_share_a_marker_in_their_own_colours() -
     from matplotlib.colors import to_rgba
 
     assert tuple(markers[0].get_facecolor()[0]) != to_rgba(curve.get_color())
+
+
+def test_scope_errors_figure_sets_jit_only_scopes_apart_and_gives_missed_of_needed() -> None:
+    """A jit_only scope interrupts every run that needs it, under any policy: with the
+    catalogue its bar is grey and labelled so, not counted among the model's wrong guesses."""
+    from matplotlib.colors import to_rgba
+
+    from scopecast.catalogue import Catalogue, ScopeSpec
+
+    catalogue = Catalogue(
+        scopes=(
+            ScopeSpec(name="g:read", risk=0.2),
+            ScopeSpec(name="b:pay", risk=1.0, jit_only=True),
+        )
+    )
+    rows = [*ERRORS, ScopeErrors("b:pay", 1.0, 3, 3, 0, 0.0, (), ())]
+    fig = scope_errors_figure(rows, catalogue=catalogue)
+    left = fig.axes[0]
+    labels = [t.get_text() for t in left.get_legend().get_texts()]
+    assert labels == [
+        "test traces it interrupted",
+        "asked only at execution (jit_only): every need interrupts",
+    ]
+    scopes = [t.get_text() for t in left.get_yticklabels()]
+    assert scopes == ["b:pay", "g:read"]  # most missed on top: g:read (4) above b:pay (3)
+    (mistakes, by_design) = left.containers
+    assert [bar.get_facecolor() for bar in by_design] == [to_rgba("tab:grey")]
+    assert sorted(t.get_text().strip() for t in left.texts) == ["3/3", "4/5"]
+    assert len(mistakes) == 1

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from scopecast._training_stack import needs_training_stack
+from scopecast.catalogue import Catalogue
 from scopecast.evaluation._calibration import PrecisionRecallCurve, ReliabilityBin
 from scopecast.evaluation._divergence import DivergenceCost
 from scopecast.evaluation._errors import ScopeErrors, most_missed, most_overgranted
@@ -292,15 +293,31 @@ def scope_errors_figure(
     *,
     top: int = 10,
     title: str = "Scopes most often missed and over-granted",
+    catalogue: Catalogue | None = None,
 ) -> Figure:
-    """Two panels: the ``top`` scopes by traces missed (interruptions), and by risk-weighted over-grant."""
+    """Two panels: the ``top`` scopes by traces missed (interruptions), and by risk-weighted over-grant.
+
+    Each missed bar ends with ``missed/needed`` traces. With the ``catalogue``, the scopes no
+    policy asks before the start (``jit_only``, or implying a ``jit_only`` scope) are drawn
+    apart, in grey: they interrupt every run that needs them by design, not by a wrong guess.
+    """
     fig, (left, right) = _figure(12.0, 0.4 * top + 2.0, ncols=2)
     missed, over = most_missed(rows, top), most_overgranted(rows, top)
-    left.barh(
-        [r.scope for r in missed][::-1],
-        [r.n_missed for r in missed][::-1],
-        label="test traces it interrupted",
-    )
+    missed = missed[::-1]  # barh draws bottom-up: the most missed on top
+    by_design = [catalogue is not None and catalogue.implies_jit_only(r.scope) for r in missed]
+    for design, label, colour in (
+        (False, "test traces it interrupted", "C0"),
+        (True, "asked only at execution (jit_only): every need interrupts", "tab:grey"),
+    ):
+        ys = [i for i, d in enumerate(by_design) if d == design]
+        if ys:
+            left.barh(ys, [missed[i].n_missed for i in ys], color=colour, label=label)
+    left.set_yticks(range(len(missed)), [r.scope for r in missed])
+    for i, r in enumerate(missed):
+        left.annotate(
+            f" {r.n_missed}/{r.n_needed}", (r.n_missed, i), va="center", fontsize=7, color="dimgrey"
+        )
+    left.margins(x=0.15)
     left.set_xlabel("traces in which the scope interrupted the run (count)")
     left.set_title("most often missed (caused an interruption)")
     right.barh(
@@ -313,7 +330,8 @@ def scope_errors_figure(
     right.set_title("most often over-granted (held, never used)")
     for ax, data in ((left, missed), (right, over)):
         ax.set_ylabel("scope (OAuth scope string)")
-        if data:
+        if data:  # a free row below the bars for the legend, which then covers none
+            ax.set_ylim(-0.6 - 0.55 * len(ax.get_legend_handles_labels()[0]), len(data) - 0.4)
             ax.legend(fontsize=8, loc="lower right")
         else:
             ax.text(0.5, 0.5, "none", ha="center", va="center", transform=ax.transAxes)
