@@ -179,3 +179,22 @@ def test_scope_errors_figure_sets_jit_only_scopes_apart_and_gives_missed_of_need
     assert [bar.get_facecolor() for bar in by_design] == [to_rgba("tab:grey")]
     assert sorted(t.get_text().strip() for t in left.texts) == ["3/3", "4/5"]
     assert len(mistakes) == 1
+
+
+def test_precision_recall_curves_carry_the_prevalence_a_random_ranking_reaches() -> None:
+    import numpy as np
+
+    from scopecast.evaluation import ProbabilityTable, precision_recall_curves
+
+    table = ProbabilityTable(
+        ("a", "b", "c", "d"),
+        ("g:read",),
+        np.array([[0.9], [0.8], [0.3], [0.1]]),
+        np.array([[1.0], [0.0], [1.0], [0.0]]),
+    )
+    (curve,) = precision_recall_curves(table, ["g:read"])
+    assert (curve.n_positive, curve.n_traces, curve.prevalence) == (2, 4, 0.5)
+    fig = precision_recall_figure([curve])
+    (ax,) = fig.axes
+    assert any(list(line.get_ydata()) == [0.5, 0.5] for line in ax.get_lines())
+    assert "random ranking" in ax.get_legend().get_texts()[-1].get_text()

@@ -211,13 +211,23 @@ def calibration_summary(
 
 @dataclass(frozen=True)
 class PrecisionRecallCurve:
-    """One scope's precision and recall as the threshold on its probability varies."""
+    """One scope's precision and recall as the threshold on its probability varies.
+
+    ``n_traces`` is the number of traces scored (0 when not recorded): a ranking no better
+    than chance has precision ``n_positive / n_traces`` at every recall.
+    """
 
     scope: str
     n_positive: int
     precision: tuple[float, ...]
     recall: tuple[float, ...]
     average_precision: float
+    n_traces: int = 0
+
+    @property
+    def prevalence(self) -> float | None:
+        """The share of traces needing the scope: the precision of a random ranking."""
+        return self.n_positive / self.n_traces if self.n_traces else None
 
 
 def precision_recall_curves(
@@ -241,6 +251,7 @@ def precision_recall_curves(
                 tuple(float(v) for v in precision),
                 tuple(float(v) for v in recall),
                 _average_precision(p, y),
+                len(y),
             )
         )
     return curves

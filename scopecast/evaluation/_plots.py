@@ -194,14 +194,30 @@ def precision_recall_figure(
     *,
     title: str = "Per-scope precision-recall of the upfront probabilities",
 ) -> Figure:
-    """One precision-recall curve per scope, with its average precision in the legend."""
-    fig, (ax,) = _figure(7.0, 5.5)
-    for curve in curves:
+    """One precision-recall curve per scope, with its average precision in the legend.
+
+    Scope ``k`` takes colour ``C{k+1}``, as its panel in :func:`reliability_figure` (whose
+    first panel is all scopes); a dotted line in the same colour is the precision of a random
+    ranking (the scope's prevalence). Curves are drawn thinner one after the other, so
+    curves that coincide (several perfect rankings) stay visible.
+    """
+    fig, (ax,) = _figure(7.0, 6.5)
+    for k, curve in enumerate(curves):
+        colour = f"C{k + 1}"
         ax.step(
             curve.recall,
             curve.precision,
             where="post",
+            color=colour,
+            linewidth=max(3.5 - 0.5 * k, 1.0),
+            alpha=0.85,
             label=f"{curve.scope} (AP {curve.average_precision:.2f}, {curve.n_positive} traces)",
+        )
+        if curve.prevalence is not None:
+            ax.axhline(curve.prevalence, linestyle=":", linewidth=1, color=colour)
+    if any(curve.prevalence is not None for curve in curves):
+        ax.plot(
+            [], [], ":", color="grey", label="dotted: a random ranking (the scope's prevalence)"
         )
     ax.set_xlim(0, 1.01)
     ax.set_ylim(0, 1.05)
@@ -209,7 +225,8 @@ def precision_recall_figure(
     ax.set_ylabel("precision (share of predicted traces that need it)")
     ax.set_title(title)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, loc="lower left")
+    # Below the axes: inside, it covered the low-precision ends and the prevalence lines.
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=2)
     return fig
 
 
