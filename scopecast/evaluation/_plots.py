@@ -53,9 +53,18 @@ def frontier_figure(
     title: str = "Interruptions vs. risk-weighted over-grant",
 ) -> Figure:
     """Each policy's frontier: a curve for the model (one point per interruption cost), a
-    point for each fixed baseline, and a star at the model's default operating point."""
+    point for each fixed baseline, and a star at the model's default operating point.
+
+    A baseline scored on some of the traces only (``plan``) is drawn with the model's curve
+    on those same traces, dashed in the baseline's colour: the two compare with each other,
+    not with the solid curve of all the traces.
+    """
     fig, (ax,) = _figure()
-    curve = sorted((p for p in points if p.policy == model), key=lambda p: p.interruption_cost)
+    curves: dict[str, list[FrontierPoint]] = {}
+    for p in points:
+        if p.policy == model:
+            curves.setdefault(p.traces, []).append(p)
+    curve = sorted(curves.get("all", []), key=lambda p: p.interruption_cost)
     if curve:
         ax.plot(
             [p.interruptions_per_task for p in curve],
@@ -78,23 +87,38 @@ def frontier_figure(
     # One marker per baseline point, in colours other than the model's curve (C0); baselines
     # at the same point (jit_only and a frequency policy that asks nothing) share a marker
     # and a label, instead of one hiding the other.
-    at: dict[tuple[float, float], list[str]] = {}
+    at: dict[tuple[float, float, str], list[str]] = {}
     for point in points:
         if point.policy == model:
             continue
-        names = at.setdefault((point.interruptions_per_task, point.risk_overgrant_per_task), [])
+        key = (point.interruptions_per_task, point.risk_overgrant_per_task, point.traces)
+        names = at.setdefault(key, [])
         if point.policy not in names:
             names.append(point.policy)
-    for k, ((x, y), names) in enumerate(at.items()):
+    for k, ((x, y, traces), names) in enumerate(at.items()):
+        colour = f"C{k + 1}"
+        subset = traces != "all"
         ax.scatter(
             [x],
             [y],
             marker=_BASELINE_MARKERS[k % len(_BASELINE_MARKERS)],
             s=60,
-            color=f"C{k + 1}",
+            color=colour,
             zorder=4,
-            label=" = ".join(names) + (" (same point)" if len(names) > 1 else ""),
+            label=" = ".join(names)
+            + (" (same point)" if len(names) > 1 else "")
+            + (f" (on {traces}'s traces only)" if subset else ""),
         )
+        own = sorted(curves.get(traces, []), key=lambda p: p.interruption_cost)
+        if subset and own:
+            ax.plot(
+                [p.interruptions_per_task for p in own],
+                [p.risk_overgrant_per_task for p in own],
+                "--",
+                color=colour,
+                linewidth=1,
+                label=f"{model} on {traces}'s traces",
+            )
     ax.set_xlabel("interruptions per task (count)")
     ax.set_ylabel("risk-weighted over-grant per task (risk units)")
     ax.set_title(title)

@@ -4,6 +4,10 @@ A fixed baseline ignores costs, so its frontier is one point. The model policy i
 with each interruption cost of the grid (its probabilities are scored once), which traces
 a curve from ``jit_only`` (interruptions free) towards asking everything likely (interruptions
 dear). Both coordinates are per task: interruptions, and risk-weighted over-grant.
+
+A baseline that applies to some of the traces only (``plan``: those with a plan) is a point
+on those traces, so the model's curve is traced on them too, and the baseline is compared
+with that curve: per task of one set of traces, never of two.
 """
 
 from __future__ import annotations
@@ -52,6 +56,9 @@ class FrontierPoint:
     interruptions_per_task: float
     risk_overgrant_per_task: float
     cost_per_task: float
+    traces: str = "all"
+    """The traces the point was scored on: ``"all"``, or the name of the baseline that
+    applies to some of them only (its point, and the model's curve on the same traces)."""
 
 
 def sweep_interruption_cost(
@@ -64,8 +71,43 @@ def sweep_interruption_cost(
     """The model policy at each interruption cost, and each fixed policy of ``report``.
 
     ``cost_per_task`` of a point is ``interruption_cost * interruptions + risk over-grant``:
-    what the policy costs when an interruption is priced at that point's cost.
+    what the policy costs when an interruption is priced at that point's cost. A baseline
+    scored on some of ``traces`` only (``plan``) gets ``traces=<its name>``, as does a second
+    model curve, on the same traces.
     """
+    everything = {t.trace_id for t in traces}
+    points = _model_curve(traces, model, catalogue, costs, "all")
+    for result in report.results:
+        if result.name == model.name:
+            continue
+        covered = {o.trace_id for o in result.outcomes}
+        label = "all" if covered == everything else result.name
+        if label != "all":
+            subset = [t for t in traces if t.trace_id in covered]
+            points += _model_curve(subset, model, catalogue, costs, label)
+        m = result.metrics
+        for cost in costs:
+            points.append(
+                FrontierPoint(
+                    result.name,
+                    cost,
+                    m.interruptions_per_task,
+                    m.risk_overgrant_per_task,
+                    cost * m.interruptions_per_task + m.risk_overgrant_per_task,
+                    label,
+                )
+            )
+    return points
+
+
+def _model_curve(
+    traces: Sequence[Trace],
+    model: ModelPolicy,
+    catalogue: Catalogue,
+    costs: Sequence[float],
+    label: str,
+) -> list[FrontierPoint]:
+    """The model policy's points on ``traces``, one per interruption cost."""
     points: list[FrontierPoint] = []
     for cost in costs:
         policy = model.with_costs(model.costs.model_copy(update={"interruption": cost}))
@@ -77,39 +119,31 @@ def sweep_interruption_cost(
                 metrics.interruptions_per_task,
                 metrics.risk_overgrant_per_task,
                 cost * metrics.interruptions_per_task + metrics.risk_overgrant_per_task,
+                label,
             )
         )
-    for result in report.results:
-        if result.name == model.name:
-            continue
-        m = result.metrics
-        for cost in costs:
-            points.append(
-                FrontierPoint(
-                    result.name,
-                    cost,
-                    m.interruptions_per_task,
-                    m.risk_overgrant_per_task,
-                    cost * m.interruptions_per_task + m.risk_overgrant_per_task,
-                )
-            )
     return points
 
 
 def dominated_baselines(points: Sequence[FrontierPoint], model: str = "model") -> dict[str, bool]:
     """For each other policy, whether the model's curve lies on or below its point.
 
-    A baseline point ``(x, y)`` counts as beaten when the model's frontier (its points,
-    joined by straight segments in order of interruptions) is at or below ``y`` at ``x``,
-    or some model point has at most ``x`` interruptions and at most ``y`` over-grant.
+    A baseline point ``(x, y)`` counts as beaten when the model's frontier on the same
+    traces (its points with the baseline's ``traces``, joined by straight segments in order
+    of interruptions) is at or below ``y`` at ``x``, or some point of it has at most ``x``
+    interruptions and at most ``y`` over-grant.
     """
-    curve = sorted(
-        {(p.interruptions_per_task, p.risk_overgrant_per_task) for p in points if p.policy == model}
-    )
+    curves: dict[str, list[tuple[float, float]]] = {}
+    for p in points:
+        if p.policy == model:
+            curves.setdefault(p.traces, []).append(
+                (p.interruptions_per_task, p.risk_overgrant_per_task)
+            )
     result: dict[str, bool] = {}
     for point in points:
         if point.policy == model or point.policy in result:
             continue
+        curve = sorted(set(curves.get(point.traces, [])))
         x, y = point.interruptions_per_task, point.risk_overgrant_per_task
         beaten = any(cx <= x + 1e-12 and cy <= y + 1e-12 for cx, cy in curve)
         for (x0, y0), (x1, y1) in itertools.pairwise(curve):
