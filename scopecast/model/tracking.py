@@ -8,6 +8,7 @@ SHA (tags), the model directory as an artefact, and a pyfunc model (see
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import tempfile
 import warnings
@@ -16,6 +17,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import scopecast
+from scopecast._model_files import METADATA_FILE, read_metadata
 from scopecast.exceptions import ModelError
 from scopecast.model._workflow import TrainingResult
 
@@ -55,6 +57,22 @@ def _git_sha() -> str | None:
     except (OSError, subprocess.TimeoutExpired):
         return None
     return done.stdout.strip() or None if done.returncode == 0 else None
+
+
+def _staged_model_files(directory: Path, staging: Path) -> Path:
+    """A copy of the model directory's own files (``metadata.json`` and the files it records).
+
+    ``--out`` may hold other things (notes, an older model): logging the folder itself
+    uploaded them with the run and copied them into the registered model.
+    """
+    metadata = read_metadata(directory)
+    files = metadata.get("files")
+    names = [METADATA_FILE, *(sorted(files) if isinstance(files, dict) else ())]
+    staged = staging / "model_dir"
+    staged.mkdir()
+    for name in names:
+        shutil.copy2(directory / name, staged / name)
+    return staged
 
 
 def _pinned(name: str) -> str:
@@ -98,7 +116,8 @@ def log_training_run(
             sha = _git_sha()
             if sha:
                 mlflow.set_tag("git_sha", sha)
-            mlflow.log_artifacts(str(result.directory), artifact_path="model_dir")
+            model_dir = _staged_model_files(Path(result.directory), Path(tmp))
+            mlflow.log_artifacts(str(model_dir), artifact_path="model_dir")
             entry = Path(tmp) / "scopecast_pyfunc.py"
             entry.write_text(_ENTRY_SCRIPT)
             with warnings.catch_warnings():
@@ -108,7 +127,7 @@ def log_training_run(
                 info = mlflow.pyfunc.log_model(
                     name="model",
                     python_model=str(entry),
-                    artifacts={"model_dir": str(result.directory)},
+                    artifacts={"model_dir": str(model_dir)},
                     code_paths=[str(Path(scopecast.__file__).resolve().parent)],
                     pip_requirements=[_pinned(n) for n in _REQUIREMENTS],
                     registered_model_name=register_name,

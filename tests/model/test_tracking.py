@@ -1,0 +1,59 @@
+"""What ``log_training_run`` puts in MLflow: the model's files only, and nothing beside them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scopecast.catalogue import Catalogue
+from scopecast.model import ScopePredictor, save_model
+from scopecast.model._workflow import TrainingResult
+
+MODEL_FILES = {"metadata.json", "model.skops", "compact.json", "compact.npz"}
+
+
+def _result(directory: Path, fitted: ScopePredictor, catalogue: Catalogue) -> TrainingResult:
+    save_model(fitted, directory, catalogue=catalogue, data_hash="0" * 64)
+    return TrainingResult(
+        directory=directory,
+        predictor=fitted,
+        catalogue=catalogue,
+        data_hash="0" * 64,
+        params={"n_seen": 64},
+        metrics={"cv_brier": 0.1},
+        n_traces=64,
+        n_seen=64,
+    )
+
+
+@pytest.mark.slow
+def test_only_the_model_files_of_the_out_directory_are_logged(
+    tracking_uri: str, fitted: ScopePredictor, catalogue: Catalogue, tmp_path: Path
+) -> None:
+    # `--out` may be a folder that holds other things (notes, an older model): they were
+    # uploaded to the tracking server with the run and copied into the registered model.
+    from mlflow.tracking import MlflowClient
+
+    from scopecast.model.tracking import log_training_run
+
+    out = tmp_path / "models"
+    (out / "older").mkdir(parents=True)
+    (out / "older" / "model.skops").write_bytes(b"not this one")
+    (out / "notes.txt").write_text("private notes\n")
+    tracked = log_training_run(
+        _result(out, fitted, catalogue),
+        tracking_uri=tracking_uri,
+        experiment="scopecast-tracking-tests",
+        register_name="scopecast-tracking-test",
+    )
+    client = MlflowClient(tracking_uri=tracking_uri)
+    logged = {a.path for a in client.list_artifacts(tracked.run_id, "model_dir")}
+    assert logged == {f"model_dir/{name}" for name in MODEL_FILES}
+    import mlflow
+
+    served = Path(mlflow.artifacts.download_artifacts(tracked.model_uri, tracking_uri=tracking_uri))
+    copied = {p.name for p in served.rglob("*") if p.is_file() and "code" not in p.parts}
+    assert "notes.txt" not in copied
+    assert not any(p.name == "older" for p in served.rglob("*"))
+    assert copied >= MODEL_FILES
