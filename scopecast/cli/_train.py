@@ -86,6 +86,10 @@ def train(
     from scopecast.traces import iter_trace_files, read_traces
 
     check_outputs([("--out", out, True)], inputs=[*traces, catalogue])
+    if not no_mlflow:
+        from scopecast.model.tracking import check_tracking_uri
+
+        check_tracking_uri(tracking_uri)  # before the training it would otherwise waste
     written = load_catalogue(catalogue) if catalogue is not None else None
     if written is None:
         err_console.print(

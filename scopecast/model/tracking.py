@@ -21,7 +21,7 @@ from scopecast._model_files import METADATA_FILE, read_metadata
 from scopecast.exceptions import ModelError
 from scopecast.model._workflow import TrainingResult
 
-__all__ = ["TrackedRun", "log_training_run"]
+__all__ = ["TrackedRun", "check_tracking_uri", "log_training_run"]
 
 _ENTRY_SCRIPT = """\
 # Written by scopecast: MLflow loads this model from code (no pickle).
@@ -82,6 +82,45 @@ def _pinned(name: str) -> str:
         return name
 
 
+def _said(err: Exception) -> str:
+    """MLflow's message, without the space it may start with or its final full stop."""
+    return str(getattr(err, "message", err)).strip().rstrip(".")
+
+
+def check_tracking_uri(tracking_uri: str) -> None:
+    """Fail now if MLflow cannot track or register runs at ``tracking_uri``.
+
+    ``scopecast train`` calls it before training, so that a wrong ``--tracking-uri`` costs
+    seconds, not a training (a SQLite store is created here, as logging would).
+
+    Raises
+    ------
+    ModelError
+        If MLflow refuses the URI or cannot reach its tracking store or model registry.
+    """
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    import mlflow
+    from mlflow.tracking import MlflowClient
+
+    # MLflow retries an unreachable server 7 times with backoff (4 minutes of silence);
+    # a check needs fewer, unless the user chose the number
+    retries = "MLFLOW_HTTP_REQUEST_MAX_RETRIES"
+    chosen = os.environ.get(retries)
+    os.environ[retries] = chosen if chosen is not None else "1"
+    try:
+        client = MlflowClient(tracking_uri=tracking_uri)
+        client.search_experiments(max_results=1)
+        client.search_registered_models(max_results=1)
+    except mlflow.exceptions.MlflowException as err:
+        raise ModelError(
+            f"MLflow cannot use the tracking URI {tracking_uri!r}: {_said(err)}. Check "
+            f"--tracking-uri, or pass --no-mlflow (nothing was trained)."
+        ) from err
+    finally:
+        if chosen is None:
+            del os.environ[retries]
+
+
 def log_training_run(
     result: TrainingResult,
     *,
@@ -134,7 +173,7 @@ def log_training_run(
                 )
     except mlflow.exceptions.MlflowException as err:
         raise ModelError(
-            f"MLflow could not log the training run to {tracking_uri!r}: {err.message}. "
+            f"MLflow could not log the training run to {tracking_uri!r}: {_said(err)}. "
             f"Check --tracking-uri, or pass --no-mlflow."
         ) from err
     return TrackedRun(

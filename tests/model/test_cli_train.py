@@ -209,3 +209,23 @@ def test_cli_train_warns_when_every_trace_is_one_cv_group(tmp_path):
     said = " ".join(result.output.split())
     assert "all 6 training trace(s) are one CV group" in said
     assert "Traceback" not in result.output
+
+
+def test_cli_train_checks_the_tracking_uri_before_training(tmp_path):
+    # An unusable --tracking-uri was found only after the whole training (minutes on a real
+    # history): the model directory was written and the run was then not tracked.
+    traces = tmp_path / "train.jsonl"
+    write_traces(make_traces(), traces)
+    out = tmp_path / "m"
+    result = CliRunner().invoke(
+        app, ["train", str(traces), "--out", str(out), "--tracking-uri", "bogus://nowhere"]
+    )
+    assert result.exit_code == 1
+    said = " ".join(result.output.split())
+    assert "bogus://nowhere" in said
+    assert "--tracking-uri" in said
+    assert "--no-mlflow" in said
+    assert "nothing was trained" in said
+    assert "Trained on" not in said
+    assert "Traceback" not in result.output
+    assert not out.exists()
