@@ -229,3 +229,64 @@ def test_cli_train_checks_the_tracking_uri_before_training(tmp_path):
     assert "Trained on" not in said
     assert "Traceback" not in result.output
     assert not out.exists()
+
+
+def _train_with_catalogue(tmp_path, catalogue, *extra: str):
+    from scopecast.catalogue import Catalogue
+
+    assert isinstance(catalogue, Catalogue)
+    traces = tmp_path / "train.jsonl"
+    write_traces(make_traces(), traces)
+    path = tmp_path / "catalogue.json"
+    save_catalogue(catalogue, path)
+    result = CliRunner().invoke(
+        app,
+        [
+            "train",
+            str(traces),
+            "--catalogue",
+            str(path),
+            "--out",
+            str(tmp_path / "m"),
+            "--no-mlflow",
+            *list(extra),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    return " ".join(result.stderr.split())
+
+
+@pytest.mark.parametrize("extra", [(), ("--max-traces", "100")])
+def test_cli_train_warns_of_tools_the_written_catalogue_lacks_or_contradicts(tmp_path, extra):
+    # `train --catalogue` merged the written catalogue with the calls' and said nothing: the
+    # conflicts (printed by `catalogue derive`) were dropped, and a tool the catalogue lacks
+    # got its scopes from the calls, at the default risk and never jit_only.
+    from scopecast.catalogue import Catalogue, ToolSpec
+
+    written = make_catalogue()
+    tools = [t for t in written.tools if t.name != "bank.pay"]
+    tools = [
+        ToolSpec(name=t.name, scopes=("google:gmail.modify",), description=t.description)
+        if t.name == "email.send"
+        else t
+        for t in tools
+    ]
+    said = _train_with_catalogue(
+        tmp_path, Catalogue(tools=tuple(tools), scopes=written.scopes), *extra
+    )
+    assert "tool 'email.send': the written catalogue says ['google:gmail.modify']" in said
+    assert "1 tool(s) called in the traces are not in the --catalogue" in said
+    assert "bank.pay" in said
+    assert "default risk 0.5" in said
+
+
+def test_cli_train_warns_when_the_catalogue_names_none_of_the_tools(tmp_path):
+    from scopecast.catalogue import Catalogue, ScopeSpec, ToolSpec
+
+    other = Catalogue(
+        tools=(ToolSpec(name="crm.lookup", scopes=("crm:read",)),),
+        scopes=(ScopeSpec(name="crm:read", risk=0.3),),
+    )
+    said = _train_with_catalogue(tmp_path, other)
+    assert "names none of the 6 tools called in the traces" in said
+    assert "catalogue of other tools" in said
