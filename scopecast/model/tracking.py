@@ -15,6 +15,7 @@ import warnings
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Any
 
 import scopecast
 from scopecast._model_files import METADATA_FILE, read_metadata
@@ -73,6 +74,30 @@ def _staged_model_files(directory: Path, staging: Path) -> Path:
     for name in names:
         shutil.copy2(directory / name, staged / name)
     return staged
+
+
+def _local_artifact_root(tracking_uri: str) -> str | None:
+    """``mlruns`` beside a local SQLite store (as a file URI); ``None`` for any other store.
+
+    MLflow gives a new experiment of a SQLite store the artifact root ``./mlruns`` of the
+    working directory, wherever the database is: a store in /tmp filled the checkout that
+    ``scopecast train`` ran in. With the default ``sqlite:///mlflow.db`` both are the same.
+    """
+    prefix = "sqlite:///"
+    if not tracking_uri.startswith(prefix):
+        return None
+    database = tracking_uri[len(prefix) :].split("?", 1)[0]
+    if not database or database == ":memory:":
+        return None
+    return (Path(database).resolve().parent / "mlruns").as_uri()
+
+
+def _use_experiment(mlflow: Any, experiment: str, tracking_uri: str) -> None:
+    """Make ``experiment`` active, creating it with :func:`_local_artifact_root` if needed."""
+    root = _local_artifact_root(tracking_uri)
+    if root is not None and mlflow.get_experiment_by_name(experiment) is None:
+        mlflow.create_experiment(experiment, artifact_location=root)
+    mlflow.set_experiment(experiment)
 
 
 def _pinned(name: str) -> str:
@@ -140,7 +165,7 @@ def log_training_run(
 
     try:
         mlflow.set_tracking_uri(tracking_uri)
-        mlflow.set_experiment(experiment)
+        _use_experiment(mlflow, experiment, tracking_uri)
         with mlflow.start_run() as run, tempfile.TemporaryDirectory() as tmp:
             mlflow.log_params({k: str(v)[:500] for k, v in result.params.items()})
             mlflow.log_param("n_traces", result.n_traces)

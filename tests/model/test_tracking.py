@@ -57,3 +57,33 @@ def test_only_the_model_files_of_the_out_directory_are_logged(
     assert "notes.txt" not in copied
     assert not any(p.name == "older" for p in served.rglob("*"))
     assert copied >= MODEL_FILES
+
+
+@pytest.mark.slow
+def test_a_local_store_keeps_the_artifacts_beside_it_not_in_the_working_directory(
+    tracking_uri: str,
+    fitted: ScopePredictor,
+    catalogue: Catalogue,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # With --tracking-uri sqlite:////tmp/x/mlflow.db, MLflow put a new experiment's artifacts
+    # (the model directory, the pyfunc and a copy of scopecast's code) in ./mlruns of
+    # whatever directory `scopecast train` ran in (a repository checkout).
+    from mlflow.tracking import MlflowClient
+
+    from scopecast.model.tracking import log_training_run
+
+    elsewhere = tmp_path / "cwd"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    tracked = log_training_run(
+        _result(tmp_path / "model", fitted, catalogue),
+        tracking_uri=tracking_uri,
+        experiment="scopecast-artifact-root-test",
+        register_name="scopecast-artifact-root-test",
+    )
+    assert list(elsewhere.iterdir()) == []
+    store = Path(tracking_uri.removeprefix("sqlite:///"))
+    run = MlflowClient(tracking_uri=tracking_uri).get_run(tracked.run_id)
+    assert run.info.artifact_uri.startswith((store.parent / "mlruns").as_uri())
