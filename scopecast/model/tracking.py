@@ -1,7 +1,8 @@
 """MLflow tracking and registry of a training run (imports MLflow only when called).
 
-One run logs: the parameters, the grouped-CV metrics, the training data hash and the git
-SHA (tags), the model directory as an artefact, and a pyfunc model (see
+One run logs: the parameters, the grouped-CV metrics, the training data hash, the git
+SHA and whether the checkout had uncommitted changes (tags ``data_hash``, ``git_sha``,
+``git_dirty``), the model directory as an artefact, and a pyfunc model (see
 :mod:`scopecast.model._pyfunc`) registered in the model registry under ``register_name``.
 """
 
@@ -45,11 +46,11 @@ class TrackedRun:
     model_uri: str
 
 
-def _git_sha() -> str | None:
-    root = Path(scopecast.__file__).resolve().parent.parent
+def _git(root: Path, *args: str) -> str | None:
+    """The output of ``git -C root args``; ``None`` when git fails or is missing."""
     try:
         done = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "HEAD"],
+            ["git", "-C", str(root), *args],
             capture_output=True,
             text=True,
             timeout=5,
@@ -57,7 +58,20 @@ def _git_sha() -> str | None:
         )
     except (OSError, subprocess.TimeoutExpired):
         return None
-    return done.stdout.strip() or None if done.returncode == 0 else None
+    return done.stdout if done.returncode == 0 else None
+
+
+def _git_state(root: Path) -> tuple[str | None, bool | None]:
+    """The commit checked out at ``root`` and whether tracked files differ from it.
+
+    ``(None, None)`` outside a git checkout. A run trained with local changes names a commit
+    that does not hold its code; the ``git_dirty`` tag says so.
+    """
+    sha = (_git(root, "rev-parse", "HEAD") or "").strip() or None
+    if sha is None:
+        return None, None
+    status = _git(root, "status", "--porcelain", "--untracked-files=no")
+    return sha, None if status is None else bool(status.strip())
 
 
 def _staged_model_files(directory: Path, staging: Path) -> Path:
@@ -177,9 +191,11 @@ def log_training_run(
             )
             mlflow.set_tag("data_hash", result.data_hash)
             mlflow.set_tag("scopecast_version", scopecast.__version__)
-            sha = _git_sha()
+            sha, dirty = _git_state(Path(scopecast.__file__).resolve().parent.parent)
             if sha:
                 mlflow.set_tag("git_sha", sha)
+            if dirty is not None:
+                mlflow.set_tag("git_dirty", str(dirty).lower())
             model_dir = _staged_model_files(Path(result.directory), Path(tmp))
             mlflow.log_artifacts(str(model_dir), artifact_path="model_dir")
             entry = Path(tmp) / "scopecast_pyfunc.py"

@@ -87,3 +87,30 @@ def test_a_local_store_keeps_the_artifacts_beside_it_not_in_the_working_director
     store = Path(tracking_uri.removeprefix("sqlite:///"))
     run = MlflowClient(tracking_uri=tracking_uri).get_run(tracked.run_id)
     assert run.info.artifact_uri.startswith((store.parent / "mlruns").as_uri())
+
+
+def test_git_state_says_when_the_checkout_has_uncommitted_changes(tmp_path: Path) -> None:
+    # The run's git_sha named the last commit even when the code that trained had local
+    # changes: the run then claimed a commit that does not hold its code.
+    import subprocess
+
+    from scopecast.model.tracking import _git_state
+
+    def git(*args: str) -> None:
+        subprocess.run(
+            ["git", "-C", str(tmp_path), "-c", "user.name=t", "-c", "user.email=t@t", *args],
+            check=True,
+            capture_output=True,
+        )
+
+    git("init", "-q")
+    (tmp_path / "code.py").write_text("x = 1\n")
+    git("add", "code.py")
+    git("commit", "-qm", "one")
+    sha, dirty = _git_state(tmp_path)
+    assert sha is not None
+    assert len(sha) == 40
+    assert dirty is False
+    (tmp_path / "code.py").write_text("x = 2\n")
+    assert _git_state(tmp_path) == (sha, True)
+    assert _git_state(tmp_path / "not-a-repo") == (None, None)
