@@ -8,11 +8,14 @@ SHA and whether the checkout had uncommitted changes (tags ``data_hash``, ``git_
 
 from __future__ import annotations
 
+import hashlib
 import os
+import posixpath
 import shutil
 import subprocess
 import tempfile
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -114,6 +117,27 @@ def _use_experiment(mlflow: Any, experiment: str, tracking_uri: str) -> None:
     mlflow.set_experiment(experiment)
 
 
+def _metric_names(keys: Iterable[str]) -> dict[str, str]:
+    """An MLflow metric name for each key, each name used once.
+
+    ``cv_pr_auc[slack:chat:write]`` becomes ``cv_pr_auc_slack_chat_write`` (brackets and
+    colons are refused on some platforms). A scope holding ``//``, ``/./`` or a final ``/``
+    (Google's scopes are URLs) gives a name MLflow refuses as a path: its slashes become
+    ``_`` too. A name already taken (``a:b_c`` and ``a_b:c``) gets a digest of its key.
+    """
+    names: dict[str, str] = {}
+    used: set[str] = set()
+    for key in keys:
+        name = key.replace("[", "_").replace("]", "").replace(":", "_")
+        if posixpath.normpath(name) != name:
+            name = name.replace("/", "_")
+        if name in used:
+            name = f"{name}_{hashlib.sha256(key.encode()).hexdigest()[:8]}"
+        used.add(name)
+        names[key] = name
+    return names
+
+
 def _pinned(name: str) -> str:
     try:
         return f"{name}=={version(name)}"
@@ -183,12 +207,8 @@ def log_training_run(
         with mlflow.start_run() as run, tempfile.TemporaryDirectory() as tmp:
             mlflow.log_params({k: str(v)[:500] for k, v in result.params.items()})
             mlflow.log_param("n_traces", result.n_traces)
-            mlflow.log_metrics(
-                {
-                    k.replace("[", "_").replace("]", "").replace(":", "_"): v
-                    for k, v in result.metrics.items()
-                }
-            )
+            names = _metric_names(result.metrics)
+            mlflow.log_metrics({names[k]: v for k, v in result.metrics.items()})
             mlflow.set_tag("data_hash", result.data_hash)
             mlflow.set_tag("scopecast_version", scopecast.__version__)
             sha, dirty = _git_state(Path(scopecast.__file__).resolve().parent.parent)

@@ -13,7 +13,12 @@ from scopecast.model._workflow import TrainingResult
 MODEL_FILES = {"metadata.json", "model.skops", "compact.json", "compact.npz"}
 
 
-def _result(directory: Path, fitted: ScopePredictor, catalogue: Catalogue) -> TrainingResult:
+def _result(
+    directory: Path,
+    fitted: ScopePredictor,
+    catalogue: Catalogue,
+    metrics: dict[str, float] | None = None,
+) -> TrainingResult:
     save_model(fitted, directory, catalogue=catalogue, data_hash="0" * 64)
     return TrainingResult(
         directory=directory,
@@ -21,7 +26,7 @@ def _result(directory: Path, fitted: ScopePredictor, catalogue: Catalogue) -> Tr
         catalogue=catalogue,
         data_hash="0" * 64,
         params={"n_seen": 64},
-        metrics={"cv_brier": 0.1},
+        metrics=metrics or {"cv_brier": 0.1},
         n_traces=64,
         n_seen=64,
     )
@@ -114,3 +119,35 @@ def test_git_state_says_when_the_checkout_has_uncommitted_changes(tmp_path: Path
     (tmp_path / "code.py").write_text("x = 2\n")
     assert _git_state(tmp_path) == (sha, True)
     assert _git_state(tmp_path / "not-a-repo") == (None, None)
+
+
+@pytest.mark.slow
+def test_every_per_scope_metric_is_logged_under_its_own_valid_name(
+    tracking_uri: str, fitted: ScopePredictor, catalogue: Catalogue, tmp_path: Path
+) -> None:
+    # Google's scopes are URLs ("https://www.googleapis.com/auth/gmail.send" is a valid scope
+    # string): its metric name held "//", which MLflow refuses as a path, so the whole run
+    # failed to log after training; and "a:b_c" and "a_b:c" both became "..._a_b_c", one
+    # figure silently replacing the other.
+    from mlflow.tracking import MlflowClient
+
+    from scopecast.model.tracking import log_training_run
+
+    metrics = {
+        "cv_brier": 0.1,
+        "cv_pr_auc[https://www.googleapis.com/auth/gmail.send]": 0.5,
+        "cv_pr_auc[github:repo/admin]": 0.4,
+        "cv_pr_auc[a:b_c]": 0.25,
+        "cv_pr_auc[a_b:c]": 0.75,
+    }
+    tracked = log_training_run(
+        _result(tmp_path / "model", fitted, catalogue, metrics),
+        tracking_uri=tracking_uri,
+        experiment="scopecast-metric-names-test",
+        register_name="scopecast-metric-names-test",
+    )
+    logged = MlflowClient(tracking_uri=tracking_uri).get_run(tracked.run_id).data.metrics
+    assert len(logged) == len(metrics)
+    assert sorted(logged.values()) == sorted(metrics.values())
+    assert logged["cv_brier"] == 0.1
+    assert logged["cv_pr_auc_github_repo/admin"] == 0.4  # the name it always had
