@@ -138,6 +138,19 @@ def _metric_names(keys: Iterable[str]) -> dict[str, str]:
     return names
 
 
+_CUT = "... (cut; whole in model_dir/metadata.json)"
+
+
+def _param_value(value: object) -> str:
+    """``value`` as an MLflow parameter: whole up to MLflow's limit, else cut and saying so."""
+    from mlflow.utils.validation import MAX_PARAM_VAL_LENGTH
+
+    text = str(value)
+    if len(text) <= MAX_PARAM_VAL_LENGTH:
+        return text
+    return text[: MAX_PARAM_VAL_LENGTH - len(_CUT)] + _CUT
+
+
 def _pinned(name: str) -> str:
     try:
         return f"{name}=={version(name)}"
@@ -205,7 +218,7 @@ def log_training_run(
         mlflow.set_tracking_uri(tracking_uri)
         _use_experiment(mlflow, experiment, tracking_uri)
         with mlflow.start_run() as run, tempfile.TemporaryDirectory() as tmp:
-            mlflow.log_params({k: str(v)[:500] for k, v in result.params.items()})
+            mlflow.log_params({k: _param_value(v) for k, v in result.params.items()})
             mlflow.log_param("n_traces", result.n_traces)
             names = _metric_names(result.metrics)
             mlflow.log_metrics({names[k]: v for k, v in result.metrics.items()})

@@ -18,6 +18,7 @@ def _result(
     fitted: ScopePredictor,
     catalogue: Catalogue,
     metrics: dict[str, float] | None = None,
+    params: dict[str, object] | None = None,
 ) -> TrainingResult:
     save_model(fitted, directory, catalogue=catalogue, data_hash="0" * 64)
     return TrainingResult(
@@ -25,7 +26,7 @@ def _result(
         predictor=fitted,
         catalogue=catalogue,
         data_hash="0" * 64,
-        params={"n_seen": 64},
+        params=params or {"n_seen": 64},
         metrics=metrics or {"cv_brier": 0.1},
         n_traces=64,
         n_seen=64,
@@ -151,3 +152,29 @@ def test_every_per_scope_metric_is_logged_under_its_own_valid_name(
     assert sorted(logged.values()) == sorted(metrics.values())
     assert logged["cv_brier"] == 0.1
     assert logged["cv_pr_auc_github_repo/admin"] == 0.4  # the name it always had
+
+
+@pytest.mark.slow
+def test_a_long_parameter_is_logged_whole_up_to_mlflows_limit_and_says_when_cut(
+    tracking_uri: str, fitted: ScopePredictor, catalogue: Catalogue, tmp_path: Path
+) -> None:
+    # Every parameter was cut to 500 characters without a word: train_files of a history of
+    # 20 files lost most of its names, though MLflow keeps 6000.
+    from mlflow.tracking import MlflowClient
+
+    from scopecast.model.tracking import log_training_run
+
+    files = [
+        f"/data/history/agent-runs-2026-{m:02d}-{d:02d}.jsonl" for m in (1, 2) for d in range(1, 11)
+    ]
+    huge = "x" * 7000
+    tracked = log_training_run(
+        _result(tmp_path / "model", fitted, catalogue, params={"train_files": files, "huge": huge}),
+        tracking_uri=tracking_uri,
+        experiment="scopecast-long-params-test",
+        register_name="scopecast-long-params-test",
+    )
+    logged = MlflowClient(tracking_uri=tracking_uri).get_run(tracked.run_id).data.params
+    assert logged["train_files"] == str(files)
+    assert len(logged["huge"]) <= 6000
+    assert logged["huge"].endswith("(cut; whole in model_dir/metadata.json)")
