@@ -9,13 +9,15 @@ SHA and whether the checkout had uncommitted changes (tags ``data_hash``, ``git_
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import posixpath
 import shutil
 import subprocess
 import tempfile
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -151,6 +153,26 @@ def _param_value(value: object) -> str:
     return text[: MAX_PARAM_VAL_LENGTH - len(_CUT)] + _CUT
 
 
+class _NoSignatureNotice(logging.Filter):
+    """Drops MLflow's warning that it found no signature: the pyfunc has none on purpose
+    (``context`` is a dict or its JSON text; the wrapper checks its input itself)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "infer model signature" not in record.getMessage()
+
+
+@contextmanager
+def _hushed_signature_notice() -> Iterator[None]:
+    """:class:`_NoSignatureNotice` on MLflow's pyfunc logger while the model is logged."""
+    logger = logging.getLogger("mlflow.pyfunc")
+    hush = _NoSignatureNotice()
+    logger.addFilter(hush)
+    try:
+        yield
+    finally:
+        logger.removeFilter(hush)
+
+
 def _pinned(name: str) -> str:
     try:
         return f"{name}=={version(name)}"
@@ -233,7 +255,7 @@ def log_training_run(
             mlflow.log_artifacts(str(model_dir), artifact_path="model_dir")
             entry = Path(tmp) / "scopecast_pyfunc.py"
             entry.write_text(_ENTRY_SCRIPT)
-            with warnings.catch_warnings():
+            with warnings.catch_warnings(), _hushed_signature_notice():
                 # MLflow warns that the wrapper's type hints (a DataFrame in, records out)
                 # do not give it a schema to validate; the wrapper validates its input itself.
                 warnings.filterwarnings("ignore", message=".*type hint.*", category=UserWarning)

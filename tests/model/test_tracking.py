@@ -178,3 +178,35 @@ def test_a_long_parameter_is_logged_whole_up_to_mlflows_limit_and_says_when_cut(
     assert logged["train_files"] == str(files)
     assert len(logged["huge"]) <= 6000
     assert logged["huge"].endswith("(cut; whole in model_dir/metadata.json)")
+
+
+@pytest.mark.slow
+def test_logging_the_pyfunc_does_not_warn_of_a_signature_left_out_on_purpose(
+    tracking_uri: str, fitted: ScopePredictor, catalogue: Catalogue, tmp_path: Path
+) -> None:
+    # The pyfunc has no signature by design (context is a dict or its JSON text); the
+    # warnings filter meant to hush MLflow's complaint missed it (MLflow logs it), so every
+    # `scopecast train` printed "WARNING mlflow.pyfunc: Failed to infer model signature".
+    import logging
+
+    from scopecast.model.tracking import log_training_run
+
+    seen: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            seen.append(record.getMessage())
+
+    handler = Keep(level=logging.WARNING)
+    logger = logging.getLogger("mlflow.pyfunc")
+    logger.addHandler(handler)
+    try:
+        log_training_run(
+            _result(tmp_path / "model", fitted, catalogue),
+            tracking_uri=tracking_uri,
+            experiment="scopecast-signature-test",
+            register_name="scopecast-signature-test",
+        )
+    finally:
+        logger.removeHandler(handler)
+    assert not [m for m in seen if "signature" in m]
