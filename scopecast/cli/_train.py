@@ -145,7 +145,8 @@ def train(
     if not no_mlflow:
         from scopecast.model.tracking import check_tracking_uri
 
-        check_tracking_uri(tracking_uri)  # before the training it would otherwise waste
+        # before the training it would otherwise waste
+        check_tracking_uri(tracking_uri, experiment=experiment, register_name=register_name)
     written = load_catalogue(catalogue) if catalogue is not None else None
     if written is None:
         err_console.print(

@@ -16,7 +16,7 @@ import shutil
 import subprocess
 import tempfile
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
@@ -185,21 +185,41 @@ def _said(err: Exception) -> str:
     return str(getattr(err, "message", err)).strip().rstrip(".")
 
 
-def check_tracking_uri(tracking_uri: str) -> None:
-    """Fail now if MLflow cannot track or register runs at ``tracking_uri``.
+def check_tracking_uri(
+    tracking_uri: str, *, experiment: str | None = None, register_name: str | None = None
+) -> None:
+    """Fail now if MLflow cannot track or register runs at ``tracking_uri`` (and, when given,
+    under the names ``experiment`` and ``register_name``).
 
-    ``scopecast train`` calls it before training, so that a wrong ``--tracking-uri`` costs
-    seconds, not a training (a SQLite store is created here, as logging would).
+    ``scopecast train`` calls it before training, so that a wrong ``--tracking-uri``,
+    ``--experiment`` or ``--register-name`` costs seconds, not a training (a SQLite store
+    is created here, as logging would).
 
     Raises
     ------
     ModelError
-        If MLflow refuses the URI or cannot reach its tracking store or model registry.
+        If MLflow refuses the URI or a name, cannot reach its tracking store or model
+        registry, or the experiment was deleted.
     """
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     import mlflow
     from mlflow.tracking import MlflowClient
+    from mlflow.utils import validation
 
+    # MLflow's own checks of these names (private, so they stay what its calls enforce)
+    names: list[tuple[str, str | None, Callable[[str], None]]] = [
+        ("--experiment", experiment, validation._validate_experiment_name),
+        ("--register-name", register_name, validation._validate_model_name),
+    ]
+    for option, name, validate in names:
+        try:
+            if name is not None:
+                validate(name)
+        except mlflow.exceptions.MlflowException as err:
+            raise ModelError(
+                f"MLflow refuses {option} {name!r}: {_said(err)}. Check {option} (nothing was "
+                f"trained)."
+            ) from err
     # MLflow retries an unreachable server 7 times with backoff (4 minutes of silence);
     # a check needs fewer, unless the user chose the number
     retries = "MLFLOW_HTTP_REQUEST_MAX_RETRIES"
@@ -209,6 +229,7 @@ def check_tracking_uri(tracking_uri: str) -> None:
         client = MlflowClient(tracking_uri=tracking_uri)
         client.search_experiments(max_results=1)
         client.search_registered_models(max_results=1)
+        found = None if experiment is None else client.get_experiment_by_name(experiment)
     except mlflow.exceptions.MlflowException as err:
         raise ModelError(
             f"MLflow cannot use the tracking URI {tracking_uri!r}: {_said(err)}. Check "
@@ -217,6 +238,12 @@ def check_tracking_uri(tracking_uri: str) -> None:
     finally:
         if chosen is None:
             del os.environ[retries]
+    if found is not None and found.lifecycle_stage == "deleted":
+        raise ModelError(
+            f"The MLflow experiment {experiment!r} in {tracking_uri!r} was deleted: restore it "
+            f"(`mlflow experiments restore --experiment-id {found.experiment_id}`) or pass "
+            f"another --experiment (nothing was trained)."
+        )
 
 
 def log_training_run(

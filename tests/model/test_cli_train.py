@@ -290,3 +290,47 @@ def test_cli_train_warns_when_the_catalogue_names_none_of_the_tools(tmp_path):
     said = _train_with_catalogue(tmp_path, other)
     assert "names none of the 6 tools called in the traces" in said
     assert "catalogue of other tools" in said
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("--register-name", "team/scopes"), ("--register-name", " "), ("--experiment", "")],
+)
+def test_cli_train_checks_the_mlflow_names_before_training(tmp_path, option, value):
+    # A registered-model name MLflow refuses ('/' or ':') or an empty experiment name was
+    # found after the training, and the message said to check --tracking-uri.
+    traces = tmp_path / "train.jsonl"
+    write_traces(make_traces(), traces)
+    out = tmp_path / "m"
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    result = CliRunner().invoke(
+        app, ["train", str(traces), "--out", str(out), "--tracking-uri", uri, option, value]
+    )
+    assert result.exit_code == 1
+    said = " ".join(result.output.split())
+    assert f"Check {option}" in said
+    assert "nothing was trained" in said
+    assert "Trained on" not in said
+    assert not out.exists()
+
+
+@pytest.mark.slow
+def test_cli_train_refuses_a_deleted_experiment_before_training(tmp_path):
+    from mlflow.tracking import MlflowClient
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    client = MlflowClient(tracking_uri=uri)
+    client.delete_experiment(client.create_experiment("gone"))
+    traces = tmp_path / "train.jsonl"
+    write_traces(make_traces(), traces)
+    out = tmp_path / "m"
+    result = CliRunner().invoke(
+        app,
+        ["train", str(traces), "--out", str(out), "--tracking-uri", uri, "--experiment", "gone"],
+    )
+    assert result.exit_code == 1
+    said = " ".join(result.output.split())
+    assert "'gone'" in said
+    assert "was deleted" in said
+    assert "mlflow experiments restore" in said
+    assert not out.exists()
