@@ -115,7 +115,12 @@ def _use_experiment(mlflow: Any, experiment: str, tracking_uri: str) -> None:
     """Make ``experiment`` active, creating it with :func:`_local_artifact_root` if needed."""
     root = _local_artifact_root(tracking_uri)
     if root is not None and mlflow.get_experiment_by_name(experiment) is None:
-        mlflow.create_experiment(experiment, artifact_location=root)
+        # the store MLflow would make, with that root: artifacts in <root>/<experiment id>/,
+        # MLflow's own layout
+        from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
+
+        store = SqlAlchemyStore(tracking_uri, root)  # type: ignore[no-untyped-call]
+        store.create_experiment(experiment)  # type: ignore[no-untyped-call]
     mlflow.set_experiment(experiment)
 
 

@@ -92,7 +92,8 @@ def test_a_local_store_keeps_the_artifacts_beside_it_not_in_the_working_director
     assert list(elsewhere.iterdir()) == []
     store = Path(tracking_uri.removeprefix("sqlite:///"))
     run = MlflowClient(tracking_uri=tracking_uri).get_run(tracked.run_id)
-    assert run.info.artifact_uri.startswith((store.parent / "mlruns").as_uri())
+    experiment = run.info.experiment_id
+    assert run.info.artifact_uri.startswith(f"{(store.parent / 'mlruns').as_uri()}/{experiment}/")
 
 
 def test_git_state_says_when_the_checkout_has_uncommitted_changes(tmp_path: Path) -> None:
