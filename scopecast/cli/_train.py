@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -12,6 +13,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from scopecast.catalogue import Catalogue
 from scopecast.cli._app import (
     GroupPattern,
     WrittenCatalogue,
@@ -57,6 +59,60 @@ def _warn_single_group(traces: list[Trace], group_pattern: str | None) -> None:
     )
 
 
+class _CalledTools:
+    """Each tool's scopes as the traces' calls show them (the rule of ``derive_catalogue``),
+    gathered while the traces go by, so that a stream is still read once."""
+
+    def __init__(self) -> None:
+        self.scopes: dict[str, set[str]] = {}
+
+    def tap(self, traces: Iterable[Trace]) -> Iterator[Trace]:
+        for trace in traces:
+            for call in trace.calls:
+                if call.status == "error" and not call.scopes:
+                    continue  # a tool the agent made up: derive_catalogue leaves it out too
+                self.scopes.setdefault(call.tool, set()).update(call.scopes)
+            yield trace
+
+
+def _warn_catalogue_gaps(written: Catalogue, path: Path, called: dict[str, set[str]]) -> None:
+    """Warn of what the training's merge of ``written`` with the calls' catalogue decided alone:
+    the tools whose written scopes the calls contradict (the written ones are kept) and the
+    tools the written catalogue lacks (their scopes come from the calls, at the default risk,
+    never ``jit_only``), or that it names none of the tools at all."""
+    from scopecast.catalogue import DEFAULT_RISK, CatalogueConflict
+
+    missing = sorted(name for name in called if written.tool(name) is None)
+    if called and len(missing) == len(called):
+        err_console.print(
+            f"[yellow]warning:[/yellow] --catalogue {path} names none of the {len(called)} "
+            f"tools called in the traces: is it a catalogue of other tools? Their scopes then "
+            f"come from the calls, at the default risk {DEFAULT_RISK:g} and never jit_only "
+            f"(unless the catalogue describes the scope), so a payment or admin scope may be "
+            f"planned up front. Pass the catalogue written for these tools.",
+            soft_wrap=True,
+        )
+        return
+    for name, scopes in sorted(called.items()):
+        known = written.tool(name)
+        if known is not None and set(known.scopes) != scopes:
+            conflict = CatalogueConflict(
+                tool=name, written=known.scopes, derived=tuple(sorted(scopes))
+            )
+            err_console.print(f"[yellow]warning:[/yellow] {conflict}", soft_wrap=True)
+    if missing:
+        shown = ", ".join(missing[:5]) + (
+            f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+        )
+        err_console.print(
+            f"[yellow]warning:[/yellow] {len(missing)} tool(s) called in the traces are not in "
+            f"the --catalogue {path}: {shown}. Their scopes come from the calls, at the default "
+            f"risk {DEFAULT_RISK:g} and never jit_only (unless the catalogue describes the "
+            f"scope); add them to the catalogue.",
+            soft_wrap=True,
+        )
+
+
 @command("train")
 def train(
     traces: Annotated[list[Path], typer.Argument(help="Trace files (JSON Lines) to train on.")],
@@ -86,6 +142,11 @@ def train(
     from scopecast.traces import iter_trace_files, read_traces
 
     check_outputs([("--out", out, True)], inputs=[*traces, catalogue])
+    if not no_mlflow:
+        from scopecast.model.tracking import check_tracking_uri
+
+        # before the training it would otherwise waste
+        check_tracking_uri(tracking_uri, experiment=experiment, register_name=register_name)
     written = load_catalogue(catalogue) if catalogue is not None else None
     if written is None:
         err_console.print(
@@ -105,8 +166,11 @@ def train(
             bar.update(tasks[stage], completed=done, total=total or None)
 
         loaded = None
+        called = _CalledTools()
         if max_traces is None:
             loaded = read_traces(traces)
+            for _ in called.tap(loaded):
+                pass
             result = train_to_directory(
                 loaded,
                 out,
@@ -117,7 +181,7 @@ def train(
             )
         else:
             result = train_stream_to_directory(
-                iter_trace_files(traces),
+                called.tap(iter_trace_files(traces)),
                 out,
                 written,
                 max_traces=max_traces,
@@ -140,6 +204,8 @@ def train(
     )
     if loaded is not None:
         _warn_single_group(loaded, group_pattern)
+    if written is not None and catalogue is not None:
+        _warn_catalogue_gaps(written, catalogue, called.scopes)
     out_console.print(_metrics_table("grouped cross-validation (train traces)", result.metrics))
     if not no_mlflow:
         from scopecast.model.tracking import log_training_run

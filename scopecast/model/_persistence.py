@@ -134,6 +134,7 @@ def save_model(
         sio.dump(
             _without_diagnostics(predictor), out / MODEL_FILE, compression=zipfile.ZIP_DEFLATED
         )
+        _reproducible_skops(out / MODEL_FILE)
         # The numpy-only form the runtime plans with (no scikit-learn import at start-up).
         compact = export_compact(predictor, out) if can_export_compact(predictor) else ()
         files = {name: sha256_of(out / name) for name in (MODEL_FILE, *compact, *extra_files)}
@@ -160,6 +161,56 @@ def save_model(
             f"Check that the path is writable."
         ) from err
     return out
+
+
+_ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+"""The date of every entry of a saved ``model.skops`` (the earliest a ZIP file can hold)."""
+
+
+def _reproducible_skops(path: Path) -> None:
+    """Rewrite the skops file at ``path`` so that the same model always gives the same bytes.
+
+    skops names each array file and each object's ``__id__`` after the ``id()`` of its
+    object, and dates every entry with the time of writing, so two trainings of one model
+    gave two checksums. Here the ids and array files are numbered in the order the schema
+    names them (a reference keeps pointing at what it pointed at) and every entry is dated
+    :data:`_ZIP_EPOCH`. Only an ``__id__`` holding an integer and a ``file`` holding the
+    name of an entry are renamed; the content is untouched. A file with an entry the schema
+    does not name is left as skops wrote it.
+    """
+    with zipfile.ZipFile(path) as source:
+        entries = set(source.namelist())
+        schema = json.loads(source.read("schema.json"))
+        ids: dict[int, int] = {}
+        files: dict[str, str] = {}
+
+        def renumber(node: object) -> None:
+            if isinstance(node, dict):
+                for key, value in node.items():
+                    if key == "__id__" and type(value) is int:
+                        node[key] = ids.setdefault(value, len(ids))
+                    elif key == "file" and isinstance(value, str) and value in entries:
+                        suffix = Path(value).suffix
+                        node[key] = files.setdefault(value, f"{len(files)}{suffix}")
+                    else:
+                        renumber(value)
+            elif isinstance(node, list):
+                for item in node:
+                    renumber(item)
+
+        renumber(schema)
+        if entries != {"schema.json", *files}:
+            return
+        blobs = {new: source.read(old) for old, new in files.items()}
+    blobs["schema.json"] = json.dumps(schema, indent=2).encode("utf-8")
+    staged = path.with_name(path.name + ".tmp")
+    with zipfile.ZipFile(staged, "w") as target:
+        for name in sorted(blobs):
+            info = zipfile.ZipInfo(name, date_time=_ZIP_EPOCH)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            target.writestr(info, blobs[name])
+    staged.replace(path)
 
 
 def _skops_version() -> str:

@@ -209,3 +209,128 @@ def test_cli_train_warns_when_every_trace_is_one_cv_group(tmp_path):
     said = " ".join(result.output.split())
     assert "all 6 training trace(s) are one CV group" in said
     assert "Traceback" not in result.output
+
+
+def test_cli_train_checks_the_tracking_uri_before_training(tmp_path):
+    # An unusable --tracking-uri was found only after the whole training (minutes on a real
+    # history): the model directory was written and the run was then not tracked.
+    traces = tmp_path / "train.jsonl"
+    write_traces(make_traces(), traces)
+    out = tmp_path / "m"
+    result = CliRunner().invoke(
+        app, ["train", str(traces), "--out", str(out), "--tracking-uri", "bogus://nowhere"]
+    )
+    assert result.exit_code == 1
+    said = " ".join(result.output.split())
+    assert "bogus://nowhere" in said
+    assert "--tracking-uri" in said
+    assert "--no-mlflow" in said
+    assert "nothing was trained" in said
+    assert "Trained on" not in said
+    assert "Traceback" not in result.output
+    assert not out.exists()
+
+
+def _train_with_catalogue(tmp_path, catalogue, *extra: str):
+    from scopecast.catalogue import Catalogue
+
+    assert isinstance(catalogue, Catalogue)
+    traces = tmp_path / "train.jsonl"
+    write_traces(make_traces(), traces)
+    path = tmp_path / "catalogue.json"
+    save_catalogue(catalogue, path)
+    result = CliRunner().invoke(
+        app,
+        [
+            "train",
+            str(traces),
+            "--catalogue",
+            str(path),
+            "--out",
+            str(tmp_path / "m"),
+            "--no-mlflow",
+            *list(extra),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    return " ".join(result.stderr.split())
+
+
+@pytest.mark.parametrize("extra", [(), ("--max-traces", "100")])
+def test_cli_train_warns_of_tools_the_written_catalogue_lacks_or_contradicts(tmp_path, extra):
+    # `train --catalogue` merged the written catalogue with the calls' and said nothing: the
+    # conflicts (printed by `catalogue derive`) were dropped, and a tool the catalogue lacks
+    # got its scopes from the calls, at the default risk and never jit_only.
+    from scopecast.catalogue import Catalogue, ToolSpec
+
+    written = make_catalogue()
+    tools = [t for t in written.tools if t.name != "bank.pay"]
+    tools = [
+        ToolSpec(name=t.name, scopes=("google:gmail.modify",), description=t.description)
+        if t.name == "email.send"
+        else t
+        for t in tools
+    ]
+    said = _train_with_catalogue(
+        tmp_path, Catalogue(tools=tuple(tools), scopes=written.scopes), *extra
+    )
+    assert "tool 'email.send': the written catalogue says ['google:gmail.modify']" in said
+    assert "1 tool(s) called in the traces are not in the --catalogue" in said
+    assert "bank.pay" in said
+    assert "default risk 0.5" in said
+
+
+def test_cli_train_warns_when_the_catalogue_names_none_of_the_tools(tmp_path):
+    from scopecast.catalogue import Catalogue, ScopeSpec, ToolSpec
+
+    other = Catalogue(
+        tools=(ToolSpec(name="crm.lookup", scopes=("crm:read",)),),
+        scopes=(ScopeSpec(name="crm:read", risk=0.3),),
+    )
+    said = _train_with_catalogue(tmp_path, other)
+    assert "names none of the 6 tools called in the traces" in said
+    assert "catalogue of other tools" in said
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("--register-name", "team/scopes"), ("--register-name", " "), ("--experiment", "")],
+)
+def test_cli_train_checks_the_mlflow_names_before_training(tmp_path, option, value):
+    # A registered-model name MLflow refuses ('/' or ':') or an empty experiment name was
+    # found after the training, and the message said to check --tracking-uri.
+    traces = tmp_path / "train.jsonl"
+    write_traces(make_traces(), traces)
+    out = tmp_path / "m"
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    result = CliRunner().invoke(
+        app, ["train", str(traces), "--out", str(out), "--tracking-uri", uri, option, value]
+    )
+    assert result.exit_code == 1
+    said = " ".join(result.output.split())
+    assert f"Check {option}" in said
+    assert "nothing was trained" in said
+    assert "Trained on" not in said
+    assert not out.exists()
+
+
+@pytest.mark.slow
+def test_cli_train_refuses_a_deleted_experiment_before_training(tmp_path):
+    from mlflow.tracking import MlflowClient
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    client = MlflowClient(tracking_uri=uri)
+    client.delete_experiment(client.create_experiment("gone"))
+    traces = tmp_path / "train.jsonl"
+    write_traces(make_traces(), traces)
+    out = tmp_path / "m"
+    result = CliRunner().invoke(
+        app,
+        ["train", str(traces), "--out", str(out), "--tracking-uri", uri, "--experiment", "gone"],
+    )
+    assert result.exit_code == 1
+    said = " ".join(result.output.split())
+    assert "'gone'" in said
+    assert "was deleted" in said
+    assert "mlflow experiments restore" in said
+    assert not out.exists()

@@ -103,3 +103,26 @@ def test_persistence_reads_the_directory_with_the_runtime_reader():
 
     for name in ("FORMAT_NAME", "FORMAT_VERSION", "METADATA_FILE", "MODEL_FILE", "read_metadata"):
         assert getattr(persistence, name) is getattr(files, name), name
+
+
+def test_the_same_model_saves_to_the_same_bytes(tmp_path, fitted, catalogue):
+    # skops names each array by the id() of its object and stamps every entry with the time:
+    # two trainings of one model on the same data gave different model.skops checksums (and
+    # so metadata.json files), so nothing could tell that they were the same model.
+    import copy
+    import zipfile
+
+    from scopecast._model_files import sha256_of
+
+    first = save_model(fitted, tmp_path / "a", catalogue=catalogue, data_hash="abc")
+    twin = copy.deepcopy(fitted)  # the same model in other objects (other ids)
+    second = save_model(twin, tmp_path / "b", catalogue=catalogue, data_hash="abc")
+    assert sha256_of(first / "model.skops") == sha256_of(second / "model.skops")
+    meta_a = json.loads((first / "metadata.json").read_text())
+    meta_b = json.loads((second / "metadata.json").read_text())
+    assert meta_a["files"] == meta_b["files"]
+    with zipfile.ZipFile(first / "model.skops") as archive:
+        assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+        assert archive.infolist()[0].compress_type == zipfile.ZIP_DEFLATED
+    loaded = load_model(second)
+    np.testing.assert_array_equal(loaded.predict_proba(INPUTS), fitted.predict_proba(INPUTS))
