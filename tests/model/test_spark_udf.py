@@ -26,21 +26,26 @@ pytestmark = pytest.mark.slow
 def spark() -> Iterator[Any]:
     if shutil.which("java") is None:
         pytest.skip("Spark needs a Java runtime (java on PATH); none is installed here")
-    with warnings.catch_warnings():  # pyspark warns that it does not yet fully support pandas 3
-        warnings.simplefilter("ignore", FutureWarning)
-        from pyspark.sql import SparkSession
+    with pytest.MonkeyPatch.context() as env:
+        # The workers' Python is this one, also where the environment names another (or the
+        # virtualenv is not on PATH): a worker without pandas fails the UDF.
+        env.setenv("PYSPARK_PYTHON", sys.executable)
+        env.setenv("PYSPARK_DRIVER_PYTHON", sys.executable)
+        with warnings.catch_warnings():  # pyspark warns that it does not fully support pandas 3
+            warnings.simplefilter("ignore", FutureWarning)
+            from pyspark.sql import SparkSession
 
-        session = (
-            SparkSession.builder.master("local[2]")
-            .appName("scopecast-tests")
-            .config("spark.ui.enabled", "false")
-            .config("spark.pyspark.python", sys.executable)
-            .config("spark.pyspark.driver.python", sys.executable)
-            .getOrCreate()
-        )
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
+            session = (
+                SparkSession.builder.master("local[2]")
+                .appName("scopecast-tests")
+                .config("spark.ui.enabled", "false")
+                .config("spark.pyspark.python", sys.executable)
+                .config("spark.pyspark.driver.python", sys.executable)
+                .getOrCreate()
+            )
+        session.sparkContext.setLogLevel("ERROR")
+        yield session
+        session.stop()
 
 
 def test_the_registered_model_scores_a_spark_dataframe_like_preauthorizer(
