@@ -103,16 +103,16 @@ def run_config(
 ) -> RunnableConfig:
     """A graph config naming the guarded run (``configurable[RUN_ID_KEY]``) and the thread.
 
-    ``thread_id`` defaults to the run id. Pass the same config to the ``invoke`` that resumes
-    the graph after a consent interrupt.
+    ``thread_id`` defaults to the one ``config`` has, else the run id. Pass the same config
+    to the ``invoke`` that resumes the graph after a consent interrupt.
     """
     run_id = run.run_id if isinstance(run, Run) else run
     base: dict[str, Any] = dict(config or {})
     configurable = dict(base.get("configurable") or {})
     configurable[RUN_ID_KEY] = run_id
-    configurable.setdefault("thread_id", thread_id or run_id)
     if thread_id is not None:
         configurable["thread_id"] = thread_id
+    configurable.setdefault("thread_id", run_id)
     base["configurable"] = configurable
     return cast(RunnableConfig, base)
 
