@@ -25,7 +25,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import START, MessagesState, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.prebuilt import ToolNode, tools_condition
-from langgraph.types import Command
+from langgraph.types import Command, interrupt
 
 from scopecast import (
     AuthorizerError,
@@ -43,7 +43,7 @@ from scopecast.integrations.langgraph import (
     guard_tools,
     run_config,
 )
-from scopecast.runtime import ScopeGuard, TraceRecorder
+from scopecast.runtime import CallbackAuthorizer, ConsentRequest, ScopeGuard, TraceRecorder
 
 NAMES = {"search_email": "email.search", "send_email": "email.send", "add_event": "calendar.create"}
 
@@ -384,3 +384,26 @@ def test_upfront_consent_in_the_graphs_first_node(catalogue: Catalogue, tmp_path
     trace = guard.finish("run-1")
     assert trace is not None
     assert [(c.tool, c.status) for c in trace.calls] == [("email.send", "ok")]
+
+
+def test_a_callback_authorizer_lets_langgraphs_interrupt_through(
+    catalogue: Catalogue, tmp_path: Path
+) -> None:
+    # CallbackAuthorizer turns a failing callback into AuthorizerError (fail closed), but an
+    # interrupt() in the callback is LangGraph's pause, not a failure: the graph must pause.
+    effects = Effects()
+
+    def ask(request: ConsentRequest) -> list[str]:
+        answer: list[str] = interrupt({"scopes": sorted(request.requested)})
+        return answer
+
+    guard = ScopeGuard(
+        catalogue, store=f"sqlite:///{tmp_path / 'runs.db'}", authorizer=CallbackAuthorizer(ask)
+    )
+    graph = scripted_agent(guard_tools(guard, effects.tools(), names=NAMES), SEND)
+    config = run_config(guard.start("Email Carlos"))
+    (pause,) = graph.invoke({"messages": [("user", "go")]}, config)["__interrupt__"]
+    assert pause.value == {"scopes": ["google:gmail.send"]}
+    assert effects.sent == []
+    graph.invoke(Command(resume=["google:gmail.send"]), config)
+    assert effects.sent == ["carlos"]
