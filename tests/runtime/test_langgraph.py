@@ -407,3 +407,37 @@ def test_a_callback_authorizer_lets_langgraphs_interrupt_through(
     assert effects.sent == []
     graph.invoke(Command(resume=["google:gmail.send"]), config)
     assert effects.sent == ["carlos"]
+
+
+@pytest.mark.filterwarnings("ignore::langgraph.warnings.LangGraphDeprecationWarning")
+def test_prebuilt_react_agent_with_guarded_tools(catalogue: Catalogue, tmp_path: Path) -> None:
+    # create_react_agent (moved to langchain.agents.create_agent, not installed here) sends
+    # each tool call to the ToolNode as its own task: the same consent flow works there.
+    from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+
+    try:
+        from langgraph.prebuilt import create_react_agent
+    except ImportError:  # to be removed in LangGraph 2.0
+        pytest.skip("this LangGraph has no langgraph.prebuilt.create_react_agent")
+
+    class ScriptedModel(GenericFakeChatModel):
+        def bind_tools(self, tools: Any, **kwargs: Any) -> ScriptedModel:
+            return self  # the script already holds the tool calls
+
+    effects = Effects()
+    guard = make_guard(catalogue, tmp_path)
+    agent = create_react_agent(
+        ScriptedModel(messages=iter(SEND)),
+        guard_tools(guard, effects.tools(), names=NAMES),
+        checkpointer=InMemorySaver(),
+    )
+    run = guard.start("Email Carlos")
+    config = run_config(run)
+    payload = agent.invoke({"messages": [("user", "go")]}, config)["__interrupt__"][0].value
+    assert payload["missing"] == {"google": ["google:gmail.send"]}
+    assert effects.sent == []
+    result = agent.invoke(
+        Command(resume=consent_answer(payload, granted=all_requested(payload))), config
+    )
+    assert effects.sent == ["carlos"]
+    assert [m.content for m in tool_messages(result)] == ["sent to carlos"]
