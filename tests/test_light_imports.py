@@ -14,6 +14,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 HEAVY = ("sklearn", "scipy", "pandas", "mlflow", "pyarrow", "matplotlib")
+# Agent frameworks: only scopecast.integrations.<framework> imports them.
+FRAMEWORKS = ("langgraph", "langchain_core")
 
 
 def heavy_modules_after(code: str) -> list[str]:
@@ -21,7 +23,7 @@ def heavy_modules_after(code: str) -> list[str]:
     probe = (
         code
         + "\nimport json, sys\n"
-        + f"print(json.dumps(sorted(m for m in {HEAVY!r} + ('sqlalchemy',) if m in sys.modules)))\n"
+        + f"print(json.dumps(sorted(m for m in {HEAVY + FRAMEWORKS!r} + ('sqlalchemy',) if m in sys.modules)))\n"
     )
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     proc = subprocess.run(
@@ -47,3 +49,26 @@ def test_preauthorizer_import_needs_no_run_store() -> None:
 
 def test_guard_import_loads_the_store_but_nothing_heavy() -> None:
     assert heavy_modules_after("from scopecast.runtime import ScopeGuard") == ["sqlalchemy"]
+
+
+def test_the_integrations_package_imports_no_framework() -> None:
+    assert heavy_modules_after("import scopecast.integrations") == []
+
+
+def test_the_langgraph_integration_without_langgraph_names_the_extra() -> None:
+    block = (
+        "import importlib.abc, sys\n"
+        "class Absent(importlib.abc.MetaPathFinder):\n"
+        "    def find_spec(self, name, path, target=None):\n"
+        "        if name.partition('.')[0] in ('langgraph', 'langchain_core'):\n"
+        "            raise ModuleNotFoundError(f'No module named {name!r}', name=name)\n"
+        "sys.meta_path.insert(0, Absent())\n"
+        "from scopecast.exceptions import MissingExtraError\n"
+        "try:\n"
+        "    import scopecast.integrations.langgraph\n"
+        "except MissingExtraError as err:\n"
+        "    assert \"pip install 'scopecast[langgraph]'\" in str(err), err\n"
+        "else:\n"
+        "    raise AssertionError('imported without langgraph')\n"
+    )
+    assert heavy_modules_after(block) == []

@@ -25,6 +25,7 @@ from scopecast.catalogue import Catalogue, ToolSpec
 from scopecast.exceptions import (
     AuthorizationRequired,
     ConfigError,
+    GuardStateError,
     RunStoreError,
     UnknownToolError,
 )
@@ -285,11 +286,17 @@ class ScopeGuard:
         it is told or sets; the application knows its own tokens' and revokes them with
         :meth:`revoke` when they end).
 
+        In blocking mode the upfront consent is asked before the run is saved: if the
+        authorizer raises, no run is left behind and the start may be retried with the same
+        ``run_id`` (a LangGraph node that calls ``start`` runs again after an interrupt).
+
         Raises
         ------
         AuthorizationRequired
             In pausing mode when upfront scopes must be consented: the run is saved paused;
             call :meth:`resume` with the user's :class:`Grant`.
+        GuardStateError
+            If a run with ``run_id`` exists already.
         """
         if not task.strip():
             raise ConfigError("A run needs a non-empty task (the request the agent received).")
@@ -323,11 +330,22 @@ class ScopeGuard:
                 self._consent.urls_for(pending_of(request)),
                 request_id=request.request_id,
             )
+        grant = None
+        if to_ask:
+            # Asked before the run is created: an authorizer that raises (a failed prompt, or
+            # a LangGraph interrupt, after which the node runs again) leaves no half-started
+            # run, and the same start can be retried with the same run id.
+            if self.store.find_run(run_id) is not None:
+                raise GuardStateError(
+                    f"Run {run_id!r} exists already. Run ids must be unique; let the guard "
+                    f"choose one, or resume the existing run with resume()."
+                )
+            grant = self._consent.ask(request)
         self.store.create_run(run_id, task=task, context=context, plan=plan_steps, granted=held)
         live = self._load(run_id)
-        if to_ask:
+        if grant is not None:
             try:
-                self._consent.apply(live, request, self._consent.ask(request))
+                self._consent.apply(live, request, grant)
             except BaseException:
                 self._live.release(live)  # no handle will use it; the run stays in the store
                 raise

@@ -249,6 +249,31 @@ def test_guard_authorizer_failure_refuses_the_call(catalogue: Catalogue, store: 
     assert ran == []
 
 
+def test_guard_upfront_consent_that_raises_leaves_no_run_and_can_be_retried(
+    catalogue: Catalogue, store: RunStore
+) -> None:
+    # An authorizer that raises at the start (a failed prompt, or a LangGraph interrupt: the
+    # node that starts the run runs again on resume) must not leave a half-started run that
+    # makes the retry with the same run id fail with "exists already".
+    answers: list[str] = []
+
+    def flaky(request: ConsentRequest) -> Grant:
+        if not answers:
+            answers.append("asked")
+            raise ConnectionError("consent UI is down")
+        return Grant.of(request.request_id, request.requested)
+
+    guard = ScopeGuard(catalogue, store=store, authorizer=CallbackAuthorizer(flaky))
+    with pytest.raises(AuthorizerError):
+        guard.start("Email Carlos", run_id="r1", upfront=["google:gmail.send"])
+    assert store.find_run("r1") is None
+    with guard.start("Email Carlos", run_id="r1", upfront=["google:gmail.send"]) as run:
+        assert "google:gmail.send" in run.granted
+        run.check("email.send")
+    with pytest.raises(GuardStateError, match="exists already"):
+        guard.start("Email Carlos", run_id="r1", upfront=["google:gmail.send"])
+
+
 def test_guard_outside_a_run_is_refused(catalogue: Catalogue, store: RunStore) -> None:
     guard = _blocking(catalogue, store, ScriptedConsent())
     send = guard.wrap(lambda: "sent", name="email.send")

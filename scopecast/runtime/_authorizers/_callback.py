@@ -52,6 +52,8 @@ class CallbackAuthorizer:
         except GuardError:
             raise
         except Exception as err:  # the application's UI failed: refuse (fail closed)
+            if _is_control_flow(err):
+                raise  # e.g. LangGraph's interrupt(): the graph pauses, the call does not run
             raise AuthorizerError(
                 f"The consent callback failed on request {request.request_id!r} "
                 f"({type(err).__name__}); the call was not run. Fix the callback and retry."
@@ -68,3 +70,12 @@ class CallbackAuthorizer:
     def consent_urls(self, request: ConsentRequest) -> dict[str, str]:
         """The URLs of ``urls(request)``, or none."""
         return {} if self._urls is None else dict(self._urls(request))
+
+
+def _is_control_flow(err: BaseException) -> bool:
+    """Whether ``err`` is LangGraph's control flow (``GraphBubbleUp``: an ``interrupt()``),
+    which must reach the graph unchanged; checked by name, so langgraph is never imported."""
+    return any(
+        cls.__name__ == "GraphBubbleUp" and cls.__module__ == "langgraph.errors"
+        for cls in type(err).__mro__
+    )

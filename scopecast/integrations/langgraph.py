@@ -1,0 +1,410 @@
+"""scopecast for LangGraph: guarded LangChain tools, and consent through LangGraph's ``interrupt``.
+
+Needs ``pip install 'scopecast[langgraph]'``; ``import scopecast`` never imports this module.
+
+- :func:`guard_tools` returns LangChain tools (``BaseTool``, ``@tool``) whose every call is
+  checked by a :class:`~scopecast.runtime.ScopeGuard` under the tool's catalogue name, in the
+  run named by the graph's config (:func:`run_config`). A tool not in the catalogue is refused
+  when it is wrapped; a guard error refuses the call (the tool is not run).
+- :class:`InterruptAuthorizer` asks a missing consent with ``langgraph.types.interrupt``: the
+  graph pauses durably (its checkpointer saves it) and the application shows the interrupt's
+  payload (:func:`consent_payload`; scope names, never a token) to the user, then resumes with
+  ``Command(resume=consent_answer(payload, granted=[...]))``.
+
+On resume LangGraph runs the interrupted node again from its start. The guard records a consent
+in its run store when the answer arrives, so the node's second execution asks nothing new for
+it: the interrupted call runs once, with the scopes granted. Each answer names the consent it
+answers (``consent_id``); an answer of an earlier consent of the same node, which LangGraph
+hands back first when a node paused more than once, is skipped rather than applied to another
+question. A refused scope raises :class:`~scopecast.exceptions.ScopeDeniedError` in the guard;
+by default the guarded tool turns it into an error ``ToolMessage`` for the model (``status``
+``"error"``), so the agent can go on without that tool (``on_denied="raise"`` propagates it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal, NotRequired, cast
+
+from pydantic import BaseModel, PrivateAttr
+from typing_extensions import TypedDict  # pydantic needs it on Python < 3.12
+
+from scopecast.exceptions import (
+    AuthorizerError,
+    GuardStateError,
+    MissingExtraError,
+    RunStoreError,
+    ScopeDeniedError,
+)
+from scopecast.runtime._consent import ConsentRequest, Grant, group_by_provider
+from scopecast.runtime._run import Run
+
+INSTALL_HINT = "pip install 'scopecast[langgraph]'"
+
+try:
+    import langgraph.types  # noqa: F401  (interrupt, Command: imported where used)
+    from langchain_core.messages import ToolMessage
+    from langchain_core.runnables import RunnableConfig, ensure_config
+    from langchain_core.tools import BaseTool
+except ModuleNotFoundError as _err:
+    if (_err.name or "").partition(".")[0] not in ("langgraph", "langchain_core"):
+        raise
+    raise MissingExtraError(
+        f"scopecast.integrations.langgraph needs LangGraph, which is not installed "
+        f"({_err.name} is missing). Install it with: {INSTALL_HINT}"
+    ) from _err
+
+if TYPE_CHECKING:
+    from scopecast.runtime._guard import ScopeGuard
+    from scopecast.runtime._live import LiveRun
+
+__all__ = [
+    "RUN_ID_KEY",
+    "ConsentAnswer",
+    "GuardedTool",
+    "InterruptAuthorizer",
+    "all_requested",
+    "consent_answer",
+    "consent_payload",
+    "guard_tools",
+    "run_config",
+]
+
+logger = logging.getLogger(__name__)
+
+RUN_ID_KEY = "scopecast_run_id"
+"""The key of ``config["configurable"]`` that names the guarded run of a graph invocation."""
+
+PAYLOAD_TYPE = "scopecast.consent"
+"""The ``type`` of an :class:`InterruptAuthorizer` interrupt's payload."""
+
+OnDenied = Literal["message", "raise"]
+
+
+class ConsentAnswer(TypedDict):
+    """The resume value of a consent interrupt: ``Command(resume=ConsentAnswer)``.
+
+    ``consent_id`` is the payload's; ``granted`` the scopes the user granted (requested
+    scopes left out are refused); ``denied`` scopes are refused even if also in ``granted``.
+    """
+
+    consent_id: str
+    granted: list[str]
+    denied: NotRequired[list[str]]
+
+
+def run_config(
+    run: Run | str, *, thread_id: str | None = None, config: RunnableConfig | None = None
+) -> RunnableConfig:
+    """A graph config naming the guarded run (``configurable[RUN_ID_KEY]``) and the thread.
+
+    ``thread_id`` defaults to the one ``config`` has, else the run id. Pass the same config
+    to the ``invoke`` that resumes the graph after a consent interrupt.
+    """
+    run_id = run.run_id if isinstance(run, Run) else run
+    base: dict[str, Any] = dict(config or {})
+    configurable = dict(base.get("configurable") or {})
+    configurable[RUN_ID_KEY] = run_id
+    if thread_id is not None:
+        configurable["thread_id"] = thread_id
+    configurable.setdefault("thread_id", run_id)
+    base["configurable"] = configurable
+    return cast(RunnableConfig, base)
+
+
+# -- consent -------------------------------------------------------------------------------
+
+
+def consent_id_of(request: ConsentRequest) -> str:
+    """A stable name for ``request``'s question, the same in every execution of the node.
+
+    The guard's ``request_id`` is new in each execution (LangGraph runs the node again on
+    resume), so the answer is matched on the run and the scopes the call misses (the
+    upfront scopes for the consent asked at the start).
+    """
+    asked = request.missing or request.requested
+    key = json.dumps([request.run_id, sorted(asked)], separators=(",", ":"))
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+
+def consent_payload(request: ConsentRequest) -> dict[str, Any]:
+    """The JSON-serialisable value an :class:`InterruptAuthorizer` interrupts with.
+
+    Scope names grouped by provider, the tool and the ids; never a token or a code.
+    """
+    return {
+        "type": PAYLOAD_TYPE,
+        "consent_id": consent_id_of(request),
+        "request_id": request.request_id,
+        "run_id": request.run_id,
+        "tool": request.tool,
+        "missing": {p: sorted(s) for p, s in group_by_provider(request.missing).items()},
+        "requested": {p: sorted(s) for p, s in group_by_provider(request.requested).items()},
+    }
+
+
+def consent_answer(
+    payload: Mapping[str, Any], *, granted: Iterable[str] = (), denied: Iterable[str] = ()
+) -> ConsentAnswer:
+    """The resume value answering ``payload`` (``Command(resume=consent_answer(...))``).
+
+    Requested scopes not in ``granted`` are refused; ``granted=all_requested(payload)``
+    grants everything asked.
+    """
+    answer = ConsentAnswer(consent_id=str(payload["consent_id"]), granted=sorted(set(granted)))
+    refused = sorted(set(denied))
+    if refused:
+        answer["denied"] = refused
+    return answer
+
+
+def all_requested(payload: Mapping[str, Any]) -> list[str]:
+    """Every scope a consent payload asks for (to grant all of it)."""
+    requested: Mapping[str, Iterable[str]] = payload["requested"]
+    return sorted(scope for scopes in requested.values() for scope in scopes)
+
+
+class InterruptAuthorizer:
+    """Ask consent with LangGraph's ``interrupt``: the graph pauses until the user answers.
+
+    For a blocking :class:`~scopecast.runtime.ScopeGuard` whose tools run inside a LangGraph
+    graph compiled with a checkpointer. The interrupt's value is :func:`consent_payload`; the
+    application resumes the graph with ``Command(resume=consent_answer(payload, granted=...))``
+    (a :class:`ConsentAnswer`). A resume value of another shape fails the graph run with a
+    ``ValidationError`` and is not saved, so the consent can be answered again. Outside a graph
+    (e.g. ``guard.start(upfront=...)`` before ``invoke``) it raises
+    :class:`~scopecast.exceptions.AuthorizerError`: pass the scopes the application holds as
+    ``granted=`` there, or let the tools ask.
+    """
+
+    def __repr__(self) -> str:
+        return "InterruptAuthorizer()"
+
+    def authorize(self, request: ConsentRequest) -> Grant:
+        """Interrupt the graph with the request's payload; the user's answer as a Grant."""
+        from langgraph.config import get_config
+        from langgraph.types import interrupt
+
+        try:
+            get_config()
+        except RuntimeError:
+            raise AuthorizerError(
+                f"InterruptAuthorizer asks consent with LangGraph's interrupt(), which works only "
+                f"inside a graph node; consent request {request.request_id!r} (tool "
+                f"{request.tool!r}) was made outside one and refused. Pass the scopes the "
+                f"application holds as ScopeGuard.start(granted=...), or call the tool in the graph."
+            ) from None
+        payload = consent_payload(request)
+        while True:
+            # LangGraph matches resume values to interrupts by their order in the node. An
+            # answer to another consent of this node (applied in an earlier execution of it,
+            # so not asked any more) comes first: skip it and take the next one.
+            answer: ConsentAnswer = interrupt(payload, response_schema=ConsentAnswer)
+            if answer["consent_id"] == payload["consent_id"]:
+                break
+            logger.info(
+                "run %s: skipped a consent answer of another question (consent %s)",
+                request.run_id,
+                answer["consent_id"],
+            )
+        granted = frozenset(answer["granted"]) - frozenset(answer.get("denied", ()))
+        return Grant.of(request.request_id, granted & request.requested)
+
+    def consent_urls(self, request: ConsentRequest) -> dict[str, str]:
+        """No URLs: the consent is asked by the graph's interrupt (blocking mode only)."""
+        return {}
+
+
+# -- tools ---------------------------------------------------------------------------------
+
+
+def guard_tools(
+    guard: ScopeGuard,
+    tools: Sequence[BaseTool],
+    *,
+    names: Mapping[str, str] | None = None,
+    on_denied: OnDenied = "message",
+) -> list[GuardedTool]:
+    """Wrap LangChain tools so that each call is checked by ``guard`` first.
+
+    Parameters
+    ----------
+    guard : ScopeGuard
+        The guard (usually blocking, with an :class:`InterruptAuthorizer`).
+    tools : sequence of BaseTool
+        The tools (``@tool`` functions, ``StructuredTool``, any ``BaseTool``).
+    names : mapping, optional
+        LangChain tool name -> catalogue tool name, for tools named otherwise in the catalogue.
+    on_denied : {"message", "raise"}, default "message"
+        A refused scope: an error ``ToolMessage`` for the model, or the
+        :class:`~scopecast.exceptions.ScopeDeniedError` raised out of the graph.
+
+    Raises
+    ------
+    UnknownToolError
+        If a tool's catalogue name is neither in the catalogue nor registered (fail closed).
+    ConfigError
+        If ``on_denied`` is neither ``"message"`` nor ``"raise"``.
+    """
+    from scopecast.exceptions import ConfigError
+
+    if on_denied not in ("message", "raise"):
+        raise ConfigError(f"on_denied must be 'message' or 'raise'. Got {on_denied!r}.")
+    names = dict(names or {})
+    return [
+        GuardedTool.of(guard, tool, names.get(tool.name, tool.name), on_denied) for tool in tools
+    ]
+
+
+class GuardedTool(BaseTool):
+    """A LangChain tool whose calls go through a :class:`~scopecast.runtime.ScopeGuard` first.
+
+    Made by :func:`guard_tools`. It has the wrapped tool's name, description and arguments
+    and runs it (``run``/``arun``, so callbacks, argument parsing, injected arguments and its
+    own error handling are the wrapped tool's). The run is ``config["configurable"][RUN_ID_KEY]``
+    (:func:`run_config`), else the guard's current run (``with run:``); with neither the call
+    is refused. Each call is saved to the run store after it ran.
+    """
+
+    catalogue_name: str
+    on_denied: OnDenied = "message"
+    _inner: BaseTool = PrivateAttr()
+    _guard: ScopeGuard = PrivateAttr()
+    _required: frozenset[str] = PrivateAttr()
+
+    @classmethod
+    def of(
+        cls, guard: ScopeGuard, tool: BaseTool, catalogue_name: str, on_denied: OnDenied
+    ) -> GuardedTool:
+        """Wrap ``tool`` as catalogue tool ``catalogue_name`` (UnknownToolError if unknown)."""
+        required = guard.required_scopes(catalogue_name)
+        guarded = cls(
+            name=tool.name,
+            description=tool.description,
+            args_schema=tool.args_schema,
+            return_direct=tool.return_direct,
+            response_format=tool.response_format,
+            tags=tool.tags,
+            metadata=tool.metadata,
+            extras=tool.extras,
+            catalogue_name=catalogue_name,
+            on_denied=on_denied,
+        )
+        guarded._inner = tool
+        guarded._guard = guard
+        guarded._required = required
+        return guarded
+
+    @property
+    def inner(self) -> BaseTool:
+        """The wrapped tool."""
+        return self._inner
+
+    @property
+    def func(self) -> Any:
+        """The wrapped tool's function, if any (``ToolNode`` reads its injected arguments)."""
+        return getattr(self._inner, "func", None)
+
+    @property
+    def coroutine(self) -> Any:
+        """The wrapped tool's coroutine function, if any."""
+        return getattr(self._inner, "coroutine", None)
+
+    @property
+    def tool_call_schema(self) -> Any:
+        """The wrapped tool's schema as the model sees it."""
+        return self._inner.tool_call_schema
+
+    def get_input_schema(self, config: RunnableConfig | None = None) -> type[BaseModel]:
+        """The wrapped tool's input schema (with its injected arguments)."""
+        return cast("type[BaseModel]", self._inner.get_input_schema(config))
+
+    def _run(self, *args: Any, **kwargs: Any) -> Any:  # pragma: no cover - run() is overridden
+        raise NotImplementedError
+
+    # -- calls -----------------------------------------------------------------------------
+
+    def run(self, tool_input: str | dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        """Check the call with the guard, then run the wrapped tool (its ``run``)."""
+        live, refused = self._authorize(kwargs)
+        if refused is not None:
+            return refused
+        at = time.time()
+        try:
+            result = self._inner.run(tool_input, *args, **kwargs)
+        except BaseException:
+            self._record(live, "error", at)
+            raise
+        self._record(live, _status_of(result), at)
+        return result
+
+    async def arun(self, tool_input: str | dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        """Async :meth:`run`: the guard's slow path runs in a worker thread (with the context)."""
+        live, refused = await asyncio.to_thread(self._authorize, kwargs)
+        if refused is not None:
+            return refused
+        at = time.time()
+        try:
+            result = await self._inner.arun(tool_input, *args, **kwargs)
+        except BaseException:
+            self._record(live, "error", at)
+            raise
+        self._record(live, _status_of(result), at)
+        return result
+
+    def _authorize(self, kwargs: Mapping[str, Any]) -> tuple[LiveRun, ToolMessage | str | None]:
+        guard = self._guard
+        config = ensure_config(kwargs.get("config"))
+        run_id = (config.get("configurable") or {}).get(RUN_ID_KEY)
+        if run_id is not None and not isinstance(run_id, str):
+            raise GuardStateError(
+                f"config['configurable'][{RUN_ID_KEY!r}] must be a run id (str); tool "
+                f"{self.name!r} was refused (not run). Build the config with run_config(run)."
+            )
+        live = guard._live_for(run_id, self.catalogue_name)
+        tool = self.catalogue_name
+        try:
+            if not (self._required <= live.closure and time.time() < live.valid_until):
+                guard._consent.authorize(live, tool, self._required)
+        except ScopeDeniedError as err:
+            _save(guard, live)  # the guard recorded the refused call
+            if self.on_denied == "raise":
+                raise
+            tool_call_id = kwargs.get("tool_call_id")
+            if tool_call_id is None:
+                return live, str(err)
+            return live, ToolMessage(
+                content=str(err), tool_call_id=tool_call_id, name=self.name, status="error"
+            )
+        except BaseException:
+            # Refused, or paused by LangGraph's interrupt: the run is in the store, and the
+            # node's next execution loads it again if this process let it go.
+            guard.release(live.run_id)
+            raise
+        return live, None
+
+    def _record(self, live: LiveRun, status: str, at: float) -> None:
+        live.buffer.append((self.catalogue_name, status, at))
+        _save(self._guard, live)
+
+
+def _status_of(result: object) -> str:
+    if isinstance(result, ToolMessage) and result.status == "error":
+        return "error"
+    return "ok"
+
+
+def _save(guard: ScopeGuard, live: LiveRun) -> None:
+    """Save the run's calls now: the graph may pause, and its process end, at any node."""
+    try:
+        guard.save_calls(live.run_id)
+    except RunStoreError:
+        # The calls ran; they stay in memory for the run's next save (see ScopeGuard.save_calls).
+        logger.warning("run %s: calls not saved yet (run store error)", live.run_id)
+        return
+    guard.release(live.run_id)

@@ -1,0 +1,443 @@
+"""scopecast in a real LangGraph graph: guarded tools in a ToolNode, consent by ``interrupt``.
+
+The graph, its ToolNode, checkpointer and ``Command(resume=...)`` are LangGraph's own; only
+the chat model is scripted (a node that emits the next ``AIMessage`` of a script).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip(
+    "langgraph", reason="needs the langgraph extra: pip install 'scopecast[langgraph]'"
+)
+
+from langchain_core.messages import AIMessage, ToolMessage
+from langchain_core.runnables import RunnableConfig
+from langchain_core.tools import BaseTool, tool
+from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.graph import START, MessagesState, StateGraph
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.prebuilt import ToolNode, tools_condition
+from langgraph.types import Command, interrupt
+
+from scopecast import (
+    AuthorizerError,
+    Catalogue,
+    GuardStateError,
+    ScopeDeniedError,
+    UnknownToolError,
+    read_traces,
+)
+from scopecast.integrations.langgraph import (
+    RUN_ID_KEY,
+    InterruptAuthorizer,
+    all_requested,
+    consent_answer,
+    guard_tools,
+    run_config,
+)
+from scopecast.runtime import CallbackAuthorizer, ConsentRequest, ScopeGuard, TraceRecorder
+
+NAMES = {"search_email": "email.search", "send_email": "email.send", "add_event": "calendar.create"}
+
+
+class Effects:
+    """What the tools really did (the side effects the guard must allow or prevent)."""
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+        self.events: list[str] = []
+        self.searches: list[str] = []
+
+    def tools(self) -> list[BaseTool]:
+        @tool
+        def search_email(query: str) -> str:
+            """Search the mailbox."""
+            self.searches.append(query)
+            return f"3 mails about {query}"
+
+        @tool
+        def send_email(to: str) -> str:
+            """Send an email."""
+            self.sent.append(to)
+            return f"sent to {to}"
+
+        @tool
+        def add_event(title: str) -> str:
+            """Add a calendar event."""
+            self.events.append(title)
+            return f"added {title}"
+
+        return [search_email, send_email, add_event]
+
+
+def call(name: str, call_id: str, **args: str) -> dict[str, Any]:
+    return {"name": name, "args": args, "id": call_id, "type": "tool_call"}
+
+
+def scripted_agent(
+    tools: Sequence[BaseTool], script: list[AIMessage]
+) -> CompiledStateGraph[Any, Any, Any, Any]:
+    """A ReAct graph (model node -> ToolNode -> model ...) whose model follows ``script``."""
+
+    def model(state: MessagesState) -> dict[str, list[AIMessage]]:
+        turn = sum(isinstance(m, AIMessage) for m in state["messages"])
+        return {"messages": [script[turn]]}
+
+    builder = StateGraph(MessagesState)
+    builder.add_node("model", model)
+    builder.add_node("tools", ToolNode(tools))
+    builder.add_edge(START, "model")
+    builder.add_conditional_edges("model", tools_condition)
+    builder.add_edge("tools", "model")
+    return builder.compile(checkpointer=InMemorySaver())
+
+
+def make_guard(catalogue: Catalogue, tmp_path: Path, **kw: Any) -> ScopeGuard:
+    return ScopeGuard(
+        catalogue,
+        store=f"sqlite:///{tmp_path / 'runs.db'}",
+        authorizer=InterruptAuthorizer(),
+        recorder=TraceRecorder(tmp_path / "runs.jsonl"),
+        **kw,
+    )
+
+
+def tool_messages(result: dict[str, Any]) -> list[ToolMessage]:
+    return [m for m in result["messages"] if isinstance(m, ToolMessage)]
+
+
+SEND = [AIMessage("", tool_calls=[call("send_email", "c1", to="carlos")]), AIMessage("done")]
+
+
+def test_granted_upfront_call_runs_without_interrupt(catalogue: Catalogue, tmp_path: Path) -> None:
+    effects = Effects()
+    guard = make_guard(catalogue, tmp_path)
+    graph = scripted_agent(guard_tools(guard, effects.tools(), names=NAMES), SEND)
+    run = guard.start("Email Carlos", granted={"google:gmail.send"})
+    result = graph.invoke({"messages": [("user", "Email Carlos")]}, run_config(run))
+    assert "__interrupt__" not in result
+    assert effects.sent == ["carlos"]
+    assert [m.content for m in tool_messages(result)] == ["sent to carlos"]
+    trace = guard.finish(run)
+    assert trace is not None
+    assert [(c.tool, c.status) for c in trace.calls] == [("email.send", "ok")]
+
+
+def test_missing_scope_interrupts_and_the_granted_call_runs_once(
+    catalogue: Catalogue, tmp_path: Path
+) -> None:
+    effects = Effects()
+    guard = make_guard(catalogue, tmp_path)
+    graph = scripted_agent(guard_tools(guard, effects.tools(), names=NAMES), SEND)
+    run = guard.start("Email Carlos")
+    config = run_config(run, thread_id="thread-1")
+
+    result = graph.invoke({"messages": [("user", "Email Carlos")]}, config)
+    (pause,) = result["__interrupt__"]
+    payload = pause.value
+    assert payload["type"] == "scopecast.consent"
+    assert payload["run_id"] == run.run_id
+    assert payload["tool"] == "email.send"
+    assert payload["missing"] == {"google": ["google:gmail.send"]}
+    assert payload["requested"] == {"google": ["google:gmail.send"]}
+    assert payload["request_id"]
+    assert payload["consent_id"]
+    json.dumps(payload)  # JSON-serialisable, as LangGraph's clients need
+    assert effects.sent == []  # paused before the tool ran
+    assert graph.get_state(config).next == ("tools",)
+
+    answer = consent_answer(payload, granted=all_requested(payload))
+    result = graph.invoke(Command(resume=answer), config)
+    assert "__interrupt__" not in result
+    assert effects.sent == ["carlos"]  # exactly once, after the consent
+    assert [m.content for m in tool_messages(result)] == ["sent to carlos"]
+    assert "google:gmail.send" in guard.attach(run.run_id).granted
+    trace = guard.finish(run.run_id)
+    assert trace is not None
+    assert [(c.tool, c.status) for c in trace.calls] == [("email.send", "ok")]
+    assert [t.calls[0].tool for t in read_traces(tmp_path / "runs.jsonl")] == ["email.send"]
+
+
+def test_denied_scope_comes_back_to_the_model_as_a_tool_error(
+    catalogue: Catalogue, tmp_path: Path
+) -> None:
+    effects = Effects()
+    guard = make_guard(catalogue, tmp_path)
+    graph = scripted_agent(guard_tools(guard, effects.tools(), names=NAMES), SEND)
+    run = guard.start("Email Carlos")
+    config = run_config(run)
+    payload = graph.invoke({"messages": [("user", "Email Carlos")]}, config)["__interrupt__"][
+        0
+    ].value
+    result = graph.invoke(Command(resume=consent_answer(payload, granted=[])), config)
+    assert effects.sent == []
+    (message,) = tool_messages(result)
+    assert message.status == "error"
+    assert "was not run" in str(message.content)
+    assert "google:gmail.send" in str(message.content)
+    assert guard.attach(run.run_id).denied == {"google:gmail.send"}
+    trace = guard.finish(run.run_id)
+    assert trace is not None
+    assert [(c.tool, c.status) for c in trace.calls] == [("email.send", "denied")]
+
+
+def test_denial_can_propagate_out_of_the_graph(catalogue: Catalogue, tmp_path: Path) -> None:
+    effects = Effects()
+    guard = make_guard(catalogue, tmp_path)
+    tools = guard_tools(guard, effects.tools(), names=NAMES, on_denied="raise")
+    graph = scripted_agent(tools, SEND)
+    run = guard.start("Email Carlos")
+    config = run_config(run)
+    payload = graph.invoke({"messages": [("user", "Email Carlos")]}, config)["__interrupt__"][
+        0
+    ].value
+    with pytest.raises(ScopeDeniedError):
+        graph.invoke(Command(resume=consent_answer(payload, denied=["google:gmail.send"])), config)
+    assert effects.sent == []
+
+
+def test_unknown_tool_is_refused_and_a_call_needs_a_run(
+    catalogue: Catalogue, tmp_path: Path
+) -> None:
+    effects = Effects()
+    guard = make_guard(catalogue, tmp_path)
+
+    @tool
+    def wire_money(amount: str) -> str:
+        """Not in the catalogue."""
+        return "paid"
+
+    with pytest.raises(UnknownToolError):
+        guard_tools(guard, [wire_money])
+    with pytest.raises(UnknownToolError):
+        guard_tools(guard, effects.tools())  # the LangChain names without the mapping
+    graph = scripted_agent(guard_tools(guard, effects.tools(), names=NAMES), SEND)
+    with pytest.raises(GuardStateError, match="outside a run"):
+        graph.invoke({"messages": [("user", "hi")]}, {"configurable": {"thread_id": "t"}})
+    assert effects.sent == []
+
+
+def test_parallel_misses_make_one_interrupt_and_each_call_runs_once(
+    catalogue: Catalogue, tmp_path: Path
+) -> None:
+    effects = Effects()
+    guard = make_guard(catalogue, tmp_path, coalesce_window=0.3)
+    both = AIMessage(
+        "",
+        tool_calls=[call("send_email", "c1", to="carlos"), call("add_event", "c2", title="Q3")],
+    )
+    graph = scripted_agent(
+        guard_tools(guard, effects.tools(), names=NAMES), [both, AIMessage("ok")]
+    )
+    run = guard.start("Email Carlos and book Q3")
+    config = run_config(run)
+    (pause,) = graph.invoke({"messages": [("user", "go")]}, config)["__interrupt__"]
+    assert pause.value["missing"] == {"google": ["google:calendar.events", "google:gmail.send"]}
+    answer = consent_answer(pause.value, granted=all_requested(pause.value))
+    result = graph.invoke(Command(resume=answer), config)
+    assert "__interrupt__" not in result
+    assert (effects.sent, effects.events) == (["carlos"], ["Q3"])
+    assert sorted(str(m.content) for m in tool_messages(result)) == ["added Q3", "sent to carlos"]
+
+
+def test_a_node_that_pauses_twice_gets_each_answer_for_its_own_question(
+    catalogue: Catalogue, tmp_path: Path
+) -> None:
+    # One node calls two guarded tools in turn: two consents, two interrupts. On the second
+    # resume LangGraph runs the node again and hands back the first answer first, though the
+    # first consent is recorded and not asked any more: it must not answer the second one.
+    effects = Effects()
+    guard = make_guard(catalogue, tmp_path)
+    tools = {t.name: t for t in guard_tools(guard, effects.tools(), names=NAMES)}
+
+    def act(state: MessagesState) -> dict[str, list[AIMessage]]:
+        tools["send_email"].invoke({"to": "carlos"})
+        tools["add_event"].invoke({"title": "Q3"})
+        return {"messages": [AIMessage("done")]}
+
+    builder = StateGraph(MessagesState)
+    builder.add_node("act", act)
+    builder.add_edge(START, "act")
+    graph = builder.compile(checkpointer=InMemorySaver())
+    run = guard.start("Email Carlos and book Q3")
+    config = run_config(run)
+
+    first = graph.invoke({"messages": [("user", "go")]}, config)["__interrupt__"][0].value
+    assert first["missing"] == {"google": ["google:gmail.send"]}
+    second = graph.invoke(
+        Command(resume=consent_answer(first, granted=["google:gmail.send"])), config
+    )
+    second_payload = second["__interrupt__"][0].value
+    assert second_payload["missing"] == {"google": ["google:calendar.events"]}
+    assert effects.sent == ["carlos"]
+    assert effects.events == []
+    answer = consent_answer(second_payload, granted=["google:calendar.events"])
+    result = graph.invoke(Command(resume=answer), config)
+    assert "__interrupt__" not in result
+    assert effects.events == ["Q3"]
+    # LangGraph re-runs the whole node on resume: the send before the second interrupt ran
+    # again (its scope was granted by then), as any side effect of a re-executed node does.
+    assert effects.sent == ["carlos", "carlos"]
+    live = guard.attach(run.run_id)
+    assert {"google:gmail.send", "google:calendar.events"} <= live.granted
+    assert live.denied == frozenset()
+
+
+def test_a_malformed_answer_fails_the_invoke_and_can_be_answered_again(
+    catalogue: Catalogue, tmp_path: Path
+) -> None:
+    effects = Effects()
+    guard = make_guard(catalogue, tmp_path)
+    graph = scripted_agent(guard_tools(guard, effects.tools(), names=NAMES), SEND)
+    run = guard.start("Email Carlos")
+    config = run_config(run)
+    payload = graph.invoke({"messages": [("user", "go")]}, config)["__interrupt__"][0].value
+    with pytest.raises(Exception, match="validation error"):
+        graph.invoke(Command(resume={"granted": "yes"}), config)
+    assert effects.sent == []
+    result = graph.invoke(
+        Command(resume=consent_answer(payload, granted=all_requested(payload))), config
+    )
+    assert effects.sent == ["carlos"]
+    assert "__interrupt__" not in result
+
+
+def test_async_graph_with_an_async_tool(catalogue: Catalogue, tmp_path: Path) -> None:
+    sent: list[str] = []
+
+    @tool
+    async def send_email(to: str) -> str:
+        """Send an email."""
+        sent.append(to)
+        return f"sent to {to}"
+
+    guard = make_guard(catalogue, tmp_path)
+    graph = scripted_agent(guard_tools(guard, [send_email], names=NAMES), SEND)
+    run = guard.start("Email Carlos")
+    config = run_config(run)
+
+    async def drive() -> dict[str, Any]:
+        paused = await graph.ainvoke({"messages": [("user", "go")]}, config)
+        payload = paused["__interrupt__"][0].value
+        assert sent == []
+        answer = consent_answer(payload, granted=all_requested(payload))
+        result: dict[str, Any] = await graph.ainvoke(Command(resume=answer), config)
+        return result
+
+    result = asyncio.run(drive())
+    assert sent == ["carlos"]
+    assert [m.content for m in tool_messages(result)] == ["sent to carlos"]
+
+
+def test_interrupt_authorizer_outside_a_graph_refuses(catalogue: Catalogue, tmp_path: Path) -> None:
+    guard = make_guard(catalogue, tmp_path)
+    with pytest.raises(AuthorizerError, match="inside a graph node"):
+        guard.start("Email Carlos", run_id="r1", upfront=["google:gmail.send"])
+    assert guard.store.find_run("r1") is None
+
+
+def test_upfront_consent_in_the_graphs_first_node(catalogue: Catalogue, tmp_path: Path) -> None:
+    # guard.start in a node: its upfront consent interrupts; on resume the node runs again and
+    # starts the run with the same id (a start whose consent raised left no run behind).
+    effects = Effects()
+    guard = make_guard(catalogue, tmp_path)
+    tools = guard_tools(guard, effects.tools(), names=NAMES)
+
+    def start(state: MessagesState, config: RunnableConfig) -> dict[str, list[AIMessage]]:
+        run_id = config["configurable"][RUN_ID_KEY]
+        if guard.store.find_run(run_id) is None:
+            guard.start("Email Carlos", run_id=run_id, upfront=["google:gmail.send"])
+        return {"messages": []}
+
+    turns = iter(SEND)
+
+    def model(state: MessagesState) -> dict[str, list[AIMessage]]:
+        return {"messages": [next(turns)]}
+
+    builder = StateGraph(MessagesState)
+    builder.add_node("start", start)
+    builder.add_node("model", model)
+    builder.add_node("tools", ToolNode(tools))
+    builder.add_edge(START, "start")
+    builder.add_edge("start", "model")
+    builder.add_conditional_edges("model", tools_condition)
+    builder.add_edge("tools", "model")
+    graph = builder.compile(checkpointer=InMemorySaver())
+    config = run_config("run-1")
+
+    (pause,) = graph.invoke({"messages": [("user", "go")]}, config)["__interrupt__"]
+    assert pause.value["tool"] == "<start>"
+    assert pause.value["requested"] == {"google": ["google:gmail.send"]}
+    assert guard.store.find_run("run-1") is None
+    answer = consent_answer(pause.value, granted=all_requested(pause.value))
+    result = graph.invoke(Command(resume=answer), config)
+    assert "__interrupt__" not in result  # the send was covered by the upfront consent
+    assert effects.sent == ["carlos"]
+    trace = guard.finish("run-1")
+    assert trace is not None
+    assert [(c.tool, c.status) for c in trace.calls] == [("email.send", "ok")]
+
+
+def test_a_callback_authorizer_lets_langgraphs_interrupt_through(
+    catalogue: Catalogue, tmp_path: Path
+) -> None:
+    # CallbackAuthorizer turns a failing callback into AuthorizerError (fail closed), but an
+    # interrupt() in the callback is LangGraph's pause, not a failure: the graph must pause.
+    effects = Effects()
+
+    def ask(request: ConsentRequest) -> list[str]:
+        answer: list[str] = interrupt({"scopes": sorted(request.requested)})
+        return answer
+
+    guard = ScopeGuard(
+        catalogue, store=f"sqlite:///{tmp_path / 'runs.db'}", authorizer=CallbackAuthorizer(ask)
+    )
+    graph = scripted_agent(guard_tools(guard, effects.tools(), names=NAMES), SEND)
+    config = run_config(guard.start("Email Carlos"))
+    (pause,) = graph.invoke({"messages": [("user", "go")]}, config)["__interrupt__"]
+    assert pause.value == {"scopes": ["google:gmail.send"]}
+    assert effects.sent == []
+    graph.invoke(Command(resume=["google:gmail.send"]), config)
+    assert effects.sent == ["carlos"]
+
+
+@pytest.mark.filterwarnings("ignore::langgraph.warnings.LangGraphDeprecationWarning")
+def test_prebuilt_react_agent_with_guarded_tools(catalogue: Catalogue, tmp_path: Path) -> None:
+    # create_react_agent (moved to langchain.agents.create_agent, not installed here) sends
+    # each tool call to the ToolNode as its own task: the same consent flow works there.
+    from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+
+    try:
+        from langgraph.prebuilt import create_react_agent
+    except ImportError:  # to be removed in LangGraph 2.0
+        pytest.skip("this LangGraph has no langgraph.prebuilt.create_react_agent")
+
+    class ScriptedModel(GenericFakeChatModel):
+        def bind_tools(self, tools: Any, **kwargs: Any) -> ScriptedModel:
+            return self  # the script already holds the tool calls
+
+    effects = Effects()
+    guard = make_guard(catalogue, tmp_path)
+    agent = create_react_agent(
+        ScriptedModel(messages=iter(SEND)),
+        guard_tools(guard, effects.tools(), names=NAMES),
+        checkpointer=InMemorySaver(),
+    )
+    run = guard.start("Email Carlos")
+    config = run_config(run)
+    payload = agent.invoke({"messages": [("user", "go")]}, config)["__interrupt__"][0].value
+    assert payload["missing"] == {"google": ["google:gmail.send"]}
+    assert effects.sent == []
+    result = agent.invoke(
+        Command(resume=consent_answer(payload, granted=all_requested(payload))), config
+    )
+    assert effects.sent == ["carlos"]
+    assert [m.content for m in tool_messages(result)] == ["sent to carlos"]
