@@ -446,16 +446,17 @@ class ScopeGuard:
     def save_calls(self, run: Run | str) -> None:
         """Write the run's unsaved calls to the store."""
         live = self._live_for(run, None)
-        taken, first = live.take_unsaved()
-        records = [self._consent.record(call) for call in taken]
-        try:
-            self.store.append_calls(live.run_id, records, first)
-        except BaseException as err:
-            live.restore_unsaved(taken)
-            if isinstance(err, RunStoreError):
-                raise calls_not_saved(err, live.run_id, records) from err
-            raise
-        live.mark_saved(records)
+        with live.save_lock:
+            taken, first = live.take_unsaved()
+            records = [self._consent.record(call) for call in taken]
+            try:
+                self.store.append_calls(live.run_id, records, first)
+            except BaseException as err:
+                live.restore_unsaved(taken)
+                if isinstance(err, RunStoreError):
+                    raise calls_not_saved(err, live.run_id, records) from err
+                raise
+            live.mark_saved(records)
 
     def release(self, run: Run | str) -> None:
         """Stop keeping a run put aside (paused, interrupted) in memory; ``with run:`` does it.

@@ -48,6 +48,10 @@ class LiveRun:
         self.plan: tuple[PlanStep, ...] | None = record.plan
         self.started_at = record.started_at
         self.lock = threading.RLock()
+        # Held across a flush of the unsaved calls (take, write, mark saved): two flushes at
+        # once (parallel tool calls that each save when they end) would number their calls
+        # from the same saved count and collide in the store.
+        self.save_lock = threading.Lock()
         self.batch: ConsentBatch | None = None
         self._catalogue = catalogue
         self._refresh_interval = refresh_interval

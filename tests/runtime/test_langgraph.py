@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -45,7 +46,12 @@ from scopecast.integrations.langgraph import (
 )
 from scopecast.runtime import CallbackAuthorizer, ConsentRequest, ScopeGuard, TraceRecorder
 
-NAMES = {"search_email": "email.search", "send_email": "email.send", "add_event": "calendar.create"}
+NAMES = {
+    "search_email": "email.search",
+    "send_email": "email.send",
+    "add_event": "calendar.create",
+    "post_slack": "slack.post",
+}
 
 
 class Effects:
@@ -83,7 +89,7 @@ def call(name: str, call_id: str, **args: str) -> dict[str, Any]:
 
 
 def scripted_agent(
-    tools: Sequence[BaseTool], script: list[AIMessage]
+    tools: Sequence[BaseTool], script: list[AIMessage], checkpointer: Any = None
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
     """A ReAct graph (model node -> ToolNode -> model ...) whose model follows ``script``."""
 
@@ -97,7 +103,7 @@ def scripted_agent(
     builder.add_edge(START, "model")
     builder.add_conditional_edges("model", tools_condition)
     builder.add_edge("tools", "model")
-    return builder.compile(checkpointer=InMemorySaver())
+    return builder.compile(checkpointer=checkpointer or InMemorySaver())
 
 
 def make_guard(catalogue: Catalogue, tmp_path: Path, **kw: Any) -> ScopeGuard:
@@ -441,3 +447,63 @@ def test_prebuilt_react_agent_with_guarded_tools(catalogue: Catalogue, tmp_path:
     )
     assert effects.sent == ["carlos"]
     assert [m.content for m in tool_messages(result)] == ["sent to carlos"]
+
+
+def test_parallel_calls_are_all_saved_before_the_next_pause(
+    catalogue: Catalogue, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A ToolNode runs a message's tool calls in parallel threads, and each guarded call saves
+    # the run's calls when it ends. Saves that overlap must not take the same sequence numbers
+    # (an IntegrityError left calls that ran only in this process's memory): the graph then
+    # pauses, and the process that resumes it, with a new guard, must see every call.
+    effects = Effects()
+    guard = make_guard(catalogue, tmp_path)
+    append_calls = guard.store.append_calls
+
+    def slow_append(*args: Any, **kwargs: Any) -> None:
+        time.sleep(0.05)  # a busy database: the threads' saves overlap
+        append_calls(*args, **kwargs)
+
+    monkeypatch.setattr(guard.store, "append_calls", slow_append)
+    three = AIMessage(
+        "",
+        tool_calls=[
+            call("search_email", "c1", query="Q3"),
+            call("send_email", "c2", to="carlos"),
+            call("add_event", "c3", title="Q3"),
+        ],
+    )
+    then_post = AIMessage("", tool_calls=[call("post_slack", "c4", text="done")])
+    script = [three, then_post, AIMessage("ok")]
+    saver = InMemorySaver()
+    granted = {"google:gmail.readonly", "google:gmail.send", "google:calendar.events"}
+    run = guard.start("Email Carlos, book Q3, tell Slack", granted=granted)
+    config = run_config(run)
+    graph = scripted_agent(
+        guard_tools(guard, [*effects.tools(), post_slack], names=NAMES), script, saver
+    )
+    payload = graph.invoke({"messages": [("user", "go")]}, config)["__interrupt__"][0].value
+    assert payload["missing"] == {"slack": ["slack:chat:write"]}
+    assert len(guard.store.get_run(run.run_id).calls) == 3  # saved before the pause
+
+    # Another process: a new guard on the same store, a new graph on the same checkpointer.
+    other = make_guard(catalogue, tmp_path)
+    resumed = scripted_agent(
+        guard_tools(other, [*effects.tools(), post_slack], names=NAMES), script, saver
+    )
+    answer = consent_answer(payload, granted=all_requested(payload))
+    assert "__interrupt__" not in resumed.invoke(Command(resume=answer), config)
+    trace = other.finish(run.run_id)
+    assert trace is not None
+    assert sorted(c.tool for c in trace.calls) == [
+        "calendar.create",
+        "email.search",
+        "email.send",
+        "slack.post",
+    ]
+
+
+@tool
+def post_slack(text: str) -> str:
+    """Post to Slack."""
+    return f"posted {text}"
