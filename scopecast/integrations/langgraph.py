@@ -51,6 +51,7 @@ try:
     from langchain_core.messages import ToolMessage
     from langchain_core.runnables import RunnableConfig, ensure_config
     from langchain_core.tools import BaseTool
+    from langgraph.errors import GraphBubbleUp
 except ModuleNotFoundError as _err:
     if (_err.name or "").partition(".")[0] not in ("langgraph", "langchain_core"):
         raise
@@ -337,6 +338,11 @@ class GuardedTool(BaseTool):
         at = time.time()
         try:
             result = self._inner.run(tool_input, *args, **kwargs)
+        except GraphBubbleUp:
+            # The tool paused the graph (its own interrupt()): not a call that ended. LangGraph
+            # runs it again on resume, and that execution is recorded.
+            self._guard.release(live.run_id)
+            raise
         except BaseException:
             self._record(live, "error", at)
             raise
@@ -351,6 +357,11 @@ class GuardedTool(BaseTool):
         at = time.time()
         try:
             result = await self._inner.arun(tool_input, *args, **kwargs)
+        except GraphBubbleUp:
+            # The tool paused the graph (its own interrupt()): not a call that ended. LangGraph
+            # runs it again on resume, and that execution is recorded.
+            self._guard.release(live.run_id)
+            raise
         except BaseException:
             self._record(live, "error", at)
             raise

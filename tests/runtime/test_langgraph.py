@@ -507,3 +507,50 @@ def test_parallel_calls_are_all_saved_before_the_next_pause(
 def post_slack(text: str) -> str:
     """Post to Slack."""
     return f"posted {text}"
+
+
+@pytest.mark.parametrize("use_async", [False, True], ids=["sync", "async"])
+def test_a_tool_that_interrupts_itself_is_recorded_once_when_it_ran(
+    catalogue: Catalogue, tmp_path: Path, use_async: bool
+) -> None:
+    # Human-in-the-loop inside a tool ("confirm before sending"): its interrupt() pauses the
+    # graph, not a failure of the call. LangGraph runs the tool again on resume; the trace
+    # must hold that one call, "ok", not an "error" for the pause before it.
+    sent: list[str] = []
+
+    def confirm_and_send(to: str) -> str:
+        if interrupt({"confirm": to}) != "yes":
+            return "cancelled"
+        sent.append(to)
+        return f"sent to {to}"
+
+    @tool
+    def send_email(to: str) -> str:
+        """Send an email once the user confirms."""
+        return confirm_and_send(to)
+
+    @tool("send_email")
+    async def send_email_async(to: str) -> str:
+        """Send an email once the user confirms."""
+        return confirm_and_send(to)
+
+    guard = make_guard(catalogue, tmp_path)
+    wrapped = guard_tools(guard, [send_email_async if use_async else send_email], names=NAMES)
+    graph = scripted_agent(wrapped, SEND)
+    run = guard.start("Email Carlos", granted={"google:gmail.send"})
+    config = run_config(run)
+
+    def invoke(value: Any) -> dict[str, Any]:
+        if use_async:
+            result: dict[str, Any] = asyncio.run(graph.ainvoke(value, config))
+            return result
+        return graph.invoke(value, config)
+
+    (pause,) = invoke({"messages": [("user", "go")]})["__interrupt__"]
+    assert pause.value == {"confirm": "carlos"}
+    assert guard.store.get_run(run.run_id).calls == ()
+    invoke(Command(resume="yes"))
+    assert sent == ["carlos"]
+    trace = guard.finish(run)
+    assert trace is not None
+    assert [(c.tool, c.status) for c in trace.calls] == [("email.send", "ok")]
