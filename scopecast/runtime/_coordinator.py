@@ -88,7 +88,12 @@ class ConsentCoordinator:
             raise call_not_run(err, tool) from err
 
     def _authorize(self, live: LiveRun, tool: str, required: frozenset[str]) -> None:
-        for _ in range(self.max_consent_rounds):
+        # A round is a consent that asked for this call's scopes (led or joined). Waiting for
+        # a batch sealed before this call missed its scopes asks nothing for it: not a round.
+        # (Parallel calls that each miss other scopes, one consent each, as LangGraph's tasks
+        # resumed with one answer each do, would otherwise use up the rounds of the last one.)
+        rounds = 0
+        while True:
             with live.lock:
                 if time.time() >= live.valid_until:
                     live.sync(self.store.get_run(live.run_id))
@@ -116,11 +121,19 @@ class ConsentCoordinator:
                     )
                 batch = live.batch
                 is_leader = batch is None
+                if rounds >= self.max_consent_rounds and (batch is None or not batch.sealed):
+                    raise AuthorizerError(
+                        f"Tool {tool!r} still misses scopes after {self.max_consent_rounds} "
+                        f"consent rounds in run {live.run_id!r}; it was not run. Raise "
+                        f"max_consent_rounds if parallel calls keep asking for different scopes."
+                    )
                 if batch is None:
                     batch = live.batch = ConsentBatch(missing, tool)
+                    rounds += 1
                 elif not batch.sealed:
                     batch.missing |= missing
                     batch.tools.append(tool)
+                    rounds += 1
             if is_leader:
                 self.lead(live, batch, tool)
             elif not batch.done.wait(self.consent_timeout):
@@ -139,11 +152,6 @@ class ConsentCoordinator:
                     batch.consent_urls,
                     request_id=batch.pending.request_id,
                 )
-        raise AuthorizerError(
-            f"Tool {tool!r} still misses scopes after {self.max_consent_rounds} consent rounds "
-            f"in run {live.run_id!r}; it was not run. Raise max_consent_rounds if parallel "
-            f"calls keep asking for different scopes."
-        )
 
     def lead(self, live: LiveRun, batch: ConsentBatch, tool: str) -> None:
         """Ask one consent for everything gathered in ``batch`` (the leader's job)."""

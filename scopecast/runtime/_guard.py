@@ -81,7 +81,8 @@ class ScopeGuard:
         Seconds between re-reads of a run's grants from the store (revocations by other
         processes take effect within this time).
     max_consent_rounds : int, default 3
-        Consents one call may wait for before it is refused (no asking loops).
+        Consents asking for one call's scopes (it led or joined them) before it is refused (no
+        asking loops); waiting for a consent sealed before the call missed is not one.
     answer_claim_lease : float, default 120
         Seconds an OAuth callback's claim on an answer (see :meth:`claim_answer`) lasts if
         its process dies mid-exchange; longer than a token exchange (its HTTP timeout, 30 s

@@ -554,3 +554,64 @@ def test_a_tool_that_interrupts_itself_is_recorded_once_when_it_ran(
     trace = guard.finish(run)
     assert trace is not None
     assert [(c.tool, c.status) for c in trace.calls] == [("email.send", "ok")]
+
+
+@pytest.mark.filterwarnings("ignore::langgraph.warnings.LangGraphDeprecationWarning")
+@pytest.mark.parametrize("coalesce_window", [0.2, 0.0], ids=["one-consent", "a-consent-each"])
+def test_parallel_calls_of_a_prebuilt_agent_resume_as_the_readme_says(
+    catalogue: Catalogue, tmp_path: Path, coalesce_window: float
+) -> None:
+    # create_react_agent runs each tool call as its own task. The tasks that wait on one
+    # consent all surface its interrupt (same id): one answer resumes them all. Misses asked
+    # apart (coalesce_window=0) surface one interrupt each, and LangGraph then needs the
+    # resume keyed by interrupt id; the re-run tasks may then batch their misses otherwise
+    # and ask again, but no call fails and each runs once (each task ran out of consent
+    # rounds waiting for the others' consents, and failed the graph with AuthorizerError).
+    from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+
+    try:
+        from langgraph.prebuilt import create_react_agent
+    except ImportError:  # to be removed in LangGraph 2.0
+        pytest.skip("this LangGraph has no langgraph.prebuilt.create_react_agent")
+
+    class ScriptedModel(GenericFakeChatModel):
+        def bind_tools(self, tools: Any, **kwargs: Any) -> ScriptedModel:
+            return self
+
+    three = AIMessage(
+        "",
+        tool_calls=[
+            call("send_email", "c1", to="carlos"),
+            call("add_event", "c2", title="Q3"),
+            call("post_slack", "c3", text="done"),
+        ],
+    )
+    for attempt in range(3):
+        effects = Effects()
+        store = tmp_path / str(attempt)
+        store.mkdir()
+        guard = make_guard(catalogue, store, coalesce_window=coalesce_window)
+        agent = create_react_agent(
+            ScriptedModel(messages=iter([three, AIMessage("ok")])),
+            guard_tools(guard, [*effects.tools(), post_slack], names=NAMES),
+            checkpointer=InMemorySaver(),
+        )
+        config = run_config(guard.start("Email Carlos, book Q3, tell Slack"))
+        result = agent.invoke({"messages": [("user", "go")]}, config)
+        rounds = 0
+        while "__interrupt__" in result and rounds < 4:
+            rounds += 1
+            # The README's resume: one answer per distinct interrupt.
+            pending = {i.id: i.value for i in result["__interrupt__"]}
+            answers = {i: consent_answer(v, granted=all_requested(v)) for i, v in pending.items()}
+            resume = next(iter(answers.values())) if len(answers) == 1 else answers
+            result = agent.invoke(Command(resume=resume), config)
+        assert "__interrupt__" not in result
+        if coalesce_window:
+            assert rounds == 1
+        assert (effects.sent, effects.events) == (["carlos"], ["Q3"])
+        assert [str(m.content) for m in tool_messages(result)] == [
+            "sent to carlos",
+            "added Q3",
+            "posted done",
+        ]
