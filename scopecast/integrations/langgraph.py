@@ -62,7 +62,6 @@ except ModuleNotFoundError as _err:
 
 if TYPE_CHECKING:
     from scopecast.runtime._guard import ScopeGuard
-    from scopecast.runtime._live import LiveRun
 
 __all__ = [
     "RUN_ID_KEY",
@@ -276,14 +275,13 @@ class GuardedTool(BaseTool):
     on_denied: OnDenied = "message"
     _inner: BaseTool = PrivateAttr()
     _guard: ScopeGuard = PrivateAttr()
-    _required: frozenset[str] = PrivateAttr()
 
     @classmethod
     def of(
         cls, guard: ScopeGuard, tool: BaseTool, catalogue_name: str, on_denied: OnDenied
     ) -> GuardedTool:
         """Wrap ``tool`` as catalogue tool ``catalogue_name`` (UnknownToolError if unknown)."""
-        required = guard.required_scopes(catalogue_name)
+        guard.required_scopes(catalogue_name)  # UnknownToolError now, not at the first call
         guarded = cls(
             name=tool.name,
             description=tool.description,
@@ -298,7 +296,6 @@ class GuardedTool(BaseTool):
         )
         guarded._inner = tool
         guarded._guard = guard
-        guarded._required = required
         return guarded
 
     @property
@@ -332,7 +329,7 @@ class GuardedTool(BaseTool):
 
     def run(self, tool_input: str | dict[str, Any], *args: Any, **kwargs: Any) -> Any:
         """Check the call with the guard, then run the wrapped tool (its ``run``)."""
-        live, refused = self._authorize(kwargs)
+        run, refused = self._authorize(kwargs)
         if refused is not None:
             return refused
         at = time.time()
@@ -341,17 +338,17 @@ class GuardedTool(BaseTool):
         except GraphBubbleUp:
             # The tool paused the graph (its own interrupt()): not a call that ended. LangGraph
             # runs it again on resume, and that execution is recorded.
-            self._guard.release(live.run_id)
+            self._guard.release(run)
             raise
         except BaseException:
-            self._record(live, "error", at)
+            self._record(run, "error", at)
             raise
-        self._record(live, _status_of(result), at)
+        self._record(run, _status_of(result), at)
         return result
 
     async def arun(self, tool_input: str | dict[str, Any], *args: Any, **kwargs: Any) -> Any:
         """Async :meth:`run`: the guard's slow path runs in a worker thread (with the context)."""
-        live, refused = await asyncio.to_thread(self._authorize, kwargs)
+        run, refused = await asyncio.to_thread(self._authorize, kwargs)
         if refused is not None:
             return refused
         at = time.time()
@@ -360,15 +357,15 @@ class GuardedTool(BaseTool):
         except GraphBubbleUp:
             # The tool paused the graph (its own interrupt()): not a call that ended. LangGraph
             # runs it again on resume, and that execution is recorded.
-            self._guard.release(live.run_id)
+            self._guard.release(run)
             raise
         except BaseException:
-            self._record(live, "error", at)
+            self._record(run, "error", at)
             raise
-        self._record(live, _status_of(result), at)
+        self._record(run, _status_of(result), at)
         return result
 
-    def _authorize(self, kwargs: Mapping[str, Any]) -> tuple[LiveRun, ToolMessage | str | None]:
+    def _authorize(self, kwargs: Mapping[str, Any]) -> tuple[Run, ToolMessage | str | None]:
         guard = self._guard
         config = ensure_config(kwargs.get("config"))
         run_id = (config.get("configurable") or {}).get(RUN_ID_KEY)
@@ -377,45 +374,43 @@ class GuardedTool(BaseTool):
                 f"config['configurable'][{RUN_ID_KEY!r}] must be a run id (str); tool "
                 f"{self.name!r} was refused (not run). Build the config with run_config(run)."
             )
-        live = guard._live_for(run_id, self.catalogue_name)
-        tool = self.catalogue_name
+        run = guard.run_for(run_id, tool=self.catalogue_name)
         try:
-            if not (self._required <= live.closure and time.time() < live.valid_until):
-                guard._consent.authorize(live, tool, self._required)
+            guard.authorize(self.catalogue_name, run=run)
         except ScopeDeniedError as err:
-            _save(guard, live)  # the guard recorded the refused call
+            _save(guard, run)  # the guard recorded the refused call
             if self.on_denied == "raise":
                 raise
             tool_call_id = kwargs.get("tool_call_id")
             if tool_call_id is None:
-                return live, str(err)
-            return live, ToolMessage(
+                return run, str(err)
+            return run, ToolMessage(
                 content=str(err), tool_call_id=tool_call_id, name=self.name, status="error"
             )
         except BaseException:
             # Refused, or paused by LangGraph's interrupt: the run is in the store, and the
             # node's next execution loads it again if this process let it go.
-            guard.release(live.run_id)
+            guard.release(run)
             raise
-        return live, None
+        return run, None
 
-    def _record(self, live: LiveRun, status: str, at: float) -> None:
-        live.buffer.append((self.catalogue_name, status, at))
-        _save(self._guard, live)
+    def _record(self, run: Run, status: Literal["ok", "error"], at: float) -> None:
+        self._guard.record_call(self.catalogue_name, status, run=run, at=at)
+        _save(self._guard, run)
 
 
-def _status_of(result: object) -> str:
+def _status_of(result: object) -> Literal["ok", "error"]:
     if isinstance(result, ToolMessage) and result.status == "error":
         return "error"
     return "ok"
 
 
-def _save(guard: ScopeGuard, live: LiveRun) -> None:
+def _save(guard: ScopeGuard, run: Run) -> None:
     """Save the run's calls now: the graph may pause, and its process end, at any node."""
     try:
-        guard.save_calls(live.run_id)
+        guard.save_calls(run)
     except RunStoreError:
         # The calls ran; they stay in memory for the run's next save (see ScopeGuard.save_calls).
-        logger.warning("run %s: calls not saved yet (run store error)", live.run_id)
+        logger.warning("run %s: calls not saved yet (run store error)", run.run_id)
         return
-    guard.release(live.run_id)
+    guard.release(run)

@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextvars import Token
 from pathlib import Path
-from typing import ParamSpec, TypeVar
+from typing import Literal, ParamSpec, TypeVar
 
 from pydantic import ValidationError
 
@@ -257,13 +257,80 @@ class ScopeGuard:
         UnknownToolError, ScopeDeniedError, AuthorizationRequired, ScopeRequestTimeout,
         AuthorizerError, RunStoreError, GuardStateError
         """
+        live = self._authorized(tool, self._live_for(run, tool))
+        live.buffer.append((tool, "ok", time.time()))
+
+    def run_for(self, run: Run | str | None = None, *, tool: str | None = None) -> Run:
+        """The handle of the run a call is checked in: ``run``, else the current run.
+
+        A run id this process let go is loaded from the store. For integrations that
+        :meth:`authorize` a call and :meth:`record_call` it once it ran; ``tool`` (the call's)
+        is named in the error when no run is current.
+
+        Raises
+        ------
+        GuardStateError
+            If ``run`` is ``None`` and no run is current in this context, or the run id is
+            unknown.
+        RunStoreError
+            If the store cannot be read.
+        """
+        if isinstance(run, Run):
+            return run
+        return Run(self, self._live_for(run, tool))
+
+    def authorize(self, tool: str, *, run: Run | str | None = None) -> None:
+        """Authorize one call of ``tool`` as :meth:`check` does, without recording it.
+
+        For integrations that record the call with its outcome after it ran
+        (:meth:`record_call`, ``"ok"`` or ``"error"``), where :meth:`check` records it as made
+        before it runs. A refused call is recorded (``denied``) by the guard, as in
+        :meth:`check`.
+
+        Raises
+        ------
+        UnknownToolError, ScopeDeniedError, AuthorizationRequired, ScopeRequestTimeout,
+        AuthorizerError, RunStoreError, GuardStateError
+        """
+        self._authorized(tool, self._live_for(run, tool))
+
+    def record_call(
+        self,
+        tool: str,
+        status: Literal["ok", "error"] = "ok",
+        *,
+        run: Run | str | None = None,
+        at: float | None = None,
+    ) -> None:
+        """Record a call of ``tool`` that :meth:`authorize` let run, with how it ended.
+
+        ``at``: when it started (default now). Saved with the run's other calls by
+        :meth:`save_calls` or :meth:`finish`.
+
+        Raises
+        ------
+        UnknownToolError
+            If the catalogue does not know ``tool``.
+        ConfigError
+            If ``status`` is neither ``"ok"`` nor ``"error"``.
+        GuardStateError
+            As :meth:`run_for`.
+        """
+        if tool not in self._required:
+            raise UnknownToolError(tool)
+        if status not in ("ok", "error"):
+            raise ConfigError(f"A call's status is 'ok' or 'error'; got {status!r}.")
         live = self._live_for(run, tool)
+        live.buffer.append((tool, status, time.time() if at is None else at))
+
+    def _authorized(self, tool: str, live: LiveRun) -> LiveRun:
+        """``live`` once a call of ``tool`` may run in it (asking consent if needed)."""
         required = self._required.get(tool)
         if required is None:
             raise UnknownToolError(tool)
         if not (required <= live.closure and time.time() < live.valid_until):
             self._consent.authorize(live, tool, required)
-        live.buffer.append((tool, "ok", time.time()))
+        return live
 
     # -- runs ------------------------------------------------------------------------------
 

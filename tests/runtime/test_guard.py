@@ -331,3 +331,44 @@ def test_a_catalogue_implying_another_providers_scope_is_warned_about(
         ScopeGuard(catalogue, store=store, mode="pausing")
     assert catalogue.cross_provider_implications == ()
     assert not caplog.records
+
+
+def test_authorize_then_record_call_records_the_outcome_after_the_call(
+    catalogue: Catalogue, store: RunStore
+) -> None:
+    user = ScriptedConsent()
+    guard = _blocking(catalogue, store, user)
+    run = guard.start("Email Carlos")
+    handle = guard.run_for(run.run_id, tool="email.send")
+    assert handle.run_id == run.run_id
+    guard.authorize("email.send", run=run.run_id)  # asks, records nothing
+    assert [r.missing for r in user.requests] == [{"google:gmail.send"}]
+    assert run.calls == ()
+    guard.record_call("email.send", "error", run=run.run_id, at=123.0)
+    guard.authorize("email.send", run=handle)  # granted now: nothing asked
+    guard.record_call("email.send", run=handle)
+    assert len(user.requests) == 1
+    guard.finish(run)
+    saved = store.get_run(run.run_id).calls
+    assert [(c.tool, c.status) for c in saved] == [("email.send", "error"), ("email.send", "ok")]
+    assert saved[0].at == 123.0
+
+
+def test_authorize_and_record_call_fail_closed(catalogue: Catalogue, store: RunStore) -> None:
+    user = ScriptedConsent(lambda request: ())
+    guard = _blocking(catalogue, store, user)
+    with pytest.raises(GuardStateError, match=r"'email\.send' was called outside a run"):
+        guard.run_for(tool="email.send")
+    with pytest.raises(GuardStateError, match="outside a run"):
+        guard.authorize("email.send")
+    with guard.start("Email Carlos") as run:
+        assert guard.run_for().run_id == run.run_id  # the current run
+        with pytest.raises(UnknownToolError):
+            guard.authorize("email.delete_everything")
+        with pytest.raises(UnknownToolError):
+            guard.record_call("email.delete_everything")
+        with pytest.raises(ConfigError, match="'ok' or 'error'"):
+            guard.record_call("email.send", "denied")  # type: ignore[arg-type]
+        with pytest.raises(ScopeDeniedError):
+            guard.authorize("email.send")  # refused, and recorded as such by the guard
+        assert [(c.tool, c.status) for c in run.calls] == [("email.send", "denied")]
