@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from scopecast.catalogue import Catalogue
-from scopecast.evaluation._metrics import score_outcomes
+from scopecast.evaluation._metrics import PolicyMetrics, score_outcomes
 from scopecast.evaluation._model_policy import ModelPolicy
 from scopecast.evaluation._report import EvaluationReport
 from scopecast.evaluation._simulator import simulate
@@ -60,6 +60,14 @@ class FrontierPoint:
     """The traces the point was scored on: ``"all"``, or the name of the baseline that
     applies to some of them only (its point, and the model's curve on the same traces)."""
 
+    @classmethod
+    def priced(
+        cls, policy: str, cost: float, metrics: PolicyMetrics, traces: str = "all"
+    ) -> FrontierPoint:
+        """``policy``'s metrics as a point at interruption cost ``cost``."""
+        interruptions, overgrant = metrics.interruptions_per_task, metrics.risk_overgrant_per_task
+        return cls(policy, cost, interruptions, overgrant, cost * interruptions + overgrant, traces)
+
 
 def sweep_interruption_cost(
     traces: Sequence[Trace],
@@ -85,18 +93,7 @@ def sweep_interruption_cost(
         if label != "all":
             subset = [t for t in traces if t.trace_id in covered]
             points += _model_curve(subset, model, catalogue, costs, label)
-        m = result.metrics
-        for cost in costs:
-            points.append(
-                FrontierPoint(
-                    result.name,
-                    cost,
-                    m.interruptions_per_task,
-                    m.risk_overgrant_per_task,
-                    cost * m.interruptions_per_task + m.risk_overgrant_per_task,
-                    label,
-                )
-            )
+        points += [FrontierPoint.priced(result.name, c, result.metrics, label) for c in costs]
     return points
 
 
@@ -112,16 +109,7 @@ def _model_curve(
     for cost in costs:
         policy = model.with_costs(model.costs.model_copy(update={"interruption": cost}))
         metrics = score_outcomes(simulate(traces, policy, catalogue), catalogue)
-        points.append(
-            FrontierPoint(
-                model.name,
-                cost,
-                metrics.interruptions_per_task,
-                metrics.risk_overgrant_per_task,
-                cost * metrics.interruptions_per_task + metrics.risk_overgrant_per_task,
-                label,
-            )
-        )
+        points.append(FrontierPoint.priced(model.name, cost, metrics, label))
     return points
 
 
