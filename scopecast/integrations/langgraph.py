@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, Literal, NotRequired, cast
 from pydantic import BaseModel, PrivateAttr
 from typing_extensions import TypedDict  # pydantic needs it on Python < 3.12
 
+from scopecast.catalogue import Catalogue
 from scopecast.exceptions import (
     AuthorizerError,
     GuardStateError,
@@ -132,12 +133,14 @@ def consent_id_of(request: ConsentRequest) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
 
 
-def consent_payload(request: ConsentRequest) -> dict[str, Any]:
+def consent_payload(request: ConsentRequest, catalogue: Catalogue | None = None) -> dict[str, Any]:
     """The JSON-serialisable value an :class:`InterruptAuthorizer` interrupts with.
 
-    Scope names grouped by provider, the tool and the ids; never a token or a code.
+    Scope names grouped by provider, the tool and the ids; never a token or a code. With a
+    ``catalogue``, ``"scopes"`` also describes each requested scope for the consent screen:
+    ``{scope: {"description": str | None, "risk": float}}``.
     """
-    return {
+    payload: dict[str, Any] = {
         "type": PAYLOAD_TYPE,
         "consent_id": consent_id_of(request),
         "request_id": request.request_id,
@@ -146,6 +149,13 @@ def consent_payload(request: ConsentRequest) -> dict[str, Any]:
         "missing": {p: sorted(s) for p, s in group_by_provider(request.missing).items()},
         "requested": {p: sorted(s) for p, s in group_by_provider(request.requested).items()},
     }
+    if catalogue is not None:
+        payload["scopes"] = {
+            scope: {"description": spec.description, "risk": spec.risk}
+            for scope in sorted(request.requested)
+            for spec in (catalogue.scope(scope),)
+        }
+    return payload
 
 
 def consent_answer(
@@ -180,10 +190,17 @@ class InterruptAuthorizer:
     (e.g. ``guard.start(upfront=...)`` before ``invoke``) it raises
     :class:`~scopecast.exceptions.AuthorizerError`: pass the scopes the application holds as
     ``granted=`` there, or let the tools ask.
+
+    ``catalogue``: the guard's, to describe each requested scope in the payload (its
+    description and risk, for the consent screen).
     """
 
+    def __init__(self, catalogue: Catalogue | None = None) -> None:
+        self.catalogue = catalogue
+
     def __repr__(self) -> str:
-        return "InterruptAuthorizer()"
+        described = "" if self.catalogue is None else "catalogue=..."
+        return f"InterruptAuthorizer({described})"
 
     def authorize(self, request: ConsentRequest) -> Grant:
         """Interrupt the graph with the request's payload; the user's answer as a Grant."""
@@ -199,7 +216,7 @@ class InterruptAuthorizer:
                 f"{request.tool!r}) was made outside one and refused. Pass the scopes the "
                 f"application holds as ScopeGuard.start(granted=...), or call the tool in the graph."
             ) from None
-        payload = consent_payload(request)
+        payload = consent_payload(request, self.catalogue)
         while True:
             # LangGraph matches resume values to interrupts by their order in the node. An
             # answer to another consent of this node (applied in an earlier execution of it,

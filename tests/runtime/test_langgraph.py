@@ -172,6 +172,52 @@ def test_missing_scope_interrupts_and_the_granted_call_runs_once(
     assert [t.calls[0].tool for t in read_traces(tmp_path / "runs.jsonl")] == ["email.send"]
 
 
+def test_the_payload_describes_each_requested_scope_with_a_catalogue(
+    catalogue: Catalogue, tmp_path: Path
+) -> None:
+    effects = Effects()
+    described = catalogue.model_copy(
+        update={
+            "scopes": tuple(
+                s.model_copy(update={"description": "Send email on your behalf"})
+                if s.name == "google:gmail.send"
+                else s
+                for s in catalogue.scopes
+            )
+        }
+    )
+    guard = ScopeGuard(
+        described,
+        store=f"sqlite:///{tmp_path / 'runs.db'}",
+        authorizer=InterruptAuthorizer(described),
+    )
+    graph = scripted_agent(guard_tools(guard, effects.tools(), names=NAMES), SEND)
+    run = guard.start("Email Carlos")
+    result = graph.invoke({"messages": [("user", "Email Carlos")]}, run_config(run))
+    payload = result["__interrupt__"][0].value
+    assert payload["scopes"] == {
+        "google:gmail.send": {"description": "Send email on your behalf", "risk": 0.6}
+    }
+    json.dumps(payload)
+    assert "scopes" not in consent_payload_without_catalogue(payload)
+
+
+def consent_payload_without_catalogue(payload: dict[str, Any]) -> dict[str, Any]:
+    """The payload an InterruptAuthorizer() without a catalogue makes for the same request."""
+    from scopecast.integrations.langgraph import consent_payload
+
+    request = ConsentRequest(
+        run_id=payload["run_id"],
+        request_id=payload["request_id"],
+        tool=payload["tool"],
+        missing=frozenset(s for v in payload["missing"].values() for s in v),
+        requested=frozenset(all_requested(payload)),
+    )
+    plain = consent_payload(request)
+    assert {k: v for k, v in payload.items() if k != "scopes"} == plain
+    return plain
+
+
 def test_denied_scope_comes_back_to_the_model_as_a_tool_error(
     catalogue: Catalogue, tmp_path: Path
 ) -> None:
