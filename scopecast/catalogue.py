@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterable, Mapping
 from functools import cached_property
 from pathlib import Path
+from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -103,6 +104,19 @@ class Catalogue(BaseModel):
                 seen.add(name)
         self._implies_closure_map()  # raises on a cycle
         return self
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy; with ``update``, a new catalogue validated as any other.
+
+        pydantic's copy does not validate and would keep this catalogue's cached lookups
+        (its scopes' risks, ``jit_only`` and ``implies`` closure), so a copy with new
+        ``scopes`` would answer with the old ones: a scope newly marked ``jit_only`` could be
+        asked up front.
+        """
+        if not update:
+            return super().model_copy(deep=deep)
+        fields = {name: getattr(self, name) for name in type(self).model_fields}
+        return type(self).model_validate({**fields, **update})
 
     @cached_property
     def _tools_by_name(self) -> dict[str, ToolSpec]:

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 import scopecast
 from scopecast import (
@@ -215,3 +216,20 @@ def test_a_catalogue_with_a_utf8_bom_loads_as_trace_files_do(tmp_path, suffix) -
     text = '{"tools": [{"name": "mail.send", "scopes": ["google:gmail.send"]}]}'
     path.write_bytes(b"\xef\xbb\xbf" + text.encode())
     assert load_catalogue(path).closure({"google:gmail.send"}) == {"google:gmail.send"}
+
+
+def test_a_copy_with_new_scopes_answers_with_them_not_the_cached_ones() -> None:
+    catalogue = Catalogue(
+        tools=(ToolSpec(name="bank.pay", scopes=("bank:payments.write",)),),
+        scopes=(ScopeSpec(name="bank:payments.write", risk=0.4),),
+    )
+    assert not catalogue.scope("bank:payments.write").jit_only  # the lookup is cached now
+    stricter = catalogue.model_copy(
+        update={"scopes": (ScopeSpec(name="bank:payments.write", risk=1.0, jit_only=True),)}
+    )
+    assert stricter.scope("bank:payments.write").jit_only
+    assert stricter.risk("bank:payments.write") == 1.0
+    assert stricter.implies_jit_only("bank:payments.write")
+    assert catalogue.model_copy() == catalogue
+    with pytest.raises(ValidationError, match="listed twice"):
+        catalogue.model_copy(update={"scopes": (ScopeSpec(name="a:b"), ScopeSpec(name="a:b"))})
