@@ -28,7 +28,8 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Literal, NotRequired, cast
 
 from pydantic import BaseModel, PrivateAttr
@@ -349,17 +350,8 @@ class GuardedTool(BaseTool):
         run, refused = self._authorize(kwargs)
         if refused is not None:
             return refused
-        at = time.time()
-        try:
+        with self._recorded(run) as at:
             result = self._inner.run(tool_input, *args, **kwargs)
-        except GraphBubbleUp:
-            # The tool paused the graph (its own interrupt()): not a call that ended. LangGraph
-            # runs it again on resume, and that execution is recorded.
-            self._guard.release(run)
-            raise
-        except BaseException:
-            self._record(run, "error", at)
-            raise
         self._record(run, _status_of(result), at)
         return result
 
@@ -368,9 +360,18 @@ class GuardedTool(BaseTool):
         run, refused = await asyncio.to_thread(self._authorize, kwargs)
         if refused is not None:
             return refused
+        with self._recorded(run) as at:
+            result = await self._inner.arun(tool_input, *args, **kwargs)
+        self._record(run, _status_of(result), at)
+        return result
+
+    @contextmanager
+    def _recorded(self, run: Run) -> Iterator[float]:
+        """Around the wrapped tool's execution (from the time it yields): a call that raised is
+        recorded as an ``error``; one that paused the graph is not recorded at all."""
         at = time.time()
         try:
-            result = await self._inner.arun(tool_input, *args, **kwargs)
+            yield at
         except GraphBubbleUp:
             # The tool paused the graph (its own interrupt()): not a call that ended. LangGraph
             # runs it again on resume, and that execution is recorded.
@@ -379,8 +380,6 @@ class GuardedTool(BaseTool):
         except BaseException:
             self._record(run, "error", at)
             raise
-        self._record(run, _status_of(result), at)
-        return result
 
     def _authorize(self, kwargs: Mapping[str, Any]) -> tuple[Run, ToolMessage | str | None]:
         guard = self._guard

@@ -343,15 +343,10 @@ class ConsentCoordinator:
         live.sync(self.store.get_run(live.run_id))
 
     def pause(self, live: LiveRun, request: ConsentRequest) -> PendingRequest:
-        with live.save_lock:
-            taken, first = live.take_unsaved()
-            records = [self.record(call) for call in taken]
-            try:
-                pending = self.store.open_request(pending_of(request), records, first)
-            except BaseException:
-                live.restore_unsaved(taken)
-                raise
-            live.mark_saved(records)
+        pending = live.flush(
+            self.record,
+            lambda records, first: self.store.open_request(pending_of(request), records, first),
+        )
         live.sync(self.store.get_run(live.run_id))
         return pending
 

@@ -514,17 +514,14 @@ class ScopeGuard:
     def save_calls(self, run: Run | str) -> None:
         """Write the run's unsaved calls to the store."""
         live = self._live_for(run, None)
-        with live.save_lock:
-            taken, first = live.take_unsaved()
-            records = [self._consent.record(call) for call in taken]
+
+        def append(records: list[CallRecord], first: int) -> None:
             try:
                 self.store.append_calls(live.run_id, records, first)
-            except BaseException as err:
-                live.restore_unsaved(taken)
-                if isinstance(err, RunStoreError):
-                    raise calls_not_saved(err, live.run_id, records) from err
-                raise
-            live.mark_saved(records)
+            except RunStoreError as err:
+                raise calls_not_saved(err, live.run_id, records) from err
+
+        live.flush(self._consent.record, append)
 
     def release(self, run: Run | str) -> None:
         """Stop keeping a run put aside (paused, interrupted) in memory; ``with run:`` does it.

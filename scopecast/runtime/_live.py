@@ -13,13 +13,16 @@ from __future__ import annotations
 import threading
 import time
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextvars import ContextVar
+from typing import TypeVar
 
 from scopecast.catalogue import Catalogue
 from scopecast.exceptions import GuardStateError
 from scopecast.runtime._records import CallRecord, PendingRequest, RunRecord, RunStatus
 from scopecast.traces import PlanStep
+
+_T = TypeVar("_T")
 
 __all__ = ["ConsentBatch", "CurrentRun", "LiveRun", "LiveRuns"]
 
@@ -93,22 +96,32 @@ class LiveRun:
         """Force the next call through the slow path (which refreshes from the store)."""
         self.valid_until = 0.0
 
-    def take_unsaved(self) -> tuple[list[tuple[str, str, float]], int]:
-        """Detach the unsaved calls and return them with the sequence number of the first."""
-        with self.lock:
-            taken = self.buffer[: len(self.buffer)]
-            del self.buffer[: len(taken)]
-            return taken, len(self.saved_calls)
+    def flush(
+        self,
+        record: Callable[[tuple[str, str, float]], CallRecord],
+        write: Callable[[list[CallRecord], int], _T],
+    ) -> _T:
+        """Write the unsaved calls: ``write(records, first_seq)``, under the save lock.
 
-    def mark_saved(self, calls: Iterable[CallRecord]) -> None:
-        """Record that ``calls`` are now in the store (after a successful flush)."""
-        with self.lock:
-            self.saved_calls = (*self.saved_calls, *calls)
-
-    def restore_unsaved(self, taken: list[tuple[str, str, float]]) -> None:
-        """Put back calls whose flush failed, ahead of any recorded since."""
-        with self.lock:
-            self.buffer[:0] = taken
+        ``record`` turns each unsaved call into its record. When ``write`` raises, the calls
+        are put back ahead of any made since, for the next flush; otherwise they count as
+        saved.
+        """
+        with self.save_lock:
+            with self.lock:
+                taken = self.buffer[: len(self.buffer)]
+                del self.buffer[: len(taken)]
+                first = len(self.saved_calls)
+            records = [record(call) for call in taken]
+            try:
+                written = write(records, first)
+            except BaseException:
+                with self.lock:
+                    self.buffer[:0] = taken
+                raise
+            with self.lock:
+                self.saved_calls = (*self.saved_calls, *records)
+            return written
 
 
 class LiveRuns:
