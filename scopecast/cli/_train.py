@@ -80,7 +80,7 @@ def _warn_catalogue_gaps(written: Catalogue, path: Path, called: dict[str, set[s
     the tools whose written scopes the calls contradict (the written ones are kept) and the
     tools the written catalogue lacks (their scopes come from the calls, at the default risk,
     never ``jit_only``), or that it names none of the tools at all."""
-    from scopecast.catalogue import DEFAULT_RISK, CatalogueConflict
+    from scopecast.catalogue import DEFAULT_RISK, ToolSpec, merge_catalogues
 
     missing = sorted(name for name in called if written.tool(name) is None)
     if called and len(missing) == len(called):
@@ -93,13 +93,11 @@ def _warn_catalogue_gaps(written: Catalogue, path: Path, called: dict[str, set[s
             soft_wrap=True,
         )
         return
-    for name, scopes in sorted(called.items()):
-        known = written.tool(name)
-        if known is not None and set(known.scopes) != scopes:
-            conflict = CatalogueConflict(
-                tool=name, written=known.scopes, derived=tuple(sorted(scopes))
-            )
-            err_console.print(f"[yellow]warning:[/yellow] {conflict}", soft_wrap=True)
+    seen = Catalogue(
+        tools=tuple(ToolSpec(name=n, scopes=tuple(sorted(s))) for n, s in sorted(called.items()))
+    )
+    for conflict in merge_catalogues(written, seen)[1]:
+        err_console.print(f"[yellow]warning:[/yellow] {conflict}", soft_wrap=True)
     if missing:
         shown = ", ".join(missing[:5]) + (
             f" and {len(missing) - 5} more" if len(missing) > 5 else ""
