@@ -1,0 +1,162 @@
+"""Consent through LangGraph's ``interrupt``: the payload, the answer and the authorizer.
+
+The consent half of :mod:`scopecast.integrations.langgraph` (which re-exports all of it):
+LangGraph is imported only when :class:`InterruptAuthorizer` asks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Iterable, Mapping
+from typing import Any, NotRequired
+
+from typing_extensions import TypedDict  # pydantic needs it on Python < 3.12
+
+from scopecast.catalogue import Catalogue
+from scopecast.exceptions import AuthorizerError
+from scopecast.runtime._consent import ConsentRequest, Grant, group_by_provider
+
+__all__ = [
+    "PAYLOAD_TYPE",
+    "ConsentAnswer",
+    "InterruptAuthorizer",
+    "all_requested",
+    "consent_answer",
+    "consent_id_of",
+    "consent_payload",
+]
+
+logger = logging.getLogger("scopecast.integrations.langgraph")
+
+PAYLOAD_TYPE = "scopecast.consent"
+"""The ``type`` of an :class:`InterruptAuthorizer` interrupt's payload."""
+
+
+class ConsentAnswer(TypedDict):
+    """The resume value of a consent interrupt: ``Command(resume=ConsentAnswer)``.
+
+    ``consent_id`` is the payload's; ``granted`` the scopes the user granted (requested
+    scopes left out are refused); ``denied`` scopes are refused even if also in ``granted``.
+    """
+
+    consent_id: str
+    granted: list[str]
+    denied: NotRequired[list[str]]
+
+
+def consent_id_of(request: ConsentRequest) -> str:
+    """A stable name for ``request``'s question, the same in every execution of the node.
+
+    The guard's ``request_id`` is new in each execution (LangGraph runs the node again on
+    resume), so the answer is matched on the run and the scopes the call misses (the
+    upfront scopes for the consent asked at the start).
+    """
+    asked = request.missing or request.requested
+    key = json.dumps([request.run_id, sorted(asked)], separators=(",", ":"))
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+
+def consent_payload(request: ConsentRequest, catalogue: Catalogue | None = None) -> dict[str, Any]:
+    """The JSON-serialisable value an :class:`InterruptAuthorizer` interrupts with.
+
+    Scope names grouped by provider, the tool and the ids; never a token or a code. With a
+    ``catalogue``, ``"scopes"`` also describes each requested scope for the consent screen:
+    ``{scope: {"description": str | None, "risk": float}}``.
+    """
+    payload: dict[str, Any] = {
+        "type": PAYLOAD_TYPE,
+        "consent_id": consent_id_of(request),
+        "request_id": request.request_id,
+        "run_id": request.run_id,
+        "tool": request.tool,
+        "missing": {p: sorted(s) for p, s in group_by_provider(request.missing).items()},
+        "requested": {p: sorted(s) for p, s in group_by_provider(request.requested).items()},
+    }
+    if catalogue is not None:
+        payload["scopes"] = {
+            scope: {"description": spec.description, "risk": spec.risk}
+            for scope in sorted(request.requested)
+            for spec in (catalogue.scope(scope),)
+        }
+    return payload
+
+
+def consent_answer(
+    payload: Mapping[str, Any], *, granted: Iterable[str] = (), denied: Iterable[str] = ()
+) -> ConsentAnswer:
+    """The resume value answering ``payload`` (``Command(resume=consent_answer(...))``).
+
+    Requested scopes not in ``granted`` are refused; ``granted=all_requested(payload)``
+    grants everything asked.
+    """
+    answer = ConsentAnswer(consent_id=str(payload["consent_id"]), granted=sorted(set(granted)))
+    refused = sorted(set(denied))
+    if refused:
+        answer["denied"] = refused
+    return answer
+
+
+def all_requested(payload: Mapping[str, Any]) -> list[str]:
+    """Every scope a consent payload asks for (to grant all of it)."""
+    requested: Mapping[str, Iterable[str]] = payload["requested"]
+    return sorted(scope for scopes in requested.values() for scope in scopes)
+
+
+class InterruptAuthorizer:
+    """Ask consent with LangGraph's ``interrupt``: the graph pauses until the user answers.
+
+    For a blocking :class:`~scopecast.runtime.ScopeGuard` whose tools run inside a LangGraph
+    graph compiled with a checkpointer. The interrupt's value is :func:`consent_payload`; the
+    application resumes the graph with ``Command(resume=consent_answer(payload, granted=...))``
+    (a :class:`ConsentAnswer`). A resume value of another shape fails the graph run with a
+    ``ValidationError`` and is not saved, so the consent can be answered again. Outside a graph
+    (e.g. ``guard.start(upfront=...)`` before ``invoke``) it raises
+    :class:`~scopecast.exceptions.AuthorizerError`: pass the scopes the application holds as
+    ``granted=`` there, or let the tools ask.
+
+    ``catalogue``: the guard's, to describe each requested scope in the payload (its
+    description and risk, for the consent screen).
+    """
+
+    def __init__(self, catalogue: Catalogue | None = None) -> None:
+        self.catalogue = catalogue
+
+    def __repr__(self) -> str:
+        described = "" if self.catalogue is None else "catalogue=..."
+        return f"InterruptAuthorizer({described})"
+
+    def authorize(self, request: ConsentRequest) -> Grant:
+        """Interrupt the graph with the request's payload; the user's answer as a Grant."""
+        from langgraph.config import get_config
+        from langgraph.types import interrupt
+
+        try:
+            get_config()
+        except RuntimeError:
+            raise AuthorizerError(
+                f"InterruptAuthorizer asks consent with LangGraph's interrupt(), which works only "
+                f"inside a graph node; consent request {request.request_id!r} (tool "
+                f"{request.tool!r}) was made outside one and refused. Pass the scopes the "
+                f"application holds as ScopeGuard.start(granted=...), or call the tool in the graph."
+            ) from None
+        payload = consent_payload(request, self.catalogue)
+        while True:
+            # LangGraph matches resume values to interrupts by their order in the node. An
+            # answer to another consent of this node (applied in an earlier execution of it,
+            # so not asked any more) comes first: skip it and take the next one.
+            answer: ConsentAnswer = interrupt(payload, response_schema=ConsentAnswer)
+            if answer["consent_id"] == payload["consent_id"]:
+                break
+            logger.info(
+                "run %s: skipped a consent answer of another question (consent %s)",
+                request.run_id,
+                answer["consent_id"],
+            )
+        granted = frozenset(answer["granted"]) - frozenset(answer.get("denied", ()))
+        return Grant.of(request.request_id, granted & request.requested)
+
+    def consent_urls(self, request: ConsentRequest) -> dict[str, str]:
+        """No URLs: the consent is asked by the graph's interrupt (blocking mode only)."""
+        return {}
