@@ -8,7 +8,9 @@
   per task a bootstrap interval over groups of traces (and the model's paired differences);
   :func:`nested_policy_cost` estimates, by nested grouped CV on the training traces, what the
   whole method (training and the choice of the policy's settings) costs on unseen groups;
-  :func:`sweep_interruption_cost` traces each policy's frontier; :func:`build_evaluation`
+  :func:`sweep_interruption_cost` traces each policy's frontier; :func:`group_floor` gives
+  the cost of the best fixed set per task template, chosen on the template's own runs (how
+  much of the spread between runs of one task no task-level policy can follow); :func:`build_evaluation`
   loads files and builds the policies exactly as ``scopecast evaluate`` does (the notebooks
   call it, so their numbers are the CLI's);
 - calibration (:func:`upfront_probabilities`, :func:`reliability_bins`,
@@ -59,6 +61,7 @@ from scopecast.evaluation._errors import (
     most_overgranted,
     scope_errors,
 )
+from scopecast.evaluation._group_floor import GroupFloor, group_floor
 from scopecast.evaluation._intervals import (
     N_RESAMPLES,
     CostInterval,
@@ -134,6 +137,7 @@ __all__ = [
     "ExampleTask",
     "FrequencyPolicy",
     "FrontierPoint",
+    "GroupFloor",
     "JitOnlyPolicy",
     "LearningCurvePoint",
     "ModelPolicy",
@@ -170,6 +174,7 @@ __all__ = [
     "fit_baselines",
     "frequency_trainer",
     "frontier_figure",
+    "group_floor",
     "grouped_folds",
     "grouped_subsample",
     "learning_curve",
