@@ -2,13 +2,15 @@
 
 One run logs: the parameters, the grouped-CV metrics, the training data hash, the git
 SHA and whether the checkout had uncommitted changes (tags ``data_hash``, ``git_sha``,
-``git_dirty``), the model directory as an artefact, and a pyfunc model (see
+``git_dirty``), each training file as a dataset input (context ``training``: its path and the
+sha256 of its bytes, never its content), the model directory as an artefact, and a pyfunc model (see
 :mod:`scopecast.model._pyfunc`) registered in the model registry under ``register_name``.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib
 import logging
 import os
 import posixpath
@@ -93,6 +95,39 @@ def _staged_model_files(directory: Path, staging: Path) -> Path:
     for name in names:
         shutil.copy2(directory / name, staged / name)
     return staged
+
+
+def _file_digest(path: Path) -> str:
+    """The first 32 hex digits of ``path``'s sha256 (MLflow keeps at most 36 characters)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:32]
+
+
+def _log_training_files(mlflow: Any, directory: Path) -> None:
+    """Log each training file the metadata records as a dataset input of the run.
+
+    A reference only (MLflow's ``MetaDataset``: path, name, digest), so the run's page lists
+    the data it was trained on without uploading traces, which may hold users' tasks. A file
+    that is gone since training is skipped: the ``data_hash`` tag still identifies the data.
+    """
+    # by module: MLflow makes the source class at import time (mypy cannot see it) and
+    # MetaDataset's stubs call it abstract
+    meta_dataset = importlib.import_module("mlflow.data.meta_dataset")
+    sources = importlib.import_module("mlflow.data.sources")
+    files = read_metadata(directory).get("train_files")
+    for name in files if isinstance(files, list) else ():
+        path = Path(str(name))
+        if not path.is_file():
+            continue
+        dataset = meta_dataset.MetaDataset(
+            source=sources.LocalArtifactDatasetSource(str(path)),
+            name=path.name,
+            digest=_file_digest(path),
+        )
+        mlflow.log_input(dataset, context="training")
 
 
 def _local_artifact_root(tracking_uri: str) -> str | None:
@@ -283,6 +318,7 @@ def log_training_run(
                 mlflow.set_tag("git_sha", sha)
             if dirty is not None:
                 mlflow.set_tag("git_dirty", str(dirty).lower())
+            _log_training_files(mlflow, Path(result.directory))
             model_dir = _staged_model_files(Path(result.directory), Path(tmp))
             mlflow.log_artifacts(str(model_dir), artifact_path="model_dir")
             entry = Path(tmp) / "scopecast_pyfunc.py"

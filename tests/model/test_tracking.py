@@ -211,3 +211,45 @@ def test_logging_the_pyfunc_does_not_warn_of_a_signature_left_out_on_purpose(
     finally:
         logger.removeHandler(handler)
     assert not [m for m in seen if "signature" in m]
+
+
+@pytest.mark.slow
+def test_each_training_file_is_a_dataset_input_named_with_its_digest_not_its_content(
+    tracking_uri: str, fitted: ScopePredictor, catalogue: Catalogue, tmp_path: Path
+) -> None:
+    import hashlib
+
+    from mlflow.tracking import MlflowClient
+
+    from scopecast.model.tracking import log_training_run
+
+    kept, gone = tmp_path / "history.jsonl", tmp_path / "moved.jsonl"
+    kept.write_text('{"trace_id": "secret task text stays out"}\n')
+    gone.write_text("{}\n")
+    out = tmp_path / "model"
+    save_model(fitted, out, catalogue=catalogue, data_hash="0" * 64, train_files=[kept, gone])
+    gone.unlink()  # a file moved since training is left out, not an error
+    result = TrainingResult(
+        directory=out,
+        predictor=fitted,
+        catalogue=catalogue,
+        data_hash="0" * 64,
+        params={"n_seen": 64},
+        metrics={"cv_brier": 0.1},
+        n_traces=64,
+        n_seen=64,
+    )
+    tracked = log_training_run(
+        result,
+        tracking_uri=tracking_uri,
+        experiment="scopecast-tracking-tests",
+        register_name="scopecast-tracking-test",
+    )
+    inputs = MlflowClient(tracking_uri=tracking_uri).get_run(tracked.run_id).inputs
+    [logged] = inputs.dataset_inputs
+    assert logged.dataset.name == "history.jsonl"
+    assert logged.dataset.digest == hashlib.sha256(kept.read_bytes()).hexdigest()[:32]
+    assert str(kept.resolve()) in logged.dataset.source
+    assert logged.dataset.source_type == "local"
+    assert {t.key: t.value for t in logged.tags}["mlflow.data.context"] == "training"
+    assert "secret" not in repr(logged)
