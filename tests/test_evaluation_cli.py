@@ -65,6 +65,7 @@ def test_evaluate_reports_every_metric_of_every_policy_and_rescores_equal(
     assert "plan: applies to no trace" in result.output
     assert "Cost per task, 95% interval" in result.output
     assert "model - frequency" in result.output  # the paired differences
+    assert "group_floor" not in result.output  # one run per task: it would be the oracle
     lines = [json.loads(line) for line in predictions.read_text().splitlines()]
     assert len(lines) == 29
     assert set(lines[0]) == {"trace_id", "upfront", "batches"}
@@ -73,10 +74,13 @@ def test_evaluate_reports_every_metric_of_every_policy_and_rescores_equal(
 
 @pytest.mark.slow
 def test_evaluate_workbench_predictions_rescore_equal(shared_data, tmp_path) -> None:
-    _, data, predictions = _evaluate(
+    result, data, predictions = _evaluate(
         shared_data, tmp_path, "workbench_runs", "workbench", "--interruption-cost", "2"
     )
     _assert_rescored_equal(shared_data, "workbench_runs", "workbench", data, predictions)
+    # the reference of group_floor, in sample on the test runs (default costs)
+    said = " ".join(result.output.split())  # the console wraps long lines
+    assert "reference): 0.340 per task over 14 templates" in said
 
 
 def test_evaluate_sweep_writes_data_and_plot(shared_data, tmp_path) -> None:

@@ -207,6 +207,9 @@ def evaluate(
         report = evaluate_policies(setup.test, setup.policies, setup.catalogue, progress=advance)
     out_console.print(report_table(report, setup.description))
     out_console.print(interval_table(setup.test, report, setup.catalogue, setup.model_policy.name))
+    floor_line = group_floor_line(setup.test, setup.catalogue)
+    if floor_line:
+        out_console.print(floor_line)
     for name in report.skipped:
         out_console.print(f"[dim]{name}: applies to no trace (no trace has a plan)[/dim]")
     if json_out is not None:
@@ -295,6 +298,22 @@ def report_table(report: object, caption: str) -> Table:
     for name in METRIC_NAMES:
         table.add_row(name, *(f"{row[name]:.3f}" for row in rows))
     return table
+
+
+def group_floor_line(traces: Sequence[Trace], catalogue: Catalogue) -> str | None:
+    """The cost of the best fixed set per task template (``group_floor``), when some template
+    has several runs (with one run each it is the oracle's cost, already in the table)."""
+    from scopecast.evaluation import group_floor
+
+    floor = group_floor(traces, catalogue)
+    if floor.n_groups == len(traces):
+        return None
+    return (
+        f"Best fixed upfront set per task template, chosen on these very runs (group_floor, a "
+        f"clairvoyant's reference): {floor.cost_per_task:.3f} per task over {floor.n_groups} "
+        f"templates (interruptions {floor.interruptions_per_task:.3f}, risk over-grant "
+        f"{floor.risk_overgrant_per_task:.3f})."
+    )
 
 
 def interval_table(
