@@ -89,7 +89,7 @@ def bundled_file(name: str) -> Path:
     return path
 
 
-TRAINING_RECIPE = 10
+TRAINING_RECIPE = 11
 """Raised whenever the way models are trained changes, so that a default model cached by an
 older scopecast is trained again (2: the match model and the policy chosen at training; 3: the
 ``fields`` source; 4: a context token for every part of a value; 5: the match model's

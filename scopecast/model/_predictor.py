@@ -88,8 +88,9 @@ class ScopePredictor(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
         Per scope, what gives its probability: ``"words"`` (its one-vs-rest model),
         ``"match"`` (the match model shared by every scope, :mod:`scopecast.model._match`),
         ``"blend"`` (the sum of both scores), ``"fields"`` (its logistic regression on the
-        context, plan and progress columns only, no task text) or ``"prior"`` (its base
-        rate), chosen by grouped CV.
+        context, plan and progress columns only, no task text), ``"pooled"`` (the match
+        model under a calibration map shared by every scope, for a scope too rare to judge a
+        map of its own) or ``"prior"`` (its base rate), chosen by grouped CV.
     scopes_ : list of str
         Column order of :meth:`predict_proba`.
     classes_ : ndarray

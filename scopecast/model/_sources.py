@@ -3,7 +3,8 @@
 Cross-validation (:mod:`scopecast.model._selection`) chose, per scope, ``words`` (its own
 logistic regression), ``match`` (the match model shared by every scope), ``blend`` (the sum
 of the two), ``fields`` (its logistic regression on the non-text columns only, zero weight
-on the text) or ``prior``. Every modelled scope ends as one linear model on the feature
+on the text), ``pooled`` (the match model, under a calibration map shared by every scope) or
+``prior``. Every modelled scope ends as one linear model on the feature
 columns, ``z = F . coef + intercept``, which is what the calibration maps, the compact
 export and the runtime use.
 """
@@ -23,7 +24,7 @@ from scopecast.model._match import MatchDesign, fit_match
 
 __all__ = ["SourceWeights", "fit_sources", "needs_design"]
 
-_MATCH_SOURCES = ("match", "blend")
+_MATCH_SOURCES = ("match", "blend", "pooled")
 _WORDS_SOURCES = ("words", "blend")
 _DESIGN_SOURCES = (*_MATCH_SOURCES, "fields")
 _OWN_SOURCES = (*_WORDS_SOURCES, "fields")

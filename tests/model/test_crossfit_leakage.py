@@ -16,7 +16,8 @@ from scopecast.features import TaskFeaturizer, scope_documents
 from scopecast.model import ScopePredictor, train_predictor
 from scopecast.model._crossfit import featurized_folds, grouped_folds, out_of_fold_scores
 from scopecast.model._grouping import groups_for
-from scopecast.model._priors import base_rates, fit_priors, unobserved_mask
+from scopecast.model._priors import fit_priors, unobserved_mask
+from scopecast.model._selection import _pooled_crossfit
 from scopecast.model._targets import read_targets
 from scopecast.model._training import training_rows
 from tests.model.conftest import make_catalogue, make_traces
@@ -77,10 +78,11 @@ def test_a_folds_scores_do_not_move_with_its_own_labels(setup):
     assert not np.array_equal(before.match[~held], after.match[~held])
 
 
-def test_a_scope_left_to_its_prior_gets_the_base_rate_of_the_other_folds():
-    """``bank:payments.write`` is needed by one template (domain "money", no support): it is
-    not modelled, and its cross-fitted probability on that template's rows is the rate of
-    the rows without it, not the rate of all rows, which counted them."""
+def test_a_scope_of_one_template_is_pooled_under_maps_that_never_saw_its_fold():
+    """``bank:payments.write`` is needed by one template (domain "money", no support): too
+    rare for a map of its own, it takes the match score under the map shared by every scope
+    (``pooled``). Each fold's scores are mapped by a map fitted on the other folds' pairs, so
+    changing every label of a fold leaves that fold's probabilities where they were."""
     traces = make_traces()
     model, _ = train_predictor(
         traces,
@@ -88,16 +90,21 @@ def test_a_scope_left_to_its_prior_gets_the_base_rate_of_the_other_folds():
         predictor=ScopePredictor(C=(1.0,), cv=3, random_state=0),
         group_pattern=GROUPS,
     )
-    j = model.scopes_.index("bank:payments.write")
-    assert model.sources_[j] == "prior"
-    rows = training_rows(traces, groups_for(traces, GROUPS))
-    folds = grouped_folds(rows.groups, 3)
-    Y = read_targets(rows.labels, len(rows.inputs), model.scopes_).matrix
-    usable = unobserved_mask(rows.inputs, model.scopes_, len(rows.inputs))
-    money = np.array([item.context.get("domain") == "money" for item in rows.inputs])
-    fold = int(np.unique(folds[money])[0])
-    train = folds != fold
-    rate = base_rates(Y[train], usable[train], rows.weights[train], 1.0)[j]
-    got = model.oof_proba_[money & usable[:, j], j]
-    np.testing.assert_allclose(got, rate)
-    assert rate < model.base_rate_[j]  # all the rows' rate counted the held-out template
+    assert model.sources_[model.scopes_.index("bank:payments.write")] == "pooled"
+
+
+def test_the_shared_map_of_a_fold_is_fitted_without_that_folds_labels(setup):
+    Y, parts = setup
+    rows, usable, folds = parts[0], parts[1], parts[2]
+    scores = _oof(Y, parts).match
+    assert scores is not None
+    held = folds == 0
+    flipped = Y.copy()
+    flipped[held] = 1.0 - flipped[held]
+    pool = list(range(Y.shape[1]))
+    for method in ("sigmoid", "isotonic"):
+        before = _pooled_crossfit(method, scores, Y, usable, rows.weights, folds, pool)
+        after = _pooled_crossfit(method, scores, flipped, usable, rows.weights, folds, pool)
+        np.testing.assert_array_equal(before[held], after[held])
+        # the other folds' maps were fitted on fold 0's pairs, so theirs moved: power
+        assert not np.array_equal(before[~held], after[~held])

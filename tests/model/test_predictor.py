@@ -82,7 +82,7 @@ def test_predictor_rejects_bad_params(corpus):
 
 def test_predictor_sources_are_chosen_per_scope(fitted):
     assert len(fitted.sources_) == len(fitted.scopes_)
-    assert set(fitted.sources_) <= {"words", "match", "blend", "fields", "prior"}
+    assert set(fitted.sources_) <= {"words", "match", "blend", "fields", "pooled", "prior"}
     modelled = {fitted.scopes_[j] for j in fitted.modelled_}
     assert modelled == {
         s for s, src in zip(fitted.scopes_, fitted.sources_, strict=True) if src != "prior"
