@@ -749,3 +749,65 @@ def test_call_args_can_be_left_out_or_redacted_and_injected_args_never_show(
         {"to": "carlos", "body": "***"},
     ]
     assert "call_args=False" in repr(InterruptAuthorizer(call_args=False))
+
+
+@pytest.mark.filterwarnings("ignore::langgraph.warnings.LangGraphDeprecationWarning")
+def test_astream_of_a_prebuilt_agent_with_async_tools_streams_the_consent(
+    catalogue: Catalogue, tmp_path: Path
+) -> None:
+    # A consent UI that streams: the interrupt comes as an "updates" chunk (once per task
+    # that waits for it, same id), its payload naming both parallel calls; resumed by astream.
+    from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+
+    try:
+        from langgraph.prebuilt import create_react_agent
+    except ImportError:  # to be removed in LangGraph 2.0
+        pytest.skip("this LangGraph has no langgraph.prebuilt.create_react_agent")
+
+    class ScriptedModel(GenericFakeChatModel):
+        def bind_tools(self, tools: Any, **kwargs: Any) -> ScriptedModel:
+            return self
+
+    done: list[str] = []
+
+    @tool
+    async def send_email(to: str) -> str:
+        """Send an email."""
+        done.append(f"sent to {to}")
+        return f"sent to {to}"
+
+    @tool
+    async def add_event(title: str) -> str:
+        """Add a calendar event."""
+        done.append(f"added {title}")
+        return f"added {title}"
+
+    both = AIMessage(
+        "",
+        tool_calls=[call("send_email", "c1", to="carlos"), call("add_event", "c2", title="Q3")],
+    )
+    guard = make_guard(catalogue, tmp_path, coalesce_window=0.2)
+    agent = create_react_agent(
+        ScriptedModel(messages=iter([both, AIMessage("ok")])),
+        guard_tools(guard, [send_email, add_event], names=NAMES),
+        checkpointer=InMemorySaver(),
+    )
+    config = run_config(guard.start("Email Carlos and book Q3"))
+
+    async def stream(value: Any) -> list[Any]:
+        interrupts: list[Any] = []
+        async for chunk in agent.astream(value, config, stream_mode="updates"):
+            interrupts.extend(chunk.get("__interrupt__", ()))
+        return interrupts
+
+    interrupts = asyncio.run(stream({"messages": [("user", "go")]}))
+    assert len({i.id for i in interrupts}) == 1
+    payload = interrupts[0].value
+    assert sorted((c["id"], c["name"], c["args"]) for c in payload["calls"]) == [
+        ("c1", "send_email", {"to": "carlos"}),
+        ("c2", "add_event", {"title": "Q3"}),
+    ]
+    assert done == []
+    answer = consent_answer(payload, granted=all_requested(payload))
+    assert asyncio.run(stream(Command(resume=answer))) == []
+    assert sorted(done) == ["added Q3", "sent to carlos"]
