@@ -34,7 +34,7 @@ logger = logging.getLogger("scopecast.integrations.langgraph")
 PAYLOAD_TYPE = "scopecast.consent"
 """The ``type`` of an :class:`InterruptAuthorizer` interrupt's payload."""
 
-CallArgs: TypeAlias = "bool | Callable[[ToolCall], Mapping[str, Any] | None]"
+CallArgs: TypeAlias = bool | Callable[[ToolCall], Mapping[str, Any] | None]
 """Which arguments of a waiting call the payload shows: ``True`` all the model sent,
 ``False`` none, or a function of the :class:`~scopecast.runtime.ToolCall` returning the
 arguments to show (redacted), ``None`` for none."""

@@ -8,8 +8,8 @@ Needs ``pip install 'scopecast[langgraph]'``; ``import scopecast`` never imports
   when it is wrapped; a guard error refuses the call (the tool is not run).
 - :class:`InterruptAuthorizer` asks a missing consent with ``langgraph.types.interrupt``: the
   graph pauses durably (its checkpointer saves it) and the application shows the interrupt's
-  payload (:func:`consent_payload`; scope names, never a token) to the user, then resumes with
-  ``Command(resume=consent_answer(payload, granted=[...]))``.
+  payload (:func:`consent_payload`; scope names and the tool calls that wait, never a token)
+  to the user, then resumes with ``Command(resume=consent_answer(payload, granted=[...]))``.
 
 On resume LangGraph runs the interrupted node again from its start. The guard records a consent
 in its run store when the answer arrives, so the node's second execution asks nothing new for
