@@ -72,7 +72,8 @@ def consent_payload(
     Scope names grouped by provider, the tool and the ids; never a token or a code.
     ``"calls"`` lists the tool calls that wait for the consent (the one that asked first):
     ``{"id": str | None, "name": str | None, "tool": str, "args": {...}}`` (LangChain's tool
-    call id and tool name, the catalogue tool, the arguments the model sent); ``call_args``
+    call id and tool name, the catalogue tool, the arguments the model sent: never the
+    injected ones hidden from the model, such as ``InjectedToolArg``); ``call_args``
     (:data:`CallArgs`) shows all the arguments, none (no ``"args"`` key) or what a function
     of the call returns, e.g. redacted. A value that is not JSON becomes ``"<TypeName>"``.
     Empty for the consent asked at the start. With a ``catalogue``, ``"scopes"`` also

@@ -21,7 +21,7 @@ pytest.importorskip(
 
 from langchain_core.messages import AIMessage, ToolMessage
 from langchain_core.runnables import RunnableConfig
-from langchain_core.tools import BaseTool, InjectedToolCallId, tool
+from langchain_core.tools import BaseTool, InjectedToolArg, InjectedToolCallId, tool
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import START, MessagesState, StateGraph
 from langgraph.graph.state import CompiledStateGraph
@@ -718,14 +718,14 @@ def test_call_args_can_be_left_out_or_redacted_and_injected_args_never_show(
         body: str,
         state: Annotated[dict[str, Any], InjectedState],
         tool_call_id: Annotated[str, InjectedToolCallId],
+        api_key: Annotated[str, InjectedToolArg],
     ) -> str:
         """Send an email."""
         return f"sent to {to}"
 
-    script = [
-        AIMessage("", tool_calls=[call("send_email", "c1", to="carlos", body="salary: 90k")]),
-        AIMessage("done"),
-    ]
+    # The application injects api_key into the call (hidden from the model): never shown.
+    sent = call("send_email", "c1", to="carlos", body="salary: 90k", api_key="sk-x7q")
+    script = [AIMessage("", tool_calls=[sent]), AIMessage("done")]
 
     def redact(call: ToolCall) -> dict[str, Any]:
         assert call.args is not None
@@ -741,7 +741,7 @@ def test_call_args_can_be_left_out_or_redacted_and_injected_args_never_show(
         graph = scripted_agent(guard_tools(guard, [send_email], names=NAMES), script)
         result = graph.invoke({"messages": [("user", "go")]}, run_config(guard.start("go")))
         (described,) = result["__interrupt__"][0].value["calls"]
-        json.dumps(described)
+        assert "sk-x7q" not in json.dumps(described)
         shown.append(described.get("args"))
     assert shown == [
         {"to": "carlos", "body": "salary: 90k"},  # not the injected state nor tool_call_id
