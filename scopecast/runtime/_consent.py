@@ -73,8 +73,9 @@ class ConsentRequest:
     granted : frozenset[str]
         Scopes the run already holds; OAuth authorizers ask for the union (incremental consent).
     calls : tuple[ToolCall, ...]
-        The calls that wait for this consent (the one that asked first), for those an
-        integration described; empty before the start. Never stored.
+        The calls that wait for this consent, the one that asked first first (those an
+        integration described: :meth:`ScopeGuard.authorize` with ``call=``); empty before
+        the start. Never stored.
     """
 
     run_id: str

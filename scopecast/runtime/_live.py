@@ -36,7 +36,7 @@ class ConsentBatch:
         self.tools: list[str] = [tool]
         """The tools whose calls wait on this consent, the leader's first."""
         self.calls: list[ToolCall] = [] if call is None else [call]
-        """The calls described by an integration (``call=``), in the same order."""
+        """The calls an integration described (``call=``), in the order they joined."""
         self.sealed = False
         self.done = threading.Event()
         self.error: BaseException | None = None
