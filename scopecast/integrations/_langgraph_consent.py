@@ -9,17 +9,18 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Iterable, Mapping
-from typing import Any, NotRequired
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, NotRequired, TypeAlias
 
 from typing_extensions import TypedDict  # pydantic needs it on Python < 3.12
 
 from scopecast.catalogue import Catalogue
 from scopecast.exceptions import AuthorizerError
-from scopecast.runtime._consent import ConsentRequest, Grant, group_by_provider
+from scopecast.runtime._consent import ConsentRequest, Grant, ToolCall, group_by_provider
 
 __all__ = [
     "PAYLOAD_TYPE",
+    "CallArgs",
     "ConsentAnswer",
     "InterruptAuthorizer",
     "all_requested",
@@ -32,6 +33,11 @@ logger = logging.getLogger("scopecast.integrations.langgraph")
 
 PAYLOAD_TYPE = "scopecast.consent"
 """The ``type`` of an :class:`InterruptAuthorizer` interrupt's payload."""
+
+CallArgs: TypeAlias = bool | Callable[[ToolCall], Mapping[str, Any] | None]
+"""Which arguments of a waiting call the payload shows: ``True`` all the model sent,
+``False`` none, or a function of the :class:`~scopecast.runtime.ToolCall` returning the
+arguments to show (redacted), ``None`` for none."""
 
 
 class ConsentAnswer(TypedDict):
@@ -58,11 +64,20 @@ def consent_id_of(request: ConsentRequest) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
 
 
-def consent_payload(request: ConsentRequest, catalogue: Catalogue | None = None) -> dict[str, Any]:
+def consent_payload(
+    request: ConsentRequest, catalogue: Catalogue | None = None, *, call_args: CallArgs = True
+) -> dict[str, Any]:
     """The JSON-serialisable value an :class:`InterruptAuthorizer` interrupts with.
 
-    Scope names grouped by provider, the tool and the ids; never a token or a code. With a
-    ``catalogue``, ``"scopes"`` also describes each requested scope for the consent screen:
+    Scope names grouped by provider, the tool and the ids; never a token or a code.
+    ``"calls"`` lists the tool calls that wait for the consent (the one that asked first):
+    ``{"id": str | None, "name": str | None, "tool": str, "args": {...}}`` (LangChain's tool
+    call id and tool name, the catalogue tool, the arguments the model sent: never the
+    injected ones hidden from the model, such as ``InjectedToolArg``); ``call_args``
+    (:data:`CallArgs`) shows all the arguments, none (no ``"args"`` key) or what a function
+    of the call returns, e.g. redacted. A value that is not JSON becomes ``"<TypeName>"``.
+    Empty for the consent asked at the start. With a ``catalogue``, ``"scopes"`` also
+    describes each requested scope for the consent screen:
     ``{scope: {"description": str | None, "risk": float}}``.
     """
     payload: dict[str, Any] = {
@@ -73,6 +88,7 @@ def consent_payload(request: ConsentRequest, catalogue: Catalogue | None = None)
         "tool": request.tool,
         "missing": {p: sorted(s) for p, s in group_by_provider(request.missing).items()},
         "requested": {p: sorted(s) for p, s in group_by_provider(request.requested).items()},
+        "calls": [_call_of(call, call_args) for call in request.calls],
     }
     if catalogue is not None:
         payload["scopes"] = {
@@ -81,6 +97,20 @@ def consent_payload(request: ConsentRequest, catalogue: Catalogue | None = None)
             for spec in (catalogue.scope(scope),)
         }
     return payload
+
+
+def _call_of(call: ToolCall, call_args: CallArgs) -> dict[str, Any]:
+    described: dict[str, Any] = {"id": call.call_id, "name": call.name, "tool": call.tool}
+    if call_args is True:
+        args: Mapping[str, Any] | None = call.args
+    elif call_args is False:
+        args = None
+    else:
+        args = call_args(call)
+    if args is not None:
+        text = json.dumps(dict(args), default=lambda value: f"<{type(value).__name__}>")
+        described["args"] = json.loads(text)
+    return described
 
 
 def consent_answer(
@@ -117,15 +147,21 @@ class InterruptAuthorizer:
     ``granted=`` there, or let the tools ask.
 
     ``catalogue``: the guard's, to describe each requested scope in the payload (its
-    description and risk, for the consent screen).
+    description and risk, for the consent screen). ``call_args`` (:data:`CallArgs`): which
+    arguments of the waiting tool calls the payload shows (all by default; ``False`` for
+    none, or a function returning them redacted). The payload is saved in the graph's
+    checkpointer, as the model's tool calls in its messages are; never in the run store.
     """
 
-    def __init__(self, catalogue: Catalogue | None = None) -> None:
+    def __init__(self, catalogue: Catalogue | None = None, *, call_args: CallArgs = True) -> None:
         self.catalogue = catalogue
+        self.call_args = call_args
 
     def __repr__(self) -> str:
-        described = "" if self.catalogue is None else "catalogue=..."
-        return f"InterruptAuthorizer({described})"
+        shown = [] if self.catalogue is None else ["catalogue=..."]
+        if self.call_args is not True:
+            shown.append("call_args=False" if self.call_args is False else "call_args=...")
+        return f"InterruptAuthorizer({', '.join(shown)})"
 
     def authorize(self, request: ConsentRequest) -> Grant:
         """Interrupt the graph with the request's payload; the user's answer as a Grant."""
@@ -141,7 +177,7 @@ class InterruptAuthorizer:
                 f"{request.tool!r}) was made outside one and refused. Pass the scopes the "
                 f"application holds as ScopeGuard.start(granted=...), or call the tool in the graph."
             ) from None
-        payload = consent_payload(request, self.catalogue)
+        payload = consent_payload(request, self.catalogue, call_args=self.call_args)
         while True:
             # LangGraph matches resume values to interrupts by their order in the node. An
             # answer to another consent of this node (applied in an earlier execution of it,

@@ -8,8 +8,8 @@ Needs ``pip install 'scopecast[langgraph]'``; ``import scopecast`` never imports
   when it is wrapped; a guard error refuses the call (the tool is not run).
 - :class:`InterruptAuthorizer` asks a missing consent with ``langgraph.types.interrupt``: the
   graph pauses durably (its checkpointer saves it) and the application shows the interrupt's
-  payload (:func:`consent_payload`; scope names, never a token) to the user, then resumes with
-  ``Command(resume=consent_answer(payload, granted=[...]))``.
+  payload (:func:`consent_payload`; scope names and the tool calls that wait, never a token)
+  to the user, then resumes with ``Command(resume=consent_answer(payload, granted=[...]))``.
 
 On resume LangGraph runs the interrupted node again from its start. The guard records a consent
 in its run store when the answer arrives, so the node's second execution asks nothing new for
@@ -40,6 +40,7 @@ from scopecast.exceptions import (
 )
 from scopecast.integrations._langgraph_consent import (
     PAYLOAD_TYPE,
+    CallArgs,
     ConsentAnswer,
     InterruptAuthorizer,
     all_requested,
@@ -47,6 +48,7 @@ from scopecast.integrations._langgraph_consent import (
     consent_id_of,
     consent_payload,
 )
+from scopecast.runtime._consent import ToolCall
 from scopecast.runtime._run import Run
 
 INSTALL_HINT = "pip install 'scopecast[langgraph]'"
@@ -71,6 +73,7 @@ if TYPE_CHECKING:
 __all__ = [
     "PAYLOAD_TYPE",
     "RUN_ID_KEY",
+    "CallArgs",
     "ConsentAnswer",
     "GuardedTool",
     "InterruptAuthorizer",
@@ -218,7 +221,7 @@ class GuardedTool(BaseTool):
 
     def run(self, tool_input: str | dict[str, Any], *args: Any, **kwargs: Any) -> Any:
         """Check the call with the guard, then run the wrapped tool (its ``run``)."""
-        run, refused = self._authorize(kwargs)
+        run, refused = self._authorize(tool_input, kwargs)
         if refused is not None:
             return refused
         with self._recorded(run) as at:
@@ -228,7 +231,7 @@ class GuardedTool(BaseTool):
 
     async def arun(self, tool_input: str | dict[str, Any], *args: Any, **kwargs: Any) -> Any:
         """Async :meth:`run`: the guard's slow path runs in a worker thread (with the context)."""
-        run, refused = await asyncio.to_thread(self._authorize, kwargs)
+        run, refused = await asyncio.to_thread(self._authorize, tool_input, kwargs)
         if refused is not None:
             return refused
         with self._recorded(run) as at:
@@ -252,7 +255,9 @@ class GuardedTool(BaseTool):
             self._record(run, "error", at)
             raise
 
-    def _authorize(self, kwargs: Mapping[str, Any]) -> tuple[Run, ToolMessage | str | None]:
+    def _authorize(
+        self, tool_input: str | dict[str, Any], kwargs: Mapping[str, Any]
+    ) -> tuple[Run, ToolMessage | str | None]:
         guard = self._guard
         config = ensure_config(kwargs.get("config"))
         run_id = (config.get("configurable") or {}).get(RUN_ID_KEY)
@@ -263,7 +268,7 @@ class GuardedTool(BaseTool):
             )
         run = guard.run_for(run_id, tool=self.catalogue_name)
         try:
-            guard.authorize(self.catalogue_name, run=run)
+            guard.authorize(self.catalogue_name, run=run, call=self._call(tool_input, kwargs))
         except ScopeDeniedError as err:
             _save(guard, run)  # the guard recorded the refused call
             if self.on_denied == "raise":
@@ -280,6 +285,21 @@ class GuardedTool(BaseTool):
             guard.release(run)
             raise
         return run, None
+
+    def _call(self, tool_input: str | dict[str, Any], kwargs: Mapping[str, Any]) -> ToolCall:
+        """The call for a consent screen: the arguments the model sent (not the injected ones)."""
+        if isinstance(tool_input, str):
+            args: dict[str, Any] = {"input": tool_input}
+        else:
+            schema = self._inner.tool_call_schema
+            if isinstance(schema, dict):
+                sent = schema.get("properties") or {}
+            else:  # a pydantic model (v2's model_fields, v1's __fields__)
+                sent = getattr(schema, "model_fields", None)
+                if sent is None:
+                    sent = getattr(schema, "__fields__", {})
+            args = {key: value for key, value in tool_input.items() if key in sent}
+        return ToolCall(self.catalogue_name, kwargs.get("tool_call_id"), self.name, args)
 
     def _record(self, run: Run, status: Literal["ok", "error"], at: float) -> None:
         self._guard.record_call(self.catalogue_name, status, run=run, at=at)

@@ -32,7 +32,13 @@ if TYPE_CHECKING:
     from scopecast.runtime._authorizers._oauth_provider import OAuthProvider
     from scopecast.runtime._authorizers._protocol import Authorizer
     from scopecast.runtime._authorizers._tokens import ProviderToken
-    from scopecast.runtime._consent import START_TOOL, ConsentRequest, Grant, group_by_provider
+    from scopecast.runtime._consent import (
+        START_TOOL,
+        ConsentRequest,
+        Grant,
+        ToolCall,
+        group_by_provider,
+    )
     from scopecast.runtime._guard import GuardMode, ScopeGuard
     from scopecast.runtime._recorder import TraceRecorder
     from scopecast.runtime._records import (
@@ -69,6 +75,7 @@ _LAZY = {
     "RunStore": "scopecast.runtime._store",
     "START_TOOL": "scopecast.runtime._consent",
     "ScopeGuard": "scopecast.runtime._guard",
+    "ToolCall": "scopecast.runtime._consent",
     "TraceRecorder": "scopecast.runtime._recorder",
     "group_by_provider": "scopecast.runtime._consent",
 }
@@ -104,6 +111,7 @@ __all__ = [
     "RunStatus",
     "RunStore",
     "ScopeGuard",
+    "ToolCall",
     "TraceRecorder",
     "group_by_provider",
     "load_compact",

@@ -8,12 +8,13 @@ refused. Neither type ever holds a token value.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from scopecast._types import provider_of
 
-__all__ = ["START_TOOL", "ConsentRequest", "Grant", "group_by_provider"]
+__all__ = ["START_TOOL", "ConsentRequest", "Grant", "ToolCall", "group_by_provider"]
 
 START_TOOL = "<start>"
 """The ``tool`` of the consent asked before the agent starts (the upfront scopes)."""
@@ -25,6 +26,32 @@ def group_by_provider(scopes: Iterable[str]) -> dict[str, frozenset[str]]:
     for scope in scopes:
         groups.setdefault(provider_of(scope), set()).add(scope)
     return {provider: frozenset(groups[provider]) for provider in sorted(groups)}
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """One call that waits for a consent, as a framework integration describes it.
+
+    Passed to :meth:`ScopeGuard.authorize(..., call=) <scopecast.runtime.ScopeGuard.authorize>`
+    and handed to the authorizer in :attr:`ConsentRequest.calls`, for a consent screen that
+    names the call. Held in memory only: the run store and traces never hold it.
+
+    Attributes
+    ----------
+    tool : str
+        The call's catalogue tool name.
+    call_id : str or None
+        The framework's id of the call (LangChain's tool-call id).
+    name : str or None
+        The framework's name of the tool (as the model called it).
+    args : mapping or None
+        The call's arguments (may be sensitive; left out of ``repr``), ``None`` if not given.
+    """
+
+    tool: str
+    call_id: str | None = None
+    name: str | None = None
+    args: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -45,6 +72,10 @@ class ConsentRequest:
         What the consent asks for: ``missing`` plus the just-in-time batch (or the upfront set).
     granted : frozenset[str]
         Scopes the run already holds; OAuth authorizers ask for the union (incremental consent).
+    calls : tuple[ToolCall, ...]
+        The calls that wait for this consent, the one that asked first first (those an
+        integration described: :meth:`ScopeGuard.authorize` with ``call=``); empty before
+        the start. Never stored.
     """
 
     run_id: str
@@ -53,6 +84,7 @@ class ConsentRequest:
     missing: frozenset[str]
     requested: frozenset[str]
     granted: frozenset[str] = field(default_factory=frozenset)
+    calls: tuple[ToolCall, ...] = field(default=(), repr=False, compare=False)
 
     @property
     def by_provider(self) -> dict[str, frozenset[str]]:

@@ -32,7 +32,7 @@ from scopecast.policy import CostModel
 from scopecast.runtime._answer_claims import AnswerClaim
 from scopecast.runtime._authorizers._protocol import Authorizer
 from scopecast.runtime._batching import choose_extra_scopes
-from scopecast.runtime._consent import ConsentRequest, Grant
+from scopecast.runtime._consent import ConsentRequest, Grant, ToolCall
 from scopecast.runtime._live import ConsentBatch, LiveRun
 from scopecast.runtime._records import CallRecord, PendingRequest, Resolution, RunRecord
 from scopecast.runtime._store import RunStore
@@ -80,14 +80,21 @@ class ConsentCoordinator:
         self._scopes_of = scopes_of
         self.answer_claim_lease = answer_claim_lease
 
-    def authorize(self, live: LiveRun, tool: str, required: frozenset[str]) -> None:
-        """Return when ``tool`` may run in ``live`` (its scopes granted); raise otherwise."""
+    def authorize(
+        self, live: LiveRun, tool: str, required: frozenset[str], call: ToolCall | None = None
+    ) -> None:
+        """Return when ``tool`` may run in ``live`` (its scopes granted); raise otherwise.
+
+        ``call`` describes the call for the consent it waits on (``ConsentRequest.calls``).
+        """
         try:
-            self._authorize(live, tool, required)
+            self._authorize(live, tool, required, call)
         except RunStoreError as err:
             raise call_not_run(err, tool) from err
 
-    def _authorize(self, live: LiveRun, tool: str, required: frozenset[str]) -> None:
+    def _authorize(
+        self, live: LiveRun, tool: str, required: frozenset[str], call: ToolCall | None
+    ) -> None:
         # A round is a consent that asked for this call's scopes (led or joined). Waiting for
         # a batch sealed before this call missed its scopes asks nothing for it: not a round.
         # (Parallel calls that each miss other scopes, one consent each, as LangGraph's tasks
@@ -128,11 +135,13 @@ class ConsentCoordinator:
                         f"max_consent_rounds if parallel calls keep asking for different scopes."
                     )
                 if batch is None:
-                    batch = live.batch = ConsentBatch(missing, tool)
+                    batch = live.batch = ConsentBatch(missing, tool, call)
                     rounds += 1
                 elif not batch.sealed:
                     batch.missing |= missing
                     batch.tools.append(tool)
+                    if call is not None:
+                        batch.calls.append(call)
                     rounds += 1
             if is_leader:
                 self.lead(live, batch, tool)
@@ -190,6 +199,7 @@ class ConsentCoordinator:
                 missing=missing,
                 requested=missing | extra,
                 granted=granted,
+                calls=tuple(batch.calls),
             )
             logger.info(
                 "run %s: tool %s misses %s; asking for %s",

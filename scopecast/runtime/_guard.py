@@ -32,7 +32,7 @@ from scopecast.exceptions import (
 from scopecast.policy import CostModel
 from scopecast.runtime._answer_claims import AnswerClaim
 from scopecast.runtime._authorizers._protocol import Authorizer
-from scopecast.runtime._consent import START_TOOL, ConsentRequest, Grant
+from scopecast.runtime._consent import START_TOOL, ConsentRequest, Grant, ToolCall
 from scopecast.runtime._coordinator import ConsentCoordinator, GuardMode, pending_of
 from scopecast.runtime._live import CurrentRun, LiveRun, LiveRuns
 from scopecast.runtime._recorder import TraceRecorder, record_finished
@@ -279,20 +279,23 @@ class ScopeGuard:
             return run
         return Run(self, self._live_for(run, tool))
 
-    def authorize(self, tool: str, *, run: Run | str | None = None) -> None:
+    def authorize(
+        self, tool: str, *, run: Run | str | None = None, call: ToolCall | None = None
+    ) -> None:
         """Authorize one call of ``tool`` as :meth:`check` does, without recording it.
 
         For integrations that record the call with its outcome after it ran
         (:meth:`record_call`, ``"ok"`` or ``"error"``), where :meth:`check` records it as made
         before it runs. A refused call is recorded (``denied``) by the guard, as in
-        :meth:`check`.
+        :meth:`check`. ``call`` describes the call (its framework id, name, arguments) for a
+        consent it waits on (:attr:`ConsentRequest.calls`); it is never stored.
 
         Raises
         ------
         UnknownToolError, ScopeDeniedError, AuthorizationRequired, ScopeRequestTimeout,
         AuthorizerError, RunStoreError, GuardStateError
         """
-        self._authorized(tool, self._live_for(run, tool))
+        self._authorized(tool, self._live_for(run, tool), call)
 
     def record_call(
         self,
@@ -323,13 +326,13 @@ class ScopeGuard:
         live = self._live_for(run, tool)
         live.buffer.append((tool, status, time.time() if at is None else at))
 
-    def _authorized(self, tool: str, live: LiveRun) -> LiveRun:
+    def _authorized(self, tool: str, live: LiveRun, call: ToolCall | None = None) -> LiveRun:
         """``live`` once a call of ``tool`` may run in it (asking consent if needed)."""
         required = self._required.get(tool)
         if required is None:
             raise UnknownToolError(tool)
         if not (required <= live.closure and time.time() < live.valid_until):
-            self._consent.authorize(live, tool, required)
+            self._consent.authorize(live, tool, required, call)
         return live
 
     # -- runs ------------------------------------------------------------------------------

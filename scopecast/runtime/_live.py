@@ -19,6 +19,7 @@ from typing import TypeVar
 
 from scopecast.catalogue import Catalogue
 from scopecast.exceptions import GuardStateError
+from scopecast.runtime._consent import ToolCall
 from scopecast.runtime._records import CallRecord, PendingRequest, RunRecord, RunStatus
 from scopecast.traces import PlanStep
 
@@ -30,10 +31,12 @@ __all__ = ["ConsentBatch", "CurrentRun", "LiveRun", "LiveRuns"]
 class ConsentBatch:
     """Misses gathered into one consent request; followers wait on :attr:`done`."""
 
-    def __init__(self, missing: Iterable[str], tool: str) -> None:
+    def __init__(self, missing: Iterable[str], tool: str, call: ToolCall | None = None) -> None:
         self.missing: set[str] = set(missing)
         self.tools: list[str] = [tool]
         """The tools whose calls wait on this consent, the leader's first."""
+        self.calls: list[ToolCall] = [] if call is None else [call]
+        """The calls an integration described (``call=``), in the order they joined."""
         self.sealed = False
         self.done = threading.Event()
         self.error: BaseException | None = None

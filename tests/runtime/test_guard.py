@@ -372,3 +372,30 @@ def test_authorize_and_record_call_fail_closed(catalogue: Catalogue, store: RunS
         with pytest.raises(ScopeDeniedError):
             guard.authorize("email.send")  # refused, and recorded as such by the guard
         assert [(c.tool, c.status) for c in run.calls] == [("email.send", "denied")]
+
+
+def test_authorize_hands_the_described_call_to_the_authorizer_and_never_stores_it(
+    catalogue: Catalogue, store: RunStore, store_url: str
+) -> None:
+    from scopecast.runtime import ToolCall
+
+    asked: list[ConsentRequest] = []
+
+    def user(request: ConsentRequest) -> list[str]:
+        asked.append(request)
+        return sorted(request.requested)
+
+    guard = ScopeGuard(catalogue, store=store, authorizer=CallbackAuthorizer(user))
+    run = guard.start("Email Carlos")
+    sent = ToolCall("email.send", "call-1", "send_email", {"to": "x7q@secret.example"})
+    guard.authorize("email.send", run=run, call=sent)
+    (request,) = asked
+    assert request.calls == (sent,)
+    assert request.calls[0].args == {"to": "x7q@secret.example"}
+    assert "x7q" not in repr(request)  # arguments stay out of logs
+    guard.record_call("email.send", run=run)
+    guard.finish(run)
+    assert b"x7q" not in Path(store_url.removeprefix("sqlite:///")).read_bytes()
+
+    guard.start("Email Carlos", run_id="r2", upfront=["google:gmail.send"])
+    assert asked[-1].calls == ()  # the consent at the start waits for no call

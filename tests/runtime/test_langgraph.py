@@ -11,7 +11,7 @@ import json
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import pytest
 
@@ -21,11 +21,11 @@ pytest.importorskip(
 
 from langchain_core.messages import AIMessage, ToolMessage
 from langchain_core.runnables import RunnableConfig
-from langchain_core.tools import BaseTool, tool
+from langchain_core.tools import BaseTool, InjectedToolArg, InjectedToolCallId, tool
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import START, MessagesState, StateGraph
 from langgraph.graph.state import CompiledStateGraph
-from langgraph.prebuilt import ToolNode, tools_condition
+from langgraph.prebuilt import InjectedState, ToolNode, tools_condition
 from langgraph.types import Command, interrupt
 
 from scopecast import (
@@ -44,7 +44,13 @@ from scopecast.integrations.langgraph import (
     guard_tools,
     run_config,
 )
-from scopecast.runtime import CallbackAuthorizer, ConsentRequest, ScopeGuard, TraceRecorder
+from scopecast.runtime import (
+    CallbackAuthorizer,
+    ConsentRequest,
+    ScopeGuard,
+    ToolCall,
+    TraceRecorder,
+)
 
 NAMES = {
     "search_email": "email.search",
@@ -213,8 +219,10 @@ def consent_payload_without_catalogue(payload: dict[str, Any]) -> dict[str, Any]
         missing=frozenset(s for v in payload["missing"].values() for s in v),
         requested=frozenset(all_requested(payload)),
     )
-    plain = consent_payload(request)
-    assert {k: v for k, v in payload.items() if k != "scopes"} == plain
+    plain = consent_payload(request)  # the request rebuilt without its calls
+    assert {k: v for k, v in payload.items() if k not in ("scopes", "calls")} == {
+        k: v for k, v in plain.items() if k != "calls"
+    }
     return plain
 
 
@@ -293,6 +301,10 @@ def test_parallel_misses_make_one_interrupt_and_each_call_runs_once(
     config = run_config(run)
     (pause,) = graph.invoke({"messages": [("user", "go")]}, config)["__interrupt__"]
     assert pause.value["missing"] == {"google": ["google:calendar.events", "google:gmail.send"]}
+    assert sorted((c["id"], c["name"], c["args"]) for c in pause.value["calls"]) == [
+        ("c1", "send_email", {"to": "carlos"}),
+        ("c2", "add_event", {"title": "Q3"}),
+    ]
     answer = consent_answer(pause.value, granted=all_requested(pause.value))
     result = graph.invoke(Command(resume=answer), config)
     assert "__interrupt__" not in result
@@ -427,6 +439,7 @@ def test_upfront_consent_in_the_graphs_first_node(catalogue: Catalogue, tmp_path
 
     (pause,) = graph.invoke({"messages": [("user", "go")]}, config)["__interrupt__"]
     assert pause.value["tool"] == "<start>"
+    assert pause.value["calls"] == []
     assert pause.value["requested"] == {"google": ["google:gmail.send"]}
     assert guard.store.find_run("run-1") is None
     answer = consent_answer(pause.value, granted=all_requested(pause.value))
@@ -661,3 +674,140 @@ def test_parallel_calls_of_a_prebuilt_agent_resume_as_the_readme_says(
             "added Q3",
             "posted done",
         ]
+
+
+def test_the_payload_names_the_tool_calls_that_wait_for_the_consent(
+    catalogue: Catalogue, tmp_path: Path
+) -> None:
+    # A consent screen says "the agent wants to call send_email(to=...) and needs
+    # google:gmail.send": the payload carries the LangChain tool call (id, name, the
+    # arguments the model sent), never the arguments ToolNode injects, never in the run store.
+    effects = Effects()
+    guard = make_guard(catalogue, tmp_path)
+    script = [
+        AIMessage("", tool_calls=[call("send_email", "c1", to="x7q@secret.example")]),
+        AIMessage("done"),
+    ]
+    graph = scripted_agent(guard_tools(guard, effects.tools(), names=NAMES), script)
+    run = guard.start("Email Carlos")
+    config = run_config(run)
+    payload = graph.invoke({"messages": [("user", "Email Carlos")]}, config)["__interrupt__"][
+        0
+    ].value
+    assert payload["calls"] == [
+        {
+            "id": "c1",
+            "name": "send_email",
+            "tool": "email.send",
+            "args": {"to": "x7q@secret.example"},
+        }
+    ]
+    json.dumps(payload)
+    graph.invoke(Command(resume=consent_answer(payload, granted=all_requested(payload))), config)
+    guard.finish(run.run_id)
+    for stored in tmp_path.iterdir():  # the run store (and its trace file) never hold them
+        assert b"x7q" not in stored.read_bytes(), stored.name
+
+
+def test_call_args_can_be_left_out_or_redacted_and_injected_args_never_show(
+    catalogue: Catalogue, tmp_path: Path
+) -> None:
+    @tool
+    def send_email(
+        to: str,
+        body: str,
+        state: Annotated[dict[str, Any], InjectedState],
+        tool_call_id: Annotated[str, InjectedToolCallId],
+        api_key: Annotated[str, InjectedToolArg],
+    ) -> str:
+        """Send an email."""
+        return f"sent to {to}"
+
+    # The application injects api_key into the call (hidden from the model): never shown.
+    sent = call("send_email", "c1", to="carlos", body="salary: 90k", api_key="sk-x7q")
+    script = [AIMessage("", tool_calls=[sent]), AIMessage("done")]
+
+    def redact(call: ToolCall) -> dict[str, Any]:
+        assert call.args is not None
+        return {k: ("***" if k == "body" else v) for k, v in call.args.items()}
+
+    shown = []
+    for call_args in (True, False, redact):
+        guard = ScopeGuard(
+            catalogue,
+            store=f"sqlite:///{tmp_path / f'runs-{len(shown)}.db'}",
+            authorizer=InterruptAuthorizer(call_args=call_args),
+        )
+        graph = scripted_agent(guard_tools(guard, [send_email], names=NAMES), script)
+        result = graph.invoke({"messages": [("user", "go")]}, run_config(guard.start("go")))
+        (described,) = result["__interrupt__"][0].value["calls"]
+        assert "sk-x7q" not in json.dumps(described)
+        shown.append(described.get("args"))
+    assert shown == [
+        {"to": "carlos", "body": "salary: 90k"},  # not the injected state nor tool_call_id
+        None,
+        {"to": "carlos", "body": "***"},
+    ]
+    assert "call_args=False" in repr(InterruptAuthorizer(call_args=False))
+
+
+@pytest.mark.filterwarnings("ignore::langgraph.warnings.LangGraphDeprecationWarning")
+def test_astream_of_a_prebuilt_agent_with_async_tools_streams_the_consent(
+    catalogue: Catalogue, tmp_path: Path
+) -> None:
+    # A consent UI that streams: the interrupt comes as an "updates" chunk (once per task
+    # that waits for it, same id), its payload naming both parallel calls; resumed by astream.
+    from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+
+    try:
+        from langgraph.prebuilt import create_react_agent
+    except ImportError:  # to be removed in LangGraph 2.0
+        pytest.skip("this LangGraph has no langgraph.prebuilt.create_react_agent")
+
+    class ScriptedModel(GenericFakeChatModel):
+        def bind_tools(self, tools: Any, **kwargs: Any) -> ScriptedModel:
+            return self
+
+    done: list[str] = []
+
+    @tool
+    async def send_email(to: str) -> str:
+        """Send an email."""
+        done.append(f"sent to {to}")
+        return f"sent to {to}"
+
+    @tool
+    async def add_event(title: str) -> str:
+        """Add a calendar event."""
+        done.append(f"added {title}")
+        return f"added {title}"
+
+    both = AIMessage(
+        "",
+        tool_calls=[call("send_email", "c1", to="carlos"), call("add_event", "c2", title="Q3")],
+    )
+    guard = make_guard(catalogue, tmp_path, coalesce_window=0.2)
+    agent = create_react_agent(
+        ScriptedModel(messages=iter([both, AIMessage("ok")])),
+        guard_tools(guard, [send_email, add_event], names=NAMES),
+        checkpointer=InMemorySaver(),
+    )
+    config = run_config(guard.start("Email Carlos and book Q3"))
+
+    async def stream(value: Any) -> list[Any]:
+        interrupts: list[Any] = []
+        async for chunk in agent.astream(value, config, stream_mode="updates"):
+            interrupts.extend(chunk.get("__interrupt__", ()))
+        return interrupts
+
+    interrupts = asyncio.run(stream({"messages": [("user", "go")]}))
+    assert len({i.id for i in interrupts}) == 1
+    payload = interrupts[0].value
+    assert sorted((c["id"], c["name"], c["args"]) for c in payload["calls"]) == [
+        ("c1", "send_email", {"to": "carlos"}),
+        ("c2", "add_event", {"title": "Q3"}),
+    ]
+    assert done == []
+    answer = consent_answer(payload, granted=all_requested(payload))
+    assert asyncio.run(stream(Command(resume=answer))) == []
+    assert sorted(done) == ["added Q3", "sent to carlos"]
