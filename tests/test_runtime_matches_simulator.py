@@ -43,7 +43,12 @@ class User:
         return Grant.of(request.request_id, request.requested)
 
 
-def test_the_guard_asks_what_the_simulator_says(shared_data: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("batching", [None, True], ids=["recorded", "batching"])
+def test_the_guard_asks_what_the_simulator_says(
+    shared_data: Path, tmp_path: Path, batching: bool | None
+) -> None:
+    """With the policy training recorded, and with batching on (whatever training chose), so
+    that the comparison covers batches."""
     from scopecast.model import load_scorer, train_to_directory
 
     catalogue = load_catalogue(shared_data / "agentdojo.catalogue.json")
@@ -56,11 +61,11 @@ def test_the_guard_asks_what_the_simulator_says(shared_data: Path, tmp_path: Pat
         bundle.scorer,
         bundle.catalogue,
         CostModel(),
-        batching=params.batching,
+        batching=params.batching if batching is None else batching,
         interruption_scale=params.interruption_scale,
     )
     simulated = {o.trace_id: o for o in simulate(test, policy, bundle.catalogue)}
-    pre = PreAuthorizer(tmp_path / "model")
+    pre = PreAuthorizer(tmp_path / "model", batching=batching)
 
     interruptions = batched = 0
     for trace in test:
@@ -82,4 +87,5 @@ def test_the_guard_asks_what_the_simulator_says(shared_data: Path, tmp_path: Pat
         interruptions += len(during)
         batched += sum(bool(extra) for _, extra in during)
     assert interruptions > 0
-    assert batched > 0  # the comparison covers batches, not only interruptions
+    if batching:
+        assert batched > 0  # the comparison covers batches, not only interruptions

@@ -127,6 +127,9 @@ class PreAuthorizer:
         ``scopecast train`` chose for the model by grouped cross-validation (recorded in its
         metadata as ``policy_interruption_scale``), else 1. It corrects for how sharp the
         model's probabilities are on tasks it has not seen; ``costs`` stay what is minimised.
+    batching : bool, optional
+        Whether :meth:`guard`'s consents add likely scopes at an interruption. ``None``: what
+        ``scopecast train`` chose and recorded as ``policy_batching``, else True.
 
     Attributes
     ----------
@@ -162,6 +165,7 @@ class PreAuthorizer:
         catalogue: Catalogue | None = None,
         costs: CostModel | None = None,
         planning_scale: float | None = None,
+        batching: bool | None = None,
     ) -> None:
         if planning_scale is not None and not (
             math.isfinite(planning_scale) and planning_scale > 0
@@ -169,7 +173,7 @@ class PreAuthorizer:
             raise ConfigError(f"planning_scale must be a positive number; got {planning_scale!r}.")
         self.costs = costs or CostModel()
         self.planning_costs = self.costs
-        self.batching = True
+        self.batching = True if batching is None else batching
         self.warning: str | None = None
         self._scorer: ScopeScorer | None = None
         self._compact_layout: CompactLayout | None = None
@@ -193,7 +197,7 @@ class PreAuthorizer:
         recorded_scale, recorded_batching = recorded_policy_params(_metadata_of(self._scorer))
         if planning_scale is None:
             planning_scale = recorded_scale
-        self.batching = recorded_batching is not False
+        self.batching = recorded_batching is not False if batching is None else batching
         self.catalogue = catalogue or Catalogue()
         if planning_scale is not None and planning_scale != 1.0:
             self.planning_costs = self.costs.model_copy(

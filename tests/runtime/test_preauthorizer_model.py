@@ -83,6 +83,14 @@ def test_preauthorizer_plans_with_the_scale_chosen_at_training(model_dir: Path) 
         assert default_catalogue().closure(low) <= default_catalogue().closure(high)
 
 
+@pytest.mark.parametrize("chosen", [True, False])
+def test_preauthorizer_batches_as_training_chose_unless_told(model_dir: Path, chosen: bool) -> None:
+    meta = json.loads((model_dir / "metadata.json").read_text())
+    assert PreAuthorizer(model_dir).batching is (meta["params"]["policy_batching"] is not False)
+    assert PreAuthorizer(model_dir, batching=chosen).batching is chosen
+    # what the guard then batches: tests/test_runtime_matches_simulator.py (batching=True)
+
+
 @pytest.mark.parametrize("bad", [0.0, -1.0, float("nan")])
 def test_preauthorizer_refuses_a_nonsense_planning_scale(model_dir: Path, bad: float) -> None:
     from scopecast.exceptions import ConfigError
