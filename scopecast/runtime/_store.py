@@ -27,6 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from scopecast.exceptions import GuardStateError, RunStoreError
 from scopecast.runtime import _schema as t
 from scopecast.runtime._answer_claims import release_claim, take_claim
+from scopecast.runtime._db_clock import db_now
 from scopecast.runtime._engine import make_engine
 from scopecast.runtime._records import (
     CallRecord,
@@ -305,18 +306,19 @@ class RunStore:
 
         ``None`` when that answer is recorded already, the request is resolved or not of
         ``run_id``, or another callback holds a claim younger than ``lease`` seconds (see
-        ``scopecast.runtime._answer_claims``). Checked and claimed under the run's lock.
+        ``scopecast.runtime._answer_claims``). Checked and claimed under the run's lock;
+        the lease is measured by the store's clock (``now`` overrides it, for tests).
 
         Raises
         ------
         GuardStateError
             If the run is unknown, or finished (its requests are not awaited any more).
         """
-        now = time.time() if now is None else now
         with self._write(
             "claim a consent answer", "Nothing was claimed and no code was exchanged."
         ) as conn:
             row = self._lock_run(conn, run_id)
+            now = db_now(conn) if now is None else now
             request = read_request(conn, request_id)
             if (
                 request is None
