@@ -63,11 +63,20 @@ class LiveRun:
         self.buffer: list[tuple[str, str, float]] = []
         self.closure: frozenset[str] = frozenset()
         self.valid_until = 0.0
+        # When this process's lease on the run ends, by its own clock (see _run_leases).
+        self.held_until = 0.0
         self.sync(record)
 
-    def sync(self, record: RunRecord) -> None:
-        """Replace the cached state with ``record`` (read from the store just now)."""
+    def sync(self, record: RunRecord, held_until: float | None = None) -> None:
+        """Replace the cached state with ``record`` (read from the store just now).
+
+        ``held_until``: the end of the lease this process took with that read. The cache
+        is never valid past the lease, nor at all while the run is paused (the resume that
+        answers it, perhaps in another process, takes the run over at once).
+        """
         with self.lock:
+            if held_until is not None:
+                self.held_until = held_until
             now = time.time()
             self.status: RunStatus = record.status
             self.pending: PendingRequest | None = record.pending
@@ -82,7 +91,11 @@ class LiveRun:
                 return
             expiries = [g.expires_at for g in active if g.expires_at is not None]
             self.closure = self._catalogue.closure(self.granted)
-            self.valid_until = min([now + self._refresh_interval, *expiries])
+            self.valid_until = (
+                min([now + self._refresh_interval, self.held_until, *expiries])
+                if record.status == "running"
+                else 0.0
+            )
 
     def mark_finished(self) -> None:
         """Authorize nothing more: every call takes the slow path, which refuses it (fail closed)."""
@@ -90,6 +103,12 @@ class LiveRun:
             self.status = "finished"
             self.pending = None
             self.closure = frozenset()
+            self.valid_until = 0.0
+
+    def let_go(self) -> None:
+        """This process no longer holds the run: its next call takes the lease again first."""
+        with self.lock:
+            self.held_until = 0.0
             self.valid_until = 0.0
 
     def invalidate(self) -> None:
@@ -149,7 +168,13 @@ class LiveRuns:
         """The LiveRun of ``run_id`` if this process still refers to it, else ``None``."""
         return self._known.get(run_id)
 
-    def load(self, record: RunRecord, catalogue: Catalogue, refresh_interval: float) -> LiveRun:
+    def load(
+        self,
+        record: RunRecord,
+        catalogue: Catalogue,
+        refresh_interval: float,
+        held_until: float | None = None,
+    ) -> LiveRun:
         """The LiveRun of ``record``'s run (the known one, or a new one), synced and held."""
         with self._lock:
             live = self._known.get(record.run_id)
@@ -160,7 +185,7 @@ class LiveRuns:
                 self._held.pop(record.run_id, None)
             else:
                 self._held[record.run_id] = live
-        live.sync(record)
+        live.sync(record, held_until)
         return live
 
     def hold(self, live: LiveRun) -> None:
