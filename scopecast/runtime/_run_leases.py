@@ -25,6 +25,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 from scopecast.exceptions import RunHeldError
 from scopecast.runtime import _schema as t
 from scopecast.runtime._db_clock import db_now
+from scopecast.runtime._store_rows import malformed
 
 __all__ = ["Holder", "drop_lease", "take_lease"]
 
@@ -48,8 +49,12 @@ def take_lease(
             insert(t.run_leases).values(run_id=run_id, holder=holder, expires_at=now + lease)
         )
         return
-    if row.holder != holder and row.expires_at > now and not force:
-        raise RunHeldError(run_id, row.holder, row.expires_at - now)
+    try:
+        expires_at = float(row.expires_at)
+    except (ValueError, TypeError) as err:
+        raise malformed(run_id, "lease", err) from err
+    if row.holder != holder and expires_at > now and not force:
+        raise RunHeldError(run_id, row.holder, expires_at - now)
     conn.execute(
         update(t.run_leases)
         .where(t.run_leases.c.run_id == run_id)

@@ -157,8 +157,11 @@ class RunStore:
             ) from err
 
     @staticmethod
-    def _lock_run(conn: Connection, run_id: str) -> Row[Any]:
-        row = conn.execute(select(t.runs).where(t.runs.c.id == run_id).with_for_update()).first()
+    def _lock_run(conn: Connection, run_id: str) -> Row[Any, Any, Any]:
+        # Only the columns transitions read: a malformed JSON column fails in read_run, which
+        # says so, rather than in every transition.
+        query = select(t.runs.c.id, t.runs.c.status, t.runs.c.pending_request_id)
+        row = conn.execute(query.where(t.runs.c.id == run_id).with_for_update()).first()
         if row is None:
             raise GuardStateError(
                 f"Run {run_id!r} is not in the run store. Expected the id of a run started with "
