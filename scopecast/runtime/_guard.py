@@ -178,7 +178,14 @@ class ScopeGuard:
         return self._consent.authorizer
 
     def close(self) -> None:
-        """Close the run store's connections (the guard's store; runs stay saved)."""
+        """Close the run store's connections (the guard's store; runs stay saved).
+
+        The runs this process holds without unsaved calls are given up first (another
+        process may take them at once); one with unsaved calls stays held until its lease
+        ends, so that no other process numbers calls over the ones it made.
+        """
+        for live in self._live.held():
+            self._let_go(live)
         self.store.close()
 
     def __repr__(self) -> str:

@@ -164,6 +164,11 @@ class LiveRuns:
         """How many runs are held (in progress in this process)."""
         return len(self._held)
 
+    def held(self) -> list[LiveRun]:
+        """The runs held now."""
+        with self._lock:
+            return list(self._held.values())
+
     def get(self, run_id: str) -> LiveRun | None:
         """The LiveRun of ``run_id`` if this process still refers to it, else ``None``."""
         return self._known.get(run_id)

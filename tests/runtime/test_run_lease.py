@@ -164,3 +164,17 @@ def test_a_holder_that_lost_the_run_cannot_save_pause_or_finish_it(
     assert (record.status, [c.tool for c in record.calls]) == ("finished", ["email.search"])
     stalled.close()
     other.close()
+
+
+def test_a_guard_closed_cleanly_gives_up_its_runs(catalogue: Catalogue, store_url: str) -> None:
+    first = _guard(catalogue, store_url)
+    kept = first.start("Email Carlos", granted=["google:gmail.readonly"])
+    kept.check("email.search")  # unsaved: this run stays held (its call is only in memory)
+    given_up = first.start("Email Dana", granted=["google:gmail.readonly"])
+    first.close()
+    other = _guard(catalogue, store_url)
+    with other.attach(given_up.run_id) as run:  # at once, not after the lease
+        run.check("email.search")
+    with pytest.raises(RunHeldError):
+        other.attach(kept.run_id)
+    other.close()
