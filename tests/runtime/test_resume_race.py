@@ -208,7 +208,7 @@ def test_a_run_whose_resumer_died_is_taken_over_by_attach_after_its_lease(
     grant = Grant.of(request_id, ["google:gmail.send"])
     died = ScopeGuard(catalogue, store=store_url, mode="pausing", run_lease=0.3)
     assert died.resume(run_id, grant).status == "running"  # then its process dies
-    died.close()
+    died.store.close()  # (not died.close(), which would give the run up)
     retry = ScopeGuard(catalogue, store=store_url, mode="pausing")  # the job, redelivered
     with pytest.raises(
         ResumeConflictError, match=r"guard\.attach\(.*\) takes the run over"
