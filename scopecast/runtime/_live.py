@@ -78,18 +78,21 @@ class LiveRun:
             if held_until is not None:
                 self.held_until = held_until
             now = time.time()
+            # Expiries are on the store's clock: judged at the read, turned into this
+            # process's clock by the time they had left then.
+            read_at = now if record.read_at is None else record.read_at
             self.status: RunStatus = record.status
             self.pending: PendingRequest | None = record.pending
             self.denied = record.denied
             self.declined = record.declined
-            active = [g for g in record.grants if g.is_active(now)]
+            active = [g for g in record.grants if g.is_active(read_at)]
             self.granted = frozenset(g.scope for g in active)
             if len(record.calls) > len(self.saved_calls):
                 self.saved_calls = record.calls
             if record.status == "finished":
                 self.mark_finished()
                 return
-            expiries = [g.expires_at for g in active if g.expires_at is not None]
+            expiries = [now + g.expires_at - read_at for g in active if g.expires_at is not None]
             self.closure = self._catalogue.closure(self.granted)
             self.valid_until = (
                 min([now + self._refresh_interval, self.held_until, *expiries])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -11,6 +12,7 @@ from sqlalchemy import Connection, Row, insert, select, update
 from scopecast._types import provider_of
 from scopecast.exceptions import RunStoreError
 from scopecast.runtime import _schema as t
+from scopecast.runtime._db_clock import db_now
 from scopecast.runtime._records import (
     CallRecord,
     GrantRecord,
@@ -134,6 +136,10 @@ def insert_grants(
     expires_at: float | None,
 ) -> None:
     if scopes:
+        if expires_at is not None:
+            # Given by this process's clock (a token's lifetime, grant_ttl); stored on the
+            # store's, which every process that checks the grant reads it by.
+            expires_at = db_now(conn) + (expires_at - time.time())
         conn.execute(
             insert(t.grants),
             [
@@ -259,6 +265,7 @@ def _read_run(conn: Connection, run_id: str) -> RunRecord | None:
         pending=pending,
         calls=tuple(_call_record(c) for c in call_rows),
         recorded_at=None if row.recorded_at is None else float(row.recorded_at),
+        read_at=db_now(conn),
     )
 
 
