@@ -19,6 +19,7 @@ from typing import TypeVar
 
 from scopecast.catalogue import Catalogue
 from scopecast.exceptions import GuardStateError
+from scopecast.runtime._fork import track_runs
 from scopecast.runtime._records import CallRecord, PendingRequest, RunRecord, RunStatus
 from scopecast.traces import PlanStep
 
@@ -162,6 +163,21 @@ class LiveRuns:
         self._lock = threading.Lock()
         self._held: dict[str, LiveRun] = {}
         self._known: weakref.WeakValueDictionary[str, LiveRun] = weakref.WeakValueDictionary()
+        track_runs(self)
+
+    def forked(self) -> None:
+        """In a forked child: hold nothing, and let every known run take its lease again.
+
+        Called single-threaded right after the fork, so the locks are made anew rather
+        than taken (a thread of the parent may have held one).
+        """
+        self._lock = threading.Lock()
+        self._held = {}
+        for live in list(self._known.values()):
+            live.lock = threading.RLock()
+            live.save_lock = threading.Lock()
+            live.held_until = 0.0
+            live.valid_until = 0.0
 
     def __len__(self) -> int:
         """How many runs are held (in progress in this process)."""

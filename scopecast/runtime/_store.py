@@ -29,6 +29,7 @@ from scopecast.runtime import _schema as t
 from scopecast.runtime._answer_claims import release_claim, take_claim
 from scopecast.runtime._db_clock import db_now
 from scopecast.runtime._engine import make_engine
+from scopecast.runtime._fork import track_store
 from scopecast.runtime._records import (
     CallRecord,
     PendingRequest,
@@ -92,6 +93,7 @@ class RunStore:
     def __init__(self, url: str | Path = DEFAULT_STORE_URL, *, create_tables: bool = True) -> None:
         self.url = f"sqlite:///{url}" if isinstance(url, Path) else url
         self._engine = make_engine(self.url)
+        track_store(self)  # a forked child gets connections of its own
         if create_tables:
             try:
                 t.metadata.create_all(self._engine)
