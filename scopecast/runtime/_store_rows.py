@@ -243,6 +243,9 @@ def _read_run(conn: Connection, run_id: str) -> RunRecord | None:
         select(t.calls).where(t.calls.c.run_id == run_id).order_by(t.calls.c.seq)
     ).all()
     pending = read_request(conn, row.pending_request_id) if row.pending_request_id else None
+    read_at = db_now(conn)
+    lease = conn.execute(select(t.run_leases).where(t.run_leases.c.run_id == run_id)).first()
+    held_by = None if lease is None or float(lease.expires_at) <= read_at else str(lease.holder)
     return RunRecord(
         run_id=run_id,
         task=row.task,
@@ -265,7 +268,8 @@ def _read_run(conn: Connection, run_id: str) -> RunRecord | None:
         pending=pending,
         calls=tuple(_call_record(c) for c in call_rows),
         recorded_at=None if row.recorded_at is None else float(row.recorded_at),
-        read_at=db_now(conn),
+        read_at=read_at,
+        held_by=held_by,
     )
 
 

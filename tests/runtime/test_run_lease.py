@@ -178,3 +178,22 @@ def test_a_guard_closed_cleanly_gives_up_its_runs(catalogue: Catalogue, store_ur
     with pytest.raises(RunHeldError):
         other.attach(kept.run_id)
     other.close()
+
+
+def test_a_holder_that_keeps_using_the_run_keeps_it_past_its_first_lease(
+    catalogue: Catalogue, store_url: str
+) -> None:
+    holder = ScopeGuard(
+        catalogue, store=store_url, mode="pausing", run_lease=0.3, refresh_interval=0.02
+    )
+    run = holder.start("Email Carlos", granted=["google:gmail.readonly"])
+    other = _guard(catalogue, store_url)
+    end = time.monotonic() + 1.0  # more than three leases
+    while time.monotonic() < end:
+        run.check("email.search")
+        time.sleep(0.02)
+    with pytest.raises(RunHeldError):
+        other.attach(run.run_id)
+    holder.finish(run)
+    holder.close()
+    other.close()
