@@ -5,8 +5,9 @@ while the process that resumed the run is still using it, a job redelivered afte
 numbering their calls from the same count; and a run whose process died could not be told
 from one in use. The process that starts, attaches or wins the resume of a run holds it: a
 row ``(run_id, holder, expires_at)``, taken and checked in the transaction that locks the
-run. The holder renews it whenever it refreshes the run from the store (at most every
-``refresh_interval`` while it makes calls) and its fast path stops at the lease's end by
+run. The holder renews it as it refreshes the run from the store (every ``refresh_interval``
+while it makes calls; a refresh with more than half the lease left only reads that the lease
+is still its own, ``RunRecord.held_by``) and its fast path stops at the lease's end by
 its own clock, measured from before the renewal began, hence never later than the store's
 ``expires_at``. Another process may take a lease past its end (the holder died or stalled:
 its next call finds the new holder and is refused). The winning resume of a paused run
