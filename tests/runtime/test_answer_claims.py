@@ -117,15 +117,16 @@ def claims_follow_the_store_clock(
     for that much longer (the user locked out). The store's clock decides.
     """
     run_id, request_id = paused_run(catalogue, store_url)
-    first = ScopeGuard(catalogue, store=store_url, mode="pausing", answer_claim_lease=0.5)
+    first = ScopeGuard(catalogue, store=store_url, mode="pausing", answer_claim_lease=1.0)
+    second = ScopeGuard(catalogue, store=store_url, mode="pausing", answer_claim_lease=1.0)
+    second.ensure_pending(run_id, request_id, "google")  # (its connection is open: no delay)
     claim = first.claim_answer(run_id, request_id, "google")  # then its process dies
     real_time = time.time
     monkeypatch.setattr(time, "time", lambda: real_time() + skew)
-    second = ScopeGuard(catalogue, store=store_url, mode="pausing", answer_claim_lease=0.5)
     with pytest.raises(ResumeConflictError) as info:
         second.claim_answer(run_id, request_id, "google")
     assert info.value.in_flight
-    real_sleep = real_time() + 0.6
+    real_sleep = real_time() + 1.1
     while real_time() < real_sleep:  # the dead callback's lease ends (by the store's clock)
         time.sleep(0.05)
     taken = second.claim_answer(run_id, request_id, "google")

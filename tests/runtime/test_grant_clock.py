@@ -16,7 +16,7 @@ from scopecast import AuthorizationRequired, Catalogue
 from scopecast.runtime import CallbackAuthorizer, ScopeGuard
 from tests.runtime.conftest import ScriptedConsent
 
-TTL = 0.5
+TTL = 1.5
 
 
 def _sleep_real(seconds: float, real_time: object) -> None:

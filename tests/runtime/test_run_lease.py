@@ -91,7 +91,7 @@ def test_a_run_whose_resumer_exited_is_taken_over_after_its_lease(
             break
         except RunHeldError as held:
             time.sleep(held.remaining)
-    assert time.monotonic() - started <= LEASE + 0.5
+    assert time.monotonic() - started <= LEASE + 3  # about a lease (60 s by default)
     with run:
         run.check("email.send")
     assert [c.tool for c in guard.store.get_run(run_id).calls] == [
@@ -180,15 +180,15 @@ def test_a_guard_closed_cleanly_gives_up_its_runs(catalogue: Catalogue, store_ur
     other.close()
 
 
-def test_a_holder_that_keeps_using_the_run_keeps_it_past_its_first_lease(
+def test_a_holder_that_keeps_using_the_run_keeps_it_past_its_lease(
     catalogue: Catalogue, store_url: str
 ) -> None:
     holder = ScopeGuard(
-        catalogue, store=store_url, mode="pausing", run_lease=0.3, refresh_interval=0.02
+        catalogue, store=store_url, mode="pausing", run_lease=0.6, refresh_interval=0.02
     )
     run = holder.start("Email Carlos", granted=["google:gmail.readonly"])
     other = _guard(catalogue, store_url)
-    end = time.monotonic() + 1.0  # more than three leases
+    end = time.monotonic() + 1.5  # more than two leases
     while time.monotonic() < end:
         run.check("email.search")
         time.sleep(0.02)
