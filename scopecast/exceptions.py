@@ -320,8 +320,9 @@ class ResumeConflictError(GuardStateError):
         if status == "running":
             then = (
                 "the resume() that answered it continues the run: do not run the agent here. "
-                f"If the process that resumed it is gone, take the run over with "
-                f"guard.attach({run_id!r})"
+                f"If the process that resumed it is gone, guard.attach({run_id!r}) takes the "
+                f"run over once that process's lease on it ends (ScopeGuard's run_lease); "
+                f"until then attach raises RunHeldError"
             )
         elif status == "paused":
             then = (
@@ -344,6 +345,31 @@ class ResumeConflictError(GuardStateError):
                 f"second one."
             )
         super().__init__(f"{what} Now {then}.")
+
+
+class RunHeldError(GuardStateError):
+    """Raised when another process holds the run: a call is refused (not run), attach refused.
+
+    A run that is not finished is held by one process at a time (the one that started,
+    attached or resumed it), so that two processes never run calls of one run at once. The
+    holder renews its lease whenever it uses the run (at most every ``refresh_interval``)
+    and gives it up when it puts the run aside, pauses (and releases) or finishes it; a
+    holder that stops (it died, or stalled) loses it ``run_lease`` seconds after it last
+    renewed it, measured by the run store's clock. ``remaining`` is how long the lease
+    still runs; ``holder`` names the holding process (``host:pid:guard``).
+    """
+
+    def __init__(self, run_id: str, holder: str, remaining: float) -> None:
+        self.run_id = run_id
+        self.holder = holder
+        self.remaining = remaining
+        super().__init__(
+            f"Run {run_id!r} is held by another process ({holder}), whose lease runs "
+            f"{remaining:.1f} s more (longer if it uses the run again); nothing was done "
+            f"here. Two processes never run calls of one run at once: if that process is "
+            f"gone, attach the run again once its lease has ended; if it is alive, let it "
+            f"continue the run."
+        )
 
 
 class ModelUnavailableWarning(UserWarning):

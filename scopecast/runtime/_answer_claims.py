@@ -13,8 +13,8 @@ A claim ends when the callback that holds it fails and releases it (the user can
 asked again for the same request) or when its lease runs out (its process died, or it
 succeeded: once ``resume`` has recorded the answer, the answer itself refuses every later
 claim). The lease must outlast a token exchange (the token endpoint's timeout, and
-``on_token``) and the ``resume`` after it. It is measured by the clocks of the processes that
-claim, which must agree to well within it.
+``on_token``) and the ``resume`` after it. It is measured by the run store's clock (see
+``scopecast.runtime._db_clock``), so callback servers whose clocks disagree still agree on it.
 """
 
 from __future__ import annotations

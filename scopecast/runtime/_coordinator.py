@@ -35,6 +35,7 @@ from scopecast.runtime._batching import choose_extra_scopes
 from scopecast.runtime._consent import ConsentRequest, Grant, ToolCall
 from scopecast.runtime._live import ConsentBatch, LiveRun
 from scopecast.runtime._records import CallRecord, PendingRequest, Resolution, RunRecord
+from scopecast.runtime._run_leases import Holder
 from scopecast.runtime._store import RunStore
 from scopecast.runtime._store_failures import call_not_run, resumed_not_loaded
 from scopecast.scoring import ScopeScorer, TaskInput
@@ -66,6 +67,8 @@ class ConsentCoordinator:
         max_consent_rounds: int,
         scopes_of: Mapping[str, tuple[str, ...]],
         answer_claim_lease: float,
+        holder: Holder,
+        run_lease: float,
     ) -> None:
         self.catalogue = catalogue
         self.store = store
@@ -79,6 +82,8 @@ class ConsentCoordinator:
         self.max_consent_rounds = max_consent_rounds
         self._scopes_of = scopes_of
         self.answer_claim_lease = answer_claim_lease
+        self.holder = holder
+        self.run_lease = run_lease
 
     def authorize(
         self, live: LiveRun, tool: str, required: frozenset[str], call: ToolCall | None = None
@@ -103,7 +108,7 @@ class ConsentCoordinator:
         while True:
             with live.lock:
                 if time.time() >= live.valid_until:
-                    live.sync(self.store.get_run(live.run_id))
+                    self.hold(live)
                 if live.status == "finished":
                     raise GuardStateError(
                         f"Run {live.run_id!r} is finished, so tool {tool!r} was refused (not "
@@ -221,6 +226,29 @@ class ConsentCoordinator:
                 live.batch = None
             batch.done.set()
 
+    @property
+    def holding(self) -> tuple[str, float]:
+        """This process's name and lease, for the store's transitions that need the run held."""
+        return self.holder.name, self.run_lease
+
+    def hold(self, live: LiveRun) -> None:
+        """Refresh ``live`` from the store, renewing this process's lease on the run.
+
+        Raises
+        ------
+        RunHeldError
+            If another process holds the run (see ``_run_leases``).
+        """
+        start = time.time()  # before the renewal: the lease ends no earlier than this + lease
+        if live.held_until - start > self.run_lease / 2:
+            # Half the lease left: a read (no write transaction) shows that it is still ours.
+            record = self.store.get_run(live.run_id)
+            if record.held_by == self.holder.name:
+                live.sync(record)
+                return
+        record = self.store.hold_run(live.run_id, self.holder.name, self.run_lease)
+        live.sync(record, start + self.run_lease)
+
     # -- consent ---------------------------------------------------------------------------
 
     def ask(self, request: ConsentRequest) -> Grant:
@@ -264,6 +292,7 @@ class ConsentCoordinator:
             declined=request.requested - request.missing - granted,
             expires_at=self.expiry(grant),
             providers=grant.providers,
+            holder=self.holding,
         )
         try:
             record = self.store.get_run(run_id)
@@ -355,7 +384,9 @@ class ConsentCoordinator:
     def pause(self, live: LiveRun, request: ConsentRequest) -> PendingRequest:
         pending = live.flush(
             self.record,
-            lambda records, first: self.store.open_request(pending_of(request), records, first),
+            lambda records, first: self.store.open_request(
+                pending_of(request), records, first, self.holding
+            ),
         )
         live.sync(self.store.get_run(live.run_id))
         return pending

@@ -38,6 +38,7 @@ from scopecast.runtime._live import CurrentRun, LiveRun, LiveRuns
 from scopecast.runtime._recorder import TraceRecorder, record_finished
 from scopecast.runtime._records import CallRecord
 from scopecast.runtime._run import Run
+from scopecast.runtime._run_leases import Holder
 from scopecast.runtime._store import DEFAULT_STORE_URL, RunStore
 from scopecast.runtime._store_failures import calls_not_saved, run_not_finished
 from scopecast.runtime._wrapping import guard_callable
@@ -88,6 +89,12 @@ class ScopeGuard:
         its process dies mid-exchange; longer than a token exchange (its HTTP timeout, 30 s
         by default, per connect/write/read), ``on_token`` and the ``resume`` after it: a
         second delivery of the redirect after the lease would exchange the code again.
+    run_lease : float, default 60
+        Seconds a run stays held by this process after it last used the store for it (see
+        :class:`~scopecast.exceptions.RunHeldError`): another process can take over the run
+        of a process that died this long after it stopped. Calls renew it at least every
+        ``refresh_interval``; a process idle for longer keeps the run unless another takes
+        it over, and its next call is then refused.
     """
 
     def __init__(
@@ -106,6 +113,7 @@ class ScopeGuard:
         refresh_interval: float = 1.0,
         max_consent_rounds: int = 3,
         answer_claim_lease: float = 120.0,
+        run_lease: float = 60.0,
     ) -> None:
         if mode not in ("blocking", "pausing"):
             raise ConfigError(
@@ -122,12 +130,13 @@ class ScopeGuard:
             or refresh_interval <= 0
             or coalesce_window < 0
             or not answer_claim_lease > 0
+            or not run_lease > 0
         ):
             raise ConfigError(
                 "ScopeGuard needs max_consent_rounds >= 1, refresh_interval > 0, "
-                "coalesce_window >= 0 and answer_claim_lease > 0. Got "
+                "coalesce_window >= 0, answer_claim_lease > 0 and run_lease > 0. Got "
                 f"{max_consent_rounds}, {refresh_interval}, {coalesce_window}, "
-                f"{answer_claim_lease}."
+                f"{answer_claim_lease}, {run_lease}."
             )
         _warn_cross_provider_implications(catalogue)
         self.catalogue = catalogue
@@ -152,6 +161,8 @@ class ScopeGuard:
             max_consent_rounds=max_consent_rounds,
             scopes_of=self._scopes_of,
             answer_claim_lease=answer_claim_lease,
+            holder=Holder(),
+            run_lease=run_lease,
         )
         self._live = LiveRuns()
         self._current = CurrentRun()
@@ -167,7 +178,14 @@ class ScopeGuard:
         return self._consent.authorizer
 
     def close(self) -> None:
-        """Close the run store's connections (the guard's store; runs stay saved)."""
+        """Close the run store's connections (the guard's store; runs stay saved).
+
+        The runs this process holds without unsaved calls are given up first (another
+        process may take them at once); one with unsaved calls stays held until its lease
+        ends, so that no other process numbers calls over the ones it made.
+        """
+        for live in self._live.held():
+            self._let_go(live)
         self.store.close()
 
     def __repr__(self) -> str:
@@ -418,7 +436,7 @@ class ScopeGuard:
             try:
                 self._consent.apply(live, request, grant)
             except BaseException:
-                self._live.release(live)  # no handle will use it; the run stays in the store
+                self._let_go(live)  # no handle will use it; the run stays in the store
                 raise
         return Run(self, live)
 
@@ -441,8 +459,10 @@ class ScopeGuard:
         GuardStateError
             If the run or the request is unknown, or the request belongs to another run.
         """
+        start = time.time()  # the winning resume holds the run from before it took it
         record = self._consent.resume(run_id, grant)
-        live = self._live.load(record, self.catalogue, self.refresh_interval)
+        held = start + self._consent.run_lease if record.status == "running" else None
+        live = self._live.load(record, self.catalogue, self.refresh_interval, held)
         if live.status != "running":
             self._live.release(live)  # it waits for other providers: nothing to keep in memory
         return Run(self, live)
@@ -484,7 +504,15 @@ class ScopeGuard:
         return self._consent.claim_answer(run_id, request_id, provider)
 
     def attach(self, run_id: str) -> Run:
-        """The handle of a stored run (e.g. in another process), with its state reloaded."""
+        """The handle of a stored run (e.g. in another process), with its state reloaded.
+
+        This process then holds the run (see :class:`~scopecast.exceptions.RunHeldError`).
+
+        Raises
+        ------
+        RunHeldError
+            If another process holds the run and its lease has not ended.
+        """
         return Run(self, self._load(run_id))
 
     def pending_consent(self, run_id: str) -> AuthorizationRequired | None:
@@ -507,7 +535,7 @@ class ScopeGuard:
         live = self._live_for(run, None)
         self.save_calls(run)
         try:
-            finished_now = self.store.finish(live.run_id)
+            finished_now = self.store.finish(live.run_id, holder=self._consent.holding)
         except RunStoreError as err:
             raise run_not_finished(err, live.run_id) from err
         live.mark_finished()  # the handle (and any reference to it) now refuses calls
@@ -520,7 +548,7 @@ class ScopeGuard:
 
         def append(records: list[CallRecord], first: int) -> None:
             try:
-                self.store.append_calls(live.run_id, records, first)
+                self.store.append_calls(live.run_id, records, first, self._consent.holding)
             except RunStoreError as err:
                 raise calls_not_saved(err, live.run_id, records) from err
 
@@ -533,14 +561,32 @@ class ScopeGuard:
         """
         live = run._live if isinstance(run, Run) else self._live.get(run)
         if live is not None:
-            self._live.release(live)
+            self._let_go(live)
+
+    def _let_go(self, live: LiveRun) -> None:
+        """Release ``live`` and, unless it keeps unsaved calls, this process's lease on it."""
+        if not self._live.release(live) or live.status == "finished":
+            return
+        live.let_go()  # first: no call of this process runs on the cache without the lease
+        try:
+            self.store.release_run(live.run_id, self._consent.holder.name)
+        except RunStoreError as err:
+            logger.warning(
+                "run %s: its lease was not released (%s); it ends by itself",
+                live.run_id,
+                type(err).__name__,
+            )
 
     def call_records(self, live: LiveRun) -> tuple[CallRecord, ...]:
         """Saved and unsaved calls of a run, in order."""
         return self._consent.call_records(live)
 
     def _load(self, run_id: str) -> LiveRun:
-        return self._live.load(self.store.get_run(run_id), self.catalogue, self.refresh_interval)
+        """The run from the store, held by this process (``RunHeldError`` if another holds it)."""
+        start = time.time()
+        record = self.store.hold_run(run_id, self._consent.holder.name, self._consent.run_lease)
+        held = start + self._consent.run_lease
+        return self._live.load(record, self.catalogue, self.refresh_interval, held)
 
     def _live_for(self, run: Run | str | None, tool: str | None) -> LiveRun:
         if isinstance(run, Run):

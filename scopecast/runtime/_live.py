@@ -20,6 +20,7 @@ from typing import TypeVar
 from scopecast.catalogue import Catalogue
 from scopecast.exceptions import GuardStateError
 from scopecast.runtime._consent import ToolCall
+from scopecast.runtime._fork import track_runs
 from scopecast.runtime._records import CallRecord, PendingRequest, RunRecord, RunStatus
 from scopecast.traces import PlanStep
 
@@ -66,26 +67,42 @@ class LiveRun:
         self.buffer: list[tuple[str, str, float]] = []
         self.closure: frozenset[str] = frozenset()
         self.valid_until = 0.0
+        # When this process's lease on the run ends, by its own clock (see _run_leases).
+        self.held_until = 0.0
         self.sync(record)
 
-    def sync(self, record: RunRecord) -> None:
-        """Replace the cached state with ``record`` (read from the store just now)."""
+    def sync(self, record: RunRecord, held_until: float | None = None) -> None:
+        """Replace the cached state with ``record`` (read from the store just now).
+
+        ``held_until``: the end of the lease this process took with that read. The cache
+        is never valid past the lease, nor at all while the run is paused (the resume that
+        answers it, perhaps in another process, takes the run over at once).
+        """
         with self.lock:
+            if held_until is not None:
+                self.held_until = held_until
             now = time.time()
+            # Expiries are on the store's clock: judged at the read, turned into this
+            # process's clock by the time they had left then.
+            read_at = now if record.read_at is None else record.read_at
             self.status: RunStatus = record.status
             self.pending: PendingRequest | None = record.pending
             self.denied = record.denied
             self.declined = record.declined
-            active = [g for g in record.grants if g.is_active(now)]
+            active = [g for g in record.grants if g.is_active(read_at)]
             self.granted = frozenset(g.scope for g in active)
             if len(record.calls) > len(self.saved_calls):
                 self.saved_calls = record.calls
             if record.status == "finished":
                 self.mark_finished()
                 return
-            expiries = [g.expires_at for g in active if g.expires_at is not None]
+            expiries = [now + g.expires_at - read_at for g in active if g.expires_at is not None]
             self.closure = self._catalogue.closure(self.granted)
-            self.valid_until = min([now + self._refresh_interval, *expiries])
+            self.valid_until = (
+                min([now + self._refresh_interval, self.held_until, *expiries])
+                if record.status == "running"
+                else 0.0
+            )
 
     def mark_finished(self) -> None:
         """Authorize nothing more: every call takes the slow path, which refuses it (fail closed)."""
@@ -93,6 +110,12 @@ class LiveRun:
             self.status = "finished"
             self.pending = None
             self.closure = frozenset()
+            self.valid_until = 0.0
+
+    def let_go(self) -> None:
+        """This process no longer holds the run: its next call takes the lease again first."""
+        with self.lock:
+            self.held_until = 0.0
             self.valid_until = 0.0
 
     def invalidate(self) -> None:
@@ -143,16 +166,42 @@ class LiveRuns:
         self._lock = threading.Lock()
         self._held: dict[str, LiveRun] = {}
         self._known: weakref.WeakValueDictionary[str, LiveRun] = weakref.WeakValueDictionary()
+        track_runs(self)
+
+    def forked(self) -> None:
+        """In a forked child: hold nothing, and let every known run take its lease again.
+
+        Called single-threaded right after the fork, so the locks are made anew rather
+        than taken (a thread of the parent may have held one).
+        """
+        self._lock = threading.Lock()
+        self._held = {}
+        for live in list(self._known.values()):
+            live.lock = threading.RLock()
+            live.save_lock = threading.Lock()
+            live.held_until = 0.0
+            live.valid_until = 0.0
 
     def __len__(self) -> int:
         """How many runs are held (in progress in this process)."""
         return len(self._held)
 
+    def held(self) -> list[LiveRun]:
+        """The runs held now."""
+        with self._lock:
+            return list(self._held.values())
+
     def get(self, run_id: str) -> LiveRun | None:
         """The LiveRun of ``run_id`` if this process still refers to it, else ``None``."""
         return self._known.get(run_id)
 
-    def load(self, record: RunRecord, catalogue: Catalogue, refresh_interval: float) -> LiveRun:
+    def load(
+        self,
+        record: RunRecord,
+        catalogue: Catalogue,
+        refresh_interval: float,
+        held_until: float | None = None,
+    ) -> LiveRun:
         """The LiveRun of ``record``'s run (the known one, or a new one), synced and held."""
         with self._lock:
             live = self._known.get(record.run_id)
@@ -163,7 +212,7 @@ class LiveRuns:
                 self._held.pop(record.run_id, None)
             else:
                 self._held[record.run_id] = live
-        live.sync(record)
+        live.sync(record, held_until)
         return live
 
     def hold(self, live: LiveRun) -> None:

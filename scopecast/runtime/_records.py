@@ -121,6 +121,10 @@ class RunRecord:
     calls: tuple[CallRecord, ...]
     recorded_at: float | None = None
     """When the finished run's trace was written by a recorder (``None``: not yet)."""
+    read_at: float | None = None
+    """The run store's clock when the run was read (grant expiries are on that clock)."""
+    held_by: str | None = None
+    """The process whose lease on the run had not ended at the read (see ``_run_leases``)."""
 
     def active_scopes(self, now: float) -> frozenset[str]:
         """Scopes granted and neither expired nor revoked at ``now`` (not closed under implies)."""

@@ -2,7 +2,7 @@
 
 Times are UTC seconds since the epoch (``Float``), the same on SQLite and PostgreSQL. Unique
 constraints make every transition idempotent: a grant is keyed by ``(run_id, scope,
-request_id)``, a denial likewise, a call by ``(run_id, seq)``, a request by its id, a claim on a provider's answer by ``(request_id, provider)``. No column
+request_id)``, a denial likewise, a call by ``(run_id, seq)``, a request by its id, a claim on a provider's answer by ``(request_id, provider)``, a run's lease by its run. No column
 holds a token, an authorization code or a PKCE verifier: only scope names and grant metadata.
 """
 
@@ -22,7 +22,16 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-__all__ = ["answer_claims", "calls", "denials", "grants", "metadata", "requests", "runs"]
+__all__ = [
+    "answer_claims",
+    "calls",
+    "denials",
+    "grants",
+    "metadata",
+    "requests",
+    "run_leases",
+    "runs",
+]
 
 metadata = MetaData()
 
@@ -102,4 +111,13 @@ answer_claims = Table(
     Column("provider", String(128), primary_key=True),
     Column("claim_id", String(64), nullable=False),
     Column("claimed_at", Float, nullable=False),
+)
+
+run_leases = Table(
+    "scopecast_run_leases",
+    metadata,
+    # The process holding a run (see _run_leases); expires_at by the store's clock.
+    Column("run_id", String(128), ForeignKey("scopecast_runs.id"), primary_key=True),
+    Column("holder", String(128), nullable=False),
+    Column("expires_at", Float, nullable=False),
 )

@@ -27,7 +27,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from scopecast.exceptions import GuardStateError, RunStoreError
 from scopecast.runtime import _schema as t
 from scopecast.runtime._answer_claims import release_claim, take_claim
+from scopecast.runtime._db_clock import db_now
 from scopecast.runtime._engine import make_engine
+from scopecast.runtime._fork import track_store
 from scopecast.runtime._records import (
     CallRecord,
     PendingRequest,
@@ -35,6 +37,7 @@ from scopecast.runtime._records import (
     RunRecord,
     RunStatus,
 )
+from scopecast.runtime._run_leases import drop_lease, take_lease
 from scopecast.runtime._store_rows import (
     Answer,
     insert_calls,
@@ -90,6 +93,7 @@ class RunStore:
     def __init__(self, url: str | Path = DEFAULT_STORE_URL, *, create_tables: bool = True) -> None:
         self.url = f"sqlite:///{url}" if isinstance(url, Path) else url
         self._engine = make_engine(self.url)
+        track_store(self)  # a forked child gets connections of its own
         if create_tables:
             try:
                 t.metadata.create_all(self._engine)
@@ -155,8 +159,11 @@ class RunStore:
             ) from err
 
     @staticmethod
-    def _lock_run(conn: Connection, run_id: str) -> Row[Any]:
-        row = conn.execute(select(t.runs).where(t.runs.c.id == run_id).with_for_update()).first()
+    def _lock_run(conn: Connection, run_id: str) -> Row[Any, Any, Any]:
+        # Only the columns transitions read: a malformed JSON column fails in read_run, which
+        # says so, rather than in every transition.
+        query = select(t.runs.c.id, t.runs.c.status, t.runs.c.pending_request_id)
+        row = conn.execute(query.where(t.runs.c.id == run_id).with_for_update()).first()
         if row is None:
             raise GuardStateError(
                 f"Run {run_id!r} is not in the run store. Expected the id of a run started with "
@@ -218,12 +225,17 @@ class RunStore:
         return self.get_run(run_id)
 
     def open_request(
-        self, request: PendingRequest, calls: Sequence[CallRecord], first_seq: int
+        self,
+        request: PendingRequest,
+        calls: Sequence[CallRecord],
+        first_seq: int,
+        holder: tuple[str, float] | None = None,
     ) -> PendingRequest:
         """Pause a running run on ``request`` (appending its unsaved calls), atomically.
 
         If the run is already paused, nothing changes and its pending request is returned:
-        parallel misses are coalesced into the one request the user sees.
+        parallel misses are coalesced into the one request the user sees. ``holder`` (name,
+        lease seconds): the process pausing it, which must hold the run (``RunHeldError``).
         """
         with self._write("pause the run", "The run was not paused.") as conn:
             row = self._lock_run(conn, request.run_id)
@@ -231,6 +243,8 @@ class RunStore:
                 raise GuardStateError(
                     f"Run {request.run_id!r} is finished; it cannot pause. Start a new run."
                 )
+            if holder is not None:
+                take_lease(conn, request.run_id, *holder)
             insert_calls(conn, request.run_id, calls, first_seq)
             if row.status == "paused" and row.pending_request_id is not None:
                 existing = read_request(conn, row.pending_request_id)
@@ -259,6 +273,7 @@ class RunStore:
         expires_at: float | None = None,
         now: float | None = None,
         providers: Iterable[str] | None = None,
+        holder: tuple[str, float] | None = None,
     ) -> Resolution:
         """Apply the user's answer to a consent request, atomically, and say what it did.
 
@@ -267,7 +282,8 @@ class RunStore:
         paused to running (a compare-and-set: of racing resumers exactly one gets it),
         :attr:`Resolution.RECORDED` to an answer that left the run waiting for other
         providers, and :attr:`Resolution.ALREADY_ANSWERED` (falsy) when these providers
-        had answered already: then nothing is recorded.
+        had answered already: then nothing is recorded. ``holder`` (name, lease seconds):
+        the resume that resumes the run holds it (see ``_run_leases``).
 
         Raises
         ------
@@ -290,7 +306,10 @@ class RunStore:
             if row.status == "finished" and request.resolved_at is None:
                 raise GuardStateError(f"Run {run_id!r} is finished; it cannot be resumed.")
             answer = Answer(set(granted), set(denied), set(declined), expires_at, providers)
-            return record_answer(conn, request, answer, now)
+            resolution = record_answer(conn, request, answer, now)
+            if resolution is Resolution.RESUMED and holder is not None:
+                take_lease(conn, run_id, *holder, force=True)
+            return resolution
 
     def claim_answer(
         self,
@@ -305,18 +324,19 @@ class RunStore:
 
         ``None`` when that answer is recorded already, the request is resolved or not of
         ``run_id``, or another callback holds a claim younger than ``lease`` seconds (see
-        ``scopecast.runtime._answer_claims``). Checked and claimed under the run's lock.
+        ``scopecast.runtime._answer_claims``). Checked and claimed under the run's lock;
+        the lease is measured by the store's clock (``now`` overrides it, for tests).
 
         Raises
         ------
         GuardStateError
             If the run is unknown, or finished (its requests are not awaited any more).
         """
-        now = time.time() if now is None else now
         with self._write(
             "claim a consent answer", "Nothing was claimed and no code was exchanged."
         ) as conn:
             row = self._lock_run(conn, run_id)
+            now = db_now(conn) if now is None else now
             request = read_request(conn, request_id)
             if (
                 request is None
@@ -368,13 +388,24 @@ class RunStore:
                 conn, request.run_id, request.request_id, request.tool, now, denied, declined, given
             )
 
-    def append_calls(self, run_id: str, calls: Sequence[CallRecord], first_seq: int) -> None:
+    def append_calls(
+        self,
+        run_id: str,
+        calls: Sequence[CallRecord],
+        first_seq: int,
+        holder: tuple[str, float] | None = None,
+    ) -> None:
         """Save calls ``first_seq, first_seq + 1, ...`` of a run.
+
+        ``holder`` (name, lease seconds): the process saving them, which must hold the run:
+        a process that lost it numbered its calls from a count the new holder goes on from.
 
         Raises
         ------
         GuardStateError
             If the run is finished: its calls are final (a finished run authorizes nothing).
+        RunHeldError
+            If another process holds the run.
         """
         if not calls:
             return
@@ -387,22 +418,61 @@ class RunStore:
                     f"have run); the run stays as it was finished. Continue a run in one "
                     f"process only, and start a new run with ScopeGuard.start() for more calls."
                 )
+            if holder is not None:
+                take_lease(conn, run_id, *holder)
             insert_calls(conn, run_id, calls, first_seq)
 
-    def finish(self, run_id: str, calls: Sequence[CallRecord] = (), first_seq: int = 0) -> bool:
-        """Mark a run finished (saving its last calls); ``False`` if it already was."""
+    def finish(
+        self,
+        run_id: str,
+        calls: Sequence[CallRecord] = (),
+        first_seq: int = 0,
+        holder: tuple[str, float] | None = None,
+    ) -> bool:
+        """Mark a run finished (saving its last calls); ``False`` if it already was.
+
+        ``holder``: as in :meth:`append_calls` (``RunHeldError`` if another process holds it).
+        """
         now = time.time()
         with self._write("finish the run", "The run was not marked finished.") as conn:
             row = self._lock_run(conn, run_id)
             if row.status == "finished":
                 return False
+            if holder is not None:
+                take_lease(conn, run_id, *holder)
             insert_calls(conn, run_id, calls, first_seq)
             conn.execute(
                 update(t.runs)
                 .where(t.runs.c.id == run_id)
                 .values(status="finished", pending_request_id=None, finished_at=now, updated_at=now)
             )
+            drop_lease(conn, run_id)
         return True
+
+    def hold_run(self, run_id: str, holder: str, lease: float) -> RunRecord:
+        """Hold run ``run_id`` for ``holder`` for ``lease`` seconds (renewed), and read it.
+
+        A finished run is held by no one: it is only read.
+
+        Raises
+        ------
+        RunHeldError
+            If another holder's lease on the run has not ended (see ``_run_leases``).
+        GuardStateError
+            If the run is unknown.
+        """
+        with self._write("hold the run", "The run was not taken; nothing was run.") as conn:
+            row = self._lock_run(conn, run_id)
+            if row.status != "finished":
+                take_lease(conn, run_id, holder, lease)
+            record = read_run(conn, run_id)
+        assert record is not None  # locked above
+        return record
+
+    def release_run(self, run_id: str, holder: str) -> None:
+        """End ``holder``'s lease on ``run_id`` (another process may hold the run at once)."""
+        with self._write("release the run", "It is released when its lease ends.") as conn:
+            drop_lease(conn, run_id, holder)
 
     def mark_recorded(self, run_id: str, *, now: float | None = None) -> None:
         """Note that the finished run's trace is written (so a re-finish does not record it again)."""

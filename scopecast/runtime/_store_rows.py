@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, Row, insert, select, update
 
 from scopecast._types import provider_of
 from scopecast.exceptions import RunStoreError
 from scopecast.runtime import _schema as t
+from scopecast.runtime._db_clock import db_now
 from scopecast.runtime._records import (
     CallRecord,
     GrantRecord,
@@ -133,6 +136,10 @@ def insert_grants(
     expires_at: float | None,
 ) -> None:
     if scopes:
+        if expires_at is not None:
+            # Given by this process's clock (a token's lifetime, grant_ttl); stored on the
+            # store's, which every process that checks the grant reads it by.
+            expires_at = db_now(conn) + (expires_at - time.time())
         conn.execute(
             insert(t.grants),
             [
@@ -199,8 +206,30 @@ def insert_calls(
         )
 
 
+def malformed(run_id: str, what: str, err: Exception) -> RunStoreError:
+    """A stored value of run ``run_id`` that scopecast did not write (named, not shown)."""
+    return RunStoreError(
+        f"Run {run_id!r} has a malformed {what} in the store ({type(err).__name__}); the store "
+        f"was changed by something else than scopecast. Nothing was run for it: repair or "
+        f"delete the row, or start a new run."
+    )
+
+
 def read_run(conn: Connection, run_id: str) -> RunRecord | None:
-    """The whole stored state of one run (inside the caller's read transaction), or ``None``."""
+    """The whole stored state of one run (inside the caller's read transaction), or ``None``.
+
+    Raises
+    ------
+    RunStoreError
+        If a stored value cannot be what scopecast writes there (see :func:`malformed`).
+    """
+    try:
+        return _read_run(conn, run_id)
+    except (ValueError, TypeError, KeyError) as err:  # JSON, numbers, pydantic models
+        raise malformed(run_id, "row", err) from err
+
+
+def _read_run(conn: Connection, run_id: str) -> RunRecord | None:
     row = conn.execute(select(t.runs).where(t.runs.c.id == run_id)).first()
     if row is None:
         return None
@@ -214,6 +243,9 @@ def read_run(conn: Connection, run_id: str) -> RunRecord | None:
         select(t.calls).where(t.calls.c.run_id == run_id).order_by(t.calls.c.seq)
     ).all()
     pending = read_request(conn, row.pending_request_id) if row.pending_request_id else None
+    read_at = db_now(conn)
+    lease = conn.execute(select(t.run_leases).where(t.run_leases.c.run_id == run_id)).first()
+    held_by = None if lease is None or float(lease.expires_at) <= read_at else str(lease.holder)
     return RunRecord(
         run_id=run_id,
         task=row.task,
@@ -222,15 +254,36 @@ def read_run(conn: Connection, run_id: str) -> RunRecord | None:
         status=_status(run_id, str(row.status)),
         started_at=float(row.started_at),
         grants=tuple(
-            GrantRecord(g.scope, g.request_id, g.granted_at, g.expires_at, g.revoked_at)
+            GrantRecord(
+                str(g.scope),
+                str(g.request_id),
+                float(g.granted_at),
+                _maybe_float(g.expires_at),
+                _maybe_float(g.revoked_at),
+            )
             for g in grant_rows
         ),
         denied=frozenset(r.scope for r in refusals if r.kind == "denied"),
         declined=frozenset(r.scope for r in refusals if r.kind == "declined"),
         pending=pending,
-        calls=tuple(CallRecord(c.tool, tuple(c.scopes), c.status, float(c.at)) for c in call_rows),
+        calls=tuple(_call_record(c) for c in call_rows),
         recorded_at=None if row.recorded_at is None else float(row.recorded_at),
+        read_at=read_at,
+        held_by=held_by,
     )
+
+
+def _maybe_float(value: object) -> float | None:
+    return None if value is None else float(value)  # type: ignore[arg-type]
+
+
+def _call_record(row: Row[Any]) -> CallRecord:
+    scopes = row.scopes
+    if not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes):
+        raise TypeError("a call's scopes are not a list of scope names")
+    if row.status not in ("ok", "error", "denied"):
+        raise ValueError("a call's status is not ok, error or denied")
+    return CallRecord(str(row.tool), tuple(scopes), row.status, float(row.at))
 
 
 def _status(run_id: str, status: str) -> RunStatus:

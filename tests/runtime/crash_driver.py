@@ -14,10 +14,11 @@ import contextlib
 import os
 import signal
 import sys
+import time
 
 from sqlalchemy import event
 
-from scopecast import AuthorizationRequired
+from scopecast import AuthorizationRequired, RunHeldError
 from scopecast.runtime import Grant, ScopeGuard, TraceRecorder
 from tests.runtime.conftest import CATALOGUE
 
@@ -32,6 +33,7 @@ def main(store_url: str, traces: str, n_runs: int, kill_at: int, prefix: str = "
         mode="pausing",
         recorder=TraceRecorder(traces),
         coalesce_window=0.0,
+        run_lease=0.2,  # a run held by the killed process is taken over this soon after
     )
     count = 0
 
@@ -55,7 +57,11 @@ def main(store_url: str, traces: str, n_runs: int, kill_at: int, prefix: str = "
                 pending = record.pending
                 guard.resume(run_id, Grant.of(pending.request_id, pending.requested))
             else:
-                run = guard.attach(run_id)
+                try:
+                    run = guard.attach(run_id)
+                except RunHeldError as held:  # by the killed process, until its lease ends
+                    time.sleep(held.remaining)
+                    continue
                 try:
                     for tool in SCRIPT[len(record.calls) :]:
                         run.check(tool)

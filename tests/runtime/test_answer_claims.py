@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -97,3 +98,38 @@ def test_a_run_finished_while_claim_answer_checks_it_is_not_claimed(
     with guard.store.engine.connect() as conn:
         assert conn.execute(answer_claims.select()).all() == []
     guard.close()
+
+
+@pytest.mark.parametrize("skew", [3600.0, -3600.0])
+def test_a_claim_lease_is_measured_by_the_store_clock_not_the_callbacks(
+    catalogue: Catalogue, store_url: str, monkeypatch: pytest.MonkeyPatch, skew: float
+) -> None:
+    claims_follow_the_store_clock(catalogue, store_url, monkeypatch, skew)
+
+
+def claims_follow_the_store_clock(
+    catalogue: Catalogue, store_url: str, monkeypatch: pytest.MonkeyPatch, skew: float
+) -> None:
+    """Two callback servers whose clocks disagree by ``skew`` seconds claim one answer.
+
+    One ahead by more than the lease would see the other's fresh claim as expired and
+    exchange the code a second time; one behind would see a dead callback's claim as fresh
+    for that much longer (the user locked out). The store's clock decides.
+    """
+    run_id, request_id = paused_run(catalogue, store_url)
+    first = ScopeGuard(catalogue, store=store_url, mode="pausing", answer_claim_lease=1.0)
+    second = ScopeGuard(catalogue, store=store_url, mode="pausing", answer_claim_lease=1.0)
+    second.ensure_pending(run_id, request_id, "google")  # (its connection is open: no delay)
+    claim = first.claim_answer(run_id, request_id, "google")  # then its process dies
+    real_time = time.time
+    monkeypatch.setattr(time, "time", lambda: real_time() + skew)
+    with pytest.raises(ResumeConflictError) as info:
+        second.claim_answer(run_id, request_id, "google")
+    assert info.value.in_flight
+    real_sleep = real_time() + 1.1
+    while real_time() < real_sleep:  # the dead callback's lease ends (by the store's clock)
+        time.sleep(0.05)
+    taken = second.claim_answer(run_id, request_id, "google")
+    assert taken.claim_id != claim.claim_id
+    first.close()
+    second.close()

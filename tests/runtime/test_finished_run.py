@@ -39,8 +39,11 @@ def test_finished_run_refuses_calls_in_another_process(
     first = ScopeGuard(catalogue, store=RunStore(store_url), mode="pausing")
     other = ScopeGuard(catalogue, store=RunStore(store_url), mode="pausing")
     run = first.start("Email Carlos", granted=["google:gmail.send"])
+    first.release(run)  # put aside: another process may take the run
     attached = other.attach(run.run_id)
     attached.check("email.send")
+    other.save_calls(attached)
+    other.release(attached)  # else first cannot finish it: other holds it (RunHeldError)
     first.finish(run)
     other.attach(run.run_id)  # re-reads the run from the store now (as a refresh would)
     with pytest.raises(GuardStateError, match="finished"):

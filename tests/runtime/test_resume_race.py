@@ -20,6 +20,7 @@ from scopecast import (
     Catalogue,
     GuardStateError,
     ResumeConflictError,
+    RunHeldError,
     ScopeDeniedError,
 )
 from scopecast.runtime import Grant, PendingRequest, Resolution, RunStore, ScopeGuard
@@ -200,20 +201,25 @@ def test_providers_answering_at_once_resume_the_run_once(
     guard.close()
 
 
-def test_a_run_whose_resumer_died_is_taken_over_by_attach(
+def test_a_run_whose_resumer_died_is_taken_over_by_attach_after_its_lease(
     catalogue: Catalogue, store_url: str
 ) -> None:
     run_id, request_id = paused_run(catalogue, store_url)
     grant = Grant.of(request_id, ["google:gmail.send"])
-    died = ScopeGuard(catalogue, store=store_url, mode="pausing")
+    died = ScopeGuard(catalogue, store=store_url, mode="pausing", run_lease=0.3)
     assert died.resume(run_id, grant).status == "running"  # then its process dies
-    died.close()
+    died.store.close()  # (not died.close(), which would give the run up)
     retry = ScopeGuard(catalogue, store=store_url, mode="pausing")  # the job, redelivered
-    with pytest.raises(ResumeConflictError, match=r"take the run over with guard\.attach") as info:
+    with pytest.raises(
+        ResumeConflictError, match=r"guard\.attach\(.*\) takes the run over"
+    ) as info:
         retry.resume(run_id, grant)
     assert isinstance(info.value, GuardStateError)  # code catching GuardStateError still works
     assert info.value.status == "running"
-    with retry.attach(run_id) as run:  # the operator knows the winner is gone
+    with pytest.raises(RunHeldError):  # the winner might still be using it
+        retry.attach(run_id)
+    time.sleep(0.35)
+    with retry.attach(run_id) as run:  # its lease ended: the winner is gone (or refused now)
         run.check("email.send")
     record = retry.store.get_run(run_id)
     assert record.status == "finished"

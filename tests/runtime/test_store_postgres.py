@@ -15,6 +15,7 @@ from scopecast.runtime import CallbackAuthorizer, Grant, RunStore, ScopeGuard
 from tests.runtime.claim_race import race_claims
 from tests.runtime.conftest import ScriptedConsent
 from tests.runtime.resume_driver import paused_run, race_resumes
+from tests.runtime.test_answer_claims import claims_follow_the_store_clock
 
 pytestmark = pytest.mark.postgres
 
@@ -110,3 +111,10 @@ def test_postgres_callbacks_racing_for_one_answer_claim_it_once(
     catalogue: Catalogue, pg_url: str
 ) -> None:
     assert race_claims(catalogue, pg_url, 6) == ["claimed"] + ["in flight (paused)"] * 5
+
+
+@pytest.mark.parametrize("skew", [3600.0, -3600.0])
+def test_postgres_claim_leases_follow_the_server_clock(
+    catalogue: Catalogue, pg_url: str, monkeypatch: pytest.MonkeyPatch, skew: float
+) -> None:
+    claims_follow_the_store_clock(catalogue, pg_url, monkeypatch, skew)
