@@ -14,8 +14,8 @@ sample weights, over the rows that train the scope:
    rate (``"prior"``, scored in-sample, a slight advantage to the prior);
 3. a scope for which the prior wins, but that was needed at least once, takes the match
    score under one calibration map shared by every scope (``"pooled"``) instead of its base
-   rate. Its own two or three positives can neither fit nor judge a map of its own (the
-   per-scope map of the match score comes out flat, so the prior wins), but the match model
+   rate. Its few positives can neither fit nor judge a map of its own (the per-scope map of
+   the match score comes out flat, so the prior wins), but the match model
    knows which task words name its tools ("create a file" for ``google:drive.file``), and a
    map fitted on the pairs of every scope says how far to trust that. Grouped CV on the
    AgentDojo train traces: Brier 0.0244 -> 0.0241, ECE 0.0145 -> 0.0114, mean PR-AUC 0.517 ->
