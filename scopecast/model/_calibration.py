@@ -12,7 +12,7 @@ from sklearn.isotonic import IsotonicRegression
 
 from scopecast._calibration_maps import apply_isotonic, apply_sigmoid
 
-__all__ = ["crossfit_calibrated", "fit_and_apply", "fit_isotonic", "fit_sigmoid"]
+__all__ = ["crossfit_calibrated", "fit_isotonic", "fit_sigmoid"]
 
 
 def fit_sigmoid(
@@ -93,7 +93,7 @@ def fit_isotonic(
     return xs, ys
 
 
-def fit_and_apply(
+def _fit_and_apply(
     method: str,
     z: npt.NDArray[np.float64],
     y: npt.NDArray[np.float64],
@@ -130,5 +130,5 @@ def crossfit_calibrated(
             rate = (float(np.sum(wt * yt)) + 0.5) / (float(np.sum(wt)) + 1.0)
             out[test] = rate
             continue
-        out[test] = fit_and_apply(method, z[train], yt, wt, z[test])
+        out[test] = _fit_and_apply(method, z[train], yt, wt, z[test])
     return out

@@ -34,12 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from scopecast.model._calibration import (
-    crossfit_calibrated,
-    fit_and_apply,
-    fit_isotonic,
-    fit_sigmoid,
-)
+from scopecast.model._calibration import crossfit_calibrated, fit_isotonic, fit_sigmoid
 from scopecast.model._crossfit import OutOfFold
 from scopecast.model._metrics import probability_metrics
 
@@ -68,22 +63,33 @@ class Selection:
     fold mapped by a map fitted on the other folds' pairs); ``None`` without a match model."""
 
 
+@dataclass(frozen=True)
+class _Pairs:
+    """Every usable (row, scope) pair of the scopes pooled under one map, scope by scope."""
+
+    row: npt.NDArray[np.int64]
+    col: npt.NDArray[np.int64]
+    z: npt.NDArray[np.float64]
+    y: npt.NDArray[np.float64]
+    w: npt.NDArray[np.float64]
+    fold: npt.NDArray[np.int64]
+
+
 def _pairs(
     Z: npt.NDArray[np.float64],
     Y: npt.NDArray[np.float64],
     usable: npt.NDArray[np.bool_],
     w: npt.NDArray[np.float64],
+    folds: npt.NDArray[np.int64],
     pool: Sequence[int],
-    rows: npt.NDArray[np.bool_],
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """The (score, label, weight) of every usable (row, scope) pair of ``pool`` within ``rows``."""
-    z, y, wp = [], [], []
-    for j in pool:
-        r = usable[:, j] & rows
-        z.append(Z[r, j])
-        y.append(Y[r, j])
-        wp.append(w[r])
-    return np.concatenate(z), np.concatenate(y), np.concatenate(wp)
+) -> _Pairs:
+    """The score, label, weight and fold of every usable pair of the scopes in ``pool``."""
+    rows = [np.flatnonzero(usable[:, j]) for j in pool]
+    row = np.concatenate(rows)
+    col = np.concatenate(
+        [np.full(len(r), j, dtype=np.int64) for r, j in zip(rows, pool, strict=True)]
+    )
+    return _Pairs(row, col, Z[row, col], Y[row, col], w[row], folds[row])
 
 
 def _pooled_crossfit(
@@ -95,13 +101,11 @@ def _pooled_crossfit(
     folds: npt.NDArray[np.int64],
     pool: Sequence[int],
 ) -> npt.NDArray[np.float64]:
-    """Every scope's match scores under the shared map, each fold's by a map fitted on the
-    pairs of ``pool`` in the other folds (no score is mapped by a map that saw its label)."""
+    """The match scores of the usable pairs of ``pool`` under the shared map, cross-fitted as
+    any calibration here (each fold's by a map fitted on the other folds' pairs); 0 elsewhere."""
+    pairs = _pairs(Z, Y, usable, w, folds, pool)
     P = np.zeros_like(Z)
-    for fold in np.unique(folds):
-        z, y, wp = _pairs(Z, Y, usable, w, pool, folds != fold)
-        inside = folds == fold
-        P[inside] = fit_and_apply(method, z, y, wp, Z[inside].ravel()).reshape(P[inside].shape)
+    P[pairs.row, pairs.col] = crossfit_calibrated(method, pairs.z, pairs.y, pairs.w, pairs.fold)
     return P
 
 
@@ -190,7 +194,8 @@ def select_models(
     shared = None
     if "pooled" in sources:
         assert oof.match is not None
-        shared = _pairs(oof.match, Y, usable, w, pool, np.ones(len(w), dtype=bool))
+        pairs = _pairs(oof.match, Y, usable, w, folds, pool)
+        shared = pairs.z, pairs.y, pairs.w
     sig = np.zeros((len(modelled), 2))
     for k, j in enumerate(modelled):
         rows = usable[:, j]
