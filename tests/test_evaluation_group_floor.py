@@ -13,11 +13,11 @@ from scopecast.catalogue import Catalogue, ScopeSpec, load_catalogue
 from scopecast.evaluation import (
     JitOnlyPolicy,
     OraclePolicy,
-    Policy,
     group_floor,
     score_outcomes,
     simulate,
 )
+from scopecast.evaluation._group_floor import _FixedSet as _Fixed
 from scopecast.evaluation._group_floor import _local
 from scopecast.exceptions import ConfigError
 from scopecast.traces import Call, Trace, read_traces
@@ -33,16 +33,6 @@ def _trace(trace_id: str, *calls: tuple[str, ...]) -> Trace:
         context={},
         calls=tuple(Call(tool=f"f{i}", scopes=c) for i, c in enumerate(calls)),
     )
-
-
-class _Fixed(Policy):
-    name = "fixed"
-
-    def __init__(self, scopes: frozenset[str]) -> None:
-        self.scopes = scopes
-
-    def upfront(self, trace: Trace) -> frozenset[str]:
-        return self.scopes
 
 
 CATALOGUE = Catalogue(

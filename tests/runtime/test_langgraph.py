@@ -474,10 +474,9 @@ def test_a_callback_authorizer_lets_langgraphs_interrupt_through(
     assert effects.sent == ["carlos"]
 
 
-@pytest.mark.filterwarnings("ignore::langgraph.warnings.LangGraphDeprecationWarning")
-def test_prebuilt_react_agent_with_guarded_tools(catalogue: Catalogue, tmp_path: Path) -> None:
-    # create_react_agent (moved to langchain.agents.create_agent, not installed here) sends
-    # each tool call to the ToolNode as its own task: the same consent flow works there.
+def react_agent(messages: Sequence[AIMessage], tools: Sequence[BaseTool]) -> Any:
+    """``create_react_agent`` on a model that replays ``messages`` (the test is skipped where
+    LangGraph has no prebuilt agent)."""
     from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 
     try:
@@ -489,13 +488,18 @@ def test_prebuilt_react_agent_with_guarded_tools(catalogue: Catalogue, tmp_path:
         def bind_tools(self, tools: Any, **kwargs: Any) -> ScriptedModel:
             return self  # the script already holds the tool calls
 
+    return create_react_agent(
+        ScriptedModel(messages=iter(messages)), list(tools), checkpointer=InMemorySaver()
+    )
+
+
+@pytest.mark.filterwarnings("ignore::langgraph.warnings.LangGraphDeprecationWarning")
+def test_prebuilt_react_agent_with_guarded_tools(catalogue: Catalogue, tmp_path: Path) -> None:
+    # create_react_agent (moved to langchain.agents.create_agent, not installed here) sends
+    # each tool call to the ToolNode as its own task: the same consent flow works there.
     effects = Effects()
     guard = make_guard(catalogue, tmp_path)
-    agent = create_react_agent(
-        ScriptedModel(messages=iter(SEND)),
-        guard_tools(guard, effects.tools(), names=NAMES),
-        checkpointer=InMemorySaver(),
-    )
+    agent = react_agent(SEND, guard_tools(guard, effects.tools(), names=NAMES))
     run = guard.start("Email Carlos")
     config = run_config(run)
     payload = agent.invoke({"messages": [("user", "go")]}, config)["__interrupt__"][0].value
@@ -626,17 +630,6 @@ def test_parallel_calls_of_a_prebuilt_agent_resume_as_the_readme_says(
     # resume keyed by interrupt id; the re-run tasks may then batch their misses otherwise
     # and ask again, but no call fails and each runs once (each task ran out of consent
     # rounds waiting for the others' consents, and failed the graph with AuthorizerError).
-    from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
-
-    try:
-        from langgraph.prebuilt import create_react_agent
-    except ImportError:  # to be removed in LangGraph 2.0
-        pytest.skip("this LangGraph has no langgraph.prebuilt.create_react_agent")
-
-    class ScriptedModel(GenericFakeChatModel):
-        def bind_tools(self, tools: Any, **kwargs: Any) -> ScriptedModel:
-            return self
-
     three = AIMessage(
         "",
         tool_calls=[
@@ -650,10 +643,9 @@ def test_parallel_calls_of_a_prebuilt_agent_resume_as_the_readme_says(
         store = tmp_path / str(attempt)
         store.mkdir()
         guard = make_guard(catalogue, store, coalesce_window=coalesce_window)
-        agent = create_react_agent(
-            ScriptedModel(messages=iter([three, AIMessage("ok")])),
+        agent = react_agent(
+            [three, AIMessage("ok")],
             guard_tools(guard, [*effects.tools(), post_slack], names=NAMES),
-            checkpointer=InMemorySaver(),
         )
         config = run_config(guard.start("Email Carlos, book Q3, tell Slack"))
         result = agent.invoke({"messages": [("user", "go")]}, config)
@@ -757,17 +749,6 @@ def test_astream_of_a_prebuilt_agent_with_async_tools_streams_the_consent(
 ) -> None:
     # A consent UI that streams: the interrupt comes as an "updates" chunk (once per task
     # that waits for it, same id), its payload naming both parallel calls; resumed by astream.
-    from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
-
-    try:
-        from langgraph.prebuilt import create_react_agent
-    except ImportError:  # to be removed in LangGraph 2.0
-        pytest.skip("this LangGraph has no langgraph.prebuilt.create_react_agent")
-
-    class ScriptedModel(GenericFakeChatModel):
-        def bind_tools(self, tools: Any, **kwargs: Any) -> ScriptedModel:
-            return self
-
     done: list[str] = []
 
     @tool
@@ -787,10 +768,8 @@ def test_astream_of_a_prebuilt_agent_with_async_tools_streams_the_consent(
         tool_calls=[call("send_email", "c1", to="carlos"), call("add_event", "c2", title="Q3")],
     )
     guard = make_guard(catalogue, tmp_path, coalesce_window=0.2)
-    agent = create_react_agent(
-        ScriptedModel(messages=iter([both, AIMessage("ok")])),
-        guard_tools(guard, [send_email, add_event], names=NAMES),
-        checkpointer=InMemorySaver(),
+    agent = react_agent(
+        [both, AIMessage("ok")], guard_tools(guard, [send_email, add_event], names=NAMES)
     )
     config = run_config(guard.start("Email Carlos and book Q3"))
 
