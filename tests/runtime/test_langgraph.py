@@ -650,7 +650,9 @@ def test_parallel_calls_of_a_prebuilt_agent_resume_as_the_readme_says(
         config = run_config(guard.start("Email Carlos, book Q3, tell Slack"))
         result = agent.invoke({"messages": [("user", "go")]}, config)
         rounds = 0
-        while "__interrupt__" in result and rounds < 4:
+        # Asked apart, the re-run tasks may ask again (the README says so): under load up to
+        # 5 rounds were seen (2 cores, two test processes at once); the bound only stops a loop.
+        while "__interrupt__" in result and rounds < 10:
             rounds += 1
             # The README's resume: one answer per distinct interrupt.
             pending = {i.id: i.value for i in result["__interrupt__"]}
