@@ -227,7 +227,7 @@ class ScopeGuard:
         """The scopes a call of ``tool`` needs; :class:`UnknownToolError` for an unknown tool."""
         required = self._required.get(tool)
         if required is None:
-            raise UnknownToolError(tool)
+            raise UnknownToolError(tool, self._required)
         return required
 
     def tool(
@@ -338,7 +338,7 @@ class ScopeGuard:
             As :meth:`run_for`.
         """
         if tool not in self._required:
-            raise UnknownToolError(tool)
+            raise UnknownToolError(tool, self._required)
         if status not in ("ok", "error"):
             raise ConfigError(f"A call's status is 'ok' or 'error'; got {status!r}.")
         live = self._live_for(run, tool)
@@ -348,7 +348,7 @@ class ScopeGuard:
         """``live`` once a call of ``tool`` may run in it (asking consent if needed)."""
         required = self._required.get(tool)
         if required is None:
-            raise UnknownToolError(tool)
+            raise UnknownToolError(tool, self._required)
         if not (required <= live.closure and time.time() < live.valid_until):
             self._consent.authorize(live, tool, required, call)
         return live

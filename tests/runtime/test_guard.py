@@ -48,6 +48,21 @@ def test_guard_denies_unknown_tool(catalogue: Catalogue, store: RunStore) -> Non
         guard.wrap(lambda: None, name="nope")
 
 
+def test_unknown_tool_error_suggests_a_close_catalogue_name(
+    catalogue: Catalogue, store: RunStore
+) -> None:
+    # a misspelt name must not read as "add it to the catalogue" only: that adds a wrong tool
+    guard = _blocking(catalogue, store, ScriptedConsent())
+    with pytest.raises(UnknownToolError, match=r"Did you mean 'email\.send'( or|\?)"):
+        guard.wrap(lambda: None, name="email.sned")
+    with guard.start("Email Carlos") as run, pytest.raises(UnknownToolError) as caught:
+        run.check("Email.Search")
+    assert "Did you mean 'email.search'" in str(caught.value)  # the closest first
+    with pytest.raises(UnknownToolError) as caught:
+        guard.required_scopes("weather.get")
+    assert "Did you mean" not in str(caught.value)  # nothing close: no guess
+
+
 def test_guard_runs_granted_call_without_asking(catalogue: Catalogue, store: RunStore) -> None:
     user = ScriptedConsent()
     guard = _blocking(catalogue, store, user)
