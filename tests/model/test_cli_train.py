@@ -108,7 +108,12 @@ def test_cli_model_metrics_on_missing_model_fails_clearly(tmp_path):
     write_traces(make_traces(1), traces)
     result = CliRunner().invoke(app, ["model-metrics", str(tmp_path / "nope"), str(traces)])
     assert result.exit_code == 1
-    assert "metadata.json is missing" in result.output
+    assert "nope' does not exist" in " ".join(result.output.split())
+    # a directory that is not a model's, and a file named instead of the directory
+    for path, said in ((tmp_path, "metadata.json is missing"), (traces, "is a file, not a")):
+        result = CliRunner().invoke(app, ["model-metrics", str(path), str(traces)])
+        assert result.exit_code == 1
+        assert said in " ".join(result.output.split())
 
 
 def _train(args: list[str]) -> str:
