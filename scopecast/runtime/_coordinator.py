@@ -272,6 +272,7 @@ class ConsentCoordinator:
         """
         request = self.store.request(grant.request_id)
         if request is None or request.run_id != run_id:
+            self.store.get_run(run_id)  # an unknown run: say so (a wrong store URL or folder)
             raise GuardStateError(
                 f"Consent request {grant.request_id!r} is not a request of run {run_id!r}. "
                 f"Resume with the request id from the run's AuthorizationRequired."
@@ -314,6 +315,7 @@ class ConsentCoordinator:
         """
         request = self.store.request(request_id)
         if request is None or request.run_id != run_id:
+            self.store.get_run(run_id)  # an unknown run: say so (a wrong store URL or folder)
             raise GuardStateError(
                 f"Consent request {request_id!r} is not a request of run {run_id!r}; nothing "
                 f"was exchanged. Resume with the request id from the run's AuthorizationRequired."

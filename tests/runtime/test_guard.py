@@ -211,6 +211,35 @@ def test_guard_resume_rejects_unknown_request(catalogue: Catalogue, store: RunSt
         guard.resume("r1", Grant.of("forged", ["google:gmail.send"]))
 
 
+def test_resume_of_a_run_the_store_lacks_names_the_store(
+    catalogue: Catalogue, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A callback server started in another folder opens another ``sqlite:///runs.db``: its
+    resume must say that the run is not in that store (and which file it is), not blame the
+    request id."""
+    monkeypatch.chdir(tmp_path)
+    guard = ScopeGuard(catalogue, store="sqlite:///runs.db", mode="pausing")
+    with pytest.raises(AuthorizationRequired) as info:
+        guard.start("Email Carlos", upfront=["google:gmail.send"])
+    paused = info.value
+    assert paused.request_id is not None
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    other = ScopeGuard(catalogue, store="sqlite:///runs.db", mode="pausing")
+    where = str(tmp_path / "elsewhere" / "runs.db")
+    try:
+        for call in (
+            lambda: other.resume(paused.run_id, Grant.of(paused.request_id, [])),
+            lambda: other.ensure_pending(paused.run_id, paused.request_id, "google"),
+        ):
+            with pytest.raises(GuardStateError, match="is not in the run store") as caught:
+                call()
+            assert where in str(caught.value)
+    finally:
+        other.close()
+        guard.close()
+
+
 def test_guard_expired_grant_is_asked_again(catalogue: Catalogue, store: RunStore) -> None:
     user = ScriptedConsent()
     guard = _blocking(catalogue, store, user, grant_ttl=0.2, coalesce_window=0.0)
