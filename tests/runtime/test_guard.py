@@ -211,6 +211,37 @@ def test_guard_resume_rejects_unknown_request(catalogue: Catalogue, store: RunSt
         guard.resume("r1", Grant.of("forged", ["google:gmail.send"]))
 
 
+def test_a_grant_with_a_misspelt_scope_is_logged(
+    catalogue: Catalogue, store: RunStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A grant built by hand ("google:gmail.snd") grants nothing it did not ask, so the
+    scope it meant is refused for the rest of the run: the log says which it looks like."""
+    guard = ScopeGuard(catalogue, store=store, mode="pausing")
+    with pytest.raises(AuthorizationRequired) as info:
+        guard.start("Email Carlos", upfront=["google:gmail.send"], run_id="r1")
+    assert info.value.request_id is not None
+    with caplog.at_level("WARNING", logger="scopecast.runtime._coordinator"):
+        run = guard.resume("r1", Grant.of(info.value.request_id, ["google:gmail.snd"]))
+    assert "google:gmail.send" not in run.granted
+    (record,) = caplog.records
+    said = record.getMessage()
+    assert "holds 'google:gmail.snd'" in said
+    assert "did you mean 'google:gmail.send'?" in said
+    caplog.clear()
+    # blocking: the same through an authorizer's answer; a stray scope the catalogue knows,
+    # or one like no scope asked, is not guessed at
+    user = ScriptedConsent(lambda request: ["google:gmail.sendd", "slack:chat:write", "x:y"])
+    blocking = _blocking(catalogue, store, user)
+    with (
+        caplog.at_level("WARNING", logger="scopecast.runtime._coordinator"),
+        blocking.start("Email Carlos") as started,
+        pytest.raises(ScopeDeniedError),
+    ):
+        started.check("email.send")
+    assert [r.getMessage().count("did you mean") for r in caplog.records] == [1]
+    assert "holds 'google:gmail.sendd'" in caplog.records[0].getMessage()
+
+
 def test_resume_of_a_run_the_store_lacks_names_the_store(
     catalogue: Catalogue, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
