@@ -26,11 +26,13 @@ from scopecast.runtime import (
     CallbackAuthorizer,
     ConsentRequest,
     Grant,
+    PreAuthorizer,
     RunStore,
     ScopeGuard,
     TraceRecorder,
 )
 from tests.runtime.conftest import ScriptedConsent
+from tests.runtime.e2e_agent import KeywordScorer
 
 
 def _blocking(
@@ -367,6 +369,41 @@ def test_guard_config_errors(catalogue: Catalogue, store: RunStore) -> None:
     guard.register("weather.today", requires=())
     with guard.start("Weather?") as run:
         run.check("weather.today")
+
+
+def test_start_refuses_what_the_run_or_its_trace_could_not_hold(
+    catalogue: Catalogue, store: RunStore, tmp_path: Path
+) -> None:
+    """A new user's slips fail at once, saying what to pass: not a TypeError, a pydantic
+    error about ScopeSpec, or (a context value 5) a ValidationError from the recorder once
+    the agent had run."""
+    with pytest.raises(ConfigError, match=r"load_catalogue\('my\.catalogue\.yaml'\)"):
+        ScopeGuard("my.catalogue.yaml", store=store, mode="pausing")  # type: ignore[arg-type]
+    guard = ScopeGuard(
+        catalogue,
+        store=store,
+        authorizer=CallbackAuthorizer(lambda request: request.requested),
+        recorder=TraceRecorder(tmp_path / "runs.jsonl"),
+    )
+    plan = PreAuthorizer(KeywordScorer(), catalogue=catalogue).plan("Email Carlos")
+    assert plan.upfront  # a ProviderConsent, for the slip of passing plan.upfront
+    slips: list[tuple[dict[str, object], str]] = [
+        ({"context": {"domain": 5}}, "'domain': 5 is not"),
+        ({"context": ["domain=work"]}, "mapping of str to str"),
+        ({"upfront": plan}, r"got AuthorizationPlan \(pass plan\.upfront_scopes\)"),
+        ({"upfront": plan.upfront}, "it holds ProviderConsent"),
+        ({"upfront": [{"scope": "google:gmail.send"}]}, "it holds dict"),
+        ({"upfront": "google:gmail.send"}, r"write \{'google:gmail\.send'\}"),
+        ({"upfront": ["gmail.send"]}, "'provider:name'"),
+        ({"granted": ["gmail.send"]}, "needs granted as scope names"),
+    ]
+    for kwargs, said in slips:
+        with pytest.raises(ConfigError, match=said):
+            guard.start("Email Carlos", **kwargs)  # type: ignore[arg-type]
+    assert store.run_ids() == []  # nothing was started
+    with guard.start("Email Carlos", upfront=plan.upfront_scopes) as run:
+        run.check("email.send")
+    assert run.status == "finished"
 
 
 def test_guard_records_tool_errors(catalogue: Catalogue, store: RunStore) -> None:
