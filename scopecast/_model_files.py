@@ -106,6 +106,18 @@ def sealed_metadata(metadata: Mapping[str, Any]) -> dict[str, Any]:
     return plain
 
 
+def _not_a_model_directory(directory: Path) -> str:
+    """Why ``directory`` holds no ``metadata.json``: a wrong path reads otherwise than a
+    directory that is not a model's."""
+    shown = repr(str(directory))
+    if directory.is_dir():
+        return f"{shown} is not a scopecast model directory: {METADATA_FILE} is missing."
+    if directory.exists():
+        return f"{shown} is a file, not a model directory."
+    where = "" if directory.is_absolute() else f" (relative to {str(Path.cwd())!r})"
+    return f"{shown} does not exist{where}."
+
+
 def read_metadata(directory: str | Path) -> dict[str, Any]:
     """Read and check ``metadata.json`` of a model directory (format, version, own digest).
 
@@ -118,10 +130,10 @@ def read_metadata(directory: str | Path) -> dict[str, Any]:
     path = Path(directory) / METADATA_FILE
     try:
         metadata = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as err:
+    except (FileNotFoundError, NotADirectoryError) as err:
         raise ArtifactError(
-            f"{str(Path(directory))!r} is not a scopecast model directory: {METADATA_FILE} is "
-            f"missing. Pass the --out directory of `scopecast train`."
+            f"{_not_a_model_directory(Path(directory))} Pass the --out directory of "
+            f"`scopecast train`."
         ) from err
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
         raise ArtifactError(

@@ -28,6 +28,7 @@ request body; scope names and run ids are fine.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -242,11 +243,13 @@ class ScopeRequestTimeout(GuardError, TimeoutError):
 class UnknownToolError(GuardError):
     """Raised when a tool is not in the catalogue: the guard cannot tell its scopes, so it refuses."""
 
-    def __init__(self, tool: str) -> None:
+    def __init__(self, tool: str, known: Iterable[str] = ()) -> None:
         self.tool = tool
+        close = difflib.get_close_matches(tool, list(known), n=3)
+        hint = f"Did you mean {' or '.join(map(repr, close))}? " if close else ""
         super().__init__(
             f"Tool {tool!r} is not in the scope catalogue, so the guard cannot tell which "
-            f"scopes it needs and refused to run it. Add it to the catalogue, or register "
+            f"scopes it needs and refused to run it. {hint}Add it to the catalogue, or register "
             f"it with `requires=()` if it needs no scopes."
         )
 

@@ -16,7 +16,9 @@ byte.
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Literal
@@ -60,14 +62,27 @@ def parse_trace_line(raw: bytes | str, source: str, line: int) -> Trace | list[D
                     source, line, "", f"is not valid UTF-8 ({err.reason} at byte {err.start})"
                 )
             ]
+    # The line ending is not part of the record: with it, a record cut short reads as
+    # "control character ... at line 2 column 0" instead of "EOF while parsing a string".
+    raw = raw.rstrip("\r\n")
     try:
         trace = Trace.model_validate_json(raw)
     except ValidationError as err:
-        return issues_from_validation(err, source, line)
+        return [_on_this_line(issue) for issue in issues_from_validation(err, source, line)]
     repeated = find_repeated_key(raw)
     if repeated is not None:
         return [DataIssue(source, line, "", str(repeated))]
     return trace
+
+
+_JSON_POSITION = re.compile(r" at line 1 column (\d+)$")
+
+
+def _on_this_line(issue: DataIssue) -> DataIssue:
+    """``issue`` with the JSON parser's "at line 1 column N" as "at column N": the record is
+    one line of the file, whose own number the issue gives already."""
+    message = _JSON_POSITION.sub(r" at column \1", issue.message)
+    return issue if message == issue.message else dataclasses.replace(issue, message=message)
 
 
 def check_traces(

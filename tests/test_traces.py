@@ -65,6 +65,20 @@ def test_iter_traces_yields_good_lines_before_raising(tmp_path: Path) -> None:
     assert seen == ["r1", "r2"]
 
 
+def test_a_record_cut_short_says_where_on_its_own_line(tmp_path: Path) -> None:
+    cut = json.dumps(_good(2))[:20]  # '{"trace_id": "r2", "' : ends inside a string
+    path = _write_lines(tmp_path / "cut.jsonl", [_good(1), cut, json.dumps(_good(3))[:-1]])
+    with pytest.raises(DataValidationError) as info:
+        scopecast.read_traces(path)
+    said = str(info.value)
+    # not "control character (\u0000-\u001F) found while parsing a string at line 2 column 0"
+    # (the line ending, parsed as part of the record, on a line numbered from the record)
+    assert f"{path}:2: Invalid JSON: EOF while parsing a string at column 20" in said
+    assert f"{path}:3: Invalid JSON: EOF while parsing an object at column " in said
+    assert "control character" not in said
+    assert "line 2 column" not in said
+
+
 def test_all_errors_of_a_file_are_collected_and_capped(tmp_path: Path) -> None:
     lines: list[object] = [{"trace_id": f"r{i}", "task": "", "calls": []} for i in range(80)]
     path = _write_lines(tmp_path / "bad.jsonl", lines)

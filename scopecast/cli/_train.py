@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import math
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -102,11 +103,22 @@ def _warn_catalogue_gaps(written: Catalogue, path: Path, called: dict[str, set[s
         shown = ", ".join(missing[:5]) + (
             f" and {len(missing) - 5} more" if len(missing) > 5 else ""
         )
+        uncalled = [tool.name for tool in written.tools if tool.name not in called]
+        close = [
+            f"{match[0]!r} for {name!r}"
+            for name in missing
+            if (match := difflib.get_close_matches(name, uncalled, n=1))
+        ]
+        typos = (
+            f" The catalogue has {', '.join(close[:5])}, which no trace calls: misspelt names?"
+            if close
+            else ""
+        )
         err_console.print(
             f"[yellow]warning:[/yellow] {len(missing)} tool(s) called in the traces are not in "
             f"the --catalogue {path}: {shown}. Their scopes come from the calls, at the default "
             f"risk {DEFAULT_RISK:g} and never jit_only (unless the catalogue describes the "
-            f"scope); add them to the catalogue.",
+            f"scope); add them to the catalogue.{typos}",
             soft_wrap=True,
         )
 

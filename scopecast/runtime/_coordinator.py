@@ -10,6 +10,7 @@ call is refused (fail closed), and a refused scope is never asked again in the r
 
 from __future__ import annotations
 
+import difflib
 import logging
 import time
 import uuid
@@ -272,6 +273,7 @@ class ConsentCoordinator:
         """
         request = self.store.request(grant.request_id)
         if request is None or request.run_id != run_id:
+            self.store.get_run(run_id)  # an unknown run: say so (a wrong store URL or folder)
             raise GuardStateError(
                 f"Consent request {grant.request_id!r} is not a request of run {run_id!r}. "
                 f"Resume with the request id from the run's AuthorizationRequired."
@@ -284,6 +286,7 @@ class ConsentCoordinator:
                 f"the grant of one of the request's provider callbacks."
             )
         granted = grant.granted & request.requested
+        warn_misspelt_grant(grant, request.requested, request.missing, self.catalogue, run_id)
         resolution = self.store.resolve_request(
             run_id,
             request.request_id,
@@ -314,6 +317,7 @@ class ConsentCoordinator:
         """
         request = self.store.request(request_id)
         if request is None or request.run_id != run_id:
+            self.store.get_run(run_id)  # an unknown run: say so (a wrong store URL or folder)
             raise GuardStateError(
                 f"Consent request {request_id!r} is not a request of run {run_id!r}; nothing "
                 f"was exchanged. Resume with the request id from the run's AuthorizationRequired."
@@ -372,6 +376,7 @@ class ConsentCoordinator:
 
     def apply(self, live: LiveRun, request: ConsentRequest, grant: Grant) -> None:
         granted = grant.granted & request.requested
+        warn_misspelt_grant(grant, request.requested, request.missing, self.catalogue, live.run_id)
         self.store.record_consent(
             pending_of(request),
             granted=granted,
@@ -413,6 +418,37 @@ class ConsentCoordinator:
     def record(self, call: tuple[str, str, float]) -> CallRecord:
         tool, status, at = call
         return CallRecord(tool, self._scopes_of[tool], _as_status(status), at)
+
+
+def warn_misspelt_grant(
+    grant: Grant,
+    requested: frozenset[str],
+    missing: frozenset[str],
+    catalogue: Catalogue,
+    run_id: str,
+) -> None:
+    """Log each scope of ``grant`` that the request did not ask and the catalogue does not
+    know, but that reads like a requested scope ``grant`` lacks: a grant built by hand with
+    a misspelt name would otherwise record the real scope as refused (for the rest of the
+    run) without a word."""
+    lacking = sorted(requested - grant.granted)
+    if not lacking:
+        return
+    for stray in sorted(grant.granted - requested - catalogue.all_scopes):
+        close = difflib.get_close_matches(stray, lacking, n=1, cutoff=0.8)
+        if close:
+            refused = "refused" if close[0] in missing else "left out"
+            logger.warning(
+                "The grant for consent request %r of run %r holds %r, which it did not ask; "
+                "did you mean %r? Only the requested scopes are granted, so %r is recorded as "
+                "%s.",
+                grant.request_id,
+                run_id,
+                stray,
+                close[0],
+                close[0],
+                refused,
+            )
 
 
 def pending_of(request: ConsentRequest) -> PendingRequest:

@@ -12,6 +12,7 @@ Unknown tools, refused scopes and store errors refuse the call: the guard fails 
 from __future__ import annotations
 
 import logging
+import re
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -21,6 +22,7 @@ from typing import Literal, ParamSpec, TypeVar
 
 from pydantic import ValidationError
 
+from scopecast._types import SCOPE_PATTERN
 from scopecast.catalogue import Catalogue, ToolSpec
 from scopecast.exceptions import (
     AuthorizationRequired,
@@ -115,6 +117,7 @@ class ScopeGuard:
         answer_claim_lease: float = 120.0,
         run_lease: float = 60.0,
     ) -> None:
+        _check_catalogue(catalogue)
         if mode not in ("blocking", "pausing"):
             raise ConfigError(
                 f"The 'mode' parameter of ScopeGuard must be 'blocking' or 'pausing'. Got {mode!r}."
@@ -227,7 +230,7 @@ class ScopeGuard:
         """The scopes a call of ``tool`` needs; :class:`UnknownToolError` for an unknown tool."""
         required = self._required.get(tool)
         if required is None:
-            raise UnknownToolError(tool)
+            raise UnknownToolError(tool, self._required)
         return required
 
     def tool(
@@ -338,7 +341,7 @@ class ScopeGuard:
             As :meth:`run_for`.
         """
         if tool not in self._required:
-            raise UnknownToolError(tool)
+            raise UnknownToolError(tool, self._required)
         if status not in ("ok", "error"):
             raise ConfigError(f"A call's status is 'ok' or 'error'; got {status!r}.")
         live = self._live_for(run, tool)
@@ -348,7 +351,7 @@ class ScopeGuard:
         """``live`` once a call of ``tool`` may run in it (asking consent if needed)."""
         required = self._required.get(tool)
         if required is None:
-            raise UnknownToolError(tool)
+            raise UnknownToolError(tool, self._required)
         if not (required <= live.closure and time.time() < live.valid_until):
             self._consent.authorize(live, tool, required, call)
         return live
@@ -387,17 +390,18 @@ class ScopeGuard:
         GuardStateError
             If a run with ``run_id`` exists already.
         """
-        if not task.strip():
+        if not isinstance(task, str) or not task.strip():
             raise ConfigError("A run needs a non-empty task (the request the agent received).")
+        _check_context(context)
         run_id = run_id or uuid.uuid4().hex
-        asked = frozenset(upfront)
+        asked = _scope_names(upfront, "upfront")
         jit = frozenset(filter(self.catalogue.implies_jit_only, asked))
         if jit:
             logger.warning(
                 "jit_only scopes (or scopes implying one) dropped from the upfront request: %s",
                 sorted(jit),
             )
-        held = frozenset(granted)
+        held = _scope_names(granted, "granted")
         to_ask = asked - jit - self.catalogue.closure(held)
         plan_steps = None if plan is None else tuple(plan)
         context = dict(context or {})
@@ -624,3 +628,69 @@ def _warn_cross_provider_implications(catalogue: Catalogue) -> None:
             shown,
             more,
         )
+
+
+_SCOPE = re.compile(SCOPE_PATTERN)
+
+
+def _check_catalogue(catalogue: object) -> None:
+    """Fail on a catalogue's path (or anything else) passed for the Catalogue itself."""
+    if isinstance(catalogue, Catalogue):
+        return
+    how = (
+        f"load it first: ScopeGuard(scopecast.load_catalogue({str(catalogue)!r}), ...)"
+        if isinstance(catalogue, str | Path)
+        else "load one with scopecast.load_catalogue(path)"
+    )
+    raise ConfigError(
+        f"ScopeGuard needs a Catalogue as its first argument; got "
+        f"{type(catalogue).__name__}: {how}."
+    )
+
+
+def _check_context(context: object) -> None:
+    """Fail at the start on a context the run's trace could not hold (a value 5 or None):
+    it was accepted, the agent ran, and recording the finished run raised."""
+    if context is None:
+        return
+    if not isinstance(context, Mapping):
+        raise ConfigError(
+            f"ScopeGuard.start needs context as a mapping of str to str (e.g. "
+            f"{{'domain': 'work'}}); got {type(context).__name__}."
+        )
+    for key, value in context.items():
+        if not isinstance(key, str) or not isinstance(value, str):
+            raise ConfigError(
+                f"ScopeGuard.start needs context as a mapping of str to str; {key!r}: "
+                f"{value!r} is not (write the value as text, or leave the field out)."
+            )
+
+
+def _scope_names(scopes: object, name: str) -> frozenset[str]:
+    """``scopes`` (``upfront=`` or ``granted=`` of ``start``) as a set of scope names, or a
+    ConfigError saying what to pass (a plan, a ProviderConsent or one string is not one)."""
+    if isinstance(scopes, str):
+        raise ConfigError(
+            f"ScopeGuard.start needs {name} as a collection of scope names; got the string "
+            f"{scopes!r}: write {{{scopes!r}}}."
+        )
+    if not isinstance(scopes, Iterable):
+        hint = " (pass plan.upfront_scopes)" if hasattr(scopes, "upfront_scopes") else ""
+        raise ConfigError(
+            f"ScopeGuard.start needs {name} as a collection of scope names; got "
+            f"{type(scopes).__name__}{hint}."
+        )
+    items = list(scopes)
+    odd = sorted({type(item).__name__ for item in items if not isinstance(item, str)})
+    if odd:
+        raise ConfigError(
+            f"ScopeGuard.start needs {name} as a collection of scope names (str); it holds "
+            f"{', '.join(odd)} (for a plan, pass plan.upfront_scopes)."
+        )
+    malformed = sorted(item for item in items if not _SCOPE.fullmatch(item) or len(item) > 256)
+    if malformed:
+        raise ConfigError(
+            f"ScopeGuard.start needs {name} as scope names 'provider:name' (e.g. "
+            f"'google:gmail.send'); got {', '.join(map(repr, malformed[:5]))}."
+        )
+    return frozenset(items)

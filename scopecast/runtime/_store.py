@@ -109,6 +109,17 @@ class RunStore:
     def _safe_url(self) -> str:
         return make_url(self.url).render_as_string(hide_password=True)
 
+    def _sqlite_file(self) -> str:
+        """`` (the file /abs/runs.db)`` for a relative SQLite path, which each process reads
+        from its own working directory; else ``""``."""
+        url = make_url(self.url)
+        name = url.database
+        if url.get_backend_name() != "sqlite" or not name or name == ":memory:":
+            return ""
+        if name.startswith("file:") or Path(name).is_absolute():
+            return ""
+        return f" (the file {str(Path(name).resolve())!r})"
+
     @property
     def engine(self) -> Engine:
         """The SQLAlchemy engine (for migrations and inspection)."""
@@ -516,8 +527,8 @@ class RunStore:
         record = self.find_run(run_id)
         if record is None:
             raise GuardStateError(
-                f"Run {run_id!r} is not in the run store {self._safe_url()}. Check the id and the "
-                f"store URL (every process must use the same one)."
+                f"Run {run_id!r} is not in the run store {self._safe_url()}{self._sqlite_file()}. "
+                f"Check the id and the store URL (every process must use the same one)."
             )
         return record
 

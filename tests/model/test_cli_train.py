@@ -108,7 +108,12 @@ def test_cli_model_metrics_on_missing_model_fails_clearly(tmp_path):
     write_traces(make_traces(1), traces)
     result = CliRunner().invoke(app, ["model-metrics", str(tmp_path / "nope"), str(traces)])
     assert result.exit_code == 1
-    assert "metadata.json is missing" in result.output
+    assert "nope' does not exist" in " ".join(result.output.split())
+    # a directory that is not a model's, and a file named instead of the directory
+    for path, said in ((tmp_path, "metadata.json is missing"), (traces, "is a file, not a")):
+        result = CliRunner().invoke(app, ["model-metrics", str(path), str(traces)])
+        assert result.exit_code == 1
+        assert said in " ".join(result.output.split())
 
 
 def _train(args: list[str]) -> str:
@@ -278,6 +283,20 @@ def test_cli_train_warns_of_tools_the_written_catalogue_lacks_or_contradicts(tmp
     assert "1 tool(s) called in the traces are not in the --catalogue" in said
     assert "bank.pay" in said
     assert "default risk 0.5" in said
+    assert "misspelt" not in said  # the catalogue has no name like bank.pay
+
+
+def test_cli_train_names_a_catalogue_tool_spelt_like_one_it_lacks(tmp_path):
+    from scopecast.catalogue import Catalogue, ToolSpec
+
+    written = make_catalogue()
+    tools = tuple(
+        ToolSpec(name="bank.pays", scopes=t.scopes) if t.name == "bank.pay" else t
+        for t in written.tools
+    )
+    said = _train_with_catalogue(tmp_path, Catalogue(tools=tools, scopes=written.scopes))
+    assert "are not in the --catalogue" in said
+    assert "The catalogue has 'bank.pays' for 'bank.pay', which no trace calls" in said
 
 
 def test_cli_train_warns_when_the_catalogue_names_none_of_the_tools(tmp_path):

@@ -26,11 +26,13 @@ from scopecast.runtime import (
     CallbackAuthorizer,
     ConsentRequest,
     Grant,
+    PreAuthorizer,
     RunStore,
     ScopeGuard,
     TraceRecorder,
 )
 from tests.runtime.conftest import ScriptedConsent
+from tests.runtime.e2e_agent import KeywordScorer
 
 
 def _blocking(
@@ -46,6 +48,21 @@ def test_guard_denies_unknown_tool(catalogue: Catalogue, store: RunStore) -> Non
         run.check("email.delete_everything")
     with pytest.raises(UnknownToolError):
         guard.wrap(lambda: None, name="nope")
+
+
+def test_unknown_tool_error_suggests_a_close_catalogue_name(
+    catalogue: Catalogue, store: RunStore
+) -> None:
+    # a misspelt name must not read as "add it to the catalogue" only: that adds a wrong tool
+    guard = _blocking(catalogue, store, ScriptedConsent())
+    with pytest.raises(UnknownToolError, match=r"Did you mean 'email\.send'( or|\?)"):
+        guard.wrap(lambda: None, name="email.sned")
+    with guard.start("Email Carlos") as run, pytest.raises(UnknownToolError) as caught:
+        run.check("Email.Search")
+    assert "Did you mean 'email.search'" in str(caught.value)  # the closest first
+    with pytest.raises(UnknownToolError) as caught:
+        guard.required_scopes("weather.get")
+    assert "Did you mean" not in str(caught.value)  # nothing close: no guess
 
 
 def test_guard_runs_granted_call_without_asking(catalogue: Catalogue, store: RunStore) -> None:
@@ -196,6 +213,66 @@ def test_guard_resume_rejects_unknown_request(catalogue: Catalogue, store: RunSt
         guard.resume("r1", Grant.of("forged", ["google:gmail.send"]))
 
 
+def test_a_grant_with_a_misspelt_scope_is_logged(
+    catalogue: Catalogue, store: RunStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A grant built by hand ("google:gmail.snd") grants nothing it did not ask, so the
+    scope it meant is refused for the rest of the run: the log says which it looks like."""
+    guard = ScopeGuard(catalogue, store=store, mode="pausing")
+    with pytest.raises(AuthorizationRequired) as info:
+        guard.start("Email Carlos", upfront=["google:gmail.send"], run_id="r1")
+    assert info.value.request_id is not None
+    with caplog.at_level("WARNING", logger="scopecast.runtime._coordinator"):
+        run = guard.resume("r1", Grant.of(info.value.request_id, ["google:gmail.snd"]))
+    assert "google:gmail.send" not in run.granted
+    (record,) = caplog.records
+    said = record.getMessage()
+    assert "holds 'google:gmail.snd'" in said
+    assert "did you mean 'google:gmail.send'?" in said
+    caplog.clear()
+    # blocking: the same through an authorizer's answer; a stray scope the catalogue knows,
+    # or one like no scope asked, is not guessed at
+    user = ScriptedConsent(lambda request: ["google:gmail.sendd", "slack:chat:write", "x:y"])
+    blocking = _blocking(catalogue, store, user)
+    with (
+        caplog.at_level("WARNING", logger="scopecast.runtime._coordinator"),
+        blocking.start("Email Carlos") as started,
+        pytest.raises(ScopeDeniedError),
+    ):
+        started.check("email.send")
+    assert [r.getMessage().count("did you mean") for r in caplog.records] == [1]
+    assert "holds 'google:gmail.sendd'" in caplog.records[0].getMessage()
+
+
+def test_resume_of_a_run_the_store_lacks_names_the_store(
+    catalogue: Catalogue, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A callback server started in another folder opens another ``sqlite:///runs.db``: its
+    resume must say that the run is not in that store (and which file it is), not blame the
+    request id."""
+    monkeypatch.chdir(tmp_path)
+    guard = ScopeGuard(catalogue, store="sqlite:///runs.db", mode="pausing")
+    with pytest.raises(AuthorizationRequired) as info:
+        guard.start("Email Carlos", upfront=["google:gmail.send"])
+    paused = info.value
+    assert paused.request_id is not None
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    other = ScopeGuard(catalogue, store="sqlite:///runs.db", mode="pausing")
+    where = str(tmp_path / "elsewhere" / "runs.db")
+    try:
+        for call in (
+            lambda: other.resume(paused.run_id, Grant.of(paused.request_id, [])),
+            lambda: other.ensure_pending(paused.run_id, paused.request_id, "google"),
+        ):
+            with pytest.raises(GuardStateError, match="is not in the run store") as caught:
+                call()
+            assert where in str(caught.value)
+    finally:
+        other.close()
+        guard.close()
+
+
 def test_guard_expired_grant_is_asked_again(catalogue: Catalogue, store: RunStore) -> None:
     user = ScriptedConsent()
     guard = _blocking(catalogue, store, user, grant_ttl=0.2, coalesce_window=0.0)
@@ -292,6 +369,41 @@ def test_guard_config_errors(catalogue: Catalogue, store: RunStore) -> None:
     guard.register("weather.today", requires=())
     with guard.start("Weather?") as run:
         run.check("weather.today")
+
+
+def test_start_refuses_what_the_run_or_its_trace_could_not_hold(
+    catalogue: Catalogue, store: RunStore, tmp_path: Path
+) -> None:
+    """A new user's slips fail at once, saying what to pass: not a TypeError, a pydantic
+    error about ScopeSpec, or (a context value 5) a ValidationError from the recorder once
+    the agent had run."""
+    with pytest.raises(ConfigError, match=r"load_catalogue\('my\.catalogue\.yaml'\)"):
+        ScopeGuard("my.catalogue.yaml", store=store, mode="pausing")  # type: ignore[arg-type]
+    guard = ScopeGuard(
+        catalogue,
+        store=store,
+        authorizer=CallbackAuthorizer(lambda request: request.requested),
+        recorder=TraceRecorder(tmp_path / "runs.jsonl"),
+    )
+    plan = PreAuthorizer(KeywordScorer(), catalogue=catalogue).plan("Email Carlos")
+    assert plan.upfront  # a ProviderConsent, for the slip of passing plan.upfront
+    slips: list[tuple[dict[str, object], str]] = [
+        ({"context": {"domain": 5}}, "'domain': 5 is not"),
+        ({"context": ["domain=work"]}, "mapping of str to str"),
+        ({"upfront": plan}, r"got AuthorizationPlan \(pass plan\.upfront_scopes\)"),
+        ({"upfront": plan.upfront}, "it holds ProviderConsent"),
+        ({"upfront": [{"scope": "google:gmail.send"}]}, "it holds dict"),
+        ({"upfront": "google:gmail.send"}, r"write \{'google:gmail\.send'\}"),
+        ({"upfront": ["gmail.send"]}, "'provider:name'"),
+        ({"granted": ["gmail.send"]}, "needs granted as scope names"),
+    ]
+    for kwargs, said in slips:
+        with pytest.raises(ConfigError, match=said):
+            guard.start("Email Carlos", **kwargs)  # type: ignore[arg-type]
+    assert store.run_ids() == []  # nothing was started
+    with guard.start("Email Carlos", upfront=plan.upfront_scopes) as run:
+        run.check("email.send")
+    assert run.status == "finished"
 
 
 def test_guard_records_tool_errors(catalogue: Catalogue, store: RunStore) -> None:

@@ -130,6 +130,17 @@ def test_oauth_non_ascii_state_is_an_authorizer_error(server: LoopbackOAuthServe
         auth.complete("https://cb/?state=abc.%C3%A9&code=1")
 
 
+def test_oauth_callback_without_state_says_the_url_lost_its_query(
+    server: LoopbackOAuthServer,
+) -> None:
+    # the redirect URL without its query string (request.base_url): not "forged"
+    auth = OAuthAuthorizer([_provider(server)], secret_key=KEY)
+    for url in ("https://agent.example.com/oauth/callback", "https://cb/?code=abc"):
+        with pytest.raises(AuthorizerError, match="no 'state' parameter") as caught:
+            auth.complete(url)
+        assert "forged" not in str(caught.value)
+
+
 def test_oauth_code_is_single_use(server: LoopbackOAuthServer) -> None:
     auth = OAuthAuthorizer([_provider(server)], secret_key=KEY)
     callback = follow_consent(auth.consent_urls(_request())["google"])

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from scopecast import Catalogue, read_traces
-from scopecast.runtime import RunStore, ScopeGuard, TraceRecorder
+import pytest
+
+from scopecast import Catalogue, ScopeDeniedError, read_traces
+from scopecast.runtime import CallbackAuthorizer, RunStore, ScopeGuard, TraceRecorder
 from scopecast.runtime._recorder import trace_of
 from scopecast.traces import Trace, trace_to_json_line
 
@@ -46,6 +48,27 @@ def test_refinish_after_the_trace_was_written_does_not_duplicate_it(
     assert [t.trace_id for t in read_traces(path)] == ["r1"]
     assert store.get_run("r1").recorded_at is not None
     assert not TraceRecorder(path).record(trace_of(store.get_run("r1")))
+
+
+def test_a_run_left_by_a_denial_is_recorded_once_finished(
+    catalogue: Catalogue, store: RunStore, tmp_path: Path
+) -> None:
+    """README (Recording traces): a run that ``with run:`` leaves by an uncaught
+    ``ScopeDeniedError`` is not finished nor recorded; ``guard.finish`` records it."""
+    path = tmp_path / "runs.jsonl"
+    guard = ScopeGuard(
+        catalogue,
+        store=store,
+        authorizer=CallbackAuthorizer(lambda request: ()),
+        recorder=TraceRecorder(path),
+    )
+    with pytest.raises(ScopeDeniedError), guard.start("Email Carlos", run_id="r1") as run:
+        run.check("email.send")
+    assert store.get_run("r1").status == "running"
+    assert not path.exists() or read_traces(path) == []
+    guard.finish(run.run_id)
+    (trace,) = read_traces(path)
+    assert [(c.tool, c.status) for c in trace.calls] == [("email.send", "denied")]
 
 
 def _trace(trace_id: str) -> Trace:

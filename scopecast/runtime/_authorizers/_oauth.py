@@ -186,6 +186,12 @@ class OAuthAuthorizer:
         """
         query = {k: v[0] for k, v in parse_qs(urlsplit(callback_url).query).items()}
         state = query.get("state", "")
+        if not state:
+            raise AuthorizerError(
+                "The OAuth callback URL has no 'state' parameter, so it cannot be matched to a "
+                "consent; nothing was exchanged. Pass the whole URL the provider redirected to, "
+                "query string included (e.g. Flask's request.url, not request.base_url)."
+            )
         claims = verify_state(state, self._key, max_age=self.state_max_age)
         provider = self._provider(claims.provider)
         self._check_issuer(provider, query.get("iss"))
