@@ -12,7 +12,6 @@ Unknown tools, refused scopes and store errors refuse the call: the guard fails 
 from __future__ import annotations
 
 import logging
-import re
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -22,7 +21,6 @@ from typing import Literal, ParamSpec, TypeVar
 
 from pydantic import ValidationError
 
-from scopecast._types import SCOPE_PATTERN
 from scopecast.catalogue import Catalogue, ToolSpec
 from scopecast.exceptions import (
     AuthorizationRequired,
@@ -41,6 +39,7 @@ from scopecast.runtime._recorder import TraceRecorder, record_finished
 from scopecast.runtime._records import CallRecord
 from scopecast.runtime._run import Run
 from scopecast.runtime._run_leases import Holder
+from scopecast.runtime._start_arguments import check_catalogue, check_context, scope_names
 from scopecast.runtime._store import DEFAULT_STORE_URL, RunStore
 from scopecast.runtime._store_failures import calls_not_saved, run_not_finished
 from scopecast.runtime._wrapping import guard_callable
@@ -117,7 +116,7 @@ class ScopeGuard:
         answer_claim_lease: float = 120.0,
         run_lease: float = 60.0,
     ) -> None:
-        _check_catalogue(catalogue)
+        check_catalogue(catalogue)
         if mode not in ("blocking", "pausing"):
             raise ConfigError(
                 f"The 'mode' parameter of ScopeGuard must be 'blocking' or 'pausing'. Got {mode!r}."
@@ -392,16 +391,16 @@ class ScopeGuard:
         """
         if not isinstance(task, str) or not task.strip():
             raise ConfigError("A run needs a non-empty task (the request the agent received).")
-        _check_context(context)
+        check_context(context)
         run_id = run_id or uuid.uuid4().hex
-        asked = _scope_names(upfront, "upfront")
+        asked = scope_names(upfront, "upfront")
         jit = frozenset(filter(self.catalogue.implies_jit_only, asked))
         if jit:
             logger.warning(
                 "jit_only scopes (or scopes implying one) dropped from the upfront request: %s",
                 sorted(jit),
             )
-        held = _scope_names(granted, "granted")
+        held = scope_names(granted, "granted")
         to_ask = asked - jit - self.catalogue.closure(held)
         plan_steps = None if plan is None else tuple(plan)
         context = dict(context or {})
@@ -628,69 +627,3 @@ def _warn_cross_provider_implications(catalogue: Catalogue) -> None:
             shown,
             more,
         )
-
-
-_SCOPE = re.compile(SCOPE_PATTERN)
-
-
-def _check_catalogue(catalogue: object) -> None:
-    """Fail on a catalogue's path (or anything else) passed for the Catalogue itself."""
-    if isinstance(catalogue, Catalogue):
-        return
-    how = (
-        f"load it first: ScopeGuard(scopecast.load_catalogue({str(catalogue)!r}), ...)"
-        if isinstance(catalogue, str | Path)
-        else "load one with scopecast.load_catalogue(path)"
-    )
-    raise ConfigError(
-        f"ScopeGuard needs a Catalogue as its first argument; got "
-        f"{type(catalogue).__name__}: {how}."
-    )
-
-
-def _check_context(context: object) -> None:
-    """Fail at the start on a context the run's trace could not hold (a value 5 or None):
-    it was accepted, the agent ran, and recording the finished run raised."""
-    if context is None:
-        return
-    if not isinstance(context, Mapping):
-        raise ConfigError(
-            f"ScopeGuard.start needs context as a mapping of str to str (e.g. "
-            f"{{'domain': 'work'}}); got {type(context).__name__}."
-        )
-    for key, value in context.items():
-        if not isinstance(key, str) or not isinstance(value, str):
-            raise ConfigError(
-                f"ScopeGuard.start needs context as a mapping of str to str; {key!r}: "
-                f"{value!r} is not (write the value as text, or leave the field out)."
-            )
-
-
-def _scope_names(scopes: object, name: str) -> frozenset[str]:
-    """``scopes`` (``upfront=`` or ``granted=`` of ``start``) as a set of scope names, or a
-    ConfigError saying what to pass (a plan, a ProviderConsent or one string is not one)."""
-    if isinstance(scopes, str):
-        raise ConfigError(
-            f"ScopeGuard.start needs {name} as a collection of scope names; got the string "
-            f"{scopes!r}: write {{{scopes!r}}}."
-        )
-    if not isinstance(scopes, Iterable):
-        hint = " (pass plan.upfront_scopes)" if hasattr(scopes, "upfront_scopes") else ""
-        raise ConfigError(
-            f"ScopeGuard.start needs {name} as a collection of scope names; got "
-            f"{type(scopes).__name__}{hint}."
-        )
-    items = list(scopes)
-    odd = sorted({type(item).__name__ for item in items if not isinstance(item, str)})
-    if odd:
-        raise ConfigError(
-            f"ScopeGuard.start needs {name} as a collection of scope names (str); it holds "
-            f"{', '.join(odd)} (for a plan, pass plan.upfront_scopes)."
-        )
-    malformed = sorted(item for item in items if not _SCOPE.fullmatch(item) or len(item) > 256)
-    if malformed:
-        raise ConfigError(
-            f"ScopeGuard.start needs {name} as scope names 'provider:name' (e.g. "
-            f"'google:gmail.send'); got {', '.join(map(repr, malformed[:5]))}."
-        )
-    return frozenset(items)

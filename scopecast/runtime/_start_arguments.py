@@ -1,0 +1,85 @@
+"""Checking what :class:`~scopecast.runtime.ScopeGuard` and its ``start`` are given.
+
+A wrong argument here used to pass unnoticed until much later (a context value that is not
+text let the agent run, then failed when the finished run was recorded) or to fail with an
+error about something else (a catalogue's path: ``AttributeError``); each check raises a
+:class:`~scopecast.exceptions.ConfigError` that says what to pass instead.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from scopecast._types import SCOPE_PATTERN
+from scopecast.catalogue import Catalogue
+from scopecast.exceptions import ConfigError
+
+__all__ = ["check_catalogue", "check_context", "scope_names"]
+
+
+_SCOPE = re.compile(SCOPE_PATTERN)
+
+
+def check_catalogue(catalogue: object) -> None:
+    """Fail on a catalogue's path (or anything else) passed for the Catalogue itself."""
+    if isinstance(catalogue, Catalogue):
+        return
+    how = (
+        f"load it first: ScopeGuard(scopecast.load_catalogue({str(catalogue)!r}), ...)"
+        if isinstance(catalogue, str | Path)
+        else "load one with scopecast.load_catalogue(path)"
+    )
+    raise ConfigError(
+        f"ScopeGuard needs a Catalogue as its first argument; got "
+        f"{type(catalogue).__name__}: {how}."
+    )
+
+
+def check_context(context: object) -> None:
+    """Fail at the start on a context the run's trace could not hold (a value 5 or None):
+    it was accepted, the agent ran, and recording the finished run raised."""
+    if context is None:
+        return
+    if not isinstance(context, Mapping):
+        raise ConfigError(
+            f"ScopeGuard.start needs context as a mapping of str to str (e.g. "
+            f"{{'domain': 'work'}}); got {type(context).__name__}."
+        )
+    for key, value in context.items():
+        if not isinstance(key, str) or not isinstance(value, str):
+            raise ConfigError(
+                f"ScopeGuard.start needs context as a mapping of str to str; {key!r}: "
+                f"{value!r} is not (write the value as text, or leave the field out)."
+            )
+
+
+def scope_names(scopes: object, name: str) -> frozenset[str]:
+    """``scopes`` (``upfront=`` or ``granted=`` of ``start``) as a set of scope names, or a
+    ConfigError saying what to pass (a plan, a ProviderConsent or one string is not one)."""
+    if isinstance(scopes, str):
+        raise ConfigError(
+            f"ScopeGuard.start needs {name} as a collection of scope names; got the string "
+            f"{scopes!r}: write {{{scopes!r}}}."
+        )
+    if not isinstance(scopes, Iterable):
+        hint = " (pass plan.upfront_scopes)" if hasattr(scopes, "upfront_scopes") else ""
+        raise ConfigError(
+            f"ScopeGuard.start needs {name} as a collection of scope names; got "
+            f"{type(scopes).__name__}{hint}."
+        )
+    items = list(scopes)
+    odd = sorted({type(item).__name__ for item in items if not isinstance(item, str)})
+    if odd:
+        raise ConfigError(
+            f"ScopeGuard.start needs {name} as a collection of scope names (str); it holds "
+            f"{', '.join(odd)} (for a plan, pass plan.upfront_scopes)."
+        )
+    malformed = sorted(item for item in items if not _SCOPE.fullmatch(item) or len(item) > 256)
+    if malformed:
+        raise ConfigError(
+            f"ScopeGuard.start needs {name} as scope names 'provider:name' (e.g. "
+            f"'google:gmail.send'); got {', '.join(map(repr, malformed[:5]))}."
+        )
+    return frozenset(items)
