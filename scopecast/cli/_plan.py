@@ -103,7 +103,7 @@ def plan_command(
     if plan.degraded and model is not None:
         # a model named on the command line that cannot plan is an error, not a quiet
         # "nothing up front" (the library degrades; a command asked for this model)
-        raise fail(plan.warning or f"The model {model} cannot plan.")
+        raise fail(pre.degraded_reason or f"The model {model} cannot plan.")
     for warning in caught:
         err_console.print(f"[yellow]warning:[/yellow] {warning.message}", soft_wrap=True)
     if as_json:

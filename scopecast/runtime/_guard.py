@@ -39,7 +39,12 @@ from scopecast.runtime._recorder import TraceRecorder, record_finished
 from scopecast.runtime._records import CallRecord
 from scopecast.runtime._run import Run
 from scopecast.runtime._run_leases import Holder
-from scopecast.runtime._start_arguments import check_catalogue, check_context, scope_names
+from scopecast.runtime._start_arguments import (
+    check_catalogue,
+    check_context,
+    scope_names,
+    warn_unknown_scopes,
+)
 from scopecast.runtime._store import DEFAULT_STORE_URL, RunStore
 from scopecast.runtime._store_failures import calls_not_saved, run_not_finished
 from scopecast.runtime._wrapping import guard_callable
@@ -394,6 +399,7 @@ class ScopeGuard:
         check_context(context)
         run_id = run_id or uuid.uuid4().hex
         asked = scope_names(upfront, "upfront")
+        warn_unknown_scopes(asked, self.catalogue)
         jit = frozenset(filter(self.catalogue.implies_jit_only, asked))
         if jit:
             logger.warning(

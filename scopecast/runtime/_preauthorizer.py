@@ -175,6 +175,9 @@ class PreAuthorizer:
         self.planning_costs = self.costs
         self.batching = True if batching is None else batching
         self.warning: str | None = None
+        """Why no model is usable, and what the plans do instead; ``None`` while one is."""
+        self.degraded_reason: str | None = None
+        """The first part of :attr:`warning`: what failed (for a caller that stops on it)."""
         self._scorer: ScopeScorer | None = None
         self._compact_layout: CompactLayout | None = None
         self._context_notes: ContextNotes | None = None
@@ -254,6 +257,7 @@ class PreAuthorizer:
             if training_stack_missing
             else "Retrain with `scopecast train` or pass a working model directory."
         )
+        self.degraded_reason = why
         self.warning = (
             f"{why}; scopes will be asked at the point of execution only (nothing up front). {fix}"
         )

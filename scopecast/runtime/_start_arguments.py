@@ -8,6 +8,8 @@ error about something else (a catalogue's path: ``AttributeError``); each check 
 
 from __future__ import annotations
 
+import difflib
+import logging
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -16,7 +18,9 @@ from scopecast._types import SCOPE_PATTERN
 from scopecast.catalogue import Catalogue
 from scopecast.exceptions import ConfigError
 
-__all__ = ["check_catalogue", "check_context", "scope_names"]
+__all__ = ["check_catalogue", "check_context", "scope_names", "warn_unknown_scopes"]
+
+logger = logging.getLogger("scopecast.runtime._guard")
 
 
 _SCOPE = re.compile(SCOPE_PATTERN)
@@ -83,3 +87,17 @@ def scope_names(scopes: object, name: str) -> frozenset[str]:
             f"'google:gmail.send'); got {', '.join(map(repr, malformed[:5]))}."
         )
     return frozenset(items)
+
+
+def warn_unknown_scopes(asked: frozenset[str], catalogue: Catalogue) -> None:
+    """Log the upfront scopes the catalogue does not know (no tool of it needs them, so they
+    are asked for nothing), each with the catalogue's scope it reads like: a misspelt
+    ``upfront=`` otherwise asks the user for a scope no call will use, without a word."""
+    for scope in sorted(asked - catalogue.all_scopes):
+        close = difflib.get_close_matches(scope, sorted(catalogue.all_scopes), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        logger.warning(
+            "upfront scope %r is not in the catalogue: no tool needs it, yet it is asked%s",
+            scope,
+            hint,
+        )

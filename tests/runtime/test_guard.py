@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from pathlib import Path
 
@@ -142,6 +143,22 @@ def test_guard_drops_jit_only_scopes_from_upfront(catalogue: Catalogue, store: R
     assert run.granted == {"google:gmail.send"}
     run.check("bank.pay")  # asked at the point of execution
     assert user.requests[1].requested == {"bank:payments.write"}
+
+
+def test_guard_warns_of_an_upfront_scope_the_catalogue_does_not_know(
+    catalogue: Catalogue, store: RunStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A misspelt upfront scope is still asked (it is well formed), but not without a word."""
+    user = ScriptedConsent()
+    guard = _blocking(catalogue, store, user)
+    with caplog.at_level(logging.WARNING, logger="scopecast.runtime._guard"):
+        guard.start("Email Carlos", upfront=["google:gmail.sendd", "google:gmail.send"])
+    warned = [r.getMessage() for r in caplog.records]
+    assert warned == [
+        "upfront scope 'google:gmail.sendd' is not in the catalogue: no tool needs it, yet it "
+        "is asked; did you mean 'google:gmail.send'?"
+    ]
+    assert user.requests[0].requested == {"google:gmail.sendd", "google:gmail.send"}
 
 
 def test_guard_upfront_declined_scope_is_asked_once_at_the_call(
