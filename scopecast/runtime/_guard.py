@@ -524,7 +524,14 @@ class ScopeGuard:
         count = self.store.revoke(run_id, scopes)
         live = self._live.get(run_id)
         if live is not None:
-            live.sync(self.store.get_run(run_id))
+            live.invalidate()  # first: if the read below fails, the next call reads the store
+            try:
+                live.sync(self.store.get_run(run_id))
+            except RunStoreError as err:
+                raise RunStoreError(
+                    f"{err} The scopes were revoked ({count} grant(s)); this process's next "
+                    f"call of run {run_id!r} reads its grants from the store again."
+                ) from err
         return count
 
     def finish(self, run: Run | str) -> Trace | None:
