@@ -390,14 +390,14 @@ class ScopeGuard:
         if not task.strip():
             raise ConfigError("A run needs a non-empty task (the request the agent received).")
         run_id = run_id or uuid.uuid4().hex
-        asked = frozenset(upfront)
+        asked = _scope_names(upfront, "start", "upfront")
         jit = frozenset(filter(self.catalogue.implies_jit_only, asked))
         if jit:
             logger.warning(
                 "jit_only scopes (or scopes implying one) dropped from the upfront request: %s",
                 sorted(jit),
             )
-        held = frozenset(granted)
+        held = _scope_names(granted, "start", "granted")
         to_ask = asked - jit - self.catalogue.closure(held)
         plan_steps = None if plan is None else tuple(plan)
         context = dict(context or {})
@@ -521,7 +521,7 @@ class ScopeGuard:
 
     def revoke(self, run_id: str, scopes: Iterable[str]) -> int:
         """Revoke ``scopes`` in a run at once (in this process; others within refresh_interval)."""
-        count = self.store.revoke(run_id, scopes)
+        count = self.store.revoke(run_id, _scope_names(scopes, "revoke", "scopes"))
         live = self._live.get(run_id)
         if live is not None:
             live.invalidate()  # first: if the read below fails, the next call reads the store
@@ -613,6 +613,17 @@ class ScopeGuard:
     def deactivate(self, token: Token[LiveRun | None]) -> None:
         """Undo :meth:`activate`."""
         self._current.var.reset(token)
+
+
+def _scope_names(names: Iterable[str], method: str, what: str) -> frozenset[str]:
+    """``names`` as a set; ``ConfigError`` for one bare string, which would be its characters."""
+    if isinstance(names, str):
+        raise ConfigError(
+            f"ScopeGuard.{method} needs {what} as a collection of scope names, e.g. "
+            f"['google:gmail.send']; got the single string {names[:80]!r}, which would be "
+            f"read as its characters. Wrap it in a list."
+        )
+    return frozenset(names)
 
 
 def _warn_cross_provider_implications(catalogue: Catalogue) -> None:

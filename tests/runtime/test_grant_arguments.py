@@ -62,3 +62,25 @@ def test_consent_answer_of_a_bare_string_is_refused() -> None:
     assert consent_answer(payload, granted=["google:gmail.send"])["granted"] == [
         "google:gmail.send"
     ]
+
+
+def test_revoke_of_a_bare_string_is_refused_not_a_revocation_of_nothing(
+    catalogue: Catalogue, store_url: str
+) -> None:
+    guard = ScopeGuard(catalogue, store=store_url, mode="pausing")
+    run = guard.start("Email Carlos", granted=["google:gmail.send"])
+    with pytest.raises(ConfigError, match="revoke"):
+        guard.revoke(run.run_id, "google:gmail.send")  # revoked nothing, and returned 0
+    assert guard.revoke(run.run_id, ["google:gmail.send"]) == 1
+    assert run.granted == frozenset()
+
+
+def test_start_with_scopes_as_a_bare_string_is_refused(
+    catalogue: Catalogue, store_url: str
+) -> None:
+    guard = ScopeGuard(catalogue, store=store_url, mode="pausing")
+    with pytest.raises(ConfigError, match="granted"):
+        guard.start("Email Carlos", granted="google:gmail.send")
+    with pytest.raises(ConfigError, match="upfront"):
+        guard.start("Email Carlos", upfront="google:gmail.send")
+    assert guard.store.run_ids() == []
