@@ -303,16 +303,21 @@ class OAuthAuthorizer:
             )
         grant = Grant.of(request.request_id, ())
         for name in request.by_provider:
+
+            def asked_here(run_id: str, request_id: str, provider: str, name: str = name) -> None:
+                # Checked before the code is exchanged: a stale or other tab's redirect (its
+                # code perhaps spent already: a second exchange makes servers revoke the
+                # token of the first) is not this consent, and counting it would refuse this
+                # provider's scopes without asking them.
+                if (run_id, request_id, provider) != (request.run_id, request.request_id, name):
+                    raise AuthorizerError(
+                        f"The OAuth callback returned for the {name} consent answers another "
+                        f"consent request or provider; nothing was exchanged and the call "
+                        f"was not run. Ask again."
+                    )
+
             redirected = self._user_agent(self.authorization_url(request, name))
-            answer = self.complete(redirected)
-            if answer.request_id != request.request_id or answer.providers != frozenset((name,)):
-                # A stale or other tab's redirect: counting it would refuse this provider's
-                # scopes without asking them.
-                raise AuthorizerError(
-                    f"The OAuth callback returned for the {name} consent answers another "
-                    f"consent request or provider; the call was not run. Ask again."
-                )
-            grant = grant.merge(answer)
+            grant = grant.merge(self.complete(redirected, ensure_pending=asked_here))
         return grant
 
 
