@@ -255,7 +255,9 @@ def test_blocking_consent_exchanges_no_code_of_a_redirect_it_did_not_ask(
     assert len(server.issued_tokens) == 1
 
 
-def test_comma_separated_token_scopes_of_github(token_endpoint: _TokenEndpoint) -> None:
+def test_comma_separated_token_scopes_of_github(
+    token_endpoint: _TokenEndpoint, caplog: pytest.LogCaptureFixture
+) -> None:
     request = ConsentRequest(
         "run-1",
         "req-1",
@@ -272,7 +274,10 @@ def test_comma_separated_token_scopes_of_github(token_endpoint: _TokenEndpoint) 
     # RFC 6749 providers keep space separation: "repo,gist" is then one (unknown) scope.
     auth = OAuthAuthorizer([_fake_provider(name="github")], secret_key=KEY)
     token_endpoint.answers.append({"access_token": "t", "scope": "repo,gist"})
-    assert _complete(auth, request).granted == frozenset()
+    with caplog.at_level(logging.WARNING, logger="scopecast"):
+        assert _complete(auth, request).granted == frozenset()
+    # the user's consent then counts as a refusal: the log says why, and the fix
+    assert "token_scope_separator=','" in caplog.text
 
 
 def _callback_with(consent_url: str, **params: str) -> str:
