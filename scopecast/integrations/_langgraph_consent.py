@@ -14,6 +14,7 @@ from typing import Any, NotRequired, TypeAlias
 
 from typing_extensions import TypedDict  # pydantic needs it on Python < 3.12
 
+from scopecast._issues import short_repr
 from scopecast.catalogue import Catalogue
 from scopecast.exceptions import AuthorizerError, ConfigError
 from scopecast.runtime._consent import ConsentRequest, Grant, ToolCall, group_by_provider
@@ -130,7 +131,7 @@ def consent_answer(
         if isinstance(names, str):
             raise ConfigError(
                 f"consent_answer needs {what} as a collection of scope names, e.g. "
-                f"['google:gmail.send']; got the single string {names[:80]!r}. Wrap it in a list."
+                f"['google:gmail.send']; got the single string {short_repr(names)}. Wrap it in a list."
             )
     answer = ConsentAnswer(consent_id=str(payload["consent_id"]), granted=sorted(set(granted)))
     refused = sorted(set(denied))

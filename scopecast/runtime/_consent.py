@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from scopecast._issues import short_repr
 from scopecast._types import provider_of
 from scopecast.exceptions import ConfigError
 
@@ -171,6 +172,6 @@ def _not_a_string(names: object, what: str, example: str) -> None:
     if isinstance(names, str):
         raise ConfigError(
             f"Grant.of needs {what} as a collection of names, e.g. {example}; got the single "
-            f"string {names[:80]!r}, which would be read as its characters (and the requested "
+            f"string {short_repr(names)}, which would be read as its characters (and the requested "
             f"scopes recorded as refused). Wrap it in a list."
         )

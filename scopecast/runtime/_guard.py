@@ -21,6 +21,7 @@ from typing import Literal, ParamSpec, TypeVar
 
 from pydantic import ValidationError
 
+from scopecast._issues import short_repr
 from scopecast.catalogue import Catalogue, ToolSpec
 from scopecast.exceptions import (
     AuthorizationRequired,
@@ -620,7 +621,7 @@ def _scope_names(names: Iterable[str], method: str, what: str) -> frozenset[str]
     if isinstance(names, str):
         raise ConfigError(
             f"ScopeGuard.{method} needs {what} as a collection of scope names, e.g. "
-            f"['google:gmail.send']; got the single string {names[:80]!r}, which would be "
+            f"['google:gmail.send']; got the single string {short_repr(names)}, which would be "
             f"read as its characters. Wrap it in a list."
         )
     return frozenset(names)

@@ -84,3 +84,10 @@ def test_start_with_scopes_as_a_bare_string_is_refused(
     with pytest.raises(ConfigError, match="upfront"):
         guard.start("Email Carlos", upfront="google:gmail.send")
     assert guard.store.run_ids() == []
+
+
+def test_a_token_passed_for_the_scopes_is_not_quoted_back() -> None:
+    token = "ya29.A0SECRETTOKENVALUE1234567890"
+    with pytest.raises(ConfigError) as info:
+        Grant.of("q", token)
+    assert token[8:24] not in str(info.value)
