@@ -139,6 +139,14 @@ class ScopeGuard:
                 f"{max_consent_rounds}, {refresh_interval}, {coalesce_window}, "
                 f"{answer_claim_lease}, {run_lease}."
             )
+        if scorer is not None and not isinstance(scorer, ScopeScorer):
+            # Otherwise each interruption's batch fails (AttributeError), said only in a log.
+            raise ConfigError(
+                f"ScopeGuard's scorer must have predict_scopes(inputs) (a ScopeScorer, such as "
+                f"a model loaded from a `scopecast train` directory); got a "
+                f"{type(scorer).__name__}. With a PreAuthorizer, make the guard with "
+                f"pre.guard(...), which passes its model."
+            )
         _warn_cross_provider_implications(catalogue)
         self.catalogue = catalogue
         self.store = store if isinstance(store, RunStore) else RunStore(store or DEFAULT_STORE_URL)

@@ -26,6 +26,7 @@ from scopecast.runtime import (
     CallbackAuthorizer,
     ConsentRequest,
     Grant,
+    PreAuthorizer,
     RunStore,
     ScopeGuard,
     TraceRecorder,
@@ -286,6 +287,11 @@ def test_guard_config_errors(catalogue: Catalogue, store: RunStore) -> None:
         ScopeGuard(catalogue, store=store)
     with pytest.raises(ConfigError, match="'blocking' or 'pausing'"):
         ScopeGuard(catalogue, store=store, mode="lax")  # type: ignore[arg-type]
+    # not a scorer (a PreAuthorizer, a model path): every batch would fail, said only in logs
+    pre = PreAuthorizer(lambda inputs: [{} for _ in inputs], catalogue=catalogue)  # type: ignore[arg-type]
+    for scorer in ("models/workbench", pre):
+        with pytest.raises(ConfigError, match="predict_scopes"):
+            ScopeGuard(catalogue, store=store, mode="pausing", scorer=scorer)  # type: ignore[arg-type]
     guard = ScopeGuard(catalogue, store=store, mode="pausing")
     with pytest.raises(ConfigError, match="would change that"):
         guard.register("email.send", requires=())
