@@ -139,6 +139,12 @@ class ScopeGuard:
                 f"{max_consent_rounds}, {refresh_interval}, {coalesce_window}, "
                 f"{answer_claim_lease}, {run_lease}."
             )
+        if authorizer is not None and not isinstance(authorizer, Authorizer):
+            raise ConfigError(
+                f"ScopeGuard's authorizer must have authorize(request) and "
+                f"consent_urls(request); got a {type(authorizer).__name__}. For a function "
+                f"that answers consent requests, pass CallbackAuthorizer(fn)."
+            )
         if scorer is not None and not isinstance(scorer, ScopeScorer):
             # Otherwise each interruption's batch fails (AttributeError), said only in a log.
             raise ConfigError(

@@ -287,6 +287,9 @@ def test_guard_config_errors(catalogue: Catalogue, store: RunStore) -> None:
         ScopeGuard(catalogue, store=store)
     with pytest.raises(ConfigError, match="'blocking' or 'pausing'"):
         ScopeGuard(catalogue, store=store, mode="lax")  # type: ignore[arg-type]
+    # a consent function is not an authorizer: every consent raised AttributeError
+    with pytest.raises(ConfigError, match=r"CallbackAuthorizer\(fn\)"):
+        ScopeGuard(catalogue, store=store, authorizer=lambda request: request.requested)  # type: ignore[arg-type]
     # not a scorer (a PreAuthorizer, a model path): every batch would fail, said only in logs
     pre = PreAuthorizer(lambda inputs: [{} for _ in inputs], catalogue=catalogue)  # type: ignore[arg-type]
     for scorer in ("models/workbench", pre):
