@@ -139,6 +139,16 @@ class ScopeGuard:
                 f"{max_consent_rounds}, {refresh_interval}, {coalesce_window}, "
                 f"{answer_claim_lease}, {run_lease}."
             )
+        if grant_ttl is not None and not grant_ttl > 0:
+            raise ConfigError(
+                f"ScopeGuard's grant_ttl is the seconds a grant lasts: a positive number, or "
+                f"None for grants held until revoked. Got {grant_ttl}."
+            )
+        if consent_timeout is not None and not consent_timeout > 0:
+            raise ConfigError(
+                f"ScopeGuard's consent_timeout is the seconds a call waits for a consent asked "
+                f"by a parallel call: a positive number, or None to wait. Got {consent_timeout}."
+            )
         if authorizer is not None and not isinstance(authorizer, Authorizer):
             raise ConfigError(
                 f"ScopeGuard's authorizer must have authorize(request) and "
