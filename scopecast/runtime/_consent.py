@@ -12,7 +12,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from scopecast._issues import short_repr
 from scopecast._types import provider_of
+from scopecast.exceptions import ConfigError
 
 __all__ = ["START_TOOL", "ConsentRequest", "Grant", "ToolCall", "group_by_provider"]
 
@@ -129,7 +131,17 @@ class Grant:
         expires_at: float | None = None,
         providers: Iterable[str] | None = None,
     ) -> Grant:
-        """Build a grant from any iterable of scope names (and of providers answered)."""
+        """Build a grant from any iterable of scope names (and of providers answered).
+
+        Raises
+        ------
+        ConfigError
+            If ``granted`` or ``providers`` is a single string: it would be read as its
+            characters, and every requested scope then recorded as refused.
+        """
+        _not_a_string(granted, "granted", "['google:gmail.send']")
+        if providers is not None:
+            _not_a_string(providers, "providers", "['google']")
         return cls(
             request_id=request_id,
             granted=frozenset(granted),
@@ -152,4 +164,14 @@ class Grant:
         )
         return Grant(
             self.request_id, self.granted | other.granted, min(ends) if ends else None, providers
+        )
+
+
+def _not_a_string(names: object, what: str, example: str) -> None:
+    """Raise ``ConfigError`` if ``names`` is one string where a collection of names is due."""
+    if isinstance(names, str):
+        raise ConfigError(
+            f"Grant.of needs {what} as a collection of names, e.g. {example}; got the single "
+            f"string {short_repr(names)}, which would be read as its characters (and the requested "
+            f"scopes recorded as refused). Wrap it in a list."
         )

@@ -8,6 +8,7 @@ WAL mode). Other databases (PostgreSQL) get a pre-pinged pool and row locks.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
@@ -24,11 +25,11 @@ def make_engine(url: str) -> Engine:
     """Build the engine; SQLite gets WAL, a busy timeout and ``BEGIN IMMEDIATE`` writes."""
     try:
         parsed = make_url(url)
-    except ArgumentError as err:
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
         raise RunStoreError(
-            f"{url!r} is not a SQLAlchemy database URL. Expected e.g. 'sqlite:///runs.db' or "
-            f"'postgresql+psycopg://user@host/db'."
-        ) from err
+            f"{_without_password(url)!r} is not a SQLAlchemy database URL. Expected e.g. "
+            f"'sqlite:///runs.db' or 'postgresql+psycopg://user:password@host:5432/db'."
+        ) from None
     try:
         if parsed.get_backend_name() != "sqlite":
             return create_engine(url, pool_pre_ping=True)
@@ -46,6 +47,23 @@ def make_engine(url: str) -> Engine:
         ) from err
     _configure_sqlite(engine, wal=not in_memory)
     return engine
+
+
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:?/*")
+
+
+def _without_password(url: str) -> str:
+    """``url`` as written, its password (all before the last ``@`` but the user) masked.
+
+    For a URL that does not parse, so that a mistyped one is shown without its secret.
+    """
+    head, at, tail = url.rpartition("@")
+    if not at:
+        return url
+    scheme = _SCHEME.match(head)  # 'postgresql+psycopg://' (or '...//' with a typo)
+    prefix = scheme.group(0) if scheme and scheme.group(0).endswith("/") else ""
+    user, colon, _ = head[len(prefix) :].partition(":")
+    return f"{prefix}{user}:***@{tail}" if colon else f"{prefix}***@{tail}"
 
 
 def _configure_sqlite(engine: Engine, *, wal: bool) -> None:

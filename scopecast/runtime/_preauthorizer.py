@@ -321,13 +321,18 @@ class PreAuthorizer:
                     self._drop_unknown([scope for scope, _ in prediction[1]])
                     prediction = (prediction[0], [])
             else:
+                try:
+                    answer = self._scorer.predict_scopes([task_input])
+                except Exception as err:  # anyone's code, maybe remote: degrade, not allow
+                    # the type only: its text may carry what it was given (URLs, headers)
+                    self._degrade(f"The model failed to predict ({type(err).__name__})")
+                    return self._degraded_plan(task)
                 probabilities, unknown = known_probabilities(
-                    checked_probabilities(self._scorer.predict_scopes([task_input])),
-                    self.catalogue,
+                    checked_probabilities(answer), self.catalogue
                 )
                 if unknown:
                     self._drop_unknown(unknown)
-        except Exception as err:  # any failure of the scorer (anyone's code): degrade, not allow
+        except Exception as err:  # a malformed answer, or the compact model failed: degrade
             self._degrade(f"The model failed to predict ({type(err).__name__}: {err})")
             return self._degraded_plan(task)
         if layout is not None:

@@ -233,7 +233,16 @@ def record_finished(
             return None
         trace = trace_of(record)
         if recorder is not None:
-            recorder.record(trace)
+            try:
+                recorder.record(trace)
+            except OSError as err:  # a full disk, a wrong path: said, so no one runs it again
+                err.add_note(
+                    f"Run {run_id!r} is finished and its calls are saved, but its trace was not "
+                    f"written to {str(recorder.path)!r}; call finish() of the run again once "
+                    f"the file can be written (the trace is written once). Do not run its "
+                    f"calls again."
+                )
+                raise
             written = True
             store.mark_recorded(run_id)
     except RunStoreError as err:

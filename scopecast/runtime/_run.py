@@ -6,7 +6,6 @@ from contextvars import Token
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from scopecast.exceptions import AuthorizationRequired
 from scopecast.runtime._live import LiveRun
 from scopecast.runtime._records import PendingRequest, RunStatus
 from scopecast.traces import Call, Trace
@@ -22,8 +21,8 @@ class Run:
 
     Used as a context manager, it is the *current run* of its guard: tools wrapped with
     ``@guard.tool(...)`` are checked against it. On a normal exit the run is finished (and
-    recorded as a trace); on :class:`AuthorizationRequired` it stays paused; on any other
-    exception its calls are saved and it stays running, so that it can be attached again.
+    recorded as a trace); on an exception its calls are saved, and it stays paused (on
+    :class:`AuthorizationRequired`) or running, so that it can be resumed or attached again.
     Either way the guard stops keeping it in memory (``ScopeGuard.release``).
     """
 
@@ -97,6 +96,7 @@ class Run:
         if exc is None:
             self._guard.finish(self)
             return
-        if not isinstance(exc, AuthorizationRequired):
-            self._guard.save_calls(self)
+        # Paused or not, calls that ran after the last save (a parallel call that ended after
+        # the pause saved the calls before it) are saved before the run is put aside.
+        self._guard.save_calls(self)
         self._guard.release(self)  # paused or interrupted: the store keeps it, memory need not

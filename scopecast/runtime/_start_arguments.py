@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from scopecast._issues import short_repr
 from scopecast._types import SCOPE_PATTERN
 from scopecast.catalogue import Catalogue
 from scopecast.exceptions import ConfigError
@@ -59,32 +60,34 @@ def check_context(context: object) -> None:
             )
 
 
-def scope_names(scopes: object, name: str) -> frozenset[str]:
-    """``scopes`` (``upfront=`` or ``granted=`` of ``start``) as a set of scope names, or a
-    ConfigError saying what to pass (a plan, a ProviderConsent or one string is not one)."""
+def scope_names(scopes: object, name: str, *, method: str = "start") -> frozenset[str]:
+    """``scopes`` (``upfront=`` or ``granted=`` of ``start``, the scopes of ``revoke``) as a set
+    of scope names, or a ConfigError saying what to pass (a plan, a ProviderConsent, one
+    string: read as its characters, it named no scope and was lost without a word).
+
+    What is quoted back is a scope name or :func:`~scopecast._issues.short_repr` of it, never
+    a value that may be a token passed by mistake."""
+    where = f"ScopeGuard.{method} needs {name} as a collection of scope names"
     if isinstance(scopes, str):
+        shown = f"{{{scopes!r}}}" if _SCOPE.fullmatch(scopes) else "a list of them"
         raise ConfigError(
-            f"ScopeGuard.start needs {name} as a collection of scope names; got the string "
-            f"{scopes!r}: write {{{scopes!r}}}."
+            f"{where}, e.g. ['google:gmail.send']; got the single string {short_repr(scopes)}, "
+            f"which would be read as its characters: write {shown}."
         )
     if not isinstance(scopes, Iterable):
         hint = " (pass plan.upfront_scopes)" if hasattr(scopes, "upfront_scopes") else ""
-        raise ConfigError(
-            f"ScopeGuard.start needs {name} as a collection of scope names; got "
-            f"{type(scopes).__name__}{hint}."
-        )
+        raise ConfigError(f"{where}; got {type(scopes).__name__}{hint}.")
     items = list(scopes)
     odd = sorted({type(item).__name__ for item in items if not isinstance(item, str)})
     if odd:
         raise ConfigError(
-            f"ScopeGuard.start needs {name} as a collection of scope names (str); it holds "
-            f"{', '.join(odd)} (for a plan, pass plan.upfront_scopes)."
+            f"{where} (str); it holds {', '.join(odd)} (for a plan, pass plan.upfront_scopes)."
         )
     malformed = sorted(item for item in items if not _SCOPE.fullmatch(item) or len(item) > 256)
     if malformed:
         raise ConfigError(
-            f"ScopeGuard.start needs {name} as scope names 'provider:name' (e.g. "
-            f"'google:gmail.send'); got {', '.join(map(repr, malformed[:5]))}."
+            f"ScopeGuard.{method} needs {name} as scope names 'provider:name' (e.g. "
+            f"'google:gmail.send'); got {', '.join(map(short_repr, malformed[:5]))}."
         )
     return frozenset(items)
 

@@ -380,6 +380,20 @@ def test_guard_config_errors(catalogue: Catalogue, store: RunStore) -> None:
         ScopeGuard(catalogue, store=store)
     with pytest.raises(ConfigError, match="'blocking' or 'pausing'"):
         ScopeGuard(catalogue, store=store, mode="lax")  # type: ignore[arg-type]
+    # a grant that ends before it is used: every call would ask until max_consent_rounds
+    for ttl in (0.0, -5.0, float("nan")):
+        with pytest.raises(ConfigError, match="grant_ttl"):
+            ScopeGuard(catalogue, store=store, mode="pausing", grant_ttl=ttl)
+    with pytest.raises(ConfigError, match="consent_timeout"):
+        ScopeGuard(catalogue, store=store, mode="pausing", consent_timeout=-1.0)
+    # a consent function is not an authorizer: every consent raised AttributeError
+    with pytest.raises(ConfigError, match=r"CallbackAuthorizer\(fn\)"):
+        ScopeGuard(catalogue, store=store, authorizer=lambda request: request.requested)  # type: ignore[arg-type]
+    # not a scorer (a PreAuthorizer, a model path): every batch would fail, said only in logs
+    pre = PreAuthorizer(lambda inputs: [{} for _ in inputs], catalogue=catalogue)  # type: ignore[arg-type]
+    for scorer in ("models/workbench", pre):
+        with pytest.raises(ConfigError, match="predict_scopes"):
+            ScopeGuard(catalogue, store=store, mode="pausing", scorer=scorer)  # type: ignore[arg-type]
     guard = ScopeGuard(catalogue, store=store, mode="pausing")
     with pytest.raises(ConfigError, match="would change that"):
         guard.register("email.send", requires=())

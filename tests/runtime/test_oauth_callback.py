@@ -231,7 +231,33 @@ def test_blocking_consent_refuses_a_redirect_of_another_provider(
     assert guard.store.run_ids() == []
 
 
-def test_comma_separated_token_scopes_of_github(token_endpoint: _TokenEndpoint) -> None:
+def test_blocking_consent_exchanges_no_code_of_a_redirect_it_did_not_ask(
+    server: LoopbackOAuthServer, catalogue: Catalogue
+) -> None:
+    """The stale tab hands back the redirect already used (its code spent): a second
+    exchange of a code is refused, and servers then revoke the token the first one gave."""
+    slack = server.provider().model_copy(update={"name": "slack"})
+    redirects: list[str] = []
+
+    def stale_tab(url: str) -> str:
+        if not redirects:
+            redirects.append(follow_consent(url))
+        return redirects[0]  # slack's screen answered with google's redirect again
+
+    tokens: list[ProviderToken] = []
+    auth = OAuthAuthorizer(
+        [server.provider(), slack], secret_key=KEY, user_agent=stale_tab, on_token=tokens.append
+    )
+    guard = ScopeGuard(catalogue, store=RunStore("sqlite://"), authorizer=auth)
+    with pytest.raises(AuthorizerError, match="slack consent answers another"):
+        guard.start("Email and post", upfront=["google:gmail.send", "slack:chat:write"])
+    assert [t.provider for t in tokens] == ["google"]  # its code was exchanged once
+    assert len(server.issued_tokens) == 1
+
+
+def test_comma_separated_token_scopes_of_github(
+    token_endpoint: _TokenEndpoint, caplog: pytest.LogCaptureFixture
+) -> None:
     request = ConsentRequest(
         "run-1",
         "req-1",
@@ -248,7 +274,10 @@ def test_comma_separated_token_scopes_of_github(token_endpoint: _TokenEndpoint) 
     # RFC 6749 providers keep space separation: "repo,gist" is then one (unknown) scope.
     auth = OAuthAuthorizer([_fake_provider(name="github")], secret_key=KEY)
     token_endpoint.answers.append({"access_token": "t", "scope": "repo,gist"})
-    assert _complete(auth, request).granted == frozenset()
+    with caplog.at_level(logging.WARNING, logger="scopecast"):
+        assert _complete(auth, request).granted == frozenset()
+    # the user's consent then counts as a refusal: the log says why, and the fix
+    assert "token_scope_separator=','" in caplog.text
 
 
 def _callback_with(consent_url: str, **params: str) -> str:

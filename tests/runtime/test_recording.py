@@ -144,3 +144,24 @@ def test_a_file_truncated_in_place_and_grown_again_is_indexed_again(tmp_path: Pa
     assert recorder.record(_trace("a1"))
     ids = [t.trace_id for t in read_traces(path)]
     assert ids == [f"other-{i}" for i in range(5)] + ["a1"]
+
+
+def test_a_trace_file_that_cannot_be_written_says_the_run_finished(
+    catalogue: Catalogue, store: RunStore, tmp_path: Path
+) -> None:
+    """An OSError of the trace file (a full disk, a wrong path) leaves `with run:` after the
+    run finished: the error must say so, or the agent is run again, its calls with it."""
+    (tmp_path / "not-a-dir").write_text("")
+    recorder = TraceRecorder(tmp_path / "not-a-dir" / "runs.jsonl")
+    guard = ScopeGuard(catalogue, store=store, mode="pausing", recorder=recorder)
+    run = guard.start("Email Carlos", granted=["google:gmail.send"], run_id="r1")
+    with pytest.raises(OSError, match=r"File exists|Not a directory") as info, run:
+        run.check("email.send")
+    notes = "\n".join(getattr(info.value, "__notes__", []))
+    assert "Run 'r1' is finished and its calls are saved" in notes
+    assert "finish()" in notes
+    assert store.get_run("r1").status == "finished"
+    recorder.path = tmp_path / "runs.jsonl"  # the file is writable again
+    trace = guard.finish("r1")
+    assert trace is not None
+    assert [t.trace_id for t in read_traces(recorder.path)] == ["r1"]

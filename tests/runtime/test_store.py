@@ -113,6 +113,21 @@ def test_store_rejects_bad_url() -> None:
         RunStore("not a url")
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql+psycopg//scopecast:hunter2@db/runs",  # the ':' of '://' left out
+        "scopecast:hunter2@db/runs",  # no scheme
+        "postgresql+psycopg://scopecast:hunter2@db:5432x/runs",  # a port that is no number
+    ],
+)
+def test_store_rejects_a_mistyped_url_without_showing_its_password(url: str) -> None:
+    with pytest.raises(RunStoreError, match="not a SQLAlchemy database URL") as info:
+        RunStore(url)
+    assert "hunter2" not in str(info.value)
+    assert "scopecast:***@db" in str(info.value)  # still says which URL
+
+
 def test_store_reports_unreachable_database(tmp_path: Path) -> None:
     with pytest.raises(RunStoreError, match="Cannot create the run store"):
         RunStore(f"sqlite:///{tmp_path / 'missing-dir' / 'runs.db'}")

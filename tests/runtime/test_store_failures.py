@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import event, text
 from sqlalchemy.exc import OperationalError
 
-from scopecast import Catalogue, RunStoreError
+from scopecast import Catalogue, RunStoreError, ScopeDeniedError
 from scopecast.runtime import CallbackAuthorizer, Grant, RunStore, ScopeGuard, TraceRecorder
 from tests.runtime.conftest import ScriptedConsent
 from tests.runtime.resume_driver import paused_run
@@ -130,3 +130,39 @@ def test_failure_after_winning_a_resume_says_to_attach(
         run.check("email.send")
     assert guard.store.get_run(run_id).status == "finished"
     guard.close()
+
+
+def test_a_revocation_whose_read_back_fails_still_ends_the_grant_here(
+    catalogue: Catalogue, store: RunStore
+) -> None:
+    """The grant is revoked in the store; the store then fails to read the run back. This
+    process's cache (valid for refresh_interval) must not go on running calls with it."""
+    user = ScriptedConsent(lambda request: ())  # the user would refuse if asked again
+    guard = ScopeGuard(
+        catalogue, store=store, authorizer=CallbackAuthorizer(user), refresh_interval=60.0
+    )
+    ran: list[str] = []
+    send = guard.tool("email.send")(lambda: ran.append("sent"))
+    with guard.start("Email Carlos", granted=["google:gmail.send"]):
+        send()  # the cache now says: granted, for a minute
+        revoked = threading.Event()
+
+        def fail_reads_after_the_revocation(
+            conn: object, cursor: object, statement: str, *args: object
+        ) -> None:
+            if statement.startswith("UPDATE scopecast_grants SET revoked_at"):
+                revoked.set()
+            elif revoked.is_set() and statement.startswith("SELECT"):
+                raise OperationalError(statement, {}, Exception("disk I/O error"))
+
+        event.listen(store.engine, "before_cursor_execute", fail_reads_after_the_revocation)
+        try:
+            with pytest.raises(RunStoreError, match=r"The scopes were revoked \(1 grant"):
+                guard.revoke(guard.run_for().run_id, ["google:gmail.send"])
+            with pytest.raises(RunStoreError, match="was not run"):
+                send()  # the store cannot be read: refused, not run on the cache
+        finally:
+            event.remove(store.engine, "before_cursor_execute", fail_reads_after_the_revocation)
+        with pytest.raises(ScopeDeniedError):
+            send()  # the store works again: the grant is gone, the user refuses
+    assert ran == ["sent"]

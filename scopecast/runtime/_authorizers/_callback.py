@@ -60,10 +60,12 @@ class CallbackAuthorizer:
             ) from err
         if isinstance(answer, Grant):
             return answer
-        if isinstance(answer, str):
+        if isinstance(answer, str) or not isinstance(answer, Iterable):
+            got = "a string" if isinstance(answer, str) else f"a {type(answer).__name__}"
             raise AuthorizerError(
-                "The consent callback returned a string; return a Grant or a collection of "
-                "scope names (e.g. ['google:gmail.send'])."
+                f"The consent callback returned {got} for request "
+                f"{request.request_id!r}, so the call was not run; return a Grant or a "
+                f"collection of scope names (e.g. ['google:gmail.send'], [] for none)."
             )
         return Grant.of(request.request_id, answer)
 

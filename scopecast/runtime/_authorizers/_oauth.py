@@ -264,38 +264,34 @@ class OAuthAuthorizer:
     def _exchange(
         self, provider: OAuthProvider, claims: StateClaims, code: str, verifier: str
     ) -> ProviderToken:
-        import httpx
+        """The token for ``code``; an error raised here leaves no secret in a frame's locals.
 
-        form = {
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": provider.redirect_uri,
-            "client_id": provider.client_id,
-            "code_verifier": verifier,
-        }
-        if provider.client_secret is not None:
-            form["client_secret"] = provider.client_secret.get_secret_value()
-        try:
-            response = httpx.post(
-                provider.token_url,
-                data=form,
-                headers={"Accept": "application/json"},
-                timeout=self.timeout,
-            )
-            data = response.json()
-        except (httpx.HTTPError, ValueError) as err:
+        Error reporters record the local variables of every frame of a traceback (Sentry,
+        structlog, rich): the request (client secret, verifier) is made in a frame that no
+        raised error passes through, and the response (tokens) is dropped before raising.
+        """
+        answered = _post_token_request(provider, code, verifier, self.timeout)
+        del code, verifier
+        if isinstance(answered, str):
             raise AuthorizerError(
-                f"The {provider.name} token endpoint could not be used ({type(err).__name__}); "
-                f"the consent was not completed. Check token_url and the network, then ask again."
-            ) from None
-        if response.status_code != 200 or not isinstance(data, dict) or "access_token" not in data:
+                f"The {provider.name} token endpoint could not be used ({answered}); the "
+                f"consent was not completed. Check token_url and the network, then ask again."
+            )
+        status, data = answered
+        del answered
+        if status != 200 or not isinstance(data, dict) or "access_token" not in data:
             error = data.get("error", "no error code") if isinstance(data, dict) else "not JSON"
+            del data
             raise AuthorizerError(
                 f"The {provider.name} token endpoint refused the authorization code (HTTP "
-                f"{response.status_code}, {error!s:.60}); the consent was not completed. Codes "
-                f"are single-use and short-lived: ask the user again."
+                f"{status}, {error!s:.60}); the consent was not completed. Codes are "
+                f"single-use and short-lived: ask the user again."
             )
-        return token_from(data, provider, claims)
+        try:
+            return token_from(data, provider, claims)
+        except AuthorizerError as err:
+            del data  # the tokens, in this frame and (with_traceback) token_from's
+            raise err.with_traceback(None) from None
 
     # -- blocking --------------------------------------------------------------------------
 
@@ -309,17 +305,50 @@ class OAuthAuthorizer:
             )
         grant = Grant.of(request.request_id, ())
         for name in request.by_provider:
+
+            def asked_here(run_id: str, request_id: str, provider: str, name: str = name) -> None:
+                # Checked before the code is exchanged: a stale or other tab's redirect (its
+                # code perhaps spent already: a second exchange makes servers revoke the
+                # token of the first) is not this consent, and counting it would refuse this
+                # provider's scopes without asking them.
+                if (run_id, request_id, provider) != (request.run_id, request.request_id, name):
+                    raise AuthorizerError(
+                        f"The OAuth callback returned for the {name} consent answers another "
+                        f"consent request or provider; nothing was exchanged and the call "
+                        f"was not run. Ask again."
+                    )
+
             redirected = self._user_agent(self.authorization_url(request, name))
-            answer = self.complete(redirected)
-            if answer.request_id != request.request_id or answer.providers != frozenset((name,)):
-                # A stale or other tab's redirect: counting it would refuse this provider's
-                # scopes without asking them.
-                raise AuthorizerError(
-                    f"The OAuth callback returned for the {name} consent answers another "
-                    f"consent request or provider; the call was not run. Ask again."
-                )
-            grant = grant.merge(answer)
+            grant = grant.merge(self.complete(redirected, ensure_pending=asked_here))
         return grant
+
+
+def _post_token_request(
+    provider: OAuthProvider, code: str, verifier: str, timeout: float
+) -> tuple[int, object] | str:
+    """POST the code to the token endpoint: (HTTP status, JSON body), or the failure's type.
+
+    The failure is returned, not raised, so that no traceback holds this frame and its
+    form (the code, the PKCE verifier, the client secret).
+    """
+    import httpx
+
+    form = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": provider.redirect_uri,
+        "client_id": provider.client_id,
+        "code_verifier": verifier,
+    }
+    if provider.client_secret is not None:
+        form["client_secret"] = provider.client_secret.get_secret_value()
+    try:
+        response = httpx.post(
+            provider.token_url, data=form, headers={"Accept": "application/json"}, timeout=timeout
+        )
+        return response.status_code, response.json()
+    except Exception as err:  # the network, a body that is not JSON, anything: fail closed
+        return type(err).__name__
 
 
 _ERROR_CODE = re.compile(r"[A-Za-z0-9_.\-]{1,64}")

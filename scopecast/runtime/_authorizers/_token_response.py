@@ -65,6 +65,14 @@ def _scopes(raw: object, provider: OAuthProvider, claims: StateClaims) -> frozen
     if isinstance(raw, str):
         separator = None if provider.token_scope_separator == " " else ","
         natives: list[object] = [s.strip() for s in raw.split(separator)]
+        if separator is None and "," in raw:
+            # Providers' scope strings hold no comma, but some providers (GitHub) separate
+            # scopes with commas: the consent would otherwise count as a refusal, unexplained.
+            logger.warning(
+                "%s token response separates its scopes with commas, so it grants none of "
+                "them; set token_scope_separator=',' on this OAuthProvider",
+                provider.name,
+            )
     elif isinstance(raw, list):
         natives = list(raw)
     elif raw is _MISSING and provider.omitted_scope_means_requested:
