@@ -49,7 +49,8 @@ def test_plan_cli_with_a_broken_model_fails_saying_why_once(tmp_path: Path) -> N
         assert said.count("cannot be loaded") == 1  # the log record is not printed too
         assert "none' does not exist" in said  # a mistyped path, not a damaged model
         # the command stops: not the library's "asked at the point of execution ... Retrain"
-        assert "point of execution" not in said and "Retrain" not in said
+        assert "point of execution" not in said
+        assert "Retrain" not in said
 
 
 def test_plan_cli_refuses_a_context_key_given_twice() -> None:
