@@ -14,7 +14,7 @@ from scopecast.cli import (
 )
 from scopecast.traces import read_traces, write_traces
 from tests.independent_rescorer import rescore
-from tests.model.conftest import make_catalogue, make_traces
+from tests.model.conftest import NAMES, make_catalogue, make_traces
 
 runner = CliRunner()
 
@@ -183,3 +183,43 @@ def test_recorded_policy_reads_the_models_params_or_defaults() -> None:
     assert recorded_policy(params) == PolicyParams(1.5, False, 0.0)
     assert recorded_policy({}) == PolicyParams(1.0, True, 0.0)
     assert recorded_policy({"params": "broken"}) == PolicyParams(1.0, True, 0.0)
+
+
+@pytest.mark.slow
+def test_evaluate_intervals_resample_the_groups_the_model_was_cross_validated_by(tmp_path) -> None:
+    """Paraphrases of one task (ids without a WorkBench ``t-`` part) are one group for the
+    model's grouped CV (its task template); the bootstrap intervals resample them together
+    too, not as independent traces."""
+
+    def runs(n: int, prefix: str) -> list:
+        out = []
+        for t, trace in enumerate(make_traces(n, seed=5)):
+            template = t // n
+            task = (
+                trace.task.split(" ")[0]
+                + f" {NAMES[t % len(NAMES)]} task kind {'abcdefgh'[template]}"
+            )
+            out.append(trace.model_copy(update={"trace_id": f"{prefix}/{t}", "task": task}))
+        return out
+
+    train, test, catalogue = tmp_path / "train.jsonl", tmp_path / "test.jsonl", tmp_path / "c.json"
+    write_traces(runs(4, "train"), train)
+    write_traces(runs(3, "test"), test)
+    save_catalogue(make_catalogue(), catalogue)
+    trained = runner.invoke(
+        app,
+        [
+            "train",
+            str(train),
+            "--out",
+            str(tmp_path / "m"),
+            "--catalogue",
+            str(catalogue),
+            "--no-mlflow",
+        ],
+    )
+    assert trained.exit_code == 0, trained.output
+    result = runner.invoke(app, ["evaluate", str(test), "--model", str(tmp_path / "m")])
+    assert result.exit_code == 0, result.output
+    output = " ".join(result.output.split())
+    assert "bootstrap over 8 groups of traces" in output  # 24 test traces of 8 task templates

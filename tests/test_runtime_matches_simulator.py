@@ -47,8 +47,9 @@ class User:
 def test_the_guard_asks_what_the_simulator_says(
     shared_data: Path, tmp_path: Path, batching: bool | None
 ) -> None:
-    """With the policy training recorded, and with batching on (whatever training chose), so
-    that the comparison covers batches."""
+    """With the policy training recorded, and with batching on (whatever training chose) at
+    a planning scale of 5, so that the comparison covers batches (at the scales training
+    chooses, at most one AgentDojo test call batches)."""
     from scopecast.model import load_scorer, train_to_directory
 
     catalogue = load_catalogue(shared_data / "agentdojo.catalogue.json")
@@ -57,15 +58,16 @@ def test_the_guard_asks_what_the_simulator_says(
     train_to_directory(train, tmp_path / "model", catalogue)
     bundle = load_scorer(tmp_path / "model")
     params = recorded_policy(bundle.metadata)
+    scale = None if batching is None else 5.0  # batches are rare: 4 test calls batch at 5
     policy = ModelPolicy(
         bundle.scorer,
         bundle.catalogue,
         CostModel(),
         batching=params.batching if batching is None else batching,
-        interruption_scale=params.interruption_scale,
+        interruption_scale=params.interruption_scale if scale is None else scale,
     )
     simulated = {o.trace_id: o for o in simulate(test, policy, bundle.catalogue)}
-    pre = PreAuthorizer(tmp_path / "model", batching=batching)
+    pre = PreAuthorizer(tmp_path / "model", planning_scale=scale, batching=batching)
 
     interruptions = batched = 0
     for trace in test:

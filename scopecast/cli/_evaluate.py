@@ -206,7 +206,11 @@ def evaluate(
 
         report = evaluate_policies(setup.test, setup.policies, setup.catalogue, progress=advance)
     out_console.print(report_table(report, setup.description))
-    out_console.print(interval_table(setup.test, report, setup.catalogue, setup.model_policy.name))
+    out_console.print(
+        interval_table(
+            setup.test, report, setup.catalogue, setup.model_policy.name, group=setup.group
+        )
+    )
     floor_line = group_floor_line(setup.test, setup.catalogue)
     if floor_line:
         out_console.print(floor_line)
@@ -317,15 +321,24 @@ def group_floor_line(traces: Sequence[Trace], catalogue: Catalogue) -> str | Non
 
 
 def interval_table(
-    traces: Sequence[Trace], report: EvaluationReport, catalogue: Catalogue, model_name: str
+    traces: Sequence[Trace],
+    report: EvaluationReport,
+    catalogue: Catalogue,
+    model_name: str,
+    *,
+    group: Callable[[Trace], str] | None = None,
 ) -> Table:
     """Each policy's cost per task with its 95% bootstrap interval, and the model's paired
-    differences to the others (resampling the traces by group: a WorkBench template, else
-    the trace)."""
-    from scopecast.evaluation import N_RESAMPLES, cost_intervals
+    differences to the others (resampling the traces by ``group``: by default a WorkBench
+    template, else the trace; ``scopecast evaluate --model`` passes the model's CV groups)."""
+    from scopecast.evaluation import N_RESAMPLES, cost_intervals, default_group
 
     intervals = cost_intervals(
-        traces, {r.name: r.outcomes for r in report.results}, catalogue, compare_to=model_name
+        traces,
+        {r.name: r.outcomes for r in report.results},
+        catalogue,
+        compare_to=model_name,
+        group=group or default_group,
     )
     n_groups = max((i.n_groups for i in intervals), default=0)
     table = Table(

@@ -44,6 +44,9 @@ class EvaluationSetup:
     model_policy: ModelPolicy
     description: str
     tuning: TuningResult | None = None
+    group: Callable[[Trace], str] = default_group
+    """The group of a trace for the bootstrap intervals (resampled together): with a model,
+    the groups its grouped CV held out (as ``--tune`` folds them), else ``default_group``."""
 
 
 def training_files_of(metadata: Mapping[str, object]) -> list[Path]:
@@ -389,5 +392,5 @@ def build_evaluation(
         f"cost per task = interruptions + risk over-grant"
     )
     return EvaluationSetup(
-        test, train_traces, catalogue, policies, model_policy, description, tuning
+        test, train_traces, catalogue, policies, model_policy, description, tuning, tuning_group
     )

@@ -97,7 +97,9 @@ class TaskFeaturizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]  # 
     char_ngram_range : tuple of int or None, default=None
         Character n-gram sizes (inside word boundaries); ``None`` for none.
     min_df : int, default=2
-        Text tokens seen in fewer training tasks are dropped.
+        Text tokens seen in fewer training tasks are dropped. The tasks (for this and the
+        idf) are those of the inputs without calls, one per run, when there are any: the
+        inputs after a run's first calls repeat its task.
     max_text_features : int or None, default=50000
         Keep at most this many text tokens (the most frequent).
     text_weight, indicator_weight, similarity_weight, progress_weight : float
@@ -157,14 +159,18 @@ class TaskFeaturizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]  # 
             One document per scope (see :func:`scope_documents`); none means no similarity block.
         """
         inputs = as_task_inputs(X)
-        df, n = _document_frequencies(self._text_tokens(item.task) for item in inputs)
+        # One document per task: the rows of a run after its first calls (the prefix rows
+        # the model trains on) repeat its task, and counting them kept a word of a single
+        # task whose run made two calls (``min_df``) and weighed the idf by calls made.
+        tasks = [item.task for item in inputs if not item.calls] or [item.task for item in inputs]
+        df, n = _document_frequencies(self._text_tokens(task) for task in tasks)
         self.text_vocabulary_ = _vocabulary(df, self.min_df, self.max_text_features)
         self.text_idf_ = _smoothed_idf(df, n, self.text_vocabulary_)
         ind_df, _ = _document_frequencies(indicator_tokens(item) for item in inputs)
         self.indicator_vocabulary_ = _vocabulary(ind_df, 1, None)
         docs = dict(scope_documents or {})
         self.similarity_scopes_ = sorted(docs)
-        sim_docs = [self._similarity_tokens(item.task) for item in inputs]
+        sim_docs = [self._similarity_tokens(task) for task in tasks]
         sim_docs += [self._similarity_tokens(docs[s]) for s in self.similarity_scopes_]
         sim_df, sim_n = _document_frequencies(sim_docs)
         self.similarity_vocabulary_ = _vocabulary(sim_df, 1, None)
