@@ -73,6 +73,12 @@ def test_every_trace_is_held_out_once_and_never_trains_its_own_fold(agentdojo, m
     # the pooled cost is the held-out traces' mean, so it lies between the folds' costs
     per_fold = [f.held_out_cost_per_task for f in result.folds]
     assert min(per_fold) - 1e-12 <= result.metrics.cost_per_task <= max(per_fold) + 1e-12
+    # its interval resamples the groups the folds held out, around the same cost
+    ci = result.interval
+    assert ci.n_traces == len(traces)
+    assert ci.n_groups == len(set(group.values()))
+    assert ci.cost == pytest.approx(result.metrics.cost_per_task)
+    assert ci.low < ci.cost < ci.high
 
 
 @pytest.mark.parametrize("n_folds", [1, 0, 1000])
@@ -104,6 +110,9 @@ def test_cli_prints_the_folds_and_writes_the_same_figures_as_json(shared_data, t
     assert report["n_folds"] == 2
     assert sum(f["n_held_out"] for f in report["folds"]) == 68
     assert f"cost per task {report['metrics']['cost_per_task']:.3f}" in result.output
+    ci = report["interval"]
+    assert ci["n_groups"] == 68  # AgentDojo: each trace its own task
+    assert f"95% interval [{ci['low']:.3f}, {ci['high']:.3f}]" in " ".join(result.output.split())
     assert "held-out cost" in result.output
 
 

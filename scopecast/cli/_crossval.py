@@ -75,9 +75,12 @@ def crossval(
         )
     out_console.print(table)
     m = result.metrics
+    ci = result.interval
     out_console.print(
         f"Held out, all folds: cost per task {m.cost_per_task:.3f} (interruptions "
-        f"{m.interruptions_per_task:.3f}, risk over-grant {m.risk_overgrant_per_task:.3f})."
+        f"{m.interruptions_per_task:.3f}, risk over-grant {m.risk_overgrant_per_task:.3f}); "
+        f"95% interval {ci.bounds} (bootstrap over {ci.n_groups} groups: settings whose costs "
+        f"differ by much less than its width are not told apart)."
     )
     if json_out is not None:
         report = {
@@ -87,6 +90,12 @@ def crossval(
             "n_folds": folds,
             "group_pattern": group_pattern,
             "metrics": m.model_dump(),
+            "interval": {
+                "level": ci.level,
+                "low": ci.low,
+                "high": ci.high,
+                "n_groups": ci.n_groups,
+            },
             "folds": [vars(fold) for fold in result.folds],
         }
         with written("--json", json_out):

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from scopecast.catalogue import Catalogue, derive_catalogue, merge_catalogues
+from scopecast.evaluation._intervals import CostInterval, cost_intervals
 from scopecast.evaluation._metrics import PolicyMetrics, score_outcomes
 from scopecast.evaluation._model_policy import ModelPolicy
 from scopecast.evaluation._oof_tuning import cross_fitted_table, tune_policy_cross_fitted
@@ -49,6 +50,10 @@ class NestedResult:
     outcomes: tuple[TraceOutcome, ...]
     """Fold by fold (the first ``folds[0].n_held_out`` are fold 0's), each fold's traces in
     the order given."""
+    interval: CostInterval
+    """The cost per task with its 95% bootstrap interval over the groups the folds held out
+    (another sample of groups like these): two settings whose nested costs differ by much
+    less than its width cannot be told apart by these traces."""
 
 
 def nested_policy_cost(
@@ -132,4 +137,9 @@ def nested_policy_cost(
         )
         if progress is not None:
             progress(i + 1, len(folds))
-    return NestedResult(score_outcomes(outcomes, scoring), tuple(results), tuple(outcomes))
+    (interval,) = cost_intervals(
+        traces, {"nested": outcomes}, scoring, group=lambda t: group_of(t, group_pattern)
+    )
+    return NestedResult(
+        score_outcomes(outcomes, scoring), tuple(results), tuple(outcomes), interval
+    )
