@@ -19,8 +19,8 @@ sample weights, over the rows that train the scope:
    knows which task words name its tools ("create a file" for ``google:drive.file``), and a
    map fitted on the pairs of every scope says how far to trust that. Grouped CV on the
    AgentDojo train traces: Brier 0.0244 -> 0.0241, ECE 0.0145 -> 0.0114, mean PR-AUC 0.517 ->
-   0.530, nested policy cost 0.791 -> 0.769; WorkBench runs, where few scopes are that rare:
-   nested 0.4537 -> 0.4534. (Letting the Brier score choose ``"pooled"`` for any scope, as an
+   0.530, nested policy cost 0.791 -> 0.769 (training recipe 11); WorkBench runs, where few
+   scopes are that rare: nested 0.4537 -> 0.4534. (Letting the Brier score choose ``"pooled"`` for any scope, as an
    option beside the others, made the nested AgentDojo cost worse, 0.821.)
 
 The calibration maps of the chosen sources are then fitted on all out-of-fold scores.
