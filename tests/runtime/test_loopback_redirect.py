@@ -6,7 +6,9 @@ import socket
 import threading
 
 import httpx
+import pytest
 
+from scopecast.exceptions import AuthorizerError
 from scopecast.runtime import LoopbackRedirect
 
 
@@ -51,3 +53,17 @@ def test_an_error_redirect_with_the_state_ends_the_wait() -> None:
         "https://as.invalid/authorize?state=S1"
     )
     assert redirected.endswith("?error=access_denied&state=S1")
+
+
+def test_a_port_in_use_is_an_authorizer_error_saying_so() -> None:
+    """Not a bare OSError: the consent was not asked, and the message says what to do."""
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = int(busy.getsockname()[1])
+        opened: list[str] = []
+        with pytest.raises(AuthorizerError, match=f"Another process holds port {port}"):
+            LoopbackRedirect(port, open_url=opened.append, timeout=1)(
+                "https://as.invalid/authorize?state=S1"
+            )
+        assert opened == []  # the browser was not sent to a consent nobody would receive

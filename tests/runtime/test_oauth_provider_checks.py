@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 import pydantic
 import pytest
 
+from scopecast.exceptions import ConfigError
 from scopecast.runtime import ConsentRequest, OAuthAuthorizer, OAuthProvider
 
 GOOD: dict[str, object] = {
@@ -78,3 +79,16 @@ def test_redirect_uris_refused(uri: str) -> None:
 def test_a_provider_scope_is_one_scope(native: str) -> None:
     with pytest.raises(pydantic.ValidationError, match="scope_map gives"):
         _provider(scope_map={"google:x": native})
+
+
+def test_a_refused_client_secret_is_not_quoted_in_the_error() -> None:
+    """A secret of the wrong type (a number from a settings file) is refused, not shown."""
+    with pytest.raises(pydantic.ValidationError, match="client_secret") as info:
+        _provider(client_secret=918273645546372819)
+    assert "918273645546372819" not in str(info.value)
+
+
+def test_two_providers_of_one_name_are_refused() -> None:
+    """The second no longer replaces the first without a word."""
+    with pytest.raises(ConfigError, match="Two OAuthProviders are named 'google'"):
+        OAuthAuthorizer([_provider(), _provider(client_id="other")], secret_key="k" * 32)

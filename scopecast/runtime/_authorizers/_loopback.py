@@ -15,7 +15,7 @@ import webbrowser
 from collections.abc import Callable
 from urllib.parse import parse_qs, urlsplit
 
-from scopecast.exceptions import ScopeRequestTimeout
+from scopecast.exceptions import AuthorizerError, ScopeRequestTimeout
 
 __all__ = ["LoopbackRedirect"]
 
@@ -94,7 +94,16 @@ class LoopbackRedirect:
             def log_message(self, format: str, *args: object) -> None:
                 """No access log: the redirect URL carries the authorization code."""
 
-        server = http.server.HTTPServer(("127.0.0.1", self.port), Handler)
+        try:
+            server = http.server.HTTPServer(("127.0.0.1", self.port), Handler)
+        except OSError as err:
+            reason = err.strerror or type(err).__name__
+            raise AuthorizerError(
+                f"Cannot listen on {self.redirect_uri} for the OAuth redirect ({reason}); the "
+                f"consent was not asked and the call was not run. Another process "
+                f"holds port {self.port}: stop it, or register another loopback redirect URI "
+                f"with the provider and pass its port."
+            ) from err
         thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
         thread.daemon = True
         thread.start()

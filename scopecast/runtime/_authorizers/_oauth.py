@@ -76,7 +76,14 @@ class OAuthAuthorizer:
         state_max_age: float = 900.0,
         timeout: float = 30.0,
     ) -> None:
-        self.providers: dict[str, OAuthProvider] = {p.name: p for p in providers}
+        self.providers: dict[str, OAuthProvider] = {}
+        for provider in providers:
+            if provider.name in self.providers:
+                raise ConfigError(
+                    f"Two OAuthProviders are named {provider.name!r}; the second would replace "
+                    f"the first. Give each scope provider one OAuthProvider."
+                )
+            self.providers[provider.name] = provider
         key = secret_key.encode("utf-8") if isinstance(secret_key, str) else bytes(secret_key)
         if len(key) < 16:
             raise ConfigError(

@@ -41,7 +41,8 @@ class OAuthProvider(BaseModel):
     'https://www.googleapis.com/auth/gmail.send'
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # hide_input_in_errors: a validation error must not quote the client secret it refused
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
 
     name: str = Field(description="The scopecast provider: the part of scope names before ':'.")
     authorize_url: str = Field(description="The provider's authorization endpoint.")
