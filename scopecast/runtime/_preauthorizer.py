@@ -40,6 +40,7 @@ from scopecast.runtime._compact_layout import CompactLayout
 from scopecast.runtime._context_check import ContextNotes
 from scopecast.runtime._plan import AuthorizationPlan
 from scopecast.runtime._scorer_output import checked_probabilities, known_probabilities
+from scopecast.runtime._start_arguments import check_context
 from scopecast.scoring import ScopeScorer, TaskInput
 from scopecast.traces import PlanStep
 
@@ -79,19 +80,7 @@ def _check_plan_arguments(task: object, context: object, plan: object) -> None:
         raise ConfigError(f"PreAuthorizer.plan needs the task as a str; got {type(task).__name__}.")
     if not task.strip():
         raise ConfigError("PreAuthorizer.plan needs a non-empty task.")
-    if context is not None:
-        if not isinstance(context, Mapping):
-            raise ConfigError(
-                f"PreAuthorizer.plan needs context as a mapping of str to str (e.g. "
-                f"{{'domain': 'work'}}); got {type(context).__name__}."
-            )
-        for key, value in context.items():
-            if not isinstance(key, str) or not isinstance(value, str):
-                raise ConfigError(
-                    f"PreAuthorizer.plan needs context as a mapping of str to str; "
-                    f"{key!r}: {value!r} is not (write the value as text, or leave the "
-                    f"field out)."
-                )
+    check_context(context, "PreAuthorizer.plan")
     if plan is not None:
         if isinstance(plan, str | bytes) or not isinstance(plan, Sequence):
             raise ConfigError(

@@ -42,20 +42,21 @@ def check_catalogue(catalogue: object) -> None:
     )
 
 
-def check_context(context: object) -> None:
-    """Fail at the start on a context the run's trace could not hold (a value 5 or None):
-    it was accepted, the agent ran, and recording the finished run raised."""
+def check_context(context: object, where: str = "ScopeGuard.start") -> None:
+    """Fail at once on a context a trace could not hold (a value 5 or None): ``start``
+    accepted it, the agent ran, and recording the finished run raised. ``where`` names the
+    call in the message (``PreAuthorizer.plan`` checks its context with this too)."""
     if context is None:
         return
     if not isinstance(context, Mapping):
         raise ConfigError(
-            f"ScopeGuard.start needs context as a mapping of str to str (e.g. "
+            f"{where} needs context as a mapping of str to str (e.g. "
             f"{{'domain': 'work'}}); got {type(context).__name__}."
         )
     for key, value in context.items():
         if not isinstance(key, str) or not isinstance(value, str):
             raise ConfigError(
-                f"ScopeGuard.start needs context as a mapping of str to str; {key!r}: "
+                f"{where} needs context as a mapping of str to str; {key!r}: "
                 f"{value!r} is not (write the value as text, or leave the field out)."
             )
 
