@@ -42,6 +42,7 @@ from scopecast.runtime._run_leases import Holder
 from scopecast.runtime._start_arguments import (
     check_catalogue,
     check_context,
+    check_options,
     scope_names,
     warn_unknown_scopes,
 )
@@ -145,30 +146,7 @@ class ScopeGuard:
                 f"{max_consent_rounds}, {refresh_interval}, {coalesce_window}, "
                 f"{answer_claim_lease}, {run_lease}."
             )
-        if grant_ttl is not None and not grant_ttl > 0:
-            raise ConfigError(
-                f"ScopeGuard's grant_ttl is the seconds a grant lasts: a positive number, or "
-                f"None for grants held until revoked. Got {grant_ttl}."
-            )
-        if consent_timeout is not None and not consent_timeout > 0:
-            raise ConfigError(
-                f"ScopeGuard's consent_timeout is the seconds a call waits for a consent asked "
-                f"by a parallel call: a positive number, or None to wait. Got {consent_timeout}."
-            )
-        if authorizer is not None and not isinstance(authorizer, Authorizer):
-            raise ConfigError(
-                f"ScopeGuard's authorizer must have authorize(request) and "
-                f"consent_urls(request); got a {type(authorizer).__name__}. For a function "
-                f"that answers consent requests, pass CallbackAuthorizer(fn)."
-            )
-        if scorer is not None and not isinstance(scorer, ScopeScorer):
-            # Otherwise each interruption's batch fails (AttributeError), said only in a log.
-            raise ConfigError(
-                f"ScopeGuard's scorer must have predict_scopes(inputs) (a ScopeScorer, such as "
-                f"a model loaded from a `scopecast train` directory); got a "
-                f"{type(scorer).__name__}. With a PreAuthorizer, make the guard with "
-                f"pre.guard(...), which passes its model."
-            )
+        check_options(grant_ttl, consent_timeout, authorizer, scorer)
         _warn_cross_provider_implications(catalogue)
         self.catalogue = catalogue
         self.store = store if isinstance(store, RunStore) else RunStore(store or DEFAULT_STORE_URL)

@@ -18,8 +18,15 @@ from scopecast._issues import short_repr
 from scopecast._types import SCOPE_PATTERN
 from scopecast.catalogue import Catalogue
 from scopecast.exceptions import ConfigError
+from scopecast.scoring import ScopeScorer
 
-__all__ = ["check_catalogue", "check_context", "scope_names", "warn_unknown_scopes"]
+__all__ = [
+    "check_catalogue",
+    "check_context",
+    "check_options",
+    "scope_names",
+    "warn_unknown_scopes",
+]
 
 logger = logging.getLogger("scopecast.runtime._guard")
 
@@ -40,6 +47,47 @@ def check_catalogue(catalogue: object) -> None:
         f"ScopeGuard needs a Catalogue as its first argument; got "
         f"{type(catalogue).__name__}: {how}."
     )
+
+
+def check_options(
+    grant_ttl: float | None,
+    consent_timeout: float | None,
+    authorizer: object,
+    scorer: object,
+) -> None:
+    """Fail at construction on options that would fail every consent or batch later: a grant
+    expired before its call ran asked again until the consent rounds ran out, a negative
+    timeout timed every waiting parallel call out at once, a function passed as the
+    authorizer failed each consent, and an object without ``predict_scopes`` as the scorer
+    failed each batch, said only in a log."""
+    # Here, not at the top: PreAuthorizer.plan imports this module (check_context), and the
+    # planning path loads no authorizer.
+    from scopecast.runtime._authorizers._protocol import Authorizer
+
+    if grant_ttl is not None and not grant_ttl > 0:
+        raise ConfigError(
+            f"ScopeGuard's grant_ttl is the seconds a grant lasts: a positive number, or "
+            f"None for grants held until revoked. Got {grant_ttl}."
+        )
+    if consent_timeout is not None and not consent_timeout > 0:
+        raise ConfigError(
+            f"ScopeGuard's consent_timeout is the seconds a call waits for a consent asked "
+            f"by a parallel call: a positive number, or None to wait. Got {consent_timeout}."
+        )
+    if authorizer is not None and not isinstance(authorizer, Authorizer):
+        raise ConfigError(
+            f"ScopeGuard's authorizer must have authorize(request) and "
+            f"consent_urls(request); got a {type(authorizer).__name__}. For a function "
+            f"that answers consent requests, pass CallbackAuthorizer(fn)."
+        )
+    if scorer is not None and not isinstance(scorer, ScopeScorer):
+        # Otherwise each interruption's batch fails (AttributeError), said only in a log.
+        raise ConfigError(
+            f"ScopeGuard's scorer must have predict_scopes(inputs) (a ScopeScorer, such as "
+            f"a model loaded from a `scopecast train` directory); got a "
+            f"{type(scorer).__name__}. With a PreAuthorizer, make the guard with "
+            f"pre.guard(...), which passes its model."
+        )
 
 
 def check_context(context: object, where: str = "ScopeGuard.start") -> None:
