@@ -14,10 +14,15 @@ from typing import Any, NotRequired, TypeAlias
 
 from typing_extensions import TypedDict  # pydantic needs it on Python < 3.12
 
-from scopecast._issues import short_repr
 from scopecast.catalogue import Catalogue
-from scopecast.exceptions import AuthorizerError, ConfigError
-from scopecast.runtime._consent import ConsentRequest, Grant, ToolCall, group_by_provider
+from scopecast.exceptions import AuthorizerError
+from scopecast.runtime._consent import (
+    ConsentRequest,
+    Grant,
+    ToolCall,
+    group_by_provider,
+    refuse_one_string,
+)
 
 __all__ = [
     "PAYLOAD_TYPE",
@@ -128,11 +133,7 @@ def consent_answer(
         If ``granted`` or ``denied`` is a single string (it would be read as its characters).
     """
     for what, names in (("granted", granted), ("denied", denied)):
-        if isinstance(names, str):
-            raise ConfigError(
-                f"consent_answer needs {what} as a collection of scope names, e.g. "
-                f"['google:gmail.send']; got the single string {short_repr(names)}. Wrap it in a list."
-            )
+        refuse_one_string(names, "consent_answer", what, "['google:gmail.send']")
     answer = ConsentAnswer(consent_id=str(payload["consent_id"]), granted=sorted(set(granted)))
     refused = sorted(set(denied))
     if refused:

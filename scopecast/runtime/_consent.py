@@ -139,9 +139,12 @@ class Grant:
             If ``granted`` or ``providers`` is a single string: it would be read as its
             characters, and every requested scope then recorded as refused.
         """
-        _not_a_string(granted, "granted", "['google:gmail.send']")
+        refused = " (and the requested scopes recorded as refused)"
+        refuse_one_string(
+            granted, "Grant.of", "granted", "['google:gmail.send']", consequence=refused
+        )
         if providers is not None:
-            _not_a_string(providers, "providers", "['google']")
+            refuse_one_string(providers, "Grant.of", "providers", "['google']")
         return cls(
             request_id=request_id,
             granted=frozenset(granted),
@@ -167,11 +170,16 @@ class Grant:
         )
 
 
-def _not_a_string(names: object, what: str, example: str) -> None:
-    """Raise ``ConfigError`` if ``names`` is one string where a collection of names is due."""
+def refuse_one_string(
+    names: object, where: str, what: str, example: str, *, consequence: str = ""
+) -> None:
+    """Raise ``ConfigError`` if ``names`` is one string where a collection of names is due:
+    iterated, it would be its characters, none of them a name. The string is quoted with
+    :func:`~scopecast._issues.short_repr` (a token passed by mistake is not shown)."""
     if isinstance(names, str):
+        shown = short_repr(names)
+        fix = f"write {{{shown}}}" if shown == repr(names) else "wrap it in a list"
         raise ConfigError(
-            f"Grant.of needs {what} as a collection of names, e.g. {example}; got the single "
-            f"string {short_repr(names)}, which would be read as its characters (and the requested "
-            f"scopes recorded as refused). Wrap it in a list."
+            f"{where} needs {what} as a collection of names, e.g. {example}; got the single "
+            f"string {shown}, which would be read as its characters{consequence}: {fix}."
         )

@@ -18,6 +18,7 @@ from scopecast._issues import short_repr
 from scopecast._types import SCOPE_PATTERN
 from scopecast.catalogue import Catalogue
 from scopecast.exceptions import ConfigError
+from scopecast.runtime._consent import refuse_one_string
 from scopecast.scoring import ScopeScorer
 
 __all__ = [
@@ -117,12 +118,7 @@ def scope_names(scopes: object, name: str, *, method: str = "start") -> frozense
     What is quoted back is a scope name or :func:`~scopecast._issues.short_repr` of it, never
     a value that may be a token passed by mistake."""
     where = f"ScopeGuard.{method} needs {name} as a collection of scope names"
-    if isinstance(scopes, str):
-        shown = f"{{{scopes!r}}}" if _SCOPE.fullmatch(scopes) else "a list of them"
-        raise ConfigError(
-            f"{where}, e.g. ['google:gmail.send']; got the single string {short_repr(scopes)}, "
-            f"which would be read as its characters: write {shown}."
-        )
+    refuse_one_string(scopes, f"ScopeGuard.{method}", name, "['google:gmail.send']")
     if not isinstance(scopes, Iterable):
         hint = " (pass plan.upfront_scopes)" if hasattr(scopes, "upfront_scopes") else ""
         raise ConfigError(f"{where}; got {type(scopes).__name__}{hint}.")
