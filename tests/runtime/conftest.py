@@ -9,7 +9,7 @@ import pytest
 
 from scopecast import Catalogue, ScopeSpec, ToolSpec
 from scopecast.runtime import ConsentRequest, Grant, RunStore
-from tests.runtime.oauth_server import LoopbackOAuthServer
+from tests.runtime.oauth_server import LoopbackOAuthServer, ScriptedTokenEndpoint
 
 CATALOGUE = Catalogue(
     tools=(
@@ -79,3 +79,9 @@ def server(shared_server: LoopbackOAuthServer) -> LoopbackOAuthServer:
     """The module's OAuth server, its issued codes and tokens forgotten before each test."""
     shared_server.reset()
     return shared_server
+
+
+@pytest.fixture
+def token_endpoint(monkeypatch: pytest.MonkeyPatch) -> ScriptedTokenEndpoint:
+    """A provider's token endpoint answering each exchange with the next scripted JSON."""
+    return ScriptedTokenEndpoint(monkeypatch)

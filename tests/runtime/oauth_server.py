@@ -4,18 +4,22 @@ Authorization code grant with PKCE required (``CodeChallenge(required=True)``), 
 client, one test user who consents automatically, except to the scopes listed in
 ``refuse`` (a partial grant) or to everything when ``deny_all`` is set. It records each
 authorization request and every token it issues, so tests can check what was asked and that
-no token leaks.
+no token leaks. :class:`ScriptedTokenEndpoint` stands in for the token endpoint of providers
+whose answers depart from RFC 6749 (Slack, GitHub).
 """
 
 from __future__ import annotations
 
+import json
 import secrets
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import ClassVar
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
+import httpx
+import pytest
 from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6749 import grants
 from authlib.oauth2.rfc6750 import BearerTokenGenerator
@@ -225,3 +229,38 @@ def follow_consent(url: str) -> str:
 
 def forged_callback(state: str) -> str:
     return f"{REDIRECT_URI}?{urlencode({'code': secrets.token_urlsafe(8), 'state': state})}"
+
+
+class ScriptedTokenEndpoint:
+    """A provider's token endpoint answering each exchange with the next scripted JSON.
+
+    For the token responses a real provider sends that the loopback server does not (Slack's
+    ``authed_user``, GitHub's commas, odd types): ``httpx.post`` is replaced for the test.
+    """
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.answers: list[dict[str, object]] = []
+        self.posted: list[tuple[str, object]] = []
+        monkeypatch.setattr(httpx, "post", self._post)
+
+    def _post(self, url: str, **kw: object) -> httpx.Response:
+        self.posted.append((url, kw.get("data")))
+        # json.dumps writes Infinity and NaN, which Python's JSON reader (httpx's) accepts.
+        body = json.dumps(self.answers.pop(0)).encode()
+        return httpx.Response(200, content=body, headers={"Content-Type": "application/json"})
+
+
+def fake_provider(**kw: object) -> OAuthProvider:
+    fields: dict[str, object] = {
+        "name": "google",
+        "authorize_url": "https://as.invalid/authorize",
+        "token_url": "https://as.invalid/token",
+        "client_id": CLIENT_ID,
+        "redirect_uri": REDIRECT_URI,
+    }
+    return OAuthProvider.model_validate(fields | kw)
+
+
+def code_callback(consent_url: str) -> str:
+    state = parse_qs(urlsplit(consent_url).query)["state"][0]
+    return f"{REDIRECT_URI}?{urlencode({'code': 'c0de', 'state': state})}"

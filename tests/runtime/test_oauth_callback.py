@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-import httpx
 import pytest
 
 from scopecast import AuthorizationRequired, AuthorizerError, Catalogue
@@ -15,15 +13,16 @@ from scopecast.runtime import (
     ConsentRequest,
     Grant,
     OAuthAuthorizer,
-    OAuthProvider,
     ProviderToken,
     RunStore,
     ScopeGuard,
 )
 from tests.runtime.oauth_server import (
-    CLIENT_ID,
     REDIRECT_URI,
     LoopbackOAuthServer,
+    ScriptedTokenEndpoint,
+    code_callback,
+    fake_provider,
     follow_consent,
 )
 
@@ -88,61 +87,27 @@ def test_a_server_error_leaves_the_run_paused_and_askable_again(
         run.check("email.send")
 
 
-class _TokenEndpoint:
-    """The provider's token endpoint answering each exchange with the next scripted JSON."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.answers: list[dict[str, object]] = []
-        monkeypatch.setattr(httpx, "post", self._post)
-
-    def _post(self, url: str, **_: object) -> httpx.Response:
-        # json.dumps writes Infinity and NaN, which Python's JSON reader (httpx's) accepts.
-        body = json.dumps(self.answers.pop(0)).encode()
-        return httpx.Response(200, content=body, headers={"Content-Type": "application/json"})
-
-
-@pytest.fixture
-def token_endpoint(monkeypatch: pytest.MonkeyPatch) -> _TokenEndpoint:
-    return _TokenEndpoint(monkeypatch)
-
-
-def _fake_provider(**kw: object) -> OAuthProvider:
-    fields: dict[str, object] = {
-        "name": "google",
-        "authorize_url": "https://as.invalid/authorize",
-        "token_url": "https://as.invalid/token",
-        "client_id": CLIENT_ID,
-        "redirect_uri": REDIRECT_URI,
-    }
-    return OAuthProvider.model_validate(fields | kw)
-
-
-def _code_callback(consent_url: str) -> str:
-    state = parse_qs(urlsplit(consent_url).query)["state"][0]
-    return f"{REDIRECT_URI}?{urlencode({'code': 'c0de', 'state': state})}"
-
-
 def _complete(auth: OAuthAuthorizer, request: ConsentRequest = REQUEST) -> Grant:
     (url,) = auth.consent_urls(request).values()
-    return auth.complete(_code_callback(url))
+    return auth.complete(code_callback(url))
 
 
 def test_every_scope_mapped_to_a_granted_provider_scope_is_granted(
-    token_endpoint: _TokenEndpoint,
+    token_endpoint: ScriptedTokenEndpoint,
 ) -> None:
     full = "https://mail.google.com/"
-    provider = _fake_provider(scope_map={"google:gmail.send": full, "google:calendar.events": full})
+    provider = fake_provider(scope_map={"google:gmail.send": full, "google:calendar.events": full})
     auth = OAuthAuthorizer([provider], secret_key=KEY)
     token_endpoint.answers.append({"access_token": "t", "scope": full})
     assert _complete(auth).granted == {"google:gmail.send", "google:calendar.events"}
 
 
 def test_a_mapped_scope_is_not_granted_by_its_default_string(
-    token_endpoint: _TokenEndpoint,
+    token_endpoint: ScriptedTokenEndpoint,
 ) -> None:
     # gmail.send is asked as the full mail scope; a token carrying only a scope named
     # "gmail.send" at the provider does not carry it.
-    provider = _fake_provider(scope_map={"google:gmail.send": "https://mail.google.com/"})
+    provider = fake_provider(scope_map={"google:gmail.send": "https://mail.google.com/"})
     auth = OAuthAuthorizer([provider], secret_key=KEY)
     token_endpoint.answers.append({"access_token": "t", "scope": "gmail.send calendar.events"})
     assert _complete(auth).granted == {"google:calendar.events"}
@@ -160,10 +125,10 @@ def test_a_mapped_scope_is_not_granted_by_its_default_string(
     ],
 )
 def test_a_scope_that_is_not_a_string_never_means_everything_asked(
-    token_endpoint: _TokenEndpoint, scope: object, granted: set[str]
+    token_endpoint: ScriptedTokenEndpoint, scope: object, granted: set[str]
 ) -> None:
     # omitted_scope_means_requested applies to a token response *without* 'scope' only.
-    auth = OAuthAuthorizer([_fake_provider(omitted_scope_means_requested=True)], secret_key=KEY)
+    auth = OAuthAuthorizer([fake_provider(omitted_scope_means_requested=True)], secret_key=KEY)
     token_endpoint.answers.append({"access_token": "t", "scope": scope})
     assert _complete(auth).granted == granted
     token_endpoint.answers.append({"access_token": "t"})
@@ -172,9 +137,9 @@ def test_a_scope_that_is_not_a_string_never_means_everything_asked(
 
 @pytest.mark.parametrize("expires_in", [3599, 3599.5, "3599", " 3599 "])
 def test_expires_in_as_number_or_decimal_string_ends_the_grant(
-    token_endpoint: _TokenEndpoint, expires_in: object
+    token_endpoint: ScriptedTokenEndpoint, expires_in: object
 ) -> None:
-    auth = OAuthAuthorizer([_fake_provider()], secret_key=KEY)
+    auth = OAuthAuthorizer([fake_provider()], secret_key=KEY)
     token_endpoint.answers.append(
         {"access_token": "t", "scope": "gmail.send", "expires_in": expires_in}
     )
@@ -186,10 +151,10 @@ def test_expires_in_as_number_or_decimal_string_ends_the_grant(
 
 @pytest.mark.parametrize("expires_in", [True, -5, "soon", "1e9", float("inf"), float("nan"), {}])
 def test_an_unreadable_expires_in_refuses_the_token(
-    token_endpoint: _TokenEndpoint, expires_in: object
+    token_endpoint: ScriptedTokenEndpoint, expires_in: object
 ) -> None:
     tokens: list[ProviderToken] = []
-    auth = OAuthAuthorizer([_fake_provider()], secret_key=KEY, on_token=tokens.append)
+    auth = OAuthAuthorizer([fake_provider()], secret_key=KEY, on_token=tokens.append)
     token_endpoint.answers.append(
         {"access_token": "t", "scope": "gmail.send", "expires_in": expires_in}
     )
@@ -200,10 +165,10 @@ def test_an_unreadable_expires_in_refuses_the_token(
 
 @pytest.mark.parametrize("access_token", [None, "", 42, ["t"]])
 def test_a_response_without_a_string_access_token_is_no_token(
-    token_endpoint: _TokenEndpoint, access_token: object
+    token_endpoint: ScriptedTokenEndpoint, access_token: object
 ) -> None:
     tokens: list[ProviderToken] = []
-    auth = OAuthAuthorizer([_fake_provider()], secret_key=KEY, on_token=tokens.append)
+    auth = OAuthAuthorizer([fake_provider()], secret_key=KEY, on_token=tokens.append)
     token_endpoint.answers.append({"access_token": access_token, "scope": "gmail.send"})
     with pytest.raises(AuthorizerError, match="without an access token"):
         _complete(auth)
@@ -256,7 +221,7 @@ def test_blocking_consent_exchanges_no_code_of_a_redirect_it_did_not_ask(
 
 
 def test_comma_separated_token_scopes_of_github(
-    token_endpoint: _TokenEndpoint, caplog: pytest.LogCaptureFixture
+    token_endpoint: ScriptedTokenEndpoint, caplog: pytest.LogCaptureFixture
 ) -> None:
     request = ConsentRequest(
         "run-1",
@@ -265,14 +230,14 @@ def test_comma_separated_token_scopes_of_github(
         frozenset({"github:repo"}),
         frozenset({"github:repo", "github:gist"}),
     )
-    github = _fake_provider(name="github", token_scope_separator=",")
+    github = fake_provider(name="github", token_scope_separator=",")
     auth = OAuthAuthorizer([github], secret_key=KEY)
     token_endpoint.answers.append(
         {"access_token": "t", "scope": "repo, gist", "token_type": "bearer"}
     )
     assert _complete(auth, request).granted == {"github:repo", "github:gist"}
     # RFC 6749 providers keep space separation: "repo,gist" is then one (unknown) scope.
-    auth = OAuthAuthorizer([_fake_provider(name="github")], secret_key=KEY)
+    auth = OAuthAuthorizer([fake_provider(name="github")], secret_key=KEY)
     token_endpoint.answers.append({"access_token": "t", "scope": "repo,gist"})
     with caplog.at_level(logging.WARNING, logger="scopecast"):
         assert _complete(auth, request).granted == frozenset()
@@ -285,9 +250,11 @@ def _callback_with(consent_url: str, **params: str) -> str:
     return f"{REDIRECT_URI}?{urlencode({'state': state, **params})}"
 
 
-def test_the_issuer_of_the_redirect_must_be_the_providers(token_endpoint: _TokenEndpoint) -> None:
-    google = _fake_provider(issuer="https://accounts.google.example")
-    other = _fake_provider(name="other")  # a provider that does not send iss
+def test_the_issuer_of_the_redirect_must_be_the_providers(
+    token_endpoint: ScriptedTokenEndpoint,
+) -> None:
+    google = fake_provider(issuer="https://accounts.google.example")
+    other = fake_provider(name="other")  # a provider that does not send iss
     auth = OAuthAuthorizer([google, other], secret_key=KEY)
     request = ConsentRequest(
         "r", "q", "t", frozenset({"google:a", "other:b"}), frozenset({"google:a", "other:b"})

@@ -33,18 +33,21 @@ REQUEST = ConsentRequest(
 )
 
 
-def _provider() -> OAuthProvider:
-    return OAuthProvider(
-        name="google",
-        authorize_url="https://as.invalid/authorize",
-        token_url="https://as.invalid/token",
-        client_id=CLIENT_ID,
-        client_secret=CLIENT_SECRET,
-        redirect_uri=REDIRECT_URI,
-    )
+def _provider(**settings: object) -> OAuthProvider:
+    fields: dict[str, object] = {
+        "name": "google",
+        "authorize_url": "https://as.invalid/authorize",
+        "token_url": "https://as.invalid/token",
+        "client_id": CLIENT_ID,
+        "client_secret": CLIENT_SECRET,
+        "redirect_uri": REDIRECT_URI,
+    }
+    return OAuthProvider.model_validate(fields | settings)
 
 
-def _failed_exchange(monkeypatch: pytest.MonkeyPatch, answer: object) -> tuple[str, str]:
+def _failed_exchange(
+    monkeypatch: pytest.MonkeyPatch, answer: object, provider: OAuthProvider | None = None
+) -> tuple[str, str]:
     """Complete a consent whose token endpoint answers ``answer`` (a response, or an error
     to raise); the traceback rendered with its locals, and the verifier that was sent."""
 
@@ -55,7 +58,7 @@ def _failed_exchange(monkeypatch: pytest.MonkeyPatch, answer: object) -> tuple[s
         return answer
 
     monkeypatch.setattr(httpx, "post", post)
-    auth = OAuthAuthorizer([_provider()], secret_key=KEY)
+    auth = OAuthAuthorizer([provider or _provider()], secret_key=KEY)
     (url,) = auth.consent_urls(REQUEST).values()
     state = parse_qs(urlsplit(url).query)["state"][0]
     callback = f"{REDIRECT_URI}?{urlencode({'code': 'c0de', 'state': state})}"
@@ -98,4 +101,15 @@ def test_a_token_response_refused_after_it_arrived_keeps_no_token(
     text, verifier = _failed_exchange(monkeypatch, answer)
     assert "expires_in" in text
     for secret in (ACCESS, REFRESH, CLIENT_SECRET, verifier):
+        assert secret not in text
+
+
+def test_a_token_outside_the_token_field_is_refused_and_not_kept(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A Slack answer with the app's bot token and no user token, for a user-token provider.
+    answer = httpx.Response(200, json={"ok": True, "access_token": ACCESS, "scope": "gmail.send"})
+    text, verifier = _failed_exchange(monkeypatch, answer, _provider(token_field="authed_user"))
+    assert "'authed_user'" in text
+    for secret in (ACCESS, CLIENT_SECRET, verifier):
         assert secret not in text

@@ -132,12 +132,15 @@ class OAuthAuthorizer:
         }
         if provider.include_granted_scopes:
             params["include_granted_scopes"] = "true"
+        if scopes:  # Slack's user-token scopes go in user_scope, comma-separated
+            params[provider.scope_parameter] = provider.request_scope_separator.join(
+                provider.native(s) for s in scopes
+            )
         url: str = prepare_grant_uri(
             provider.authorize_url,
             client_id=provider.client_id,
             response_type="code",
             redirect_uri=provider.redirect_uri,
-            scope=" ".join(provider.native(s) for s in scopes),
             state=state,
             **params,
         )
@@ -286,18 +289,31 @@ class OAuthAuthorizer:
             )
         status, data = answered
         del answered
-        if status != 200 or not isinstance(data, dict) or "access_token" not in data:
+        body = (
+            data.get(provider.token_field)
+            if provider.token_field and isinstance(data, dict)
+            else data
+        )
+        if status != 200 or not isinstance(body, dict) or "access_token" not in body:
             error = data.get("error", "no error code") if isinstance(data, dict) else "not JSON"
-            del data
+            elsewhere = body is not data and isinstance(data, dict) and "access_token" in data
+            del data, body
+            if status == 200 and elsewhere:
+                raise AuthorizerError(
+                    f"The {provider.name} token endpoint answered a token, but not in "
+                    f"{provider.token_field!r} where this provider's token is (for Slack: the "
+                    f"app's bot token came back and no user token; the consent must ask user "
+                    f"scopes, scope_parameter='user_scope'). Nothing was granted; ask again."
+                )
             raise AuthorizerError(
                 f"The {provider.name} token endpoint refused the authorization code (HTTP "
                 f"{status}, {error!s:.60}); the consent was not completed. Codes are "
                 f"single-use and short-lived: ask the user again."
             )
         try:
-            return token_from(data, provider, claims)
+            return token_from(body, provider, claims)
         except AuthorizerError as err:
-            del data  # the tokens, in this frame and (with_traceback) token_from's
+            del data, body  # the tokens, in this frame and (with_traceback) token_from's
             raise err.with_traceback(None) from None
 
     # -- blocking --------------------------------------------------------------------------

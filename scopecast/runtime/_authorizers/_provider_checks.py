@@ -7,16 +7,26 @@
   secret, and the authorization endpoint the user's login: both must be ``https`` (plain
   ``http`` only on loopback, for local servers). A ``redirect_uri`` carries the code back:
   ``http`` only on loopback (RFC 8252), ``https`` or a private-use scheme otherwise.
-* A provider scope string holds no whitespace: scopes are space-separated on the wire.
+* A provider scope string holds no whitespace: scopes are space-separated on the wire (nor a
+  comma where the provider separates them with commas).
+* ``token_field`` names one key of the token response.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
-__all__ = ["check_endpoint", "check_extra_params", "check_redirect_uri", "check_scope_map"]
+__all__ = [
+    "check_endpoint",
+    "check_extra_params",
+    "check_redirect_uri",
+    "check_scope_map",
+    "check_scope_separators",
+    "check_token_field",
+]
 
 RESERVED_PARAMS = frozenset(
     {
@@ -24,6 +34,7 @@ RESERVED_PARAMS = frozenset(
         "client_id",
         "redirect_uri",
         "scope",
+        "user_scope",
         "state",
         "code_challenge",
         "code_challenge_method",
@@ -87,4 +98,33 @@ def check_scope_map(scope_map: Mapping[str, str]) -> None:
         raise ValueError(
             f"scope_map gives {bad} an empty provider scope or one with whitespace; OAuth "
             f"scopes are space-separated, so map each scopecast scope to one provider scope."
+        )
+
+
+def check_scope_separators(
+    scope_map: Mapping[str, str], native_prefix: str, separator: str
+) -> None:
+    """Raise ``ValueError`` if a provider scope string would split at a comma separator."""
+    if separator != ",":
+        return
+    bad = sorted(name for name, native in scope_map.items() if "," in native)
+    if "," in native_prefix:
+        bad.append("native_prefix")
+    if bad:
+        raise ValueError(
+            f"scope_map or native_prefix gives {bad} a provider scope with a comma, but "
+            f"request_scope_separator=',' separates scopes with commas in the authorization "
+            f"URL: it would ask for other scopes. Fix the scope strings or the separator."
+        )
+
+
+_FIELD = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+
+
+def check_token_field(field: str | None) -> None:
+    """Raise ``ValueError`` unless ``field`` is ``None`` or one JSON key (``authed_user``)."""
+    if field is not None and not _FIELD.fullmatch(field):
+        raise ValueError(
+            "token_field must name one key of the token response, such as 'authed_user' (a "
+            "Slack user token); letters, digits and '_' only."
         )

@@ -24,6 +24,9 @@ class ProviderToken:
         The scopecast scope names the token carries.
     access_token, refresh_token : str
         The secrets (excluded from ``repr``).
+    token_type : str
+        As the provider says: ``Bearer`` by RFC 6749 (its default when absent); a Slack user
+        token says ``user`` and is sent as a bearer token too.
     expires_at : float or None
         UTC epoch seconds.
     """
