@@ -172,7 +172,11 @@ def test_the_readme_preset_example_builds_its_providers() -> None:
     (block,) = [
         b for b in re.findall(r"```python\n(.*?)```", readme, re.DOTALL) if ".slack_user(" in b
     ]
-    namespace: dict[str, Any] = {"OAuthProvider": OAuthProvider, "SLACK_SECRET": "s"}
+    namespace: dict[str, Any] = {
+        "OAuthProvider": OAuthProvider,
+        "SLACK_SECRET": "s",
+        "GH_SECRET": "g",
+    }
     exec(compile(block, "README.md", "exec"), namespace)
     assert [p.name for p in namespace["providers"]] == ["google", "github", "slack"]
     OAuthAuthorizer(namespace["providers"], secret_key=KEY)  # one provider of each name

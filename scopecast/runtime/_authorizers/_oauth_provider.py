@@ -197,6 +197,9 @@ class OAuthProvider(BaseModel):
     def github(cls, *, client_id: str, redirect_uri: str, **settings: Any) -> OAuthProvider:
         """A GitHub OAuth app (``github:repo``, ``github:read:org``): scopes answered with commas.
 
+        GitHub's token endpoint wants the app's ``client_secret`` even with PKCE, and answers
+        a refused code with HTTP 200 and an ``error`` (refused all the same).
+
         Examples
         --------
         >>> gh = OAuthProvider.github(client_id="Iv1.abc", redirect_uri="https://app/cb")
