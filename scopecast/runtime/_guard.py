@@ -33,6 +33,7 @@ from scopecast.policy import CostModel
 from scopecast.runtime._answer_claims import AnswerClaim
 from scopecast.runtime._authorizers._protocol import Authorizer
 from scopecast.runtime._consent import START_TOOL, ConsentRequest, Grant, ToolCall
+from scopecast.runtime._consent_answers import ConsentAnswers
 from scopecast.runtime._coordinator import ConsentCoordinator, GuardMode, pending_of
 from scopecast.runtime._live import CurrentRun, LiveRun, LiveRuns
 from scopecast.runtime._recorder import TraceRecorder, record_finished
@@ -169,10 +170,10 @@ class ScopeGuard:
             consent_timeout=consent_timeout,
             max_consent_rounds=max_consent_rounds,
             scopes_of=self._scopes_of,
-            answer_claim_lease=answer_claim_lease,
             holder=Holder(),
             run_lease=run_lease,
         )
+        self._answers = ConsentAnswers(self._consent, answer_claim_lease=answer_claim_lease)
         self._live = LiveRuns()
         self._current = CurrentRun()
 
@@ -471,7 +472,7 @@ class ScopeGuard:
             If the run or the request is unknown, or the request belongs to another run.
         """
         start = time.time()  # the winning resume holds the run from before it took it
-        record = self._consent.resume(run_id, grant)
+        record = self._answers.resume(run_id, grant)
         held = start + self._consent.run_lease if record.status == "running" else None
         live = self._live.load(record, self.catalogue, self.refresh_interval, held)
         if live.status != "running":
@@ -492,7 +493,7 @@ class ScopeGuard:
         GuardStateError
             If the request is unknown, of another run or provider, or the run is finished.
         """
-        self._consent.ensure_pending(run_id, request_id, provider)
+        self._answers.ensure_pending(run_id, request_id, provider)
 
     def claim_answer(self, run_id: str, request_id: str, provider: str) -> AnswerClaim:
         """Check that ``provider``'s answer to ``request_id`` is awaited, and claim it.
@@ -512,7 +513,7 @@ class ScopeGuard:
         GuardStateError
             If the request is unknown, of another run or provider, or the run is finished.
         """
-        return self._consent.claim_answer(run_id, request_id, provider)
+        return self._answers.claim_answer(run_id, request_id, provider)
 
     def attach(self, run_id: str) -> Run:
         """The handle of a stored run (e.g. in another process), with its state reloaded.
@@ -528,7 +529,7 @@ class ScopeGuard:
 
     def pending_consent(self, run_id: str) -> AuthorizationRequired | None:
         """The consent a paused run waits for, rebuilt with fresh consent URLs (after a crash)."""
-        return self._consent.pending_consent(run_id)
+        return self._answers.pending_consent(run_id)
 
     def revoke(self, run_id: str, scopes: Iterable[str]) -> int:
         """Revoke ``scopes`` in a run at once (in this process; others within refresh_interval)."""
