@@ -18,15 +18,15 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from scopecast.runtime._live import LiveRuns
-    from scopecast.runtime._store import RunStore
+    from scopecast.runtime._store_database import StoreDatabase
 
 __all__ = ["track_runs", "track_store"]
 
-_stores: weakref.WeakSet[RunStore] = weakref.WeakSet()
+_stores: weakref.WeakSet[StoreDatabase] = weakref.WeakSet()
 _runs: weakref.WeakSet[LiveRuns] = weakref.WeakSet()
 
 
-def track_store(store: RunStore) -> None:
+def track_store(store: StoreDatabase) -> None:
     """Give ``store`` new connections in a forked child."""
     _stores.add(store)
 
