@@ -153,8 +153,11 @@ def trained_model(
     """The model directory of ``dataset`` under ``models_dir``, trained there if it is missing or stale.
 
     A model already in ``models_dir/<name>`` is reused when its metadata records the hash of
-    the dataset's training traces (``scopecast.model.data_hash``) and the same
-    ``predictor_params`` and ``group_pattern``; otherwise a
+    the dataset's training traces (``scopecast.model.data_hash``), the same
+    ``group_pattern`` and the same value of every parameter of the
+    :class:`~scopecast.model.ScopePredictor` that ``predictor_params`` make (a parameter not
+    given is compared at its default: ``{}`` reuses only a model trained with the defaults);
+    otherwise a
     :class:`scopecast.model.ScopePredictor` with ``predictor_params`` is trained on them with
     the dataset's catalogue (:func:`scopecast.model.train_to_directory`) and saved there.
     The directory can then be passed to ``scopecast evaluate --model``.
@@ -174,7 +177,15 @@ def trained_model(
     directory = Path(models_dir) / dataset.name
     traces = read_traces(list(dataset.train))
     digest = model.data_hash(traces)
-    wanted = json.loads(json.dumps({**predictor_params, "group_pattern": group_pattern}))
+    predictor = model.ScopePredictor(**predictor_params)
+    # every parameter, as the metadata records them (tuples as lists, other objects by repr);
+    # the featurizer is recorded fitted, so it is compared only when it was given
+    params = {
+        key: value
+        for key, value in predictor.get_params(deep=False).items()
+        if key != "featurizer" or key in predictor_params
+    }
+    wanted = json.loads(json.dumps({**params, "group_pattern": group_pattern}, default=repr))
     try:
         metadata = model.read_metadata(directory)
         recorded = metadata.get("params", {})
@@ -188,7 +199,7 @@ def trained_model(
         traces,
         directory,
         load_catalogue(dataset.catalogue),
-        predictor=model.ScopePredictor(**predictor_params),
+        predictor=predictor,
         group_pattern=group_pattern,
     )
     return directory
