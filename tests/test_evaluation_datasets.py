@@ -7,7 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from scopecast.evaluation import EvaluationDataset, datasets_from_environment, find_datasets
+from scopecast.evaluation import (
+    EvaluationDataset,
+    datasets_from_environment,
+    find_datasets,
+    matching_group_pattern,
+)
 from scopecast.exceptions import ConfigError
 
 
@@ -74,3 +79,14 @@ def test_the_environment_can_name_files_joined_by_pathsep(tmp_path) -> None:
 def test_naming_only_some_files_is_an_error(tmp_path) -> None:
     with pytest.raises(ConfigError, match="Name all three"):
         datasets_from_environment(tmp_path, train=["a.jsonl"], environ={})
+
+
+def test_a_group_pattern_applies_to_the_data_sets_whose_ids_it_matches(shared_data) -> None:
+    found = {d.name: d for d in find_datasets(shared_data)}
+    pattern = r"/(t-[0-9a-f]{10})/"  # the notebooks' GROUP_PATTERN: WorkBench's template id
+    assert matching_group_pattern(found["workbench_runs"], pattern) == pattern
+    assert matching_group_pattern(found["agentdojo"], pattern) is None  # no t-<id> in its ids
+    assert matching_group_pattern(found["workbench_runs"], "") is None
+    assert matching_group_pattern(found["workbench_runs"], None) is None
+    with pytest.raises(ConfigError, match="not a valid regular expression"):
+        matching_group_pattern(found["agentdojo"], "/(t-")

@@ -17,7 +17,13 @@ from pathlib import Path
 
 from scopecast.exceptions import ConfigError
 
-__all__ = ["EvaluationDataset", "datasets_from_environment", "find_datasets", "trained_model"]
+__all__ = [
+    "EvaluationDataset",
+    "datasets_from_environment",
+    "find_datasets",
+    "matching_group_pattern",
+    "trained_model",
+]
 
 _GENERIC_PREFIX = "traces"
 
@@ -141,6 +147,33 @@ def datasets_from_environment(
             f"test={[str(p) for p in test_paths]}, catalogue={catalogue_value}."
         )
     return find_datasets(env.get("SCOPECAST_NB_DATA") or default_directory)
+
+
+def matching_group_pattern(dataset: EvaluationDataset, pattern: str | None) -> str | None:
+    """``pattern`` if it matches the ``trace_id`` of some training trace of ``dataset``, else ``None``.
+
+    The notebooks train every data set of a folder with one ``GROUP_PATTERN`` (by default
+    WorkBench's template id, ``scopecast.model.WORKBENCH_TEMPLATE``, as ``scopecast train
+    --group-pattern`` in the README): a data set whose ids it matches is grouped by it, the
+    others by task template, as ``scopecast train`` without ``--group-pattern`` (which refuses
+    a pattern that matches no id).
+
+    Raises
+    ------
+    ConfigError
+        If ``pattern`` is not a usable regular expression.
+    DataValidationError
+        From reading the training traces.
+    """
+    if not pattern:
+        return None
+    import importlib
+
+    from scopecast.traces import read_traces
+
+    compiled = importlib.import_module("scopecast.model._grouping").compiled_group_pattern(pattern)
+    traces = read_traces(list(dataset.train))
+    return pattern if any(compiled.search(t.trace_id) for t in traces) else None
 
 
 def trained_model(
