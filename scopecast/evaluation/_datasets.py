@@ -86,24 +86,39 @@ def find_datasets(directory: str | Path) -> list[EvaluationDataset]:
     folder = Path(directory)
     if not folder.is_dir():
         raise ConfigError(
-            f"The data directory {folder} does not exist. Point the notebook at a folder holding "
-            f"<name>_train.jsonl, <name>_test.jsonl and a catalogue, or name the files instead."
+            f"The data directory {_shown(folder)} does not exist. Point the notebook at a folder "
+            f"holding <name>_train.jsonl, <name>_test.jsonl and a catalogue (DATA_DIR in its "
+            f"first cell, or SCOPECAST_NB_DATA), or name the files instead (SCOPECAST_NB_TRAIN, "
+            f"SCOPECAST_NB_TEST and SCOPECAST_NB_CATALOGUE)."
         )
     found: list[EvaluationDataset] = []
+    incomplete: list[str] = []
     for train in sorted(folder.glob("*_train.jsonl")):
         prefix = train.name.removesuffix("_train.jsonl")
         test = folder / f"{prefix}_test.jsonl"
         catalogue = _catalogue_for(folder, prefix)
         if not test.is_file() or catalogue is None:
+            lacks = []
+            if not test.is_file():
+                lacks.append(f"{prefix}_test.jsonl")
+            if catalogue is None:
+                lacks.append(f"{prefix}.catalogue.json or catalogue.json")
+            incomplete.append(f"{train.name} has no {' and no '.join(lacks)}")
             continue
         name = folder.resolve().name if prefix == _GENERIC_PREFIX else prefix
         found.append(EvaluationDataset(name, (train,), (test,), catalogue))
     if not found:
         raise ConfigError(
-            f"No data set in {folder}: expected <name>_train.jsonl and <name>_test.jsonl with "
-            f"<name>.catalogue.json (or catalogue.json) beside them."
+            f"No data set in {_shown(folder)}: expected <name>_train.jsonl and "
+            f"<name>_test.jsonl with <name>.catalogue.json (or catalogue.json) beside them"
+            + (f"; {'; '.join(incomplete)}." if incomplete else ", and found no *_train.jsonl.")
         )
     return sorted(found, key=lambda d: d.name)
+
+
+def _shown(path: Path) -> str:
+    """``path``, and where it is when it is relative (a notebook runs in its own folder)."""
+    return str(path) if path.is_absolute() else f"{path} (that is {path.absolute()})"
 
 
 def _paths(value: str) -> tuple[Path, ...]:
@@ -129,7 +144,8 @@ def datasets_from_environment(
     Raises
     ------
     ConfigError
-        If only some of train, test and catalogue are given, or no data set is found.
+        If only some of train, test and catalogue are given, a named file does not exist, or
+        no data set is found.
     """
     env = os.environ if environ is None else environ
     train_paths = tuple(Path(p) for p in train) or _paths(env.get("SCOPECAST_NB_TRAIN", ""))
@@ -138,6 +154,17 @@ def datasets_from_environment(
     named = [bool(train_paths), bool(test_paths), catalogue_value is not None]
     if all(named):
         assert catalogue_value is not None
+        missing = [p for p in (*train_paths, *test_paths, Path(catalogue_value)) if not p.is_file()]
+        if missing:
+            hint = (
+                f" A relative path is read from the folder the notebook runs in ({Path.cwd()}): "
+                f"give absolute paths (e.g. $PWD/my_train.jsonl)."
+                if any(not p.is_absolute() for p in missing)
+                else ""
+            )
+            raise ConfigError(
+                f"The named file(s) {', '.join(map(_shown, missing))} do not exist.{hint}"
+            )
         name = train_paths[0].name.removesuffix(".jsonl").removesuffix("_train")
         return [EvaluationDataset(name, train_paths, test_paths, Path(catalogue_value))]
     if any(named):
