@@ -14,6 +14,7 @@ from scopecast.evaluation import (
     frequency_trainer,
     grouped_subsample,
     learning_curve,
+    model_trainer,
     without_context,
 )
 from scopecast.exceptions import ConfigError
@@ -52,6 +53,21 @@ def test_grouped_subsample_draws_whole_groups_and_nests_for_one_seed() -> None:
 def test_default_sizes_are_geometric_and_end_at_the_whole_set() -> None:
     assert default_sizes(3000) == [20, 70, 245, 857, 3000]
     assert default_sizes(10) == [10]
+
+
+def test_model_trainer_groups_its_cross_validation_by_the_pattern_given() -> None:
+    traces = [
+        Trace(
+            trace_id=f"t{i}",
+            task=f"task {i % 7}",
+            calls=(Call(tool="x", scopes=(f"g:{'read' if i % 2 else 'write'}",)),),
+        )
+        for i in range(30)
+    ]
+    trainer = model_trainer(group_pattern=r"^(z)", C=3.0, cv=3, calibration="sigmoid")
+    # the pattern reaches the training: one that matches no trace id is refused there
+    with pytest.raises(ConfigError, match="matches none"):
+        trainer(traces, derive_catalogue(traces))
 
 
 def test_without_context_removes_only_the_named_keys() -> None:

@@ -94,6 +94,14 @@ def test_frontier_marks_the_default_operating_point() -> None:
     assert "jit_only" in labels
 
 
+def test_frontier_stretches_the_overgrant_axis_only_for_a_far_point() -> None:
+    assert frontier_figure(FRONTIER).axes[0].get_yscale() == "linear"
+    far = [*FRONTIER, FrontierPoint("all_known", 1.0, 0.1, 20.0, 20.1)]  # 20 / 0.3 > 10
+    ax = frontier_figure(far).axes[0]
+    assert ax.get_yscale() == "symlog"
+    assert "log scale above" in ax.get_ylabel()
+
+
 def test_scope_errors_figure_says_none_when_nothing_was_overgranted() -> None:
     fig = scope_errors_figure(ERRORS[:1])
     texts = [t.get_text() for t in fig.axes[1].texts]

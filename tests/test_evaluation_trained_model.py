@@ -42,6 +42,19 @@ def test_trained_model_is_reused_only_for_the_same_data_and_parameters(agentdojo
 
 
 @pytest.mark.slow
+def test_a_parameter_left_out_is_compared_at_its_default(agentdojo, tmp_path) -> None:
+    # MODEL_PARAMS = {} in a notebook means "the defaults of scopecast train": a model trained
+    # with other values of the parameters left out must not be reused for it
+    model_dir = trained_model(agentdojo, tmp_path, **FAST, max_iter=500)
+    stamp = (model_dir / "metadata.json").stat().st_mtime_ns
+    assert trained_model(agentdojo, tmp_path, **FAST, max_iter=500) == model_dir
+    assert (model_dir / "metadata.json").stat().st_mtime_ns == stamp
+    trained_model(agentdojo, tmp_path, **FAST)  # max_iter at its default, 1000: retrained
+    assert (model_dir / "metadata.json").stat().st_mtime_ns != stamp
+    assert read_metadata(model_dir)["params"]["max_iter"] == 1000
+
+
+@pytest.mark.slow
 def test_calibration_over_all_scopes_equals_the_model_metrics(agentdojo, tmp_path) -> None:
     directory = trained_model(agentdojo, tmp_path, **FAST)
     test = read_traces(list(agentdojo.test))

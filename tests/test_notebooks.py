@@ -190,12 +190,40 @@ def test_learning_curve_full_point_is_the_evaluated_model_policy(data_dir: Path,
     assert all(point == evaluated for point, evaluated in pairs)
 
 
+_Interval = tuple[str, str, str, str]
+"""A policy (or difference), its cost per task and its 95% interval's ends, as printed."""
+
+
+def _cli_intervals(output: str) -> list[_Interval]:
+    """The rows of ``scopecast evaluate``'s "Cost per task, 95% interval" table."""
+    number = r"(-?[0-9]+\.[0-9]{3})"
+    row = rf"^│ (\S[^│]*?)\s*│\s*{number} │\s*\[{number}, {number}\] │$"
+    return [match.groups() for match in re.finditer(row, output, re.MULTILINE)]
+
+
+def _notebook_intervals(notebook: nbformat.NotebookNode, name: str) -> list[_Interval]:
+    """The rows of the policy comparison's interval table of ``name`` on all its test traces."""
+    caption = f"{name}: cost per task on the test traces, 95% interval"
+    (table,) = [
+        o.data["text/html"]
+        for o in _outputs(notebook)
+        if caption in o.get("data", {}).get("text/html", "")
+    ]
+    rows = []
+    for body in re.findall(r"<tr>(.*?)</tr>", table, re.DOTALL):
+        cells = [c.strip() for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", body, re.DOTALL)]
+        if len(cells) == 4 and re.fullmatch(r"-?[0-9]+\.[0-9]{3}", cells[1]):
+            rows.append((cells[0], cells[1], cells[2], cells[3]))
+    return rows
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("data_dir", list(DATA_DIRS), indirect=True)
 def test_policy_comparison_numbers_equal_scopecast_evaluate(
     data_dir: Path, executed, models_dir: Path, tmp_path: Path
 ) -> None:
-    metrics = executed("policy_comparison", data_dir).metrics
+    run = executed("policy_comparison", data_dir)
+    metrics = run.metrics
     for dataset in find_datasets(data_dir):
         out = tmp_path / f"{dataset.name}.json"
         result = CliRunner().invoke(
@@ -217,6 +245,8 @@ def test_policy_comparison_numbers_equal_scopecast_evaluate(
         notebook = json.loads((metrics / f"{dataset.name}.json").read_text())
         assert notebook == cli
         assert set(cli["policies"]) >= {"jit_only", "model", "oracle"}
+        # the interval table on all the test traces is the one evaluate prints (same groups)
+        assert _notebook_intervals(run.notebook, dataset.name) == _cli_intervals(result.output)
 
 
 @pytest.mark.slow

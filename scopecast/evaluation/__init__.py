@@ -45,6 +45,7 @@ from scopecast.evaluation._datasets import (
     EvaluationDataset,
     datasets_from_environment,
     find_datasets,
+    matching_group_pattern,
     trained_model,
 )
 from scopecast.evaluation._divergence import (
@@ -179,6 +180,7 @@ __all__ = [
     "grouped_subsample",
     "learning_curve",
     "learning_curve_figure",
+    "matching_group_pattern",
     "missed_at",
     "model_trainer",
     "most_missed",

@@ -17,7 +17,13 @@ from pathlib import Path
 
 from scopecast.exceptions import ConfigError
 
-__all__ = ["EvaluationDataset", "datasets_from_environment", "find_datasets", "trained_model"]
+__all__ = [
+    "EvaluationDataset",
+    "datasets_from_environment",
+    "find_datasets",
+    "matching_group_pattern",
+    "trained_model",
+]
 
 _GENERIC_PREFIX = "traces"
 
@@ -80,24 +86,39 @@ def find_datasets(directory: str | Path) -> list[EvaluationDataset]:
     folder = Path(directory)
     if not folder.is_dir():
         raise ConfigError(
-            f"The data directory {folder} does not exist. Point the notebook at a folder holding "
-            f"<name>_train.jsonl, <name>_test.jsonl and a catalogue, or name the files instead."
+            f"The data directory {_shown(folder)} does not exist. Point the notebook at a folder "
+            f"holding <name>_train.jsonl, <name>_test.jsonl and a catalogue (DATA_DIR in its "
+            f"first cell, or SCOPECAST_NB_DATA), or name the files instead (SCOPECAST_NB_TRAIN, "
+            f"SCOPECAST_NB_TEST and SCOPECAST_NB_CATALOGUE)."
         )
     found: list[EvaluationDataset] = []
+    incomplete: list[str] = []
     for train in sorted(folder.glob("*_train.jsonl")):
         prefix = train.name.removesuffix("_train.jsonl")
         test = folder / f"{prefix}_test.jsonl"
         catalogue = _catalogue_for(folder, prefix)
         if not test.is_file() or catalogue is None:
+            lacks = []
+            if not test.is_file():
+                lacks.append(f"{prefix}_test.jsonl")
+            if catalogue is None:
+                lacks.append(f"{prefix}.catalogue.json or catalogue.json")
+            incomplete.append(f"{train.name} has no {' and no '.join(lacks)}")
             continue
         name = folder.resolve().name if prefix == _GENERIC_PREFIX else prefix
         found.append(EvaluationDataset(name, (train,), (test,), catalogue))
     if not found:
         raise ConfigError(
-            f"No data set in {folder}: expected <name>_train.jsonl and <name>_test.jsonl with "
-            f"<name>.catalogue.json (or catalogue.json) beside them."
+            f"No data set in {_shown(folder)}: expected <name>_train.jsonl and "
+            f"<name>_test.jsonl with <name>.catalogue.json (or catalogue.json) beside them"
+            + (f"; {'; '.join(incomplete)}." if incomplete else ", and found no *_train.jsonl.")
         )
     return sorted(found, key=lambda d: d.name)
+
+
+def _shown(path: Path) -> str:
+    """``path``, and where it is when it is relative (a notebook runs in its own folder)."""
+    return str(path) if path.is_absolute() else f"{path} (that is {path.absolute()})"
 
 
 def _paths(value: str) -> tuple[Path, ...]:
@@ -123,7 +144,8 @@ def datasets_from_environment(
     Raises
     ------
     ConfigError
-        If only some of train, test and catalogue are given, or no data set is found.
+        If only some of train, test and catalogue are given, a named file does not exist, or
+        no data set is found.
     """
     env = os.environ if environ is None else environ
     train_paths = tuple(Path(p) for p in train) or _paths(env.get("SCOPECAST_NB_TRAIN", ""))
@@ -132,6 +154,17 @@ def datasets_from_environment(
     named = [bool(train_paths), bool(test_paths), catalogue_value is not None]
     if all(named):
         assert catalogue_value is not None
+        missing = [p for p in (*train_paths, *test_paths, Path(catalogue_value)) if not p.is_file()]
+        if missing:
+            hint = (
+                f" A relative path is read from the folder the notebook runs in ({Path.cwd()}): "
+                f"give absolute paths (e.g. $PWD/my_train.jsonl)."
+                if any(not p.is_absolute() for p in missing)
+                else ""
+            )
+            raise ConfigError(
+                f"The named file(s) {', '.join(map(_shown, missing))} do not exist.{hint}"
+            )
         name = train_paths[0].name.removesuffix(".jsonl").removesuffix("_train")
         return [EvaluationDataset(name, train_paths, test_paths, Path(catalogue_value))]
     if any(named):
@@ -141,6 +174,33 @@ def datasets_from_environment(
             f"test={[str(p) for p in test_paths]}, catalogue={catalogue_value}."
         )
     return find_datasets(env.get("SCOPECAST_NB_DATA") or default_directory)
+
+
+def matching_group_pattern(dataset: EvaluationDataset, pattern: str | None) -> str | None:
+    """``pattern`` if it matches the ``trace_id`` of some training trace of ``dataset``, else ``None``.
+
+    The notebooks train every data set of a folder with one ``GROUP_PATTERN`` (by default
+    WorkBench's template id, ``scopecast.model.WORKBENCH_TEMPLATE``, as ``scopecast train
+    --group-pattern`` in the README): a data set whose ids it matches is grouped by it, the
+    others by task template, as ``scopecast train`` without ``--group-pattern`` (which refuses
+    a pattern that matches no id).
+
+    Raises
+    ------
+    ConfigError
+        If ``pattern`` is not a usable regular expression.
+    DataValidationError
+        From reading the training traces.
+    """
+    if not pattern:
+        return None
+    import importlib
+
+    from scopecast.traces import read_traces
+
+    compiled = importlib.import_module("scopecast.model._grouping").compiled_group_pattern(pattern)
+    traces = read_traces(list(dataset.train))
+    return pattern if any(compiled.search(t.trace_id) for t in traces) else None
 
 
 def trained_model(
@@ -153,8 +213,11 @@ def trained_model(
     """The model directory of ``dataset`` under ``models_dir``, trained there if it is missing or stale.
 
     A model already in ``models_dir/<name>`` is reused when its metadata records the hash of
-    the dataset's training traces (``scopecast.model.data_hash``) and the same
-    ``predictor_params`` and ``group_pattern``; otherwise a
+    the dataset's training traces (``scopecast.model.data_hash``), the same
+    ``group_pattern`` and the same value of every parameter of the
+    :class:`~scopecast.model.ScopePredictor` that ``predictor_params`` make (a parameter not
+    given is compared at its default: ``{}`` reuses only a model trained with the defaults);
+    otherwise a
     :class:`scopecast.model.ScopePredictor` with ``predictor_params`` is trained on them with
     the dataset's catalogue (:func:`scopecast.model.train_to_directory`) and saved there.
     The directory can then be passed to ``scopecast evaluate --model``.
@@ -174,7 +237,15 @@ def trained_model(
     directory = Path(models_dir) / dataset.name
     traces = read_traces(list(dataset.train))
     digest = model.data_hash(traces)
-    wanted = json.loads(json.dumps({**predictor_params, "group_pattern": group_pattern}))
+    predictor = model.ScopePredictor(**predictor_params)
+    # every parameter, as the metadata records them (tuples as lists, other objects by repr);
+    # the featurizer is recorded fitted, so it is compared only when it was given
+    params = {
+        key: value
+        for key, value in predictor.get_params(deep=False).items()
+        if key != "featurizer" or key in predictor_params
+    }
+    wanted = json.loads(json.dumps({**params, "group_pattern": group_pattern}, default=repr))
     try:
         metadata = model.read_metadata(directory)
         recorded = metadata.get("params", {})
@@ -188,7 +259,7 @@ def trained_model(
         traces,
         directory,
         load_catalogue(dataset.catalogue),
-        predictor=model.ScopePredictor(**predictor_params),
+        predictor=predictor,
         group_pattern=group_pattern,
     )
     return directory

@@ -60,17 +60,21 @@ def frequency_trainer(traces: Sequence[Trace], catalogue: Catalogue) -> ScopeSco
     return DomainFrequencyScorer(traces)
 
 
-def model_trainer(**predictor_params: object) -> Trainer:
+def model_trainer(*, group_pattern: str | None = None, **predictor_params: object) -> Trainer:
     """A trainer fitting :class:`scopecast.model.ScopePredictor` with these hyper-parameters.
 
-    ``scopecast.model`` is imported when the trainer is first called (it pulls scikit-learn).
-    Fewer candidate ``C`` values or folds make a learning curve faster to draw.
+    ``group_pattern`` groups its cross-validation as ``scopecast train --group-pattern`` does
+    (default: by task template). ``scopecast.model`` is imported when the trainer is first
+    called (it pulls scikit-learn). Fewer candidate ``C`` values or folds make a learning
+    curve faster to draw.
     """
 
     def train(traces: Sequence[Trace], catalogue: Catalogue) -> ScopeScorer:
         model = importlib.import_module("scopecast.model")
         predictor = model.ScopePredictor(**predictor_params)
-        fitted, _ = model.train_predictor(traces, catalogue, predictor=predictor)
+        fitted, _ = model.train_predictor(
+            traces, catalogue, predictor=predictor, group_pattern=group_pattern
+        )
         scorer: ScopeScorer = fitted
         return scorer
 

@@ -45,6 +45,13 @@ def _figure(width: float = 7.0, height: float = 5.0, ncols: int = 1) -> tuple[Fi
     return fig, list(axes)
 
 
+_LINEAR_UP_TO = 0.1
+"""Over-grant drawn linearly up to here, logarithmically above, when the axis is stretched."""
+_STRETCH = 10.0
+"""A largest over-grant this many times the default point's (or ``_LINEAR_UP_TO``) stretches
+the axis: the points that matter, near the star, would be squashed against 0."""
+
+
 def frontier_figure(
     points: Sequence[FrontierPoint],
     *,
@@ -57,9 +64,13 @@ def frontier_figure(
 
     A baseline scored on some of the traces only (``plan``) is drawn with the model's curve
     on those same traces, dashed in the baseline's colour: the two compare with each other,
-    not with the solid curve of all the traces.
+    not with the solid curve of all the traces. When some point over-grants ten times as much
+    as the default operating point or more (``all_known`` on many scopes), the over-grant
+    axis is linear up to 0.1 and logarithmic above (symlog, said in its label), so that the
+    points near the star stay apart.
     """
     fig, (ax,) = _figure()
+    ylabel = "risk-weighted over-grant per task (risk units)"
     curves: dict[str, list[FrontierPoint]] = {}
     for p in points:
         if p.policy == model:
@@ -75,6 +86,10 @@ def frontier_figure(
             f"{curve[-1].interruption_cost:g})",
         )
         default = min(curve, key=lambda p: abs(p.interruption_cost - default_cost))
+        highest = max((p.risk_overgrant_per_task for p in points), default=0.0)
+        if highest > _STRETCH * max(default.risk_overgrant_per_task, _LINEAR_UP_TO):
+            ax.set_yscale("symlog", linthresh=_LINEAR_UP_TO, linscale=0.5)
+            ylabel += f"\n(linear up to {_LINEAR_UP_TO:g}, log scale above)"
         ax.scatter(
             [default.interruptions_per_task],
             [default.risk_overgrant_per_task],
@@ -120,7 +135,7 @@ def frontier_figure(
                 label=f"{model} on {traces}'s traces",
             )
     ax.set_xlabel("interruptions per task (count)")
-    ax.set_ylabel("risk-weighted over-grant per task (risk units)")
+    ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
