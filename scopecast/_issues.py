@@ -92,7 +92,9 @@ def _describe(detail: ErrorDetails, field: str) -> tuple[str, str | None]:
             got,
         )
     if kind == "value_error":
-        return str(detail.get("ctx", {}).get("error", detail["msg"])), got
+        # a check of the whole record names what is wrong itself; its input is the whole
+        # record (a catalogue: every tool and scope), no short rendering of the culprit
+        return str(detail.get("ctx", {}).get("error", detail["msg"])), got if field else None
     if kind == "string_too_short":
         return "expected a non-empty string", got
     if kind == "literal_error" and last == "status":

@@ -121,6 +121,8 @@ def test_invalid_catalogue_names_file_and_field(
     (issue,) = info.value.issues
     assert (issue.source, issue.field) == (str(path), field)
     assert message in issue.message
+    if field == "":  # the whole catalogue: never echoed as "got {'tools': [...], ...}"
+        assert issue.got is None
 
 
 def test_unparseable_files_are_data_errors(tmp_path: Path) -> None:

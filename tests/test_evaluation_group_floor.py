@@ -160,3 +160,28 @@ def test_workbench_test_floor() -> None:
     assert floor.cost_per_task == pytest.approx(
         floor.interruptions_per_task + floor.risk_overgrant_per_task
     )
+
+
+def test_evaluate_floor_line_groups_as_the_intervals_do() -> None:
+    # `scopecast evaluate --model` resamples by the model's CV groups (its --group-pattern,
+    # here the tpl- part); the floor line must group the same way. By the WorkBench default
+    # (a t- part, else the trace) each run of these ids was its own group and the line
+    # was silently left out, as if no template had several runs.
+    import re
+
+    from scopecast.cli._evaluate import group_floor_line
+
+    traces = [
+        _trace("coder/web/tpl-a/run-0", ("g:read",)),
+        _trace("coder/web/tpl-a/run-1", ("g:read",), ("g:send",)),
+        _trace("coder/web/tpl-b/run-2", ("g:send",)),
+    ]
+
+    def by_pattern(trace: Trace) -> str:
+        match = re.search(r"/(tpl-[a-z]+)/", trace.trace_id)
+        return match.group(1) if match else trace.trace_id
+
+    assert group_floor_line(traces, CATALOGUE) is None  # default grouping: one run each
+    line = group_floor_line(traces, CATALOGUE, group=by_pattern)
+    assert line is not None
+    assert "over 2 templates" in line

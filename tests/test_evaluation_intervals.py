@@ -44,6 +44,44 @@ def test_trace_costs_are_interruptions_plus_risk_and_average_to_the_reported_cos
     assert mean == pytest.approx(score_outcomes(outcomes, CAT).cost_per_task, abs=1e-12)
 
 
+def test_the_cost_is_the_reported_cost_to_the_last_bit() -> None:
+    # risks of one decimal make ties at the fourth decimal common: the mean of the trace
+    # costs gave 1.6624999999999999 where score_outcomes gives 1.6625, and `scopecast
+    # evaluate` printed the same policy's cost as 1.662 in one table and 1.663 in the next
+    cat = Catalogue(
+        scopes=(
+            ScopeSpec(name="g:a", risk=0.7),
+            ScopeSpec(name="g:b", risk=0.2),
+            ScopeSpec(name="g:c", risk=0.1),
+        )
+    )
+    rows = [
+        (("g:b", "g:c"), 2),
+        (("g:a", "g:b", "g:c"), 0),
+        (("g:b",), 2),
+        (("g:a",), 2),
+        ((), 1),
+        (("g:a", "g:b"), 2),
+        ((), 1),
+        (("g:b",), 0),
+    ]
+    outcomes = [
+        TraceOutcome(
+            trace_id=f"t{i}",
+            needed=frozenset(),
+            upfront=frozenset(over),
+            requested=frozenset(over),
+            interrupted_at=tuple(range(k)),
+        )
+        for i, (over, k) in enumerate(rows)
+    ]
+    traces = [Trace(trace_id=f"t{i}", task="t", calls=()) for i in range(len(rows))]
+    reported = score_outcomes(outcomes, cat).cost_per_task
+    (interval,) = cost_intervals(traces, {"p": outcomes}, cat)
+    assert interval.cost == reported
+    assert f"{interval.cost:.3f}" == f"{reported:.3f}"
+
+
 def test_equal_costs_give_an_interval_of_no_width() -> None:
     traces = [_trace(f"t{i}") for i in range(5)]
     (interval,) = cost_intervals(traces, {"p": [_outcome(t.trace_id, 1) for t in traces]}, CAT)

@@ -223,3 +223,22 @@ def test_evaluate_intervals_resample_the_groups_the_model_was_cross_validated_by
     assert result.exit_code == 0, result.output
     output = " ".join(result.output.split())
     assert "bootstrap over 8 groups of traces" in output  # 24 test traces of 8 task templates
+
+
+@pytest.mark.slow
+def test_evaluate_floor_and_intervals_use_the_same_groups(model_files) -> None:
+    # the model groups its CV by task template (no --group-pattern); the bootstrap and the
+    # group_floor reference must count the same groups (the floor once used the WorkBench
+    # t- id part whatever the model's grouping)
+    import re
+
+    result = runner.invoke(
+        app, ["evaluate", str(model_files / "test.jsonl"), "--model", str(model_files / "model")]
+    )
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    bootstrap = re.search(r"bootstrap over (\d+) groups", said)
+    floor = re.search(r"per task over (\d+) templates", said)
+    assert bootstrap is not None, said
+    assert floor is not None, said
+    assert floor.group(1) == bootstrap.group(1)

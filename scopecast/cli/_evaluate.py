@@ -211,7 +211,7 @@ def evaluate(
             setup.test, report, setup.catalogue, setup.model_policy.name, group=setup.group
         )
     )
-    floor_line = group_floor_line(setup.test, setup.catalogue)
+    floor_line = group_floor_line(setup.test, setup.catalogue, group=setup.group)
     if floor_line:
         out_console.print(floor_line)
     for name in report.skipped:
@@ -304,12 +304,22 @@ def report_table(report: object, caption: str) -> Table:
     return table
 
 
-def group_floor_line(traces: Sequence[Trace], catalogue: Catalogue) -> str | None:
+def group_floor_line(
+    traces: Sequence[Trace],
+    catalogue: Catalogue,
+    *,
+    group: Callable[[Trace], str] | None = None,
+) -> str | None:
     """The cost of the best fixed set per task template (``group_floor``), when some template
-    has several runs (with one run each it is the oracle's cost, already in the table)."""
-    from scopecast.evaluation import group_floor
+    has several runs (with one run each it is the oracle's cost, already in the table).
 
-    floor = group_floor(traces, catalogue)
+    ``group`` is the one the intervals resample by (``scopecast evaluate --model`` passes the
+    model's CV groups: its ``--group-pattern``, else task templates); by default a WorkBench
+    template, else the trace.
+    """
+    from scopecast.evaluation import default_group, group_floor
+
+    floor = group_floor(traces, catalogue, group=group or default_group)
     if floor.n_groups == len(traces):
         return None
     return (

@@ -6,7 +6,7 @@ import difflib
 import math
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import (
@@ -25,6 +25,9 @@ from scopecast.cli._app import (
 )
 from scopecast.cli._outputs import check_outputs
 from scopecast.traces import Trace
+
+if TYPE_CHECKING:
+    from scopecast.model import TrainingResult
 
 
 def _metrics_table(title: str, metrics: dict[str, float]) -> Table:
@@ -200,7 +203,8 @@ def train(
                 progress=progress,
             )
     sample = (
-        f" (a grouped sample of the {result.n_seen} traces read, --max-traces {max_traces})"
+        f" (a grouped sample of the {result.n_seen} traces read, --max-traces {max_traces}"
+        f"{_groups_kept(result, max_traces)})"
         if result.n_seen > result.n_traces
         else ""
     )
@@ -230,6 +234,22 @@ def train(
             f"MLflow run {info.run_id} in {tracking_uri}; registered {info.model_name} "
             f"version {info.model_version}."
         )
+
+
+def _groups_kept(result: TrainingResult, max_traces: int | None) -> str:
+    """How many of the CV groups read the sample kept: whole groups enter it or not, so a
+    task kind only in the groups left out is not learnt (a few large groups, as templates
+    with hundreds of runs each, can leave out most kinds)."""
+    kept, seen = result.n_groups_fitted, result.n_groups_seen
+    if kept is None or seen is None or max_traces is None:
+        return ""
+    of = f"more than {max_traces}" if seen > max_traces else f"the {seen}"
+    note = (
+        "; task kinds only in the others are not learnt: raise --max-traces, or group finer"
+        if kept < seen
+        else ""
+    )
+    return f": {kept} of {of} CV groups{note}"
 
 
 @command("model-metrics")

@@ -166,7 +166,9 @@ def validate(
                 _print_problems(path, err, show)
             except CatalogueError as err:
                 n_bad += 1
-                err_console.print(f"[red]✗ {path}[/red]: {err}", soft_wrap=True)
+                # its message starts with the file already (as load_catalogue's callers need)
+                said = str(err).removeprefix(f"{path}: ")
+                err_console.print(f"[red]✗ {path}[/red]: {said}", soft_wrap=True)
             finally:
                 progress.remove_task(task)
     if trace_rows:

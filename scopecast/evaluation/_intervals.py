@@ -26,6 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from scopecast.catalogue import Catalogue
+from scopecast.evaluation._metrics import score_outcomes
 from scopecast.evaluation._simulator import TraceOutcome
 from scopecast.evaluation._tuning import default_group
 from scopecast.exceptions import ConfigError
@@ -201,11 +202,10 @@ def cost_intervals(
         # the same seed for every policy: those on the same traces get the same resamples
         means = samples[name] = _bootstrap_means(values, groups, n_groups, n_resamples, seed)
         low, high = np.percentile(means, tails) if n_groups > 1 else (math.nan, math.nan)
-        out.append(
-            CostInterval(
-                name, float(values.mean()), float(low), float(high), level, len(ids), n_groups
-            )
-        )
+        # the reported cost itself, summed as score_outcomes sums it: the mean of the trace
+        # costs can differ in its last bit, and print another third decimal at a tie
+        cost = score_outcomes(outcomes, catalogue).cost_per_task
+        out.append(CostInterval(name, cost, float(low), float(high), level, len(ids), n_groups))
     base = next((r for r in out if r.name == compare_to), None)
     if base is not None:
         for other in list(out):

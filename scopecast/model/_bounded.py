@@ -54,6 +54,11 @@ class BoundedSample:
     """sha256 of every trace's canonical JSON line, in stream order."""
     n_seen: int
     """Traces in the stream."""
+    n_groups_seen: int = 0
+    """CV groups in the stream, counted up to ``max_traces + 1`` (memory stays bounded): a
+    count above ``max_traces`` means at least that many."""
+    n_groups_kept: int = 0
+    """CV groups the sample holds traces of (whole, but the one at the boundary)."""
 
 
 def _digest(text: str) -> int:
@@ -83,13 +88,17 @@ def sample_traces(
     # A max-heap of the smallest keys through negation: heap[0] holds the largest kept key.
     heap: list[tuple[int, int, Trace]] = []
     n_seen = 0
+    groups_seen: set[int] = set()  # at most max_traces + 1 of them: memory stays bounded
 
     def stream() -> Iterable[Trace]:
         nonlocal n_seen
         for trace in traces:
             digest.update(trace_to_json_line(trace).encode("utf-8"))
             digest.update(b"\n")
-            key = _digest(group_of(trace, group_pattern)) << 96 | _digest(trace.trace_id)
+            group = _digest(group_of(trace, group_pattern))
+            if len(groups_seen) <= max_traces:
+                groups_seen.add(group)
+            key = group << 96 | _digest(trace.trace_id)
             if len(heap) < max_traces:
                 heapq.heappush(heap, (-key, -n_seen, trace))
             elif -key > heap[0][0]:
@@ -101,7 +110,8 @@ def sample_traces(
 
     derived = derive_catalogue(stream())
     kept = [item[2] for item in sorted(heap, key=lambda item: -item[1])]
-    return BoundedSample(kept, derived, digest.hexdigest(), n_seen)
+    n_kept = len({-item[0] >> 96 for item in heap})
+    return BoundedSample(kept, derived, digest.hexdigest(), n_seen, len(groups_seen), n_kept)
 
 
 def train_bounded(

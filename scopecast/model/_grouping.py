@@ -8,7 +8,8 @@ Two ways to name a trace's group:
   products, places); then lowercased, punctuation dropped and white space collapsed.
   Two tasks that differ only in such values fall in one group.
 - a regular expression on ``trace_id`` (``group_pattern``): the group is the first
-  capturing group of the first match (or the whole match if the pattern has no group);
+  capturing group of the first match that took part in it (so alternatives for ids of two
+  shapes may each capture in a group of their own), or the whole match if none did;
   traces that do not match fall back to :func:`group_of`. For the WorkBench runs,
   whose ids end in ``/t-<10 hex>/<row>`` (the template), use ``WORKBENCH_TEMPLATE``.
 """
@@ -96,8 +97,21 @@ def group_of(trace: Trace, group_pattern: str | None = None) -> str:
     if group_pattern is not None:
         match = compiled_group_pattern(group_pattern).search(trace.trace_id)
         if match is not None:
-            return "id:" + (match.group(1) if match.groups() else match.group(0))
+            return "id:" + _captured(match)
     return "template:" + task_template(trace.task)
+
+
+def _captured(match: re.Match[str]) -> str:
+    """The first capturing group that took part in ``match``, else the whole match.
+
+    With one group that always takes part (``/(t-[0-9a-f]{10})/``) that is the first group;
+    with alternatives for ids of several shapes (``/(tpl-\\w+)/|^legacy-(\\w+)-``) it is the
+    group of the alternative that matched, where the first group is ``None``.
+    """
+    for value in match.groups():
+        if value is not None:
+            return value
+    return match.group(0)
 
 
 def groups_for(traces: list[Trace], group_pattern: str | None = None) -> list[str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from scopecast.catalogue import Catalogue
@@ -39,6 +39,11 @@ class TrainingResult:
     """Traces the model was fitted on."""
     n_seen: int
     """Traces read (more than ``n_traces`` when a bounded sample was fitted)."""
+    n_groups_fitted: int | None = None
+    """With a bounded sample: the CV groups it holds traces of."""
+    n_groups_seen: int | None = None
+    """With a bounded sample: the CV groups read, counted up to ``max_traces + 1`` (a count
+    above ``max_traces`` means at least that many)."""
 
 
 def train_to_directory(
@@ -134,7 +139,7 @@ def train_stream_to_directory(
         prefix_weight=prefix_weight,
         progress=progress,
     )
-    return _save(
+    result = _save(
         model,
         merged,
         out,
@@ -147,6 +152,7 @@ def train_stream_to_directory(
         train_files=train_files,
         progress=progress,
     )
+    return replace(result, n_groups_fitted=sample.n_groups_kept, n_groups_seen=sample.n_groups_seen)
 
 
 def _save(

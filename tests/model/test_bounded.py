@@ -97,3 +97,19 @@ def test_bounded_training_of_a_short_stream_equals_train_predictor(catalogue):
     np.testing.assert_array_equal(model.coef_, expected.coef_)
     inputs = [TaskInput.from_trace(t, 0) for t in traces]
     np.testing.assert_array_equal(model.predict_proba(inputs), expected.predict_proba(inputs))
+
+
+def test_bounded_sample_counts_the_groups_it_kept_and_read():
+    """Whole groups enter the sample or not: how many of the groups read it kept is what
+    says how many task kinds the model saw (6 of 26 templates on a coding assistant's 4,400
+    runs at --max-traces 1000, which the output did not say)."""
+    traces = make_traces(n_per_template=8, seed=1)  # 8 templates of 8 traces
+    sample = sample_traces(iter(traces), 20, group_pattern=GROUPS)
+    kept = {group_of(t, GROUPS) for t in sample.traces}
+    assert sample.n_groups_kept == len(kept) < 8
+    assert sample.n_groups_seen == 8
+    whole = sample_traces(iter(traces), len(traces), group_pattern=GROUPS)
+    assert (whole.n_groups_kept, whole.n_groups_seen) == (8, 8)
+    # counted up to max_traces + 1 only, so that memory stays bounded by max_traces
+    capped = sample_traces(iter(traces), 3, group_pattern=r"(.+)")  # every trace a group
+    assert (capped.n_groups_kept, capped.n_groups_seen) == (3, 4)

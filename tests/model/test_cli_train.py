@@ -155,7 +155,9 @@ def test_cli_train_max_traces_fits_a_sample_and_says_so(tmp_path):
     write_traces(make_traces(), path)
     out = tmp_path / "model"
     said = _train([str(path), "--out", str(out), "--max-traces", "30"])
-    assert "Trained on 30 traces (a grouped sample of the 64 traces read, --max-traces 30)" in said
+    assert "Trained on 30 traces (a grouped sample of the 64 traces read, --max-traces 30: " in said
+    # whole groups (here task templates, more than 30 of them in 64 traces) enter or not
+    assert "of more than 30 CV groups; task kinds only in the others are not learnt" in said
     meta = read_metadata(out)
     assert (meta["params"]["n_seen"], meta["params"]["n_fitted"]) == (64, 30)
     assert meta["train_files"] == [str(path.resolve())]

@@ -90,6 +90,25 @@ def test_a_group_pattern_putting_every_trace_in_one_group_fails_with_the_fix():
     assert len(set(groups_for(traces, r"^(t\d)"))) == 5
 
 
+def test_a_group_pattern_with_alternatives_groups_by_the_group_that_matched():
+    """Ids of two shapes, one alternative (and group) each: the first group is None for ids
+    of the second shape, which raised TypeError ('can only concatenate str (not "NoneType")')
+    from deep inside training."""
+    from scopecast.model import group_of
+    from scopecast.model._grouping import groups_for
+
+    ids = ["coder/web/tpl-aa/run-1", "coder/web/tpl-aa/run-2", "legacy-bb-7", "legacy-cc-8"]
+    traces = [
+        Trace(trace_id=i, task=f"do thing {n}", calls=(Call(tool="x", scopes=(f"p:s{n % 2}",)),))
+        for n, i in enumerate(ids)
+    ]
+    pattern = r"/(tpl-[a-z]+)/|^legacy-([a-z]+)-"
+    assert groups_for(traces, pattern) == ["id:tpl-aa", "id:tpl-aa", "id:bb", "id:cc"]
+    # an optional group that did not take part: the whole match, as for a pattern without one
+    assert group_of(traces[2], r"(zzz)?legacy-[a-z]+") == "id:legacy-bb"
+    assert group_of(traces[0], r"/(t-[0-9a-f]{10})/|(tpl-[a-z]+)") == "id:tpl-aa"
+
+
 @pytest.mark.parametrize("command", ["train", "crossval"])
 def test_the_cli_refuses_an_invalid_group_pattern_before_reading_traces(command, tmp_path):
     from typer.testing import CliRunner
