@@ -142,6 +142,21 @@ def test_baselines_follow_the_format_note() -> None:
     assert set(report.to_json()["policies"]) == {"jit_only", "all_known", "frequency", "oracle"}
 
 
+def test_all_known_gives_a_trace_without_a_domain_every_scope_seen() -> None:
+    # "every scope seen in training for the trace's context.domain, or all of them if it has
+    # none": a trace with no domain is not in the group of the training traces without one.
+    train = [
+        _trace("t1", ("g:read",), domain="mail"),
+        Trace(trace_id="t2", task="t", calls=(Call(tool="x", scopes=("b:read",)),)),
+    ]
+    all_known = fit_baselines(train)[1]
+    no_domain = Trace(trace_id="y", task="t", calls=())
+    assert all_known.upfront(no_domain) == frozenset({"g:read", "b:read"})
+    assert all_known.upfront(_trace("m", domain="mail")) == frozenset({"g:read"})
+    # an explicit domain is a domain, even the empty one (no training trace had it: all)
+    assert all_known.upfront(_trace("e", domain="")) == frozenset({"g:read", "b:read"})
+
+
 def test_plan_policy_is_scored_only_on_traces_with_a_plan() -> None:
     with_plan = Trace.model_validate_json(
         '{"trace_id": "p", "task": "t", "plan": [{"tool": "x", "scopes": ["g:send"]}],'
