@@ -96,6 +96,18 @@ def test_simulator_drops_scopes_implying_a_jit_only_scope_as_the_guard_does() ->
     assert outcome.batches == {}
 
 
+def test_simulator_batches_only_scopes_of_the_interrupting_providers() -> None:
+    # trace-format.md: the extra scopes go "into that same consent", and one consent screen
+    # grants scopes of one provider, never of two. A policy batching b:read at the g:read
+    # interruption would get a b consent screen for free; b:read is dropped and interrupts.
+    trace = _trace("a", ("g:read",), ("b:read",), ("g:send",))
+    outcome = simulate_trace(trace, Fixed(set(), {0: {"b:read", "g:send"}}), CAT)
+    assert outcome.batches == {0: frozenset({"g:send"})}
+    assert outcome.interrupted_at == (0, 1)
+    m = score_outcomes([outcome], CAT)
+    assert m.consent_prompts_per_task == 2.0
+
+
 def test_metrics_match_a_hand_computed_case() -> None:
     # Trace 1 needs {g:read, g:send}; U = {g:write, b:read}: the read is covered (implied,
     # not over-granted), send interrupts; R_end = {g:write, b:read, g:send}; over-grant
