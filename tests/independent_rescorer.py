@@ -71,23 +71,29 @@ def write_baseline_predictions(train_path: Path, test_path: Path, out_dir: Path)
     """Decide the baselines of the format note from raw JSON; one predictions file each.
 
     ``jit_only`` (U = {}), ``all_known`` (every scope seen in training for the trace's
-    domain, all seen scopes for an unseen domain), ``frequency`` (scopes used by more than
+    domain, all seen scopes for a trace without a domain or of an unseen domain), ``frequency`` (scopes used by more than
     half of the training traces of the same domain) and ``oracle`` (U = N); no batches.
     ``plan`` is left out: it is scored only on the traces that have a plan.
     """
     seen: dict[str, set[str]] = {}
     counts: dict[str, dict[str, int]] = {}
     totals: dict[str, int] = {}
+    everything: set[str] = set()
     for trace in _read_jsonl(train_path):
         domain = _domain(trace)
-        seen.setdefault(domain, set()).update(_needed(trace))
+        everything.update(_needed(trace))
+        if "domain" in (trace.get("context") or {}):
+            seen.setdefault(domain, set()).update(_needed(trace))
         totals[domain] = totals.get(domain, 0) + 1
         for scope in _needed(trace):
             counts.setdefault(domain, {})[scope] = counts.get(domain, {}).get(scope, 0) + 1
-    everything = set().union(*seen.values()) if seen else set()
     rules = {
         "jit_only": lambda trace: set(),
-        "all_known": lambda trace: seen.get(_domain(trace), everything),
+        "all_known": lambda trace: (
+            seen.get(_domain(trace), everything)
+            if "domain" in (trace.get("context") or {})
+            else everything
+        ),
         "frequency": lambda trace: {
             s for s, n in counts.get(_domain(trace), {}).items() if n > totals[_domain(trace)] / 2
         },

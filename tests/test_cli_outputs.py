@@ -54,6 +54,17 @@ def test_evaluate_refuses_an_output_that_would_destroy_data(
     assert (model / "metadata.json").read_text(encoding="utf-8") == "{}"
 
 
+def test_evaluate_refuses_two_outputs_on_one_path(inputs: tuple[Path, Path]) -> None:
+    traces, model = inputs
+    same = traces.parent / "reports" / "out.json"
+    spelled_otherwise = same.parent / ".." / "reports" / "out.json"
+    args = ["--json", str(same), "--predictions", str(spelled_otherwise)]
+    result = runner.invoke(app, ["evaluate", str(traces), "--model", str(model), *args])
+    assert result.exit_code == 1
+    assert "is also the path of --json" in " ".join(result.output.split())
+    assert not same.exists()
+
+
 def test_crossval_and_train_refuse_to_write_over_their_training_file(
     inputs: tuple[Path, Path],
 ) -> None:

@@ -15,6 +15,8 @@ from scopecast.evaluation import (
     Policy,
     evaluate_policies,
     fit_baselines,
+    score_outcomes,
+    simulate_trace,
 )
 from scopecast.exceptions import ConfigError
 from scopecast.policy import CostModel
@@ -147,3 +149,102 @@ def test_model_policy_never_batches_a_scope_denied_earlier_in_the_run() -> None:
     # At call 1, g:b was refused at call 0: not batched again although p = 0.9.
     assert policy.batch(trace, 1, frozenset({"g:a"}), frozenset()) == frozenset()
     assert policy.batch(trace, 0, frozenset({"g:a"}), frozenset()) == frozenset({"g:b"})
+
+
+@st.composite
+def any_catalogues(draw: st.DrawFn) -> Catalogue:
+    """Like :func:`catalogues`, but a scope may imply a jit_only one (and any other)."""
+    specs = []
+    for i, name in enumerate(NAMES):
+        implies = draw(st.lists(st.sampled_from(NAMES[:i]), unique=True, max_size=2)) if i else []
+        specs.append(
+            ScopeSpec(
+                name=name,
+                risk=draw(st.sampled_from([0.0, 0.25, 1.0]) | st.floats(0.0, 1.0)),
+                jit_only=draw(st.booleans()) and draw(st.booleans()),
+                implies=tuple(implies),
+            )
+        )
+    return Catalogue(scopes=tuple(specs))
+
+
+def _plain_closure(scopes: set[str], implies: dict[str, tuple[str, ...]]) -> set[str]:
+    result, todo = set(scopes), list(scopes)
+    while todo:
+        for implied in implies.get(todo.pop(), ()):
+            if implied not in result:
+                result.add(implied)
+                todo.append(implied)
+    return result
+
+
+class Batches(Policy):
+    """A drawn upfront set and a drawn batch per call index."""
+
+    def __init__(self, upfront: frozenset[str], batches: dict[int, frozenset[str]]) -> None:
+        self.name = "batches"
+        self._upfront, self._batches = upfront, batches
+
+    def upfront(self, trace: Trace) -> frozenset[str]:
+        return self._upfront
+
+    def batch(self, trace, index, missing, granted) -> frozenset[str]:
+        return self._batches.get(index, frozenset())
+
+
+@given(
+    catalogue=any_catalogues(),
+    calls=st.lists(st.lists(st.sampled_from([*NAMES, "x:unknown"]), unique=True, max_size=3)),
+    upfront=scope_sets,
+    batches=st.dictionaries(st.integers(0, 5), scope_sets),
+)
+def test_simulator_and_metrics_equal_the_format_note_replayed_by_hand(
+    catalogue, calls, upfront, batches
+) -> None:
+    # The note's simulator with plain sets: R starts as U less what grants a jit_only scope;
+    # an uncovered call is one interruption, adding the missing scopes and the batch (of the
+    # missing scopes' providers, nothing that grants a jit_only scope, nothing covered).
+    implies = {spec.name: spec.implies for spec in catalogue.scopes}
+    jit = {spec.name for spec in catalogue.scopes if spec.jit_only}
+    risk = {spec.name: spec.risk for spec in catalogue.scopes}
+    trace = Trace(
+        trace_id="t",
+        task="t",
+        calls=tuple(Call(tool=f"f{i}", scopes=tuple(c)) for i, c in enumerate(calls)),
+    )
+    outcome = simulate_trace(trace, Batches(upfront, batches), catalogue)
+
+    u = {s for s in upfront if not _plain_closure({s}, implies) & jit}
+    requested, interrupted, added = set(u), [], {}
+    for index, scopes in enumerate(calls):
+        missing = set(scopes) - _plain_closure(requested, implies)
+        if not missing:
+            continue
+        interrupted.append(index)
+        covered = _plain_closure(requested | missing, implies)
+        providers = {s.split(":", 1)[0] for s in missing}
+        extra = {
+            s
+            for s in batches.get(index, ())
+            if s not in covered
+            and s.split(":", 1)[0] in providers
+            and not _plain_closure({s}, implies) & jit
+        }
+        if extra:
+            added[index] = frozenset(extra)
+        requested |= missing | extra
+    needed = {s for scopes in calls for s in scopes}
+    assert outcome.upfront == u
+    assert outcome.requested == requested
+    assert outcome.interrupted_at == tuple(interrupted)
+    assert outcome.batches == added
+    assert needed <= catalogue.closure(outcome.requested)  # every call ran with its scopes
+
+    m = score_outcomes([outcome], catalogue)
+    over = requested - needed
+    assert m.interruptions_per_task == len(interrupted)
+    assert m.overgrant_per_task == len(over)
+    assert m.risk_overgrant_per_task == pytest.approx(sum(risk.get(s, 0.5) for s in over))
+    assert m.consent_prompts_per_task == len({s.split(":", 1)[0] for s in u}) + len(interrupted)
+    assert m.upfront_precision == (len(u & needed) / len(u) if u else 0.0)
+    assert m.upfront_recall == (len(u & needed) / len(needed) if needed else 0.0)

@@ -96,6 +96,18 @@ def test_simulator_drops_scopes_implying_a_jit_only_scope_as_the_guard_does() ->
     assert outcome.batches == {}
 
 
+def test_simulator_batches_only_scopes_of_the_interrupting_providers() -> None:
+    # trace-format.md: the extra scopes go "into that same consent", and one consent screen
+    # grants scopes of one provider, never of two. A policy batching b:read at the g:read
+    # interruption would get a b consent screen for free; b:read is dropped and interrupts.
+    trace = _trace("a", ("g:read",), ("b:read",), ("g:send",))
+    outcome = simulate_trace(trace, Fixed(set(), {0: {"b:read", "g:send"}}), CAT)
+    assert outcome.batches == {0: frozenset({"g:send"})}
+    assert outcome.interrupted_at == (0, 1)
+    m = score_outcomes([outcome], CAT)
+    assert m.consent_prompts_per_task == 2.0
+
+
 def test_metrics_match_a_hand_computed_case() -> None:
     # Trace 1 needs {g:read, g:send}; U = {g:write, b:read}: the read is covered (implied,
     # not over-granted), send interrupts; R_end = {g:write, b:read, g:send}; over-grant
@@ -140,6 +152,21 @@ def test_baselines_follow_the_format_note() -> None:
     report = evaluate_policies([mail, other], fit_baselines(train), CAT)
     assert report.skipped == ("plan",)
     assert set(report.to_json()["policies"]) == {"jit_only", "all_known", "frequency", "oracle"}
+
+
+def test_all_known_gives_a_trace_without_a_domain_every_scope_seen() -> None:
+    # "every scope seen in training for the trace's context.domain, or all of them if it has
+    # none": a trace with no domain is not in the group of the training traces without one.
+    train = [
+        _trace("t1", ("g:read",), domain="mail"),
+        Trace(trace_id="t2", task="t", calls=(Call(tool="x", scopes=("b:read",)),)),
+    ]
+    all_known = fit_baselines(train)[1]
+    no_domain = Trace(trace_id="y", task="t", calls=())
+    assert all_known.upfront(no_domain) == frozenset({"g:read", "b:read"})
+    assert all_known.upfront(_trace("m", domain="mail")) == frozenset({"g:read"})
+    # an explicit domain is a domain, even the empty one (no training trace had it: all)
+    assert all_known.upfront(_trace("e", domain="")) == frozenset({"g:read", "b:read"})
 
 
 def test_plan_policy_is_scored_only_on_traces_with_a_plan() -> None:

@@ -42,14 +42,22 @@ def check_outputs(
     """Fail (exit 1, one line) unless every output can be written and destroys no input.
 
     ``inputs``: files the command reads (an output must not be one of them); ``protected``:
-    directories an output must not be in (a model the command reads).
+    directories an output must not be in (a model the command reads). Two outputs never
+    share a path (``--json r --predictions r`` wrote the report, then the predictions over it).
     """
     read = {p.resolve() for p in inputs if p is not None}
     folders = [p.resolve() for p in protected if p is not None]
+    claimed: dict[Path, str] = {}
     for option, path, is_dir in outputs:
         if path is None:
             continue
         target = path.resolve()
+        if target in claimed:
+            raise fail(
+                f"{option} {path} is also the path of {claimed[target]}; one would write over "
+                f"the other. Give each output its own path."
+            )
+        claimed[target] = option
         if not is_dir and target in read:
             raise fail(f"{option} {path} is one of the input files; writing it would destroy it.")
         if is_dir and any(_inside(f, target) for f in read):

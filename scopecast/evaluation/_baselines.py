@@ -2,7 +2,7 @@
 
 - ``jit_only``: nothing up front;
 - ``all_known``: every scope seen in training for the trace's ``context.domain`` (every
-  scope seen in training when the domain has no training trace);
+  scope seen in training when the trace has no ``domain``, or its domain no training trace);
 - ``plan``: the scopes of the plan's steps, scored only on traces that have a plan;
 - ``frequency``: the scopes used by more than half of the training traces of the domain
   (nothing when the domain has no training trace);
@@ -49,16 +49,23 @@ class AllKnownPolicy(Policy):
     name = "all_known"
 
     def __init__(self, train: Iterable[Trace]) -> None:
-        self.by_domain: dict[str, frozenset[str]] = {}
         seen: dict[str, set[str]] = {}
+        everything: set[str] = set()
         for trace in train:
-            seen.setdefault(_domain(trace), set()).update(trace.needed_scopes)
-        self.by_domain = {domain: frozenset(s) for domain, s in seen.items()}
-        self.all_scopes = frozenset(s for scopes in seen.values() for s in scopes)
+            everything.update(trace.needed_scopes)
+            # a trace without a domain is in no domain's set (only in ``all_scopes``)
+            if "domain" in trace.context:
+                seen.setdefault(trace.context["domain"], set()).update(trace.needed_scopes)
+        self.by_domain: dict[str, frozenset[str]] = {d: frozenset(s) for d, s in seen.items()}
+        self.all_scopes = frozenset(everything)
 
     def upfront(self, trace: Trace) -> frozenset[str]:
-        """The scopes seen in training for ``context.domain``, or all scopes seen if none."""
-        return self.by_domain.get(_domain(trace), self.all_scopes)
+        """The scopes seen in training for ``context.domain``; all scopes seen when the
+        trace has no ``domain`` (whatever the training traces without one needed) or its
+        domain no training trace."""
+        if "domain" not in trace.context:
+            return self.all_scopes
+        return self.by_domain.get(trace.context["domain"], self.all_scopes)
 
 
 class PlanPolicy(Policy):

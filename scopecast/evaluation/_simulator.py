@@ -5,7 +5,9 @@ scopes dropped, and scopes whose ``implies`` closure holds one (asked ahead, the
 it before its point of execution; ``ScopeGuard.start`` drops them too). Each call is covered
 when every scope it needs is in the closure of ``R`` under ``implies``; a call that is not
 covered is one interruption, at which the missing scopes and the policy's batch (never a
-scope that is or implies a ``jit_only`` scope, never one already covered) join ``R``.
+scope that is or implies a ``jit_only`` scope, never one already covered, and only scopes of
+the missing scopes' providers: one consent screen grants scopes of one provider, so a scope
+of another provider cannot ride along in "that same consent") join ``R``.
 Every call counts the same whatever its ``status``: a ``denied`` or ``error`` call was still
 attempted and still needed its scopes at the point of execution.
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from scopecast._types import provider_of
 from scopecast.catalogue import Catalogue
 from scopecast.traces import Trace
 
@@ -77,7 +80,8 @@ class TraceOutcome:
     interrupted_at : tuple[int, ...]
         0-based indices of the calls that caused an interruption.
     batches : dict[int, frozenset[str]]
-        Extra scopes added at each interruption beyond the missing ones (non-empty only).
+        Extra scopes added at each interruption beyond the missing ones (non-empty only;
+        scopes of the missing scopes' providers only).
     """
 
     trace_id: str
@@ -127,8 +131,11 @@ def simulate_trace(trace: Trace, policy: Policy, catalogue: Catalogue) -> TraceO
         interrupted.append(index)
         extra = policy.batch(trace, index, missing, frozenset(requested))
         covered = catalogue.closure(requested | missing)
+        screens = {provider_of(s) for s in missing}
         extra = frozenset(
-            s for s in extra if s not in covered and not catalogue.implies_jit_only(s)
+            s
+            for s in extra
+            if s not in covered and provider_of(s) in screens and not catalogue.implies_jit_only(s)
         )
         if extra:
             batches[index] = extra
