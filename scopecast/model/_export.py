@@ -78,6 +78,11 @@ def export_compact(predictor: ScopePredictor, directory: str | Path) -> tuple[st
             domain: [s for s, kept in zip(predictor.scopes_, allowed.tolist(), strict=True) if kept]
             for domain, allowed in sorted(predictor.domain_support_.items())
         },
+        # absent from models saved before it (getattr): their tasks are not checked for it
+        "context_fields": {
+            key: float(share)
+            for key, share in sorted(getattr(predictor, "context_fields_", {}).items())
+        },
     }
     n_modelled = len(predictor.modelled_)
     if predictor.calibration_ == "isotonic":

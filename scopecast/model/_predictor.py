@@ -32,6 +32,7 @@ from scopecast._domain_support import apply_domain_support
 from scopecast.catalogue import Catalogue
 from scopecast.exceptions import DataValidationError
 from scopecast.features import TaskFeaturizer, as_task_inputs, scope_documents
+from scopecast.model._context_fields import context_field_shares
 from scopecast.model._crossfit import (
     ProgressCallback,
     featurized_folds,
@@ -122,6 +123,10 @@ class ScopePredictor(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
     domain_support_ : dict of str to ndarray of bool
         Per ``context.domain`` value with enough groups, which of ``scopes_`` its training
         traces needed (empty when fitted on a feature matrix).
+    context_fields_ : dict of str to float
+        Per context field, the share of training tasks that had it (empty when fitted on a
+        feature matrix): :class:`~scopecast.runtime.PreAuthorizer` says when a task lacks a
+        field that nearly all of them had.
     """
 
     def __init__(
@@ -303,6 +308,7 @@ class ScopePredictor(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
         self.cv_results_ = chosen.results
         self.oof_proba_ = cross_fitted_probabilities(chosen, Ymat, usable, w, folds, oof.base_rate)
         self.domain_support_ = {}
+        self.context_fields_ = {} if inputs is None else context_field_shares(inputs)
         if inputs is not None:
             self.domain_support_ = fit_inputs_support(inputs, g, Ymat, self.support_min_groups)
             cross_fit_domain_support(

@@ -67,6 +67,18 @@ def platt_probability(h: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     return h
 
 
+def _read_context_fields(value: object) -> dict[str, float]:
+    """``compact.json``'s ``context_fields`` (field -> share of training tasks), checked."""
+    if not isinstance(value, Mapping):
+        raise TypeError(f"context_fields must be an object, not {type(value).__name__}")
+    shares: dict[str, float] = {}
+    for key, share in value.items():
+        if not isinstance(share, int | float) or isinstance(share, bool) or not 0 <= share <= 1:
+            raise ValueError(f"context_fields[{key!r}] must be a share in [0, 1]")
+        shares[str(key)] = float(share)
+    return shares
+
+
 def _read_support(value: object, scopes: Sequence[str]) -> dict[str, npt.NDArray[np.bool_]]:
     """``compact.json``'s ``domain_support`` (domain -> the names of its scopes) as masks.
 
@@ -137,6 +149,7 @@ class CompactScorer:
             }
             self._n_similarity = len(spec["similarity_scopes"])
             self._support = _read_support(spec["domain_support"], self.scopes)
+            self._context_fields = _read_context_fields(spec.get("context_fields", {}))
         except (KeyError, TypeError, ValueError, IndexError) as err:
             raise ArtifactError(
                 f"The compact model spec is malformed ({err!r}); retrain it."
@@ -239,6 +252,12 @@ class CompactScorer:
     def indicator_vocabulary(self) -> Mapping[str, int]:
         """The indicator tokens the model has a column for (context, plan, progress)."""
         return self._indicator_vocabulary
+
+    @property
+    def context_fields(self) -> Mapping[str, float]:
+        """Per context field, the share of training tasks that had it (empty for models saved
+        before scopecast recorded it): see :mod:`scopecast.model._context_fields`."""
+        return self._context_fields
 
     @property
     def domain_support(self) -> dict[str, npt.NDArray[np.bool_]]:

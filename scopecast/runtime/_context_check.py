@@ -11,7 +11,10 @@ domain support, which no output shows. :class:`ContextNotes` logs, once per
 - a ``domain`` the model reads (whole or by its parts) but keeps no support for, when it keeps
   supports for others (so the task's scopes are not limited to a domain's);
 - per field, a field named like the model's plan or progress features (``plan_tool``,
-  ``done_scope``...): its tokens are read as those features, not as context.
+  ``done_scope``...): its tokens are read as those features, not as context;
+- per field, a field that at least :data:`EXPECTED_SHARE` of the training tasks had, missing
+  or blank (models that record their fields' shares, :mod:`scopecast.model._context_fields`):
+  the model plans as for a kind of task it (nearly) never saw.
 
 A warning names the field and how many values the model knows of it (for ``domain``, a few
 of them), never the value passed: a context value, like the training values of a field such
@@ -30,7 +33,7 @@ from collections.abc import Container, Iterable, Mapping
 from scopecast._domain_support import DOMAIN_KEY
 from scopecast._task_tokens import context_tokens
 
-__all__ = ["RESERVED_FIELDS", "ContextCheck", "ContextNotes"]
+__all__ = ["EXPECTED_SHARE", "RESERVED_FIELDS", "ContextCheck", "ContextNotes"]
 
 _REMEMBERED = 4096
 """Distinct (field, value) verdicts kept; the memo is cleared when it reaches this size."""
@@ -40,6 +43,9 @@ _MAX_NOTES = 64
 """Notes one :class:`ContextNotes` logs (fields made per request must not flood the log)."""
 _SUPPORT_NOTE = ("support", DOMAIN_KEY)
 """The key under which the note on an unsupported domain is remembered (a field's is its name)."""
+
+EXPECTED_SHARE = 0.95
+"""A field at least this share of the training tasks had is expected: its absence is noted."""
 
 RESERVED_FIELDS = frozenset({"plan_tool", "plan_scope", "done_tool", "done_scope"})
 """Context fields whose ``key=value`` tokens are those of the plan and progress features."""
@@ -120,12 +126,22 @@ class ContextNotes:
         The domains the model keeps a support for (``CompactScorer.domain_support``).
     logger : logging.Logger
         Where the notes go.
+    field_shares : mapping of str to float, optional
+        Per context field, the share of training tasks that had it
+        (``CompactScorer.context_fields``); empty: no field is expected.
     """
 
     def __init__(
-        self, vocabulary: Iterable[str], supported_domains: Iterable[str], logger: logging.Logger
+        self,
+        vocabulary: Iterable[str],
+        supported_domains: Iterable[str],
+        logger: logging.Logger,
+        field_shares: Mapping[str, float] | None = None,
     ) -> None:
         self.check = ContextCheck(vocabulary)
+        self._expected = {
+            key: share for key, share in (field_shares or {}).items() if share >= EXPECTED_SHARE
+        }
         self._supported = frozenset(supported_domains)
         self._logger = logger
         self._said: set[object] = set()
@@ -152,12 +168,18 @@ class ContextNotes:
                 and domain not in self._supported
                 and not self.check.unknown_fields({DOMAIN_KEY: domain})
             )
-        if unknown or reserved or unsupported:
-            self._say(unknown, reserved, unsupported)
+        absent = [
+            key
+            for key in self._expected
+            if ("absent", key) not in self._said and not str(context.get(key, "")).strip()
+        ]
+        if unknown or reserved or unsupported or absent:
+            self._say(unknown, reserved, unsupported, absent)
 
     def _claim(self, key: object) -> bool:
         """Whether the note ``key`` is still to be logged (and now claimed); call under the
-        lock. The notes on the domain and on reserved fields are few and never capped."""
+        lock. The notes on the domain, on reserved fields and on expected fields that are
+        absent are few (the model bounds them) and never capped."""
         if key in self._said:
             return False
         capped = isinstance(key, str) and key != DOMAIN_KEY
@@ -168,11 +190,14 @@ class ContextNotes:
         self._n_fields += capped
         return True
 
-    def _say(self, unknown: list[str], reserved: list[str], unsupported: bool) -> None:
+    def _say(
+        self, unknown: list[str], reserved: list[str], unsupported: bool, absent: list[str]
+    ) -> None:
         with self._lock:
             was_full = self._full
             unknown = [key for key in unknown if self._claim(key)]
             reserved = [key for key in reserved if self._claim(("reserved", key))]
+            absent = [key for key in absent if self._claim(("absent", key))]
             unsupported = unsupported and self._claim(_SUPPORT_NOTE)
             now_full = self._full and not was_full
         for key in unknown:
@@ -184,6 +209,15 @@ class ContextNotes:
                 key,
                 support,
                 self.check.explain(key, examples=key == DOMAIN_KEY),
+            )
+        for key in absent:
+            self._logger.warning(
+                "the context field %r is missing or blank, but %.0f%% of the training tasks "
+                "had it: the model plans as for a kind of task it (nearly) never saw, and its "
+                "probabilities may be off. Pass the field, or retrain on traces without it. "
+                "Logged once per field.",
+                key,
+                100 * self._expected[key],
             )
         for key in reserved:
             self._logger.warning(

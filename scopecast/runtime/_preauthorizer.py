@@ -325,7 +325,7 @@ class PreAuthorizer:
             self._degrade(f"The model failed to predict ({type(err).__name__}: {err})")
             return self._degraded_plan(task)
         if layout is not None:
-            if task_input.context:
+            if task_input.context or layout.scorer.context_fields:
                 self._note_context(layout.scorer, task_input.context)
             decision = layout.decide(prediction, self.planning_costs)
         else:
@@ -342,7 +342,10 @@ class PreAuthorizer:
                     notes = self._context_notes
                     if notes is None:
                         notes = self._context_notes = ContextNotes(
-                            scorer.indicator_vocabulary, scorer.domain_support, logger
+                            scorer.indicator_vocabulary,
+                            scorer.domain_support,
+                            logger,
+                            scorer.context_fields,
                         )
             notes.note(context)
         except Exception:  # a diagnostic only: the plan stands without it

@@ -166,3 +166,22 @@ def test_threads_log_a_note_once(caplog: pytest.LogCaptureFixture) -> None:
     for thread in threads:
         thread.join()
     assert len(caplog.messages) == 1
+
+
+def test_a_field_nearly_every_training_task_had_is_noted_when_missing(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    logger = logging.getLogger("tests.context_notes")
+    caplog.set_level(logging.WARNING, logger=logger.name)
+    shares = {"domain": 1.0, "agent": context_check.EXPECTED_SHARE, "team": 0.5}
+    notes = ContextNotes(VOCABULARY, SUPPORTED, logger, shares)
+    notes.note({"domain": "email", "agent": "llama"})
+    assert caplog.messages == []  # every expected field given; 'team' is optional
+    notes.note({"domain": "email", "agent": "  "})  # blank counts as missing
+    notes.note({})
+    notes.note({"agent": ""})
+    assert len(caplog.messages) == 2  # agent, then domain: once each
+    agent, domain = caplog.messages
+    assert "'agent' is missing or blank, but 95% of the training tasks had it" in agent
+    assert "'domain' is missing or blank, but 100%" in domain
+    assert "Pass the field, or retrain" in domain

@@ -111,6 +111,8 @@ def test_a_context_value_the_model_never_saw_is_logged_once_per_field(
     assert "engineering" in supported
     assert "sales" in supported
     logger = "scopecast.runtime._preauthorizer"
+    pre.plan(task, {})  # the notes on fields every training task had (agent, org, user...)
+    caplog.clear()
     with caplog.at_level("WARNING", logger=logger):
         for domain in supported:
             pre.plan(task, {"domain": domain})
@@ -148,7 +150,7 @@ def test_the_context_notes_never_fail_a_plan(
         mixed = {1: "x", "org": "newco"}  # a key that is not a str: the caller's mistake
         with pytest.raises(ConfigError, match="mapping of str to str"):
             pre.plan(task, mixed)  # type: ignore[arg-type]
-    (user_note,) = [m for m in caplog.messages if "'user'" in m]
+    (user_note,) = [m for m in caplog.messages if "'user' has a value" in m]
     assert "someone-new" not in user_note
     assert "values of 'user')" in user_note  # how many, and no training value listed
 
@@ -192,3 +194,22 @@ def test_threads_sharing_a_new_preauthorizer_log_a_note_once(
         for thread in threads:
             thread.join()
     assert len([m for m in caplog.messages if "'domain'" in m]) == 1
+
+
+def test_a_context_field_every_training_task_had_is_noted_once_when_missing(
+    model_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert load_compact(model_dir).scorer.context_fields["domain"] == 1.0
+    shares = load_compact(model_dir).scorer.context_fields
+    every = {field: "x" for field, share in shares.items() if share == 1.0}
+    pre = PreAuthorizer(model_dir)
+    with caplog.at_level("WARNING", logger="scopecast.runtime._preauthorizer"):
+        pre.plan("Send the weekly report to the team", every | {"domain": "sales"})
+        assert [m for m in caplog.messages if "missing" in m] == []
+        pre.plan("Send the weekly report to the team", every | {"domain": ""})
+        pre.plan("Book a room for Friday", every | {"domain": "sales", "agent": " "})
+        pre.plan("Book a room for Friday", {})
+    absent = [m for m in caplog.messages if "is missing or blank" in m]
+    assert len(absent) == len(every)  # each field once: domain, agent, then the others
+    assert "'domain' is missing or blank, but 100% of the training tasks had it" in absent[0]
+    assert "'agent' is missing" in absent[1]
