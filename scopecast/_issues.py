@@ -87,8 +87,9 @@ def _describe(detail: ErrorDetails, field: str) -> tuple[str, str | None]:
     )
     if is_scope and kind.startswith("string_"):
         return (
-            "expected a scope string 'provider:name' of ASCII letters, digits and _.-:/ (at most "
-            "256 characters), e.g. 'google:gmail.send'",
+            "expected a scope string 'provider:name' (at most 256 characters), e.g. "
+            "'google:gmail.send': a provider of ASCII letters, digits and _.-, a name of "
+            "printable ASCII but space, quotes, backslash and [ ] (an OAuth scope-token)",
             got,
         )
     if kind == "value_error":

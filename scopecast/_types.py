@@ -10,7 +10,12 @@ from typing import Annotated, Literal
 
 from pydantic import StringConstraints
 
-SCOPE_PATTERN = r"^[A-Za-z0-9_.\-]+:[A-Za-z0-9_.:/\-]+$"
+SCOPE_PATTERN = r"^[A-Za-z0-9_.\-]+:[!#-Z^-~]+$"
+"""``provider:name``: a provider of ASCII letters, digits and ``_.-``; a name of the characters
+of an OAuth scope-token (RFC 6749 3.3: printable ASCII but space, double quote and
+backslash), less ``[`` and ``]`` (console markup), so that a provider's own scope strings
+(``patient/*.read``, ``https://graph.microsoft.com/.default``) can be scopecast names as
+they are."""
 
 Scope = Annotated[str, StringConstraints(pattern=SCOPE_PATTERN, min_length=3, max_length=256)]
 """A scope string ``provider:name``."""

@@ -254,3 +254,28 @@ def test_python_lists_are_taken_for_tuples_and_their_items_still_checked() -> No
     for scopes in (["nocolon"], [1], "google:gmail.send", {"google:gmail.send"}):
         with pytest.raises(ValueError, match="scopes"):
             Call(tool="t", scopes=scopes)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("scope", "valid"),
+    [
+        ("fhir:patient/*.read", True),  # SMART on FHIR
+        ("ms:https://graph.microsoft.com/.default", True),
+        ("ms:api://hr/payroll.write", True),
+        ("github:read:org", True),
+        ("g:a b", False),  # RFC 6749: a scope-token holds no space, double quote nor backslash
+        ('g:a"b', False),
+        ("g:a\\b", False),
+        ("g:[red]", False),  # console markup
+        ("g:é", False),
+        ("g:", False),
+        ("g+x:send", False),  # a provider is letters, digits and _.-
+    ],
+)
+def test_a_scope_name_is_an_oauth_scope_token(scope: str, valid: bool) -> None:
+    record = {**GOOD, "calls": [{"tool": "t", "scopes": [scope]}]}
+    if valid:
+        assert Trace.model_validate(record).needed_scopes == {scope}
+    else:
+        with pytest.raises(ValueError, match="scope"):
+            Trace.model_validate(record)

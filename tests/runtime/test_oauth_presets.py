@@ -180,3 +180,15 @@ def test_the_readme_preset_example_builds_its_providers() -> None:
     exec(compile(block, "README.md", "exec"), namespace)
     assert [p.name for p in namespace["providers"]] == ["google", "github", "slack"]
     OAuthAuthorizer(namespace["providers"], secret_key=KEY)  # one provider of each name
+
+
+def test_a_scope_with_a_comma_is_not_asked_of_a_provider_that_separates_with_commas() -> None:
+    slack = OAuthProvider.slack_user(client_id="1.2", redirect_uri=REDIRECT_URI)
+    auth = OAuthAuthorizer([slack], secret_key=KEY)
+    with pytest.raises(AuthorizerError, match="holds a comma"):
+        auth.consent_urls(_request({"slack:chat:write,admin"}))
+    google = OAuthProvider.google(client_id="c", redirect_uri=REDIRECT_URI)  # space-separated
+    (url,) = (
+        OAuthAuthorizer([google], secret_key=KEY).consent_urls(_request({"google:a,b"})).values()
+    )
+    assert _query(url)["scope"] == ["https://www.googleapis.com/auth/a,b"]

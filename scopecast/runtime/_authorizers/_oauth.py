@@ -133,9 +133,15 @@ class OAuthAuthorizer:
         if provider.include_granted_scopes:
             params["include_granted_scopes"] = "true"
         if scopes:  # Slack's user-token scopes go in user_scope, comma-separated
-            params[provider.scope_parameter] = provider.request_scope_separator.join(
-                provider.native(s) for s in scopes
-            )
+            natives = [provider.native(s) for s in scopes]
+            commas = "," in (provider.request_scope_separator + provider.token_scope_separator)
+            if commas and any("," in native for native in natives):
+                raise AuthorizerError(
+                    f"A scope of {provider_name} holds a comma, but this provider separates "
+                    f"scopes with commas: it would ask or read other scopes than it means. "
+                    f"The call was not run; map the scope to its provider string in scope_map."
+                )
+            params[provider.scope_parameter] = provider.request_scope_separator.join(natives)
         url: str = prepare_grant_uri(
             provider.authorize_url,
             client_id=provider.client_id,
