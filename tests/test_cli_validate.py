@@ -169,3 +169,21 @@ def test_catalogue_derive_does_not_call_a_merged_tool_left_out(tmp_path: Path) -
     assert result.exit_code == 0, result.output
     assert scopecast.load_catalogue(out).tool("weather.today") is not None
     assert "left out" not in result.stderr
+
+
+def test_paths_that_look_like_console_markup_are_printed_as_they_are(tmp_path: Path) -> None:
+    """'[/b]' in a path is text, not a closing tag (rich raised MarkupError on it)."""
+    folder = tmp_path / "runs[" / "b][red]"  # the path reads .../runs[/b][red]/...
+    folder.mkdir(parents=True)
+    good = _lines(folder / "good[red].jsonl", [GOOD])
+    bad = _lines(folder / "bad.jsonl", [{**GOOD, "calls": [{"tool": "t", "scopes": ["x"]}]}])
+    result = runner.invoke(app, ["validate", str(good), str(bad)], terminal_width=400)
+    assert result.exit_code == 1
+    assert "good[red].jsonl" in result.stdout  # the summary table's file column
+    assert f"✗ {bad}: 1 problem(s)" in result.stderr
+    missing = folder / "none.jsonl"
+    result = runner.invoke(
+        app, ["train", str(missing), "--out", str(tmp_path / "m"), "--no-mlflow"]
+    )
+    assert result.exit_code == 1
+    assert str(missing) in result.stderr

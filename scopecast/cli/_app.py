@@ -11,6 +11,7 @@ from typing import Annotated, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from scopecast._training_stack import needs_training_stack
@@ -90,7 +91,7 @@ GroupPattern = Annotated[
 def counted_progress() -> Progress:
     """A transient progress display on stderr: each task's description, bar, count, time."""
     return Progress(
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
@@ -113,7 +114,8 @@ def _root(
 
 def fail(message: str) -> typer.Exit:
     """Print ``message`` as one red line on stderr and return the exit to raise."""
-    err_console.print(f"[red]error:[/red] {message}", markup=True, soft_wrap=True)
+    # the message quotes paths and names the user gave: '[/b]' in a path is no markup
+    err_console.print(f"[red]error:[/red] {escape(message)}", markup=True, soft_wrap=True)
     return typer.Exit(1)
 
 

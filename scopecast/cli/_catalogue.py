@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from scopecast.catalogue import derive_catalogue, load_catalogue, merge_catalogues, save_catalogue
 from scopecast.cli._app import app, command, err_console, fail, out_console
@@ -56,7 +57,7 @@ def derive(
     if written is not None:
         catalogue, conflicts = merge_catalogues(written, catalogue)
         for conflict in conflicts:
-            err_console.print(f"[yellow]warning:[/yellow] {conflict}", soft_wrap=True)
+            err_console.print(f"[yellow]warning:[/yellow] {escape(str(conflict))}", soft_wrap=True)
     # against the catalogue written out: a tool the merged catalogue has is not left out
     left_out = sorted(called - {tool.name for tool in catalogue.tools})
     try:

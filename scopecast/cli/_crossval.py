@@ -100,4 +100,4 @@ def crossval(
         }
         with written("--json", json_out):
             json_out.write_text(json.dumps(report, indent=1) + "\n")
-        out_console.print(f"wrote {json_out}")
+        out_console.print(f"wrote {json_out}", markup=False)

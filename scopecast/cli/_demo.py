@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from scopecast.cli._app import command, err_console, out_console
@@ -25,7 +26,7 @@ def demo(
     from scopecast.demo import EXAMPLE_CONTEXT, EXAMPLE_TASK, run_demo
 
     with Progress(
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),
         BarColumn(),
         TimeElapsedColumn(),
         console=err_console,
@@ -45,10 +46,10 @@ def demo(
     if result.trained_now:
         out_console.print(
             f"Trained the default model on the bundled data in {result.seconds_training:.0f} s "
-            f"-> {result.model_dir}"
+            f"-> {escape(str(result.model_dir))}"
         )
     else:
-        out_console.print(f"Using the cached default model {result.model_dir}")
+        out_console.print(f"Using the cached default model {escape(str(result.model_dir))}")
     out_console.print(report_table(result.report, result.description))
     plan_cost = result.plan_report.result("plan").metrics
     model_cost = result.plan_report.result("model").metrics
@@ -60,7 +61,7 @@ def demo(
         f"{model_cost.risk_overgrant_per_task:.3f} vs {plan_cost.risk_overgrant_per_task:.3f})."
     )
     context = "" if task else " (" + ", ".join(f"{k}={v}" for k, v in EXAMPLE_CONTEXT.items()) + ")"
-    out_console.print(f"\nExample: {result.example.task!r}{context}")
+    out_console.print(escape(f"\nExample: {result.example.task!r}{context}"))
     for table in _plan_tables(result.example):
         if table.row_count:
             out_console.print(table)

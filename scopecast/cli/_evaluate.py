@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -163,7 +164,7 @@ def evaluate(
         protected=[model],
     )
     with Progress(
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),
         BarColumn(),
         TextColumn("{task.completed}/{task.total}"),
         TimeElapsedColumn(),
@@ -193,7 +194,7 @@ def evaluate(
         out_console.print(tuning_table(setup.tuning))
     _note_unknown_tools(setup.test, setup.catalogue)
     with Progress(
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),
         BarColumn(),
         TimeElapsedColumn(),
         console=err_console,
@@ -219,11 +220,11 @@ def evaluate(
     if json_out is not None:
         with written("--json", json_out):
             report.write_json(json_out)
-        out_console.print(f"wrote {json_out}")
+        out_console.print(f"wrote {json_out}", markup=False)
     if predictions is not None:
         with written("--predictions", predictions):
             write_predictions(report.result(setup.model_policy.name).outcomes, predictions)
-        out_console.print(f"wrote {predictions}")
+        out_console.print(f"wrote {predictions}", markup=False)
     if sweep is not None:
         points = sweep_interruption_cost(setup.test, setup.model_policy, report, setup.catalogue)
         beaten = dominated_baselines(points, setup.model_policy.name)
@@ -291,7 +292,7 @@ def report_table(report: object, caption: str) -> Table:
     from scopecast.evaluation import METRIC_NAMES, EvaluationReport
 
     assert isinstance(report, EvaluationReport)
-    table = Table(title=f"Policies on {report.n_traces} traces", caption=caption)
+    table = Table(title=f"Policies on {report.n_traces} traces", caption=escape(caption))
     # The metric names are the format note's keys: never cut them (at 80 columns, in a log,
     # the policy names wrap instead).
     table.add_column("metric", no_wrap=True, min_width=max(map(len, METRIC_NAMES)))

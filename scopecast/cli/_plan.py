@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from scopecast.catalogue import load_catalogue
@@ -105,7 +106,9 @@ def plan_command(
         # "nothing up front" (the library degrades; a command asked for this model)
         raise fail(pre.degraded_reason or f"The model {model} cannot plan.")
     for warning in caught:
-        err_console.print(f"[yellow]warning:[/yellow] {warning.message}", soft_wrap=True)
+        err_console.print(
+            f"[yellow]warning:[/yellow] {escape(str(warning.message))}", soft_wrap=True
+        )
     if as_json:
         out_console.print_json(plan.model_dump_json())
         return

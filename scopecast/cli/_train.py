@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import (
     TaskID,
 )
@@ -101,7 +102,7 @@ def _warn_catalogue_gaps(written: Catalogue, path: Path, called: dict[str, set[s
         tools=tuple(ToolSpec(name=n, scopes=tuple(sorted(s))) for n, s in sorted(called.items()))
     )
     for conflict in merge_catalogues(written, seen)[1]:
-        err_console.print(f"[yellow]warning:[/yellow] {conflict}", soft_wrap=True)
+        err_console.print(f"[yellow]warning:[/yellow] {escape(str(conflict))}", soft_wrap=True)
     if missing:
         shown = ", ".join(missing[:5]) + (
             f" and {len(missing) - 5} more" if len(missing) > 5 else ""

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn
 from rich.table import Table
 
@@ -59,7 +60,7 @@ def _trace_table(rows: list[tuple[str, TraceSummary]]) -> Table:
         table.add_column(name, justify="right", no_wrap=True)
     for name, s in rows:
         table.add_row(
-            name,
+            escape(name),
             f"{s.n_traces:,}",
             f"{s.n_calls:,}",
             str(len(s.tools)),
@@ -78,7 +79,7 @@ def _catalogue_table(rows: list[tuple[str, CatalogueSummary]]) -> Table:
         table.add_column(name, justify="right", no_wrap=True)
     for name, s in rows:
         table.add_row(
-            name,
+            escape(name),
             str(s.n_tools),
             str(s.n_scopes),
             str(s.n_providers),
@@ -94,7 +95,9 @@ def _print_problems(path: Path, err: DataValidationError, show: int) -> None:
     records = ""
     if err.n_records is not None and err.n_bad_records is not None:
         records = f", {err.n_bad_records:,} of {err.n_records:,} records invalid"
-    err_console.print(f"[red]✗ {path}[/red]: {count:,} problem(s){records}", soft_wrap=True)
+    err_console.print(
+        f"[red]✗ {escape(str(path))}[/red]: {count:,} problem(s){records}", soft_wrap=True
+    )
     listed = err.issues[:show]
     if err.hint and listed:  # every record is bad in the same way: the first one says it all
         listed = tuple(issue for issue in listed if issue.line == listed[0].line)
@@ -137,7 +140,10 @@ def validate(
     short = [path.name for path in files]
     names = {p: p.name if short.count(p.name) == 1 else str(p) for p in files}
     with Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), console=err_console, transient=True
+        SpinnerColumn(),
+        TextColumn("{task.description}", markup=False),
+        console=err_console,
+        transient=True,
     ) as progress:
         for path in files:
             kind = file_kind(path)
@@ -168,7 +174,9 @@ def validate(
                 n_bad += 1
                 # its message starts with the file already (as load_catalogue's callers need)
                 said = str(err).removeprefix(f"{path}: ")
-                err_console.print(f"[red]✗ {path}[/red]: {said}", soft_wrap=True)
+                err_console.print(
+                    f"[red]✗ {escape(str(path))}[/red]: {escape(said)}", soft_wrap=True
+                )
             finally:
                 progress.remove_task(task)
     if trace_rows:
