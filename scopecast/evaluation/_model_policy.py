@@ -90,6 +90,10 @@ class ModelPolicy(Policy):
         self.progress = progress
         self._probabilities: dict[str, list[dict[str, float]]] = {}
         self._prior: dict[str, list[dict[str, float]]] = {}
+        self._scored_for: dict[str, Trace] = {}
+        """The trace each entry of ``_probabilities`` was scored for: another trace of the
+        same id (a second test file) is scored anew, not given the first one's probabilities.
+        Entries given to :meth:`from_probabilities` are keyed by id alone."""
 
     @classmethod
     def from_probabilities(
@@ -132,6 +136,7 @@ class ModelPolicy(Policy):
         )
         other._probabilities = self._probabilities
         other._prior = self._prior
+        other._scored_for = self._scored_for
         return other
 
     @property
@@ -145,7 +150,7 @@ class ModelPolicy(Policy):
 
     def prepare(self, traces: Sequence[Trace]) -> None:
         """Score each trace not scored yet before the start and at each call, in batches."""
-        todo = [t for t in traces if t.trace_id not in self._probabilities]
+        todo = [t for t in traces if not self._scored(t)]
         inputs = [item for trace in todo for item in _inputs_of(trace)]
         scored: list[dict[str, float]] = []
         for start in range(0, len(inputs), _CHUNK):
@@ -157,16 +162,25 @@ class ModelPolicy(Policy):
         for trace in todo:
             n = len(trace.calls) + 1
             self._probabilities[trace.trace_id] = scored[position : position + n]
+            self._scored_for[trace.trace_id] = trace
             if prior:
                 self._prior[trace.trace_id] = prior[position : position + n]
             position += n
 
+    def _scored(self, trace: Trace) -> bool:
+        """Whether ``trace`` has probabilities (scored for this very trace, or given by id)."""
+        if trace.trace_id not in self._probabilities:
+            return False
+        scored_for = self._scored_for.get(trace.trace_id)
+        return scored_for is None or scored_for is trace or scored_for == trace
+
     def probabilities(self, trace: Trace, attempting: int | None = None) -> dict[str, float]:
         """The scorer's probabilities before the start, or when call ``attempting`` is attempted."""
-        if trace.trace_id not in self._probabilities or (
+        if not self._scored(trace) or (
             self.prior is not None and trace.trace_id not in self._prior
         ):
             self._probabilities.pop(trace.trace_id, None)
+            self._prior.pop(trace.trace_id, None)
             self.prepare([trace])
         position = 0 if attempting is None else attempting + 1
         model = self._probabilities[trace.trace_id][position]
