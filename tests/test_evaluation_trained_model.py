@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from scopecast.evaluation import (
@@ -52,6 +54,21 @@ def test_a_parameter_left_out_is_compared_at_its_default(agentdojo, tmp_path) ->
     trained_model(agentdojo, tmp_path, **FAST)  # max_iter at its default, 1000: retrained
     assert (model_dir / "metadata.json").stat().st_mtime_ns != stamp
     assert read_metadata(model_dir)["params"]["max_iter"] == 1000
+
+
+@pytest.mark.slow
+def test_a_model_trained_with_another_catalogue_is_not_reused(agentdojo, tmp_path) -> None:
+    # a changed risk changes the policy (scale, batching) training chose for the model
+    model_dir = trained_model(agentdojo, tmp_path, **FAST)
+    stamp = (model_dir / "metadata.json").stat().st_mtime_ns
+    catalogue = json.loads(agentdojo.catalogue.read_text(encoding="utf-8"))
+    catalogue["scopes"][0]["risk"] = 0.05
+    edited = tmp_path / "edited.catalogue.json"
+    edited.write_text(json.dumps(catalogue), encoding="utf-8")
+    other = EvaluationDataset("agentdojo", agentdojo.train, agentdojo.test, edited)
+    assert trained_model(other, tmp_path, **FAST) == model_dir
+    assert (model_dir / "metadata.json").stat().st_mtime_ns != stamp
+    assert read_metadata(model_dir)["catalogue"]["scopes"][0]["risk"] == 0.05
 
 
 @pytest.mark.slow

@@ -213,7 +213,8 @@ def trained_model(
     """The model directory of ``dataset`` under ``models_dir``, trained there if it is missing or stale.
 
     A model already in ``models_dir/<name>`` is reused when its metadata records the hash of
-    the dataset's training traces (``scopecast.model.data_hash``), the same
+    the dataset's training traces (``scopecast.model.data_hash``), the dataset's catalogue as
+    it is now (a changed risk changes the policy training chose), the same
     ``group_pattern`` and the same value of every parameter of the
     :class:`~scopecast.model.ScopePredictor` that ``predictor_params`` make (a parameter not
     given is compared at its default: ``{}`` reuses only a model trained with the defaults);
@@ -237,6 +238,7 @@ def trained_model(
     directory = Path(models_dir) / dataset.name
     traces = read_traces(list(dataset.train))
     digest = model.data_hash(traces)
+    catalogue = load_catalogue(dataset.catalogue)
     predictor = model.ScopePredictor(**predictor_params)
     # every parameter, as the metadata records them (tuples as lists, other objects by repr);
     # the featurizer is recorded fitted, so it is compared only when it was given
@@ -249,8 +251,13 @@ def trained_model(
     try:
         metadata = model.read_metadata(directory)
         recorded = metadata.get("params", {})
-        if metadata.get("data_hash") == digest and all(
-            recorded.get(key) == value for key, value in wanted.items()
+        same_catalogue = metadata.get("catalogue") == catalogue.model_dump(
+            mode="json", exclude_defaults=True
+        )
+        if (
+            metadata.get("data_hash") == digest
+            and same_catalogue
+            and all(recorded.get(key) == value for key, value in wanted.items())
         ):
             return directory
     except ArtifactError:
@@ -258,7 +265,7 @@ def trained_model(
     model.train_to_directory(
         traces,
         directory,
-        load_catalogue(dataset.catalogue),
+        catalogue,
         predictor=predictor,
         group_pattern=group_pattern,
     )
