@@ -187,3 +187,17 @@ def test_paths_that_look_like_console_markup_are_printed_as_they_are(tmp_path: P
     )
     assert result.exit_code == 1
     assert str(missing) in result.stderr
+
+
+def test_scope_names_and_paths_with_emoji_codes_are_printed_as_they_are(tmp_path: Path) -> None:
+    """Slack's stars:read is no ':stars:' emoji: 'slack:stars:read' printed as 'slack🌠read'."""
+    folder = tmp_path / "a:warning:b"
+    folder.mkdir()
+    catalogue = folder / "cat.json"
+    scope = {"name": "slack:stars:read", "risk": 0.2}
+    tool = {"name": "slack.stars", "scopes": ["slack:stars:read"]}
+    catalogue.write_text(json.dumps({"tools": [tool], "scopes": [scope, scope]}))
+    result = runner.invoke(app, ["validate", str(catalogue)], terminal_width=400)
+    assert result.exit_code == 1
+    assert "'slack:stars:read' is listed twice" in result.stderr
+    assert f"✗ {catalogue}:" in result.stderr

@@ -55,8 +55,10 @@ def _piped_width(stream: object) -> int | None:
     return PIPED_WIDTH
 
 
-err_console = Console(stderr=True, highlight=False, width=_piped_width(sys.stderr))
-out_console = Console(highlight=False, width=_piped_width(sys.stdout))
+# emoji=False: scope names and paths hold ':name:' codes as text (Slack's 'slack:stars:read'
+# printed as 'slack🌠read'); markup=False or escape() does not turn emoji codes off
+err_console = Console(stderr=True, highlight=False, emoji=False, width=_piped_width(sys.stderr))
+out_console = Console(highlight=False, emoji=False, width=_piped_width(sys.stdout))
 
 WrittenCatalogue = Annotated[
     Path | None,
