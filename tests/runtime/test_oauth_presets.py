@@ -192,3 +192,14 @@ def test_a_scope_with_a_comma_is_not_asked_of_a_provider_that_separates_with_com
         OAuthAuthorizer([google], secret_key=KEY).consent_urls(_request({"google:a,b"})).values()
     )
     assert _query(url)["scope"] == ["https://www.googleapis.com/auth/a,b"]
+
+
+def test_a_mapped_scope_with_a_comma_is_refused_at_start_up_when_the_token_uses_commas() -> None:
+    # GitHub asks with spaces but answers 'repo,gist': a mapped 'a,b' would read as two scopes.
+    # It failed only at the first consent, with advice to map the scope, which it was.
+    with pytest.raises(ValidationError, match="with a comma"):
+        OAuthProvider.github(
+            client_id="c", redirect_uri=REDIRECT_URI, scope_map={"github:x": "a,b"}
+        )
+    with pytest.raises(ValidationError, match="with a comma"):
+        OAuthProvider.github(client_id="c", redirect_uri=REDIRECT_URI, native_prefix="x,")

@@ -157,7 +157,12 @@ class OAuthProvider(BaseModel):
 
     @model_validator(mode="after")
     def _separators(self) -> OAuthProvider:
-        check_scope_separators(self.scope_map, self.native_prefix, self.request_scope_separator)
+        check_scope_separators(
+            self.scope_map,
+            self.native_prefix,
+            self.request_scope_separator,
+            self.token_scope_separator,
+        )
         return self
 
     @field_validator("extra_params")

@@ -102,19 +102,24 @@ def check_scope_map(scope_map: Mapping[str, str]) -> None:
 
 
 def check_scope_separators(
-    scope_map: Mapping[str, str], native_prefix: str, separator: str
+    scope_map: Mapping[str, str], native_prefix: str, *separators: str
 ) -> None:
-    """Raise ``ValueError`` if a provider scope string would split at a comma separator."""
-    if separator != ",":
+    """Raise ``ValueError`` if a provider scope string would split at a comma separator.
+
+    ``separators``: how the provider separates scopes, in the authorization URL and in the
+    token response; a comma in either splits a mapped string there.
+    """
+    if "," not in separators:
         return
     bad = sorted(name for name, native in scope_map.items() if "," in native)
     if "," in native_prefix:
         bad.append("native_prefix")
     if bad:
         raise ValueError(
-            f"scope_map or native_prefix gives {bad} a provider scope with a comma, but "
-            f"request_scope_separator=',' separates scopes with commas in the authorization "
-            f"URL: it would ask for other scopes. Fix the scope strings or the separator."
+            f"scope_map or native_prefix gives {bad} a provider scope with a comma, but this "
+            f"provider separates scopes with commas (request_scope_separator or "
+            f"token_scope_separator ','): it would ask or read other scopes. Fix the scope "
+            f"strings or the separator."
         )
 
 
