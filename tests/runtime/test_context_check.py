@@ -185,3 +185,30 @@ def test_a_field_nearly_every_training_task_had_is_noted_when_missing(
     assert "'agent' is missing or blank, but 95% of the training tasks had it" in agent
     assert "'domain' is missing or blank, but 100%" in domain
     assert "Pass the field, or retrain" in domain
+
+
+@pytest.mark.parametrize("shares", [{"org": 1.0}, {"org": 1.0, "agent": 1.0, "domain": 1.0}])
+def test_the_quick_test_for_expected_fields_agrees_with_the_plain_one(
+    caplog: pytest.LogCaptureFixture, shares: dict[str, float]
+) -> None:
+    # one expected field (its value is not split into characters) or several; values with
+    # spaces, blank ones, missing ones, and a value that is not a string
+    logger = logging.getLogger("tests.context_notes_quick")
+    caplog.set_level(logging.WARNING, logger=logger.name)
+    full = {"org": "acme corp", "agent": "a b", "domain": "email"}
+    notes = ContextNotes(VOCABULARY, SUPPORTED, logger, shares)
+    for _ in range(2):
+        notes.note(full)
+        notes.note({**full, "extra": "x"})
+        notes.note({**full, "org": 3})  # type: ignore[dict-item]  # str() of it is not blank
+    assert _absent(caplog) == []
+    notes.note({**full, "org": " \t"})
+    notes.note({**full, "org": " \t"})
+    assert _absent(caplog) == ["org"]
+    notes.note({})
+    assert sorted(_absent(caplog)) == sorted(shares)  # the others once each; 'org' not again
+
+
+def _absent(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """The fields noted missing or blank (the notes on unknown values left out)."""
+    return [m.split("'")[1] for m in caplog.messages if "is missing or blank" in m]
