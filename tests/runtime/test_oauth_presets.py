@@ -176,9 +176,12 @@ def test_the_readme_preset_example_builds_its_providers() -> None:
         "OAuthProvider": OAuthProvider,
         "SLACK_SECRET": "s",
         "GH_SECRET": "g",
+        "GOOGLE_SECRET": "o",
     }
     exec(compile(block, "README.md", "exec"), namespace)
     assert [p.name for p in namespace["providers"]] == ["google", "github", "slack"]
+    # each provider's token endpoint wants the client's secret even with PKCE
+    assert all(p.client_secret is not None for p in namespace["providers"])
     OAuthAuthorizer(namespace["providers"], secret_key=KEY)  # one provider of each name
 
 

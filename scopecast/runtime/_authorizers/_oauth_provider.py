@@ -179,7 +179,8 @@ class OAuthProvider(BaseModel):
 
         ``google:gmail.send`` asks ``https://www.googleapis.com/auth/gmail.send``; map the
         scopes Google names otherwise (``https://mail.google.com/``) in ``scope_map``. Any
-        setting can be given or overridden in ``settings`` (``client_secret``,
+        setting can be given or overridden in ``settings`` (``client_secret``, which Google's
+        token endpoint wants of web and desktop clients even with PKCE,
         ``extra_params={"access_type": "offline"}`` for a refresh token, ...).
 
         Examples
