@@ -72,6 +72,23 @@ def test_a_model_trained_with_another_catalogue_is_not_reused(agentdojo, tmp_pat
 
 
 @pytest.mark.slow
+def test_a_catalogue_the_traces_complete_is_reused(agentdojo, tmp_path) -> None:
+    # training merges the catalogue with the one derived from the traces and records the
+    # merged one: compared with the file as written, a catalogue without one of the traces'
+    # tools never matched, and every notebook run retrained
+    catalogue = json.loads(agentdojo.catalogue.read_text(encoding="utf-8"))
+    called = {call.tool for trace in read_traces(list(agentdojo.train)) for call in trace.calls}
+    catalogue["tools"] = [tool for tool in catalogue["tools"] if tool["name"] != min(called)]
+    partial = tmp_path / "partial.catalogue.json"
+    partial.write_text(json.dumps(catalogue), encoding="utf-8")
+    dataset = EvaluationDataset("agentdojo", agentdojo.train, agentdojo.test, partial)
+    model_dir = trained_model(dataset, tmp_path, **FAST)
+    stamp = (model_dir / "metadata.json").stat().st_mtime_ns
+    assert trained_model(dataset, tmp_path, **FAST) == model_dir
+    assert (model_dir / "metadata.json").stat().st_mtime_ns == stamp
+
+
+@pytest.mark.slow
 def test_calibration_over_all_scopes_equals_the_model_metrics(agentdojo, tmp_path) -> None:
     directory = trained_model(agentdojo, tmp_path, **FAST)
     test = read_traces(list(agentdojo.test))

@@ -214,7 +214,8 @@ def trained_model(
 
     A model already in ``models_dir/<name>`` is reused when its metadata records the hash of
     the dataset's training traces (``scopecast.model.data_hash``), the dataset's catalogue as
-    it is now (a changed risk changes the policy training chose), the same
+    it is now, merged with the traces' as training merges it (a changed risk changes the
+    policy training chose), the same
     ``group_pattern`` and the same value of every parameter of the
     :class:`~scopecast.model.ScopePredictor` that ``predictor_params`` make (a parameter not
     given is compared at its default: ``{}`` reuses only a model trained with the defaults);
@@ -230,7 +231,7 @@ def trained_model(
     """
     import importlib
 
-    from scopecast.catalogue import load_catalogue
+    from scopecast.catalogue import derive_catalogue, load_catalogue, merge_catalogues
     from scopecast.exceptions import ArtifactError
     from scopecast.traces import read_traces
 
@@ -251,7 +252,9 @@ def trained_model(
     try:
         metadata = model.read_metadata(directory)
         recorded = metadata.get("params", {})
-        same_catalogue = metadata.get("catalogue") == catalogue.model_dump(
+        # training records the catalogue merged with the one derived from the traces
+        merged = merge_catalogues(catalogue, derive_catalogue(traces))[0]
+        same_catalogue = metadata.get("catalogue") == merged.model_dump(
             mode="json", exclude_defaults=True
         )
         if (
