@@ -14,6 +14,7 @@ import importlib
 import logging
 import os
 import posixpath
+import re
 import shutil
 import subprocess
 import tempfile
@@ -159,18 +160,25 @@ def _use_experiment(mlflow: Any, experiment: str, tracking_uri: str) -> None:
     mlflow.set_experiment(experiment)
 
 
+_NOT_IN_METRIC_NAMES = re.compile(r"[^A-Za-z0-9_.\-/]")
+"""What no MLflow metric name of scopecast holds: MLflow's own set (letters, digits and
+``_-. :/``) less the space and the colon."""
+
+
 def _metric_names(keys: Iterable[str]) -> dict[str, str]:
     """An MLflow metric name for each key, each name used once.
 
     ``cv_pr_auc[slack:chat:write]`` becomes ``cv_pr_auc_slack_chat_write`` (brackets and
-    colons are refused on some platforms). A scope holding ``//``, ``/./`` or a final ``/``
-    (Google's scopes are URLs) gives a name MLflow refuses as a path: its slashes become
-    ``_`` too. A name already taken (``a:b_c`` and ``a_b:c``) gets a digest of its key.
+    colons are refused on some platforms), and any other character MLflow refuses (a scope
+    name is any OAuth scope-token: ``fhir:patient/*.read``) becomes ``_``. A scope holding
+    ``//``, ``/./`` or a final ``/`` (Google's scopes are URLs) gives a name MLflow refuses
+    as a path: its slashes become ``_`` too. A name already taken (``a:b_c`` and ``a_b:c``)
+    gets a digest of its key.
     """
     names: dict[str, str] = {}
     used: set[str] = set()
     for key in keys:
-        name = key.replace("[", "_").replace("]", "").replace(":", "_")
+        name = _NOT_IN_METRIC_NAMES.sub("_", key.replace("]", ""))
         if posixpath.normpath(name) != name:
             name = name.replace("/", "_")
         if name in used:

@@ -141,6 +141,11 @@ def test_every_per_scope_metric_is_logged_under_its_own_valid_name(
         "cv_pr_auc[github:repo/admin]": 0.4,
         "cv_pr_auc[a:b_c]": 0.25,
         "cv_pr_auc[a_b:c]": 0.75,
+        # any OAuth scope-token is a scope name (SMART on FHIR's patient/*.read): MLflow
+        # refused '*', '%', '#', ',', '+', quotes... and the run failed to log after training
+        "cv_pr_auc[fhir:patient/*.read]": 0.125,
+        "cv_pr_auc[g:a%b#c,d+e'f!g]": 0.375,
+        "cv_pr_auc[g:a_b_c_d_e_f_g]": 0.625,
     }
     tracked = log_training_run(
         _result(tmp_path / "model", fitted, catalogue, metrics),
