@@ -206,3 +206,15 @@ def test_precision_recall_curves_carry_the_prevalence_a_random_ranking_reaches()
     (ax,) = fig.axes
     assert any(list(line.get_ydata()) == [0.5, 0.5] for line in ax.get_lines())
     assert "random ranking" in ax.get_legend().get_texts()[-1].get_text()
+
+
+def test_scope_names_with_dollar_signs_are_drawn_as_they_are(tmp_path) -> None:
+    # any OAuth scope-token is a scope name; matplotlib read 'g:x$%#$y' as TeX and failed
+    scope = "g:x$%#$y"
+    bins = {scope: [ReliabilityBin(0.4, 0.5, 2, 0.45, 0.0)]}
+    errors = [ScopeErrors(scope, 0.5, 2, 1, 3, 1.5, (), ())]
+    curve = PrecisionRecallCurve(scope, 2, (0.5, 1.0, 1.0), (1.0, 0.5, 0.0), 0.75)
+    for k, fig in enumerate(
+        [reliability_figure(bins), scope_errors_figure(errors), precision_recall_figure([curve])]
+    ):
+        fig.savefig(tmp_path / f"{k}.png")

@@ -36,6 +36,12 @@ __all__ = [
 _BASELINE_MARKERS = "sD^vPXh<>"
 
 
+def _literal(text: str) -> str:
+    """``text`` drawn as it is: a scope name may hold ``$`` (any OAuth scope-token), and two
+    of them make matplotlib read what lies between as TeX (``g:x$%#$y`` failed to draw)."""
+    return text.replace("$", r"\$")
+
+
 def _figure(width: float = 7.0, height: float = 5.0, ncols: int = 1) -> tuple[Figure, list[Axes]]:
     with needs_training_stack("Drawing the evaluation's figures (scopecast.evaluation)"):
         from matplotlib.figure import Figure
@@ -213,9 +219,9 @@ def reliability_figure(
                 )
             total = sum(b.n_pairs for b in series)
             positive = round(sum(b.observed_rate * b.n_pairs for b in series))
-            ax.set_title(f"{label}\n{total:,} pairs, {positive:,} needed", fontsize=9)
+            ax.set_title(f"{_literal(label)}\n{total:,} pairs, {positive:,} needed", fontsize=9)
         else:
-            ax.set_title(label, fontsize=9)
+            ax.set_title(_literal(label), fontsize=9)
         ax.set_xlim(-0.02, 1.02)
         ax.set_ylim(-0.02, 1.02)
         ax.set_aspect("equal")
@@ -250,7 +256,8 @@ def precision_recall_figure(
             color=colour,
             linewidth=max(3.5 - 0.5 * k, 1.0),
             alpha=0.85,
-            label=f"{curve.scope} (AP {curve.average_precision:.2f}, {curve.n_positive} traces)",
+            label=f"{_literal(curve.scope)} (AP {curve.average_precision:.2f}, "
+            f"{curve.n_positive} traces)",
         )
         if curve.prevalence is not None:
             ax.axhline(curve.prevalence, linestyle=":", linewidth=1, color=colour)
@@ -368,7 +375,7 @@ def scope_errors_figure(
         ys = [i for i, d in enumerate(by_design) if d == design]
         if ys:
             left.barh(ys, [missed[i].n_missed for i in ys], color=colour, label=label)
-    left.set_yticks(range(len(missed)), [r.scope for r in missed])
+    left.set_yticks(range(len(missed)), [_literal(r.scope) for r in missed])
     for i, r in enumerate(missed):
         left.annotate(
             f" {r.n_missed}/{r.n_needed}", (r.n_missed, i), va="center", fontsize=7, color="dimgrey"
@@ -377,7 +384,7 @@ def scope_errors_figure(
     left.set_xlabel("traces in which the scope interrupted the run (count)")
     left.set_title("most often missed (caused an interruption)")
     right.barh(
-        [r.scope for r in over][::-1],
+        [_literal(r.scope) for r in over][::-1],
         [r.risk_overgrant for r in over][::-1],
         color="tab:red",
         label="risk x traces it was held unused",
