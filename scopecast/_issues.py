@@ -89,7 +89,7 @@ def _describe(detail: ErrorDetails, field: str) -> tuple[str, str | None]:
         return (
             "expected a scope string 'provider:name' (at most 256 characters), e.g. "
             "'google:gmail.send': a provider of ASCII letters, digits and _.-, a name of "
-            "printable ASCII but space, quotes, backslash and [ ] (an OAuth scope-token)",
+            "printable ASCII but space, double quote, backslash and [ ] (an OAuth scope-token)",
             got,
         )
     if kind == "value_error":
