@@ -201,3 +201,26 @@ def test_scope_names_and_paths_with_emoji_codes_are_printed_as_they_are(tmp_path
     assert result.exit_code == 1
     assert "'slack:stars:read' is listed twice" in result.stderr
     assert f"✗ {catalogue}:" in result.stderr
+
+
+def test_generate_and_catalogue_derive_print_paths_that_look_like_markup(tmp_path: Path) -> None:
+    # 'Wrote .../r[/b]/...' raised rich's MarkupError after the file was written
+    folder = tmp_path / "r[" / "b]"
+    folder.mkdir(parents=True)
+    out = folder / "t.jsonl"
+    result = runner.invoke(app, ["generate", "--n", "5", "--out", str(out)], terminal_width=400)
+    assert result.exit_code == 0, result.output
+    assert f"tracesto{out}in" in "".join(result.stdout.split())  # the lines wrap
+    made_up = {
+        "trace_id": "r2",
+        "task": "x",
+        "calls": [{"tool": "a[/i]", "scopes": [], "status": "error"}],
+    }
+    traces = _lines(folder / "u.jsonl", [GOOD, made_up])
+    catalogue = folder / "c.json"
+    result = runner.invoke(
+        app, ["catalogue", "derive", str(traces), "-o", str(catalogue)], terminal_width=400
+    )
+    assert result.exit_code == 0, result.output
+    assert f"Wrote{catalogue}:" in "".join(result.stdout.split())
+    assert "leftout:a[/i]." in "".join(result.stderr.split())

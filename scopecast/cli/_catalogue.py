@@ -69,6 +69,7 @@ def derive(
         f"Wrote {output}: {len(catalogue.tools)} tools, {len(catalogue.all_scopes)} scopes "
         f"({n_derived} tools seen in the traces{merged}).",
         soft_wrap=True,
+        markup=False,  # paths are the user's text
     )
     if left_out:
         shown = ", ".join(left_out[:5]) + (
@@ -76,7 +77,7 @@ def derive(
         )
         err_console.print(
             f"[yellow]note:[/yellow] {len(left_out)} tool name(s) appear only in failed calls "
-            f"that needed no scope (tools the agent made up) and were left out: {shown}. A "
+            f"that needed no scope (tools the agent made up) and were left out: {escape(shown)}. A "
             f"guard refuses a tool its catalogue does not have; add real ones to the catalogue "
             f'(with "scopes": [] if they need none).',
             soft_wrap=True,

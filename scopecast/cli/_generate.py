@@ -70,7 +70,8 @@ def generate(
         save_catalogue(chosen, save_catalogue_to)
     rate = written / elapsed if elapsed > 0 else float("inf")
     out_console.print(
-        f"Wrote {written:,} traces to {out} in {elapsed:.1f} s ({rate:,.0f} traces/s)."
+        f"Wrote {written:,} traces to {out} in {elapsed:.1f} s ({rate:,.0f} traces/s).",
+        markup=False,
     )
     table = Table(title="Realised rates of the generative model")
     table.add_column("rate")

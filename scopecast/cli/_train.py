@@ -56,7 +56,7 @@ def _warn_single_group(traces: list[Trace], group_pattern: str | None) -> None:
     (group,) = groups
     err_console.print(
         f"[yellow]warning:[/yellow] all {len(traces)} training trace(s) are one CV group "
-        f"({group!r}), so nothing could be cross-validated: every scope gets its base rate "
+        f"({escape(repr(group))}), so nothing could be cross-validated: every scope gets its base rate "
         f"(no task-specific model), and the grouped cross-validation metrics below are of "
         f"predictions made without any training trace. Add traces of other tasks "
         f"(`scopecast crossval` refuses such a set).",
@@ -90,7 +90,7 @@ def _warn_catalogue_gaps(written: Catalogue, path: Path, called: dict[str, set[s
     missing = sorted(name for name in called if written.tool(name) is None)
     if called and len(missing) == len(called):
         err_console.print(
-            f"[yellow]warning:[/yellow] --catalogue {path} names none of the {len(called)} "
+            f"[yellow]warning:[/yellow] --catalogue {escape(str(path))} names none of the {len(called)} "
             f"tools called in the traces: is it a catalogue of other tools? Their scopes then "
             f"come from the calls, at the default risk {DEFAULT_RISK:g} and never jit_only "
             f"(unless the catalogue describes the scope), so a payment or admin scope may be "
@@ -120,9 +120,9 @@ def _warn_catalogue_gaps(written: Catalogue, path: Path, called: dict[str, set[s
         )
         err_console.print(
             f"[yellow]warning:[/yellow] {len(missing)} tool(s) called in the traces are not in "
-            f"the --catalogue {path}: {shown}. Their scopes come from the calls, at the default "
-            f"risk {DEFAULT_RISK:g} and never jit_only (unless the catalogue describes the "
-            f"scope); add them to the catalogue.{typos}",
+            f"the --catalogue {escape(str(path))}: {escape(shown)}. Their scopes come from the "
+            f"calls, at the default risk {DEFAULT_RISK:g} and never jit_only (unless the "
+            f"catalogue describes the scope); add them to the catalogue.{escape(typos)}",
             soft_wrap=True,
         )
 
@@ -215,7 +215,8 @@ def train(
         f"({len(result.predictor.modelled_)} modelled), C={result.predictor.C_:g}, "
         f"calibration={result.predictor.calibration_}, domain support for "
         f"{len(supported)} domain(s){': ' + ', '.join(supported) if supported else ''}. "
-        f"Saved to {result.directory}."
+        f"Saved to {result.directory}.",
+        markup=False,  # domains and the directory are the user's text
     )
     if loaded is not None:
         _warn_single_group(loaded, group_pattern)
@@ -233,7 +234,8 @@ def train(
         )
         out_console.print(
             f"MLflow run {info.run_id} in {tracking_uri}; registered {info.model_name} "
-            f"version {info.model_version}."
+            f"version {info.model_version}.",
+            markup=False,
         )
 
 

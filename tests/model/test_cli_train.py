@@ -355,3 +355,27 @@ def test_cli_train_refuses_a_deleted_experiment_before_training(tmp_path):
     assert "was deleted" in said
     assert "mlflow experiments restore" in said
     assert not out.exists()
+
+
+def test_cli_train_prints_paths_and_tool_names_that_look_like_markup(tmp_path):
+    # 'Saved to m[/b]' raised rich's MarkupError after the model was written (exit 1, a
+    # traceback); so did a --catalogue path or a missing tool named so in the warnings
+    folder = tmp_path / "runs[" / "b]"
+    folder.mkdir(parents=True)
+    traces = folder / "train.jsonl"
+    extra = make_traces()[0].model_copy(update={"trace_id": "x[/i]"})
+    calls = tuple(c.model_copy(update={"tool": "made.up[/i]"}) for c in extra.calls)
+    write_traces([*make_traces(), extra.model_copy(update={"calls": calls})], traces)
+    catalogue = folder / "catalogue.json"
+    save_catalogue(make_catalogue(), catalogue)
+    out = folder / "m"
+    result = CliRunner().invoke(
+        app,
+        ["train", str(traces), "--catalogue", str(catalogue), "--out", str(out), "--no-mlflow"],
+        terminal_width=400,
+    )
+    assert result.exit_code == 0, result.output
+    stdout, stderr = ("".join(text.split()) for text in (result.stdout, result.stderr))
+    assert f"Savedto{out}." in stdout  # whitespace left out: the lines wrap
+    assert "made.up[/i]" in stderr
+    assert f"--catalogue{catalogue}:" in stderr
