@@ -224,3 +224,20 @@ def test_generate_and_catalogue_derive_print_paths_that_look_like_markup(tmp_pat
     assert result.exit_code == 0, result.output
     assert f"Wrote{catalogue}:" in "".join(result.stdout.split())
     assert "leftout:a[/i]." in "".join(result.stderr.split())
+
+
+def test_a_file_of_unknown_kind_and_unknown_tools_print_names_that_look_like_markup(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from scopecast.cli._evaluate import _note_unknown_tools
+    from scopecast.traces import Trace
+
+    odd = tmp_path / "notes[" / "b].txt"  # the path reads .../notes[/b].txt
+    odd.parent.mkdir()
+    odd.write_text("x", encoding="utf-8")
+    result = runner.invoke(app, ["validate", str(odd)])
+    assert result.exit_code == 1
+    assert "cannot tell what kind of file" in result.stderr
+    trace = Trace.model_validate({**GOOD, "calls": [{"tool": "x[/i]", "scopes": ["g:a"]}]})
+    _note_unknown_tools([trace], scopecast.Catalogue(tools=()))
+    assert "x[/i]" in "".join(capsys.readouterr().err.split())

@@ -235,7 +235,7 @@ def evaluate(
         with written("--sweep", sweep):
             paths = write_sweep(points, sweep)
             (Path(sweep) / "dominance.json").write_text(json.dumps(beaten, indent=1) + "\n")
-        out_console.print("wrote " + ", ".join(str(p) for p in paths))
+        out_console.print("wrote " + ", ".join(str(p) for p in paths), markup=False)
 
 
 def _note_unknown_tools(traces: Sequence[Trace], catalogue: Catalogue) -> None:
@@ -255,7 +255,7 @@ def _note_unknown_tools(traces: Sequence[Trace], catalogue: Catalogue) -> None:
     shown = ", ".join(unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
     err_console.print(
         f"[yellow]warning:[/yellow] {n} of the {len(calls)} calls that need scopes ({n / len(calls):.0%}) "
-        f"use {len(unknown)} tool(s) the catalogue does not know: {shown}. Is the model "
+        f"use {len(unknown)} tool(s) the catalogue does not know: {escape(shown)}. Is the model "
         f"trained for these traces? (--catalogue names another catalogue.)",
         soft_wrap=True,
     )

@@ -163,7 +163,7 @@ def validate(
                 else:
                     n_bad += 1
                     err_console.print(
-                        f"[red]✗ {path}[/red]: cannot tell what kind of file this is. Name trace "
+                        f"[red]✗ {escape(str(path))}[/red]: cannot tell what kind of file this is. Name trace "
                         f"files *.jsonl or *.parquet and catalogues *.json or *.yaml.",
                         soft_wrap=True,
                     )
