@@ -206,3 +206,14 @@ def test_a_mapped_scope_with_a_comma_is_refused_at_start_up_when_the_token_uses_
         )
     with pytest.raises(ValidationError, match="with a comma"):
         OAuthProvider.github(client_id="c", redirect_uri=REDIRECT_URI, native_prefix="x,")
+
+
+def test_an_answer_with_no_token_anywhere_and_no_error_says_so(
+    token_endpoint: ScriptedTokenEndpoint,
+) -> None:
+    slack = OAuthProvider.slack_user(client_id="1.2", client_secret="s", redirect_uri=REDIRECT_URI)
+    auth = OAuthAuthorizer([slack], secret_key=KEY)
+    (url,) = auth.consent_urls(_request({"slack:chat:write"})).values()
+    token_endpoint.answers.append({"ok": True, "app_id": "A1"})
+    with pytest.raises(AuthorizerError, match="no access token in 'authed_user' and no error"):
+        auth.complete(code_callback(url))

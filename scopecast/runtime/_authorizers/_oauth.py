@@ -311,6 +311,13 @@ class OAuthAuthorizer:
                     f"app's bot token came back and no user token; the consent must ask user "
                     f"scopes, scope_parameter='user_scope'). Nothing was granted; ask again."
                 )
+            if status == 200 and error == "no error code":
+                where = f" in {provider.token_field!r}" if provider.token_field else ""
+                raise AuthorizerError(
+                    f"The {provider.name} token endpoint answered HTTP 200 with no access "
+                    f"token{where} and no error; the consent was not completed and nothing "
+                    f"was granted. Check token_url (and token_field), then ask again."
+                )
             raise AuthorizerError(
                 f"The {provider.name} token endpoint refused the authorization code (HTTP "
                 f"{status}, {error!s:.60}); the consent was not completed. Codes are "
