@@ -18,7 +18,7 @@ import pytest
 from scopecast import AuthorizerError
 from scopecast.runtime import ConsentRequest, OAuthAuthorizer, OAuthProvider
 from scopecast.runtime._authorizers._oauth_state import derive_code_verifier
-from tests.runtime.oauth_server import CLIENT_ID, REDIRECT_URI
+from tests.runtime.oauth_server import REDIRECT_URI, fake_provider
 
 KEY = b"k" * 32
 CLIENT_SECRET = "cs-9f3kQ2-client-secret-value"
@@ -34,15 +34,7 @@ REQUEST = ConsentRequest(
 
 
 def _provider(**settings: object) -> OAuthProvider:
-    fields: dict[str, object] = {
-        "name": "google",
-        "authorize_url": "https://as.invalid/authorize",
-        "token_url": "https://as.invalid/token",
-        "client_id": CLIENT_ID,
-        "client_secret": CLIENT_SECRET,
-        "redirect_uri": REDIRECT_URI,
-    }
-    return OAuthProvider.model_validate(fields | settings)
+    return fake_provider(client_secret=CLIENT_SECRET, **settings)
 
 
 def _failed_exchange(
