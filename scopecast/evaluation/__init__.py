@@ -41,6 +41,11 @@ from scopecast.evaluation._calibration import (
     reliability_by_label,
     upfront_probabilities,
 )
+from scopecast.evaluation._calibration_plots import (
+    precision_recall_figure,
+    reliability_figure,
+    scope_errors_figure,
+)
 from scopecast.evaluation._datasets import (
     EvaluationDataset,
     datasets_from_environment,
@@ -90,9 +95,6 @@ from scopecast.evaluation._plots import (
     divergence_figure,
     frontier_figure,
     learning_curve_figure,
-    precision_recall_figure,
-    reliability_figure,
-    scope_errors_figure,
 )
 from scopecast.evaluation._report import (
     EvaluationReport,
