@@ -172,7 +172,12 @@ class ModelPolicy(Policy):
         if trace.trace_id not in self._probabilities:
             return False
         scored_for = self._scored_for.get(trace.trace_id)
-        return scored_for is None or scored_for is trace or scored_for == trace
+        if scored_for is None or scored_for is trace:
+            return True
+        if scored_for == trace:  # read again: the next look-ups are identity checks
+            self._scored_for[trace.trace_id] = trace
+            return True
+        return False
 
     def probabilities(self, trace: Trace, attempting: int | None = None) -> dict[str, float]:
         """The scorer's probabilities before the start, or when call ``attempting`` is attempted."""
