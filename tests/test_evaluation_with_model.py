@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -19,6 +20,14 @@ from tests.model.conftest import NAMES, make_catalogue, make_traces
 runner = CliRunner()
 
 
+def _train(train: Path, catalogue: Path, out: Path) -> None:
+    """``scopecast train`` on ``train`` into ``out``, without MLflow."""
+    result = runner.invoke(
+        app, ["train", str(train), "--out", str(out), "--catalogue", str(catalogue), "--no-mlflow"]
+    )
+    assert result.exit_code == 0, result.output
+
+
 @pytest.fixture(scope="module")
 def model_files(tmp_path_factory):
     root = tmp_path_factory.mktemp("evaluate_model")
@@ -29,19 +38,7 @@ def model_files(tmp_path_factory):
         test,
     )
     save_catalogue(make_catalogue(), catalogue)
-    result = runner.invoke(
-        app,
-        [
-            "train",
-            str(train),
-            "--out",
-            str(root / "model"),
-            "--catalogue",
-            str(catalogue),
-            "--no-mlflow",
-        ],
-    )
-    assert result.exit_code == 0, result.output
+    _train(train, catalogue, root / "model")
     return root
 
 
@@ -206,19 +203,7 @@ def test_evaluate_intervals_resample_the_groups_the_model_was_cross_validated_by
     write_traces(runs(4, "train"), train)
     write_traces(runs(3, "test"), test)
     save_catalogue(make_catalogue(), catalogue)
-    trained = runner.invoke(
-        app,
-        [
-            "train",
-            str(train),
-            "--out",
-            str(tmp_path / "m"),
-            "--catalogue",
-            str(catalogue),
-            "--no-mlflow",
-        ],
-    )
-    assert trained.exit_code == 0, trained.output
+    _train(train, catalogue, tmp_path / "m")
     result = runner.invoke(app, ["evaluate", str(test), "--model", str(tmp_path / "m")])
     assert result.exit_code == 0, result.output
     output = " ".join(result.output.split())

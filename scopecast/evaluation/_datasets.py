@@ -231,7 +231,7 @@ def trained_model(
     """
     import importlib
 
-    from scopecast.catalogue import derive_catalogue, load_catalogue, merge_catalogues
+    from scopecast.catalogue import load_catalogue
     from scopecast.exceptions import ArtifactError
     from scopecast.traces import read_traces
 
@@ -252,8 +252,7 @@ def trained_model(
     try:
         metadata = model.read_metadata(directory)
         recorded = metadata.get("params", {})
-        # training records the catalogue merged with the one derived from the traces
-        merged = merge_catalogues(catalogue, derive_catalogue(traces))[0]
+        merged = model.training_catalogue(traces, catalogue)  # the one training records
         same_catalogue = metadata.get("catalogue") == merged.model_dump(
             mode="json", exclude_defaults=True
         )

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from scopecast.catalogue import Catalogue, derive_catalogue, merge_catalogues
+from scopecast.catalogue import Catalogue
 from scopecast.evaluation._intervals import CostInterval, cost_intervals
 from scopecast.evaluation._metrics import PolicyMetrics, score_outcomes
 from scopecast.evaluation._model_policy import ModelPolicy
@@ -92,7 +92,7 @@ def nested_policy_cost(
     ModelError
         If a fold's training traces cannot train a model (the message names the fold).
     """
-    from scopecast.model import group_of, train_predictor
+    from scopecast.model import group_of, train_predictor, training_catalogue
     from scopecast.model._grouping import groups_for
 
     if n_folds < 2:
@@ -101,8 +101,7 @@ def nested_policy_cost(
     costs = CostModel()
     folds = grouped_folds(traces, n_folds, lambda t: group_of(t, group_pattern))
     fold_of = {id(t): i for i, fold in enumerate(folds) for t in fold}
-    derived = derive_catalogue(traces)
-    scoring = derived if catalogue is None else merge_catalogues(catalogue, derived)[0]
+    scoring = training_catalogue(traces, catalogue)
     results: list[NestedFold] = []
     outcomes: list[TraceOutcome] = []
     for i, held in enumerate(folds):

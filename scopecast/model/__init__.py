@@ -27,7 +27,13 @@ with needs_training_stack("Training or loading a full model (scopecast.model)"):
     )
     from scopecast.model._predictor import ScopePredictor
     from scopecast.model._served_output import SERVED_RESULT_TYPE
-    from scopecast.model._training import check_trainable, data_hash, train_predictor, training_rows
+    from scopecast.model._training import (
+        check_trainable,
+        data_hash,
+        train_predictor,
+        training_catalogue,
+        training_rows,
+    )
     from scopecast.model._workflow import (
         TrainingResult,
         score_model_directory,
@@ -64,5 +70,6 @@ __all__ = [
     "train_predictor",
     "train_stream_to_directory",
     "train_to_directory",
+    "training_catalogue",
     "training_rows",
 ]

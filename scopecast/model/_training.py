@@ -23,7 +23,22 @@ from scopecast.model._predictor import ScopePredictor
 from scopecast.scoring import TaskInput
 from scopecast.traces import Trace, trace_to_json_line
 
-__all__ = ["TrainingRows", "check_trainable", "data_hash", "train_predictor", "training_rows"]
+__all__ = [
+    "TrainingRows",
+    "check_trainable",
+    "data_hash",
+    "train_predictor",
+    "training_catalogue",
+    "training_rows",
+]
+
+
+def training_catalogue(traces: Sequence[Trace], catalogue: Catalogue | None) -> Catalogue:
+    """The catalogue a model trained on ``traces`` uses and records: ``catalogue`` merged with
+    the one derived from the traces' calls (every tool and scope they used), or the derived
+    one alone."""
+    derived = derive_catalogue(traces)
+    return derived if catalogue is None else merge_catalogues(catalogue, derived)[0]
 
 
 def data_hash(traces: Sequence[Trace]) -> str:
@@ -146,8 +161,7 @@ def train_predictor(
     if group_pattern is not None:
         compiled_group_pattern(group_pattern)
     check_trainable(traces)
-    derived = derive_catalogue(traces)
-    merged = derived if catalogue is None else merge_catalogues(catalogue, derived)[0]
+    merged = training_catalogue(traces, catalogue)
     groups = groups_for(list(traces), group_pattern)
     rows = training_rows(traces, groups, prefixes=prefixes, prefix_weight=prefix_weight)
     model = ScopePredictor() if predictor is None else predictor
