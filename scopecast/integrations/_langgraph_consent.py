@@ -63,10 +63,16 @@ def consent_id_of(request: ConsentRequest) -> str:
 
     The guard's ``request_id`` is new in each execution (LangGraph runs the node again on
     resume), so the answer is matched on the run and the scopes the call misses (the
-    upfront scopes for the consent asked at the start).
+    upfront scopes for the consent asked at the start), and on the grants of those scopes
+    that ended (:attr:`~scopecast.runtime.ConsentRequest.ended_grants`): the same scopes
+    asked again after a revocation or an expiry are a new question, which the node's answer
+    to the earlier one (handed back first when the node runs again) must not answer.
     """
     asked = request.missing or request.requested
-    key = json.dumps([request.run_id, sorted(asked)], separators=(",", ":"))
+    question: list[object] = [request.run_id, sorted(asked)]
+    if request.ended_grants:  # without: the same id as before this was part of it
+        question.append(sorted(request.ended_grants))
+    key = json.dumps(question, separators=(",", ":"))
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
 
 

@@ -78,6 +78,11 @@ class ConsentRequest:
         The calls that wait for this consent, the one that asked first first (those an
         integration described: :meth:`ScopeGuard.authorize` with ``call=``); empty before
         the start. Never stored.
+    ended_grants : frozenset[str]
+        The ids of this run's earlier consent requests whose grants of ``missing`` scopes
+        (or of scopes implying one) have ended (revoked or expired): the call asks those
+        scopes again, and that is a new question, which an answer to the earlier one must
+        not answer (LangGraph's ``consent_id`` includes them). Empty when none ended.
     """
 
     run_id: str
@@ -87,6 +92,7 @@ class ConsentRequest:
     requested: frozenset[str]
     granted: frozenset[str] = field(default_factory=frozenset)
     calls: tuple[ToolCall, ...] = field(default=(), repr=False, compare=False)
+    ended_grants: frozenset[str] = field(default_factory=frozenset)
 
     @property
     def by_provider(self) -> dict[str, frozenset[str]]:

@@ -177,6 +177,11 @@ class ConsentCoordinator:
                 missing = frozenset(batch.missing)
                 granted = live.granted
                 refused = live.denied | live.declined
+                ended = frozenset(
+                    g.request_id
+                    for g in live.grants
+                    if g.scope not in granted and self.catalogue.closure((g.scope,)) & missing
+                )
                 # The calls made so far and the ones being attempted, as the policy was
                 # evaluated (the simulator re-predicts with the interrupting call included).
                 attempted = tuple(
@@ -205,6 +210,7 @@ class ConsentCoordinator:
                 requested=missing | extra,
                 granted=granted,
                 calls=tuple(batch.calls),
+                ended_grants=ended,
             )
             logger.info(
                 "run %s: tool %s misses %s; asking for %s",

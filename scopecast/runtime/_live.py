@@ -21,7 +21,13 @@ from scopecast.catalogue import Catalogue
 from scopecast.exceptions import GuardStateError
 from scopecast.runtime._consent import ToolCall
 from scopecast.runtime._fork import track_runs
-from scopecast.runtime._records import CallRecord, PendingRequest, RunRecord, RunStatus
+from scopecast.runtime._records import (
+    CallRecord,
+    GrantRecord,
+    PendingRequest,
+    RunRecord,
+    RunStatus,
+)
 from scopecast.traces import PlanStep
 
 _T = TypeVar("_T")
@@ -89,6 +95,9 @@ class LiveRun:
             self.pending: PendingRequest | None = record.pending
             self.denied = record.denied
             self.declined = record.declined
+            # Every grant the run had, ended ones included: a consent that asks a scope again
+            # after its grant ended names the grant (ConsentRequest.ended_grants).
+            self.grants: tuple[GrantRecord, ...] = record.grants
             active = [g for g in record.grants if g.is_active(read_at)]
             self.granted = frozenset(g.scope for g in active)
             if len(record.calls) > len(self.saved_calls):
