@@ -8,6 +8,7 @@ refused. Neither type ever holds a token value.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -116,7 +117,9 @@ class Grant:
     granted : frozenset[str]
         Scopes the user granted. Requested scopes not in it are recorded as refused.
     expires_at : float or None
-        When the grant ends (UTC epoch seconds), e.g. from the token's ``expires_in``.
+        When the grant ends (UTC epoch seconds), e.g. from the token's ``expires_in``; a
+        number, ``inf`` for no end (as ``None``). NaN, text or a bool raises ``ConfigError``:
+        a grant whose end is unknown must not be held as one that never ends.
     providers : frozenset[str] or None
         The providers whose consent screens this answers (an OAuth callback answers one);
         ``None``: every provider of the request. A paused request resolves when each of its
@@ -127,6 +130,19 @@ class Grant:
     granted: frozenset[str] = field(default_factory=frozenset)
     expires_at: float | None = None
     providers: frozenset[str] | None = None
+
+    def __post_init__(self) -> None:
+        end = self.expires_at
+        if end is not None and (
+            isinstance(end, bool) or not isinstance(end, int | float) or math.isnan(end)
+        ):
+            # The store keeps a NaN as NULL in SQLite: the grant would never end (fail open).
+            shown = "NaN" if isinstance(end, float) else f"a {type(end).__name__}"
+            raise ConfigError(
+                f"A Grant's expires_at is when it ends, in UTC epoch seconds (a number), or "
+                f"None; got {shown}. Nothing was granted: compute it from the token's "
+                f"lifetime, or pass None."
+            )
 
     @classmethod
     def of(
