@@ -63,13 +63,18 @@ def consent_id_of(request: ConsentRequest) -> str:
 
     The guard's ``request_id`` is new in each execution (LangGraph runs the node again on
     resume), so the answer is matched on the run and the scopes the call misses (the
-    upfront scopes for the consent asked at the start), and on the grants of those scopes
+    upfront scopes, and that it is the upfront consent, for the consent asked at the
+    start), and on the grants of those scopes
     that ended (:attr:`~scopecast.runtime.ConsentRequest.ended_grants`): the same scopes
     asked again after a revocation or an expiry are a new question, which the node's answer
     to the earlier one (handed back first when the node runs again) must not answer.
     """
     asked = request.missing or request.requested
     question: list[object] = [request.run_id, sorted(asked)]
+    if request.is_upfront:
+        # Declined upfront scopes are asked again at the call that needs them: with the same
+        # scopes, the upfront answer (handed back first) would answer that call's question.
+        question.append(request.tool)
     if request.ended_grants:  # without: the same id as before this was part of it
         question.append(sorted(request.ended_grants))
     key = json.dumps(question, separators=(",", ":"))

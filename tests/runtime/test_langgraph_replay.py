@@ -80,6 +80,43 @@ def test_an_answer_is_not_replayed_onto_the_question_asked_again_after_a_revocat
     assert SEND in live.denied
 
 
+def test_a_declined_upfront_consent_does_not_answer_a_calls_consent_of_the_same_scopes(
+    catalogue: Catalogue, tmp_path: Path
+) -> None:
+    # The node starts the run with an upfront consent, which the user declines, then sends:
+    # the send asks gmail.send again (a declined scope is asked once more when a call needs
+    # it), and the user grants it. On that resume the node runs again and LangGraph hands
+    # back the upfront answer first: with the same consent_id (run + the same scopes), it
+    # answered the send's question, refusing what the user granted.
+    effects = Effects()
+    guard = ScopeGuard(
+        catalogue, store=f"sqlite:///{tmp_path / 'runs.db'}", authorizer=InterruptAuthorizer()
+    )
+    tools = {t.name: t for t in guard_tools(guard, effects.tools(), names=NAMES)}
+
+    def act(state: MessagesState) -> dict[str, list[AIMessage]]:
+        if guard.store.find_run("run-1") is None:
+            guard.start("Email Carlos", run_id="run-1", upfront=[SEND])
+        tools["send_email"].invoke({"to": "carlos"})
+        return {"messages": [AIMessage("done")]}
+
+    builder = StateGraph(MessagesState)
+    builder.add_node("act", act)
+    builder.add_edge(START, "act")
+    graph = builder.compile(checkpointer=InMemorySaver())
+    config = run_config("run-1")
+
+    upfront = graph.invoke({"messages": [("user", "go")]}, config)["__interrupt__"][0].value
+    assert upfront["tool"] == "<start>"
+    second = graph.invoke(Command(resume=consent_answer(upfront, granted=[])), config)
+    at_call = second["__interrupt__"][0].value
+    assert at_call["tool"] == "email.send"
+    assert at_call["consent_id"] != upfront["consent_id"]
+    graph.invoke(Command(resume=consent_answer(at_call, granted=[SEND])), config)
+    assert effects.sent == ["carlos"]
+    assert SEND in guard.attach("run-1").granted
+
+
 def test_the_consent_id_is_the_same_in_every_execution_of_an_unchanged_question() -> None:
     asked = frozenset({SEND})
     one = ConsentRequest("run-1", "req-1", "email.send", asked, asked)
