@@ -272,7 +272,7 @@ class CallGuard:
         required = self._required.get(tool)
         if required is None:
             raise UnknownToolError(tool, self._required)
-        if not (required <= live.closure and time.time() < live.valid_until):
+        if not (required <= live.closure and time.monotonic() < live.valid_until):
             self._consent.authorize(live, tool, required, call)
         return live
 
@@ -298,7 +298,7 @@ class CallGuard:
 
     def _load(self, run_id: str) -> LiveRun:
         """The run from the store, held by this process (``RunHeldError`` if another holds it)."""
-        start = time.time()
+        start = time.monotonic()
         record = self.store.hold_run(run_id, self._consent.holder.name, self._consent.run_lease)
         held = start + self._consent.run_lease
         return self._live.load(record, self.catalogue, self.refresh_interval, held)

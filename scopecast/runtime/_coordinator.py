@@ -107,7 +107,7 @@ class ConsentCoordinator:
         rounds = 0
         while True:
             with live.lock:
-                if time.time() >= live.valid_until:
+                if time.monotonic() >= live.valid_until:
                     self.hold(live)
                 if live.status == "finished":
                     raise GuardStateError(
@@ -245,7 +245,7 @@ class ConsentCoordinator:
         RunHeldError
             If another process holds the run (see ``_run_leases``).
         """
-        start = time.time()  # before the renewal: the lease ends no earlier than this + lease
+        start = time.monotonic()  # before the renewal: the lease ends no earlier than this + lease
         if live.held_until - start > self.run_lease / 2:
             # Half the lease left: a read (no write transaction) shows that it is still ours.
             record = self.store.get_run(live.run_id)

@@ -222,7 +222,7 @@ class ScopeGuard(CallGuard):
         GuardStateError
             If the run or the request is unknown, or the request belongs to another run.
         """
-        start = time.time()  # the winning resume holds the run from before it took it
+        start = time.monotonic()  # the winning resume holds the run from before it took it
         record = self._answers.resume(run_id, grant)
         held = start + self._consent.run_lease if record.status == "running" else None
         live = self._live.load(record, self.catalogue, self.refresh_interval, held)

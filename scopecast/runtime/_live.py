@@ -1,7 +1,9 @@
 """A run's state inside one process: the cached grant closure, refusals, unsaved calls, batches.
 
 The guard's fast path reads :attr:`LiveRun.closure` and :attr:`LiveRun.valid_until` without a
-lock (both are replaced, never mutated, under :attr:`LiveRun.lock`). Everything else changes
+lock (both are replaced, never mutated, under :attr:`LiveRun.lock`). The cache's deadlines
+(``valid_until``, ``held_until``) are on :func:`time.monotonic`: a wall clock stepped back
+(NTP, a restored VM) must not keep an expired or revoked grant valid in the cache. Everything else changes
 under the lock. The run store stays the source of truth: the cache is refreshed from it every
 ``refresh_interval`` seconds (so a revocation made by another process takes effect) and at
 the first expiry of a grant. A finished run has an empty closure and an invalid cache, so
@@ -73,24 +75,25 @@ class LiveRun:
         self.buffer: list[tuple[str, str, float]] = []
         self.closure: frozenset[str] = frozenset()
         self.valid_until = 0.0
-        # When this process's lease on the run ends, by its own clock (see _run_leases).
+        # When this process's lease on the run ends, by its own monotonic clock (_run_leases).
         self.held_until = 0.0
         self.sync(record)
 
     def sync(self, record: RunRecord, held_until: float | None = None) -> None:
         """Replace the cached state with ``record`` (read from the store just now).
 
-        ``held_until``: the end of the lease this process took with that read. The cache
+        ``held_until``: the end of the lease this process took with that read (on
+        :func:`time.monotonic`, as the cache's validity). The cache
         is never valid past the lease, nor at all while the run is paused (the resume that
         answers it, perhaps in another process, takes the run over at once).
         """
         with self.lock:
             if held_until is not None:
                 self.held_until = held_until
-            now = time.time()
+            now = time.monotonic()
             # Expiries are on the store's clock: judged at the read, turned into this
-            # process's clock by the time they had left then.
-            read_at = now if record.read_at is None else record.read_at
+            # process's monotonic clock by the time they had left then.
+            read_at = time.time() if record.read_at is None else record.read_at
             self.status: RunStatus = record.status
             self.pending: PendingRequest | None = record.pending
             self.denied = record.denied

@@ -8,8 +8,8 @@ row ``(run_id, holder, expires_at)``, taken and checked in the transaction that 
 run. The holder renews it as it refreshes the run from the store (every ``refresh_interval``
 while it makes calls; a refresh with more than half the lease left only reads that the lease
 is still its own, ``RunRecord.held_by``) and its fast path stops at the lease's end by
-its own clock, measured from before the renewal began, hence never later than the store's
-``expires_at``. Another process may take a lease past its end (the holder died or stalled:
+its own monotonic clock (a wall clock stepped back would stretch it), measured from before
+the renewal began, hence never later than the store's ``expires_at``. Another process may take a lease past its end (the holder died or stalled:
 its next call finds the new holder and is refused). The winning resume of a paused run
 takes the lease whatever its state (the answer hands the run to it). Pausing keeps it;
 putting the run aside (``ScopeGuard.release``) and finishing end it.

@@ -54,7 +54,7 @@ def guard_callable(
         @functools.wraps(fn)
         async def guarded_async(*args: object, **kwargs: object) -> object:
             live = active(tool)
-            if not (required <= live.closure and time.time() < live.valid_until):
+            if not (required <= live.closure and time.monotonic() < live.valid_until):
                 await asyncio.to_thread(authorize, live, tool, required)
             at = time.time()
             try:
@@ -68,14 +68,14 @@ def guard_callable(
         return cast(Callable[P, R], guarded_async)
 
     now = time.time
+    clock = time.monotonic  # the cache's deadlines are on it (see _live)
 
     @functools.wraps(fn)
     def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
         live = current.get() or active(tool)
-        at = now()
-        if not (required <= live.closure and at < live.valid_until):
+        if not (required <= live.closure and clock() < live.valid_until):
             authorize(live, tool, required)
-            at = now()
+        at = now()
         try:
             result = fn(*args, **kwargs)
         except BaseException:

@@ -49,3 +49,38 @@ def test_an_expired_grant_refuses_calls_whatever_the_process_clocks(
     with pytest.raises(AuthorizationRequired):
         attached.check("email.send")
     holder.close()
+
+
+def test_a_clock_stepped_back_does_not_stretch_the_cached_grants(
+    catalogue: Catalogue, store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The in-process cache of a run's grants was valid until a time of the process's wall
+    # clock: stepped back an hour after the cache was filled (NTP correcting a fast clock, a
+    # VM restored), the cache stayed valid an hour more, and calls ran on a grant that had
+    # expired (or been revoked by another process, or whose run another process had taken
+    # over) in the meantime. The cache's deadlines are on the monotonic clock.
+    real_time = time.time
+    user = ScriptedConsent()
+    guard = ScopeGuard(
+        catalogue,
+        store=store_url,
+        authorizer=CallbackAuthorizer(user),
+        grant_ttl=TTL,
+        refresh_interval=600,
+        run_lease=600,
+    )
+    sent: list[str] = []
+
+    @guard.tool("email.send")
+    def send(to: str) -> None:
+        sent.append(to)
+
+    with guard.start("Email Carlos and Dana") as run:
+        send("carlos")  # asks, granted for TTL s
+        run.check("email.send")
+        monkeypatch.setattr(time, "time", lambda: real_time() - 3600.0)
+        _sleep_real(TTL + 0.1, real_time)  # the grant has expired
+        run.check("email.send")  # asks again
+        send("dana")  # the grant of the second consent: still valid
+    assert len(user.requests) == 2
+    assert sent == ["carlos", "dana"]
