@@ -283,8 +283,24 @@ class ScopeGuard(CallGuard):
         return self._answers.pending_consent(run_id)
 
     def revoke(self, run_id: str, scopes: Iterable[str]) -> int:
-        """Revoke ``scopes`` in a run at once (in this process; others within refresh_interval)."""
-        count = self.store.revoke(run_id, scope_names(scopes, "scopes", method="revoke"))
+        """Revoke ``scopes`` in a run at once (in this process; others within refresh_interval).
+
+        The grants of scopes that imply one of ``scopes`` (in the catalogue) are revoked too:
+        they would go on covering the calls that need it. Returns how many grants were
+        revoked, those included.
+        """
+        names = scope_names(scopes, "scopes", method="revoke")
+        implying = frozenset(
+            s for s in self.catalogue.all_scopes if self.catalogue.closure((s,)) & names
+        )
+        if implying - names:
+            logger.info(
+                "run %s: revoking %s also revokes the scopes that imply them: %s",
+                run_id,
+                sorted(names),
+                sorted(implying - names),
+            )
+        count = self.store.revoke(run_id, names | implying)
         live = self._live.get(run_id)
         if live is not None:
             live.invalidate()  # first: if the read below fails, the next call reads the store
