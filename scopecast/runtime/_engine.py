@@ -18,7 +18,7 @@ from sqlalchemy.pool import StaticPool
 
 from scopecast.exceptions import RunStoreError
 
-__all__ = ["make_engine"]
+__all__ = ["make_engine", "safe_url"]
 
 
 def make_engine(url: str) -> Engine:
@@ -27,7 +27,7 @@ def make_engine(url: str) -> Engine:
         parsed = make_url(url)
     except (ArgumentError, ValueError):  # ValueError: a port that is not a number
         raise RunStoreError(
-            f"{_without_password(url)!r} is not a SQLAlchemy database URL. Expected e.g. "
+            f"{safe_url(url)!r} is not a SQLAlchemy database URL. Expected e.g. "
             f"'sqlite:///runs.db' or 'postgresql+psycopg://user:password@host:5432/db'."
         ) from None
     try:
@@ -42,7 +42,7 @@ def make_engine(url: str) -> Engine:
             engine = create_engine(url, connect_args={"timeout": 30.0})
     except (SQLAlchemyError, ImportError) as err:
         raise RunStoreError(
-            f"Cannot open the run store {parsed.render_as_string(hide_password=True)!r}: {err}. "
+            f"Cannot open the run store {safe_url(url)!r}: {err}. "
             f"Install the database driver (e.g. `pip install psycopg[binary]` for PostgreSQL)."
         ) from err
     _configure_sqlite(engine, wal=not in_memory)
@@ -50,6 +50,26 @@ def make_engine(url: str) -> Engine:
 
 
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:?/*")
+
+# Query parameters that carry a secret: libpq's password and sslpassword, and the like.
+_SECRET_PARAMETER = re.compile(r"pass|pwd|secret|token|key$", re.IGNORECASE)
+_QUERY_PARAMETER = re.compile(r"([?&])([^=&#]*)=([^&#]*)")
+
+
+def safe_url(url: str) -> str:
+    """``url`` for messages and ``repr``: its password masked, in the authority or the query.
+
+    A password may be a query parameter (libpq reads ``?password=`` and ``?sslpassword=``)
+    as well as ``user:password@``; a URL that does not parse is masked as written.
+    """
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        return _QUERY_PARAMETER.sub(_masked_parameter, _without_password(url))
+    hidden = {k: "***" for k in parsed.query if _SECRET_PARAMETER.search(k)}
+    if hidden:
+        parsed = parsed.update_query_dict(hidden)
+    return parsed.render_as_string(hide_password=True).replace("%2A%2A%2A", "***")
 
 
 def _without_password(url: str) -> str:
@@ -64,6 +84,12 @@ def _without_password(url: str) -> str:
     prefix = scheme.group(0) if scheme and scheme.group(0).endswith("/") else ""
     user, colon, _ = head[len(prefix) :].partition(":")
     return f"{prefix}{user}:***@{tail}" if colon else f"{prefix}***@{tail}"
+
+
+def _masked_parameter(match: re.Match[str]) -> str:
+    """A query parameter ``name=value`` as shown: its value masked if the name is a secret's."""
+    separator, name, value = match.groups()
+    return f"{separator}{name}={'***' if _SECRET_PARAMETER.search(name) else value}"
 
 
 def _configure_sqlite(engine: Engine, *, wal: bool) -> None:

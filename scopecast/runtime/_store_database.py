@@ -23,7 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from scopecast.exceptions import GuardStateError, RunStoreError
 from scopecast.runtime import _schema as t
-from scopecast.runtime._engine import make_engine
+from scopecast.runtime._engine import make_engine, safe_url
 from scopecast.runtime._fork import track_store
 
 __all__ = ["DEFAULT_STORE_URL", "StoreDatabase"]
@@ -59,7 +59,7 @@ class StoreDatabase:
                 ) from err
 
     def _safe_url(self) -> str:
-        return make_url(self.url).render_as_string(hide_password=True)
+        return safe_url(self.url)
 
     def _sqlite_file(self) -> str:
         """`` (the file /abs/runs.db)`` for a relative SQLite path, which each process reads

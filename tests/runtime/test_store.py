@@ -137,3 +137,29 @@ def test_store_repr_hides_password() -> None:
     store = RunStore.__new__(RunStore)
     store.url = "postgresql+psycopg://user:secret@localhost/db"
     assert "secret" not in repr(store)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql+psycopg://scopecast@127.0.0.1:1/runs?password=hunter2",  # libpq accepts it
+        "postgresql+psycopg://scopecast@127.0.0.1:1/runs?sslmode=require&sslpassword=hunter2",
+    ],
+)
+def test_a_password_in_the_urls_query_is_never_shown(url: str) -> None:
+    # The password may be given as a query parameter instead of in the authority; the URL
+    # was then shown whole in the store's errors and in repr(RunStore) / repr(ScopeGuard).
+    with pytest.raises(RunStoreError) as info:
+        RunStore(url)
+    assert "hunter2" not in str(info.value)
+    assert "127.0.0.1:1/runs" in str(info.value)  # still says which database
+    store = RunStore(url, create_tables=False)
+    assert "hunter2" not in repr(store)
+    assert "password=***" in repr(store)
+    store.close()
+
+
+def test_a_mistyped_url_hides_a_password_in_its_query() -> None:
+    with pytest.raises(RunStoreError, match="not a SQLAlchemy database URL") as info:
+        RunStore("postgresql+psycopg//scopecast@db/runs?password=hunter2")
+    assert "hunter2" not in str(info.value)
