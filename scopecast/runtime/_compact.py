@@ -132,9 +132,11 @@ class CompactScorer:
                 f"{spec.get('format_version')!r}). Retrain the model with this version of "
                 f"scopecast."
             )
-        feat = spec.get("featurizer")
+        feat = spec.get("featurizer")  # none: reported below, as a malformed spec
         tokenizer = check_tokenizer(
-            feat.get("text_tokenizer", TOKENIZER_WORDS) if isinstance(feat, Mapping) else None,
+            feat.get("text_tokenizer", TOKENIZER_WORDS)
+            if isinstance(feat, Mapping)
+            else TOKENIZER_WORDS,
             "The compact model",
         )
         if spec["format_version"] != compact_format_version(tokenizer):

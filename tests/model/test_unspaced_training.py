@@ -248,3 +248,15 @@ def test_a_format_version_this_scopecast_does_not_read_is_refused(
     path.write_text(json.dumps(sealed_metadata(metadata)), encoding="utf-8")
     with pytest.raises(ArtifactError, match=r"reads versions 4 and 5\. Retrain"):
         load_compact(directory)
+
+
+def test_a_spec_without_its_featurizer_is_malformed(
+    chinese_model: ScopePredictor, tmp_path: Path
+) -> None:
+    spec, arrays = _spec_and_arrays(
+        save_model(chinese_model, tmp_path / "m", catalogue=_catalogue())
+    )
+    del spec["featurizer"]
+    spec["format_version"] = COMPACT_FORMAT_VERSION
+    with pytest.raises(ArtifactError, match="spec is malformed"):
+        CompactScorer(spec, arrays)
