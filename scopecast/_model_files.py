@@ -2,7 +2,8 @@
 
 Both the scikit-learn side (:mod:`scopecast.model`) and the runtime read a model directory
 through these functions, so the format checks and the checksum scheme are the same on both
-paths. Layout (format version :data:`FORMAT_VERSION`)::
+paths. Layout (format version :data:`FORMAT_VERSION`, or :data:`UNSPACED_FORMAT_VERSION` for a
+model that splits the scripts written without spaces into pairs of letters)::
 
     metadata.json    format, versions, scopes, catalogue, metrics, params, created_at,
                      ``files``: the sha256 of every other file of the directory, and
@@ -21,6 +22,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from scopecast._task_tokens import TEXT_TOKENIZERS, TOKENIZER_UNSPACED_BIGRAMS, TOKENIZER_WORDS
 from scopecast._version import __version__
 from scopecast.catalogue import Catalogue, catalogue_from_mapping
 from scopecast.exceptions import ArtifactError, DataValidationError
@@ -35,8 +37,13 @@ __all__ = [
     "METADATA_DIGEST",
     "METADATA_FILE",
     "MODEL_FILE",
+    "UNSPACED_COMPACT_FORMAT_VERSION",
+    "UNSPACED_FORMAT_VERSION",
     "catalogue_of",
+    "check_tokenizer",
     "checked_path",
+    "compact_format_version",
+    "format_version",
     "metadata_digest",
     "read_metadata",
     "recorded_policy_params",
@@ -54,6 +61,14 @@ older reader would ignore, serving probabilities the model does not give. 2: a c
 ``key~part`` for the part of a plain value too (version 1 made them for joined values only),
 so a version-1 model would be served features it was not trained on."""
 MODEL_FILE = "model.skops"
+UNSPACED_FORMAT_VERSION = 5
+"""The format version of a model whose featurizer splits the unspaced scripts into pairs of
+letters (:data:`~scopecast._task_tokens.TOKENIZER_UNSPACED_BIGRAMS`, recorded when its training
+text had such letters: :func:`~scopecast._task_tokens.tokenizer_for`); otherwise the same
+files as :data:`FORMAT_VERSION`. An older scopecast, which would read a Chinese task as one
+word and serve such a model features it was not trained on, refuses the version; a model
+trained on other text keeps :data:`FORMAT_VERSION`, byte for byte as before, since both
+tokenizers read its training text alike."""
 METADATA_FILE = "metadata.json"
 COMPACT_SPEC = "compact.json"
 COMPACT_ARRAYS = "compact.npz"
@@ -61,12 +76,49 @@ COMPACT_FORMAT = "scopecast-compact"
 COMPACT_FORMAT_VERSION = 3
 """Bumped with :data:`FORMAT_VERSION` when the compact files change (3: ``domain_support``
 in ``compact.json``; format 4 changed only ``metadata.json``, which is read first)."""
+UNSPACED_COMPACT_FORMAT_VERSION = 4
+"""The compact version of a model of :data:`UNSPACED_FORMAT_VERSION`: ``compact.json``'s
+``featurizer`` records its ``text_tokenizer``, which an older scopecast would ignore."""
+_VERSIONS = {
+    TOKENIZER_WORDS: (FORMAT_VERSION, COMPACT_FORMAT_VERSION),
+    TOKENIZER_UNSPACED_BIGRAMS: (UNSPACED_FORMAT_VERSION, UNSPACED_COMPACT_FORMAT_VERSION),
+}
+"""Per text tokenizer, the format and compact format versions of a model that uses it."""
 METADATA_DIGEST = "metadata_sha256"
 """The key of ``metadata.json`` holding the sha256 of the file's own content (see
 :func:`metadata_digest`). The other files' checksums are recorded in ``metadata.json``, so
 this closes the chain: a model directory whose metadata was edited or damaged fails to load.
 It detects corruption and naive edits, not an attacker who recomputes it: it is a checksum,
 not a signature."""
+
+
+def check_tokenizer(tokenizer: object, where: str) -> int:
+    """``tokenizer`` (a model's text tokenizer, read from ``where``), if this scopecast knows it.
+
+    Raises
+    ------
+    ArtifactError
+        If it is not one of :data:`~scopecast._task_tokens.TEXT_TOKENIZERS`: a newer
+        scopecast made the model, and this one would split its tasks into other words.
+    """
+    if type(tokenizer) is not int or tokenizer not in TEXT_TOKENIZERS:
+        raise ArtifactError(
+            f"{where} splits task text with tokenizer {tokenizer!r}, which this scopecast "
+            f"({__version__}) does not know (it knows {', '.join(map(str, TEXT_TOKENIZERS))}): "
+            f"the model was made by a newer scopecast, and this one would read its tasks as "
+            f"other words. Upgrade scopecast, or retrain the model with this version."
+        )
+    return tokenizer
+
+
+def format_version(tokenizer: int) -> int:
+    """The ``metadata.json`` format version of a model whose featurizer uses ``tokenizer``."""
+    return _VERSIONS[tokenizer][0]
+
+
+def compact_format_version(tokenizer: int) -> int:
+    """The ``compact.json`` format version of a model whose featurizer uses ``tokenizer``."""
+    return _VERSIONS[tokenizer][1]
 
 
 def sha256_of(path: Path) -> str:
@@ -144,12 +196,13 @@ def read_metadata(directory: str | Path) -> dict[str, Any]:
             f"{str(path)!r} does not describe a scopecast model (expected format "
             f"{FORMAT_NAME!r}, got {metadata.get('format') if isinstance(metadata, dict) else None!r})."
         )
-    if metadata.get("format_version") != FORMAT_VERSION:
+    if metadata.get("format_version") not in (FORMAT_VERSION, UNSPACED_FORMAT_VERSION):
         raise ArtifactError(
             f"The model in {str(Path(directory))!r} has format version "
             f"{metadata.get('format_version')!r} (made by scopecast "
-            f"{metadata.get('scopecast_version')!r}); this scopecast ({__version__}) reads version "
-            f"{FORMAT_VERSION}. Retrain the model with this version of scopecast."
+            f"{metadata.get('scopecast_version')!r}); this scopecast ({__version__}) reads versions "
+            f"{FORMAT_VERSION} and {UNSPACED_FORMAT_VERSION}. Retrain the model with this version "
+            f"of scopecast."
         )
     recorded = metadata.get(METADATA_DIGEST)
     if not isinstance(recorded, str):

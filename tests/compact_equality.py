@@ -36,6 +36,9 @@ def probe_inputs(training: list[TaskInput], scopes: list[str]) -> list[TaskInput
     probes = [
         TaskInput("Wire 2,500 EUR to Zoë on 2026-03-04 — ünïcode & unseen-words", {}),
         TaskInput("a", {"domain": "work+chat", "unseen": "v"}),
+        # scripts written without spaces (pairs of letters when the model splits them), mixed
+        TaskInput("请把report.pdf发送给张三，然后创建文件「预算３」", {}),
+        TaskInput("ส่งอีเมลถึงสมชาย 送信する ファイル", {}),
         TaskInput(
             "Send the report",
             {"domain": "work"},

@@ -3,7 +3,9 @@
 Layout of the output columns, in this order (each block scaled by its weight):
 
 1. task text: TF-IDF (sublinear tf, smoothed idf, unit L2 norm) over word n-grams and
-   character n-grams of the normalised task (:mod:`scopecast._task_tokens`);
+   character n-grams of the normalised task (:mod:`scopecast._task_tokens`; in the scripts
+   written without spaces, such as Chinese, Japanese or Thai, a word is a pair of letters:
+   :func:`~scopecast._task_tokens.text_words`);
 2. indicators: context fields (``key=value``, and ``key~part`` for each part of the value),
    the plan's tools and scopes with ``has_plan``, and the progress so far (tools and scopes
    of the calls made, with ``has_calls``); values unseen in training are ignored;
@@ -30,9 +32,11 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from scopecast._task_tokens import (
+    TOKENIZER_WORDS,
     indicator_tokens,
     text_tokens,
     tfidf_vector,
+    tokenizer_for,
 )
 from scopecast.catalogue import Catalogue
 from scopecast.features._inputs import as_task_inputs
@@ -116,6 +120,14 @@ class TaskFeaturizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]  # 
         Unit-norm TF-IDF rows of the scope documents.
     similarity_scopes_ : list of str
     n_features_out_ : int
+    text_tokenizer_ : int
+        How the task text is split into words (:func:`scopecast._task_tokens.text_words`):
+        :data:`~scopecast._task_tokens.TOKENIZER_UNSPACED_BIGRAMS` when the training text
+        needs it (:func:`~scopecast._task_tokens.tokenizer_for`: it has letters of a script
+        written without spaces). Set only then: without it (a model fitted on other text,
+        or by a scopecast before version 2 of the tokenizer) the words are those of
+        :data:`~scopecast._task_tokens.TOKENIZER_WORDS`, so such a model is saved byte for
+        byte as before.
     """
 
     def __init__(
@@ -139,8 +151,19 @@ class TaskFeaturizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]  # 
         self.similarity_weight = similarity_weight
         self.progress_weight = progress_weight
 
+    @property
+    def tokenizer(self) -> int:
+        """How this featurizer splits text into words (see ``text_tokenizer_``)."""
+        tokenizer: int = getattr(self, "text_tokenizer_", TOKENIZER_WORDS)
+        return tokenizer
+
     def _text_tokens(self, task: str) -> list[str]:
-        return text_tokens(task, tuple(self.word_ngram_range), self.char_ngram_range)  # type: ignore[arg-type]
+        return text_tokens(
+            task,
+            tuple(self.word_ngram_range),  # type: ignore[arg-type]
+            self.char_ngram_range,
+            tokenizer=self.tokenizer,
+        )
 
     def fit(
         self,
@@ -163,12 +186,17 @@ class TaskFeaturizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]  # 
         # the model trains on) repeat its task, and counting them kept a word of a single
         # task whose run made two calls (``min_df``) and weighed the idf by calls made.
         tasks = [item.task for item in inputs if not item.calls] or [item.task for item in inputs]
+        docs = dict(scope_documents or {})
+        tokenizer = tokenizer_for([*tasks, *docs.values()])
+        if tokenizer == TOKENIZER_WORDS:
+            self.__dict__.pop("text_tokenizer_", None)  # refitted: not what the last fit set
+        else:
+            self.text_tokenizer_ = tokenizer
         df, n = _document_frequencies(self._text_tokens(task) for task in tasks)
         self.text_vocabulary_ = _vocabulary(df, self.min_df, self.max_text_features)
         self.text_idf_ = _smoothed_idf(df, n, self.text_vocabulary_)
         ind_df, _ = _document_frequencies(indicator_tokens(item) for item in inputs)
         self.indicator_vocabulary_ = _vocabulary(ind_df, 1, None)
-        docs = dict(scope_documents or {})
         self.similarity_scopes_ = sorted(docs)
         sim_docs = [self._similarity_tokens(task) for task in tasks]
         sim_docs += [self._similarity_tokens(docs[s]) for s in self.similarity_scopes_]
@@ -194,9 +222,8 @@ class TaskFeaturizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]  # 
         )
         return self
 
-    @staticmethod
-    def _similarity_tokens(text: str) -> list[str]:
-        return text_tokens(text, (1, 1), None)
+    def _similarity_tokens(self, text: str) -> list[str]:
+        return text_tokens(text, (1, 1), None, tokenizer=self.tokenizer)
 
     def transform(self, X: object) -> sp.csr_matrix:
         """Return the sparse feature matrix of ``X`` (one row per input)."""

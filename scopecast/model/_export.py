@@ -18,18 +18,29 @@ import numpy as np
 from scopecast._model_files import (
     COMPACT_ARRAYS,
     COMPACT_FORMAT,
-    COMPACT_FORMAT_VERSION,
     COMPACT_SPEC,
+    compact_format_version,
 )
+from scopecast._task_tokens import TOKENIZER_WORDS
 from scopecast.exceptions import ArtifactError
 from scopecast.model._predictor import ScopePredictor
 
-__all__ = ["can_export_compact", "export_compact"]
+__all__ = ["can_export_compact", "export_compact", "text_tokenizer"]
 
 
 def can_export_compact(predictor: ScopePredictor) -> bool:
     """Whether ``predictor`` has a compact form (it was fitted on task inputs, not a matrix)."""
     return hasattr(predictor, "coef_") and getattr(predictor, "featurizer_", None) is not None
+
+
+def text_tokenizer(predictor: ScopePredictor) -> int:
+    """How ``predictor``'s featurizer splits task text into words (``TaskFeaturizer.tokenizer``).
+
+    :data:`~scopecast._task_tokens.TOKENIZER_WORDS` when it has no featurizer (fitted on a
+    feature matrix: it never reads text).
+    """
+    feat = getattr(predictor, "featurizer_", None)
+    return TOKENIZER_WORDS if feat is None else int(feat.tokenizer)
 
 
 def _tokens_in_order(vocabulary: dict[str, int]) -> list[str]:
@@ -57,9 +68,10 @@ def export_compact(predictor: ScopePredictor, directory: str | Path) -> tuple[st
     if feat is None:  # pragma: no cover - excluded by can_export_compact; narrows the type
         raise ArtifactError("The predictor has no featurizer to export.")
     char = feat.char_ngram_range
+    tokenizer = text_tokenizer(predictor)
     spec = {
         "format": COMPACT_FORMAT,
-        "format_version": COMPACT_FORMAT_VERSION,
+        "format_version": compact_format_version(tokenizer),
         "scopes": list(predictor.scopes_),
         "calibration": predictor.calibration_,
         "featurizer": {
@@ -69,6 +81,8 @@ def export_compact(predictor: ScopePredictor, directory: str | Path) -> tuple[st
             "indicator_weight": float(feat.indicator_weight),
             "similarity_weight": float(feat.similarity_weight),
             "progress_weight": float(feat.progress_weight),
+            # only when not the words of old: a model without it is written as before
+            **({} if tokenizer == TOKENIZER_WORDS else {"text_tokenizer": tokenizer}),
         },
         "text_vocabulary": _tokens_in_order(feat.text_vocabulary_),
         "indicator_vocabulary": _tokens_in_order(feat.indicator_vocabulary_),

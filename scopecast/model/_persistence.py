@@ -2,7 +2,9 @@
 
 The format (name, version, file names), the metadata reader, the checksum check and the
 stored catalogue come from :mod:`scopecast._model_files`, the one reader the runtime uses too.
-Layout of a model directory (format version :data:`~scopecast._model_files.FORMAT_VERSION`)::
+Layout of a model directory (format version :data:`~scopecast._model_files.FORMAT_VERSION`, or
+:data:`~scopecast._model_files.UNSPACED_FORMAT_VERSION` when the featurizer splits the scripts
+written without spaces into pairs of letters)::
 
     model.skops      the fitted ScopePredictor (skops.io, ZIP_DEFLATED; never pickle)
     compact.json     its compact form for the runtime (scopecast.model._export), when the
@@ -37,7 +39,9 @@ from scopecast._model_files import (
     METADATA_FILE,
     MODEL_FILE,
     catalogue_of,
+    check_tokenizer,
     checked_path,
+    format_version,
     read_metadata,
     sealed_metadata,
     sha256_of,
@@ -45,7 +49,7 @@ from scopecast._model_files import (
 from scopecast._version import __version__
 from scopecast.catalogue import Catalogue
 from scopecast.exceptions import ArtifactError, UntrustedArtifactError
-from scopecast.model._export import can_export_compact, export_compact
+from scopecast.model._export import can_export_compact, export_compact, text_tokenizer
 from scopecast.model._predictor import ScopePredictor
 from scopecast.scoring import TaskInput
 
@@ -140,7 +144,7 @@ def save_model(
         files = {name: sha256_of(out / name) for name in (MODEL_FILE, *compact, *extra_files)}
         metadata = {
             "format": FORMAT_NAME,
-            "format_version": FORMAT_VERSION,
+            "format_version": format_version(text_tokenizer(predictor)),
             "scopecast_version": __version__,
             "sklearn_version": sklearn.__version__,
             "skops_version": sio.__version__ if hasattr(sio, "__version__") else _skops_version(),
@@ -258,6 +262,14 @@ def load_model(directory: str | Path) -> ScopePredictor:
     if not isinstance(model, ScopePredictor):
         raise ArtifactError(
             f"{str(path)!r} holds a {type(model).__name__}, expected a ScopePredictor."
+        )
+    tokenizer = check_tokenizer(text_tokenizer(model), repr(str(path)))
+    if metadata.get("format_version") != format_version(tokenizer):
+        raise ArtifactError(
+            f"{str(path)!r} splits task text with tokenizer {tokenizer}, a model of format "
+            f"version {format_version(tokenizer)}, but {METADATA_FILE} records version "
+            f"{metadata.get('format_version')!r}: the files do not belong together. Retrain "
+            f"the model with `scopecast train`."
         )
     return model
 

@@ -28,7 +28,14 @@ import numpy.typing as npt
 
 from scopecast._calibration_maps import apply_isotonic
 from scopecast._domain_support import apply_domain_support
-from scopecast._model_files import COMPACT_FORMAT, COMPACT_FORMAT_VERSION
+from scopecast._model_files import (
+    COMPACT_FORMAT,
+    COMPACT_FORMAT_VERSION,
+    UNSPACED_COMPACT_FORMAT_VERSION,
+    check_tokenizer,
+    compact_format_version,
+)
+from scopecast._task_tokens import TOKENIZER_WORDS
 from scopecast.exceptions import ArtifactError
 from scopecast.runtime._compact_rows import InputRows
 from scopecast.scoring import TaskInput
@@ -112,19 +119,35 @@ class CompactScorer:
     Raises
     ------
     ArtifactError
-        If the spec or the arrays are not a compact model of this version or disagree in shape.
+        If the spec or the arrays are not a compact model of a version this scopecast reads,
+        disagree in shape, or split task text with a tokenizer this scopecast does not know.
     """
 
     def __init__(self, spec: Mapping[str, Any], arrays: Mapping[str, npt.NDArray[Any]]) -> None:
-        if (
-            spec.get("format") != COMPACT_FORMAT
-            or spec.get("format_version") != COMPACT_FORMAT_VERSION
-        ):
+        versions = (COMPACT_FORMAT_VERSION, UNSPACED_COMPACT_FORMAT_VERSION)
+        if spec.get("format") != COMPACT_FORMAT or spec.get("format_version") not in versions:
             raise ArtifactError(
-                f"Not a compact scope model of version {COMPACT_FORMAT_VERSION} (got format "
-                f"{spec.get('format')!r}, version {spec.get('format_version')!r}). Retrain the "
-                f"model with this version of scopecast."
+                f"Not a compact scope model of version {COMPACT_FORMAT_VERSION} or "
+                f"{UNSPACED_COMPACT_FORMAT_VERSION} (got format {spec.get('format')!r}, version "
+                f"{spec.get('format_version')!r}). Retrain the model with this version of "
+                f"scopecast."
             )
+        feat = spec.get("featurizer")  # none: reported below, as a malformed spec
+        tokenizer = check_tokenizer(
+            feat.get("text_tokenizer", TOKENIZER_WORDS)
+            if isinstance(feat, Mapping)
+            else TOKENIZER_WORDS,
+            "The compact model",
+        )
+        if spec["format_version"] != compact_format_version(tokenizer):
+            raise ArtifactError(
+                f"The compact model splits task text with tokenizer {tokenizer}, which its "
+                f"version {spec['format_version']!r} does not have (version "
+                f"{compact_format_version(tokenizer)} has it); the spec is malformed. Retrain "
+                f"the model with this version of scopecast."
+            )
+        self.text_tokenizer = tokenizer
+        """How the task text is split into words (:func:`scopecast._task_tokens.text_words`)."""
         missing = [name for name in _ARRAYS if name not in arrays]
         if missing:
             raise ArtifactError(f"The compact model lacks the arrays {missing}; retrain it.")
@@ -177,6 +200,7 @@ class CompactScorer:
             self._word_range,
             self._char_range,
             self._weights,
+            tokenizer,
             self._text_idf,
             self._similarity_idf,
             self._coef_t,

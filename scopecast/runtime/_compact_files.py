@@ -20,8 +20,10 @@ import numpy as np
 from scopecast._model_files import (
     COMPACT_ARRAYS,
     COMPACT_SPEC,
+    METADATA_FILE,
     catalogue_of,
     checked_path,
+    format_version,
     read_metadata,
 )
 from scopecast.catalogue import Catalogue
@@ -63,8 +65,9 @@ def load_compact(directory: str | Path) -> CompactBundle:
     Raises
     ------
     ArtifactError
-        If the directory has no compact form, a file is missing, damaged or modified, or
-        the arrays are malformed.
+        If the directory has no compact form, a file is missing, damaged or modified, the
+        arrays are malformed, or the model splits task text in a way this scopecast does not
+        know (a newer one made it) or its metadata does not record.
     """
     root = Path(directory)
     metadata = read_metadata(root)
@@ -83,7 +86,16 @@ def load_compact(directory: str | Path) -> CompactBundle:
         raise ArtifactError(f"Cannot read the compact model in {str(root)!r}: {err}") from err
     if not isinstance(spec, dict):
         raise ArtifactError(f"{str(spec_path)!r} is not a JSON object; retrain the model.")
-    return CompactBundle(CompactScorer(spec, arrays), catalogue_of(root, metadata), metadata)
+    scorer = CompactScorer(spec, arrays)
+    expected = format_version(scorer.text_tokenizer)
+    if metadata.get("format_version") != expected:
+        raise ArtifactError(
+            f"{str(spec_path)!r} splits task text with tokenizer {scorer.text_tokenizer}, a "
+            f"model of format version {expected}, but {METADATA_FILE} records version "
+            f"{metadata.get('format_version')!r}: the files do not belong together. Retrain "
+            f"the model with `scopecast train`."
+        )
+    return CompactBundle(scorer, catalogue_of(root, metadata), metadata)
 
 
 def load_scorer(directory: str | Path) -> CompactBundle | ModelBundle:

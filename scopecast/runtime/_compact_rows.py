@@ -22,7 +22,10 @@ found are filtered from the misses (``None``) with ``filter(None, ...)``.
 Where the C speedups are built (:mod:`scopecast.runtime._speedups_loader`), an ASCII task's
 text and similarity blocks are found in C instead, and :meth:`InputRows.linear` also sums
 the rows of the matrix there, in one call; the Python path stays for every other case and
-agrees with it to within rounding (``tests/runtime/test_speedups.py``).
+agrees with it to within rounding (``tests/runtime/test_speedups.py``). An ASCII task has no
+letter of a script written without spaces, so both tokenizers
+(:func:`scopecast._task_tokens.text_words`) give it the same words and the C code need not
+know which one the model uses.
 
 The features are those of :mod:`scopecast._task_tokens`, which the scikit-learn featurizer
 uses too (``tests/compact_equality.py`` checks the probabilities on every trained model).
@@ -40,7 +43,13 @@ from typing import TypeVar
 import numpy as np
 import numpy.typing as npt
 
-from scopecast._task_tokens import context_tokens, normalise_text, plan_tokens, progress_tokens
+from scopecast._task_tokens import (
+    context_tokens,
+    normalise_text,
+    plan_tokens,
+    progress_tokens,
+    text_words,
+)
 from scopecast.runtime._speedups_loader import speedups, text_vocabulary
 from scopecast.scoring import TaskInput
 
@@ -51,7 +60,6 @@ _Token = TypeVar("_Token", int, str)
 Features = tuple[list[int], list[float]]
 """Rows of :attr:`InputRows.matrix` and the factor of each, for one input."""
 
-_WORD = re.compile(r"\w+")  # the words of scopecast._task_tokens (maximal runs of \w)
 _DIGITS = re.compile(r"\d+")  # as in normalise_text (the words do not need its spacing)
 _ASCII_WORDS = bytes(
     48 if 48 <= c <= 57 else c + 32 if 65 <= c <= 90 else c if 97 <= c <= 122 or c == 95 else 32
@@ -69,17 +77,19 @@ def strip_kind(vocabulary: Mapping[str, int], prefix: str) -> dict[str, int]:
     return {token[n:]: i for token, i in vocabulary.items() if token.startswith(prefix)}
 
 
-def task_words(task: str) -> list[str]:
+def task_words(task: str, tokenizer: int) -> list[str]:
     """The words of a task as the featurizer sees them: lowercased, digit runs as ``0``.
 
-    ``\\w+`` over ``normalise_text``'s digit masking (its spacing does not change the words).
-    An ASCII task (nearly all) takes a faster way to the same words: one byte translation
+    :func:`~scopecast._task_tokens.text_words` for ``tokenizer`` over ``normalise_text``'s
+    lowercasing and digit masking (its spacing does not change the words). An ASCII task
+    (nearly all; both tokenizers give it the same words, maximal runs of ``\\w``) takes a
+    faster way to the same words: one byte translation
     lowercases it, turns every digit into ``0`` and every character outside
     ``[a-z0-9_]`` (the ASCII ``\\w``) into a space; halving runs of ``0`` leaves one ``0``
     per run of digits, and ``split`` cuts the words.
     """
     if not task.isascii():
-        return _WORD.findall(_DIGITS.sub("0", task.lower()))
+        return text_words(_DIGITS.sub("0", task.lower()), tokenizer)
     spaced = task.encode("ascii").translate(_ASCII_WORDS)
     while b"00" in spaced:
         spaced = spaced.replace(b"00", b"0")
@@ -138,6 +148,8 @@ class InputRows:
         The word and character n-gram ranges (``char_range`` ``None``: no character n-grams).
     weights : tuple of four floats
         The text, indicator, similarity and progress blocks' weights.
+    tokenizer : int
+        How the task text is split into words (:func:`scopecast._task_tokens.text_words`).
     text_idf, similarity_idf : ndarray of float
         The idf of each text and similarity column.
     coef : ndarray of float, shape (n_features, n_modelled)
@@ -155,6 +167,7 @@ class InputRows:
         word_range: tuple[int, int],
         char_range: tuple[int, int] | None,
         weights: tuple[float, float, float, float],
+        tokenizer: int,
         text_idf: npt.NDArray[np.float64],
         similarity_idf: npt.NDArray[np.float64],
         coef: npt.NDArray[np.float64],
@@ -166,6 +179,7 @@ class InputRows:
         n_similarity = coef.shape[0] - n_text - n_indicators - 1
         self._word_range = word_range
         self._char_range = char_range
+        self._tokenizer = tokenizer
         words = strip_kind(text, "w:")
         self._unigrams = {t: j + 1 for t, j in words.items() if " " not in t}
         self._ngrams = {tuple(t.split(" ")): j + 1 for t, j in words.items() if " " in t}
@@ -260,7 +274,7 @@ class InputRows:
 
     def _python_features(self, item: TaskInput) -> Features:
         """:meth:`features` in Python, for any settings and any task."""
-        words = task_words(item.task)
+        words = task_words(item.task, self._tokenizer)
         rows = [0]
         values = [1.0]
         # the repeated words (most tasks have none), from which the repeated rows follow

@@ -8,7 +8,9 @@
  * similarity blocks:
  *
  * - the words of scopecast._task_tokens: ASCII lowercased, each run of digits one "0",
- *   maximal runs of [a-z0-9_];
+ *   maximal runs of [a-z0-9_] (an ASCII task has no letter of a script written without
+ *   spaces, so both of its tokenizers give these words: the C code need not know which one
+ *   the model uses);
  * - the rows of the unigrams and bigrams (text block) and of the similarity words;
  * - each block's sublinear TF-IDF factor at unit L2 norm: (1 + ln(count)) / norm, norm the
  *   square root of the sum of (1 + ln(count))^2 * idf^2 over the block's distinct rows

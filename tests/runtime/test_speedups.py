@@ -24,6 +24,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from scopecast import iter_traces
+from scopecast._task_tokens import TOKENIZER_UNSPACED_BIGRAMS
 from scopecast.catalogue import load_catalogue
 from scopecast.runtime import CompactScorer, _speedups_loader
 from scopecast.runtime._compact_rows import InputRows
@@ -152,6 +153,78 @@ def test_a_task_that_is_not_ascii_is_left_to_python(compact: CompactScorer) -> N
     assert rows._fast_text(item.task) is None
     assert rows.linear(item, compact._platt) is None
     _assert_same_features(rows, item)
+
+
+@pytest.fixture(scope="module")
+def unspaced_compact() -> CompactScorer:
+    """A compact model of English and Chinese tasks: it splits Han runs into pairs of letters."""
+    from scopecast.model import ScopePredictor, export_compact, train_predictor
+    from tests.model.conftest import make_catalogue, make_traces
+    from tests.model.test_unspaced_training import GROUPS, _traces
+
+    model, _ = train_predictor(
+        make_traces(n_per_template=4) + _traces(),
+        make_catalogue(),
+        predictor=ScopePredictor(C=(10.0,), cv=3, random_state=0),
+        group_pattern=GROUPS,
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        spec_name, arrays_name = export_compact(model, tmp)
+        spec = json.loads((Path(tmp) / spec_name).read_text(encoding="utf-8"))
+        with np.load(Path(tmp) / arrays_name, allow_pickle=False) as npz:
+            scorer = CompactScorer(spec, {name: npz[name] for name in npz.files})
+    assert scorer.text_tokenizer == TOKENIZER_UNSPACED_BIGRAMS
+    return scorer
+
+
+_UNSPACED_TASKS = [
+    "请发送邮件给张三，附上预算",
+    "Send an email to Dana 发送邮件 about the budget",
+    "请把report.pdf发送给Bob",
+    "创建文件：预算３和报告２０２５",  # full-width digits
+    "ส่งอีเมลถึง Dana เรื่อง budget",  # Thai with its marks
+    "メールを送信する Lee",
+    "发送📧邮件 to Mira 👍🏽",  # emoji
+    "émail Dana the roadmap 发゙送",  # combining marks
+]
+
+
+@needs_speedups
+@pytest.mark.parametrize("task", _UNSPACED_TASKS)
+def test_unspaced_and_mixed_tasks_are_left_to_python(
+    unspaced_compact: CompactScorer, task: str
+) -> None:
+    rows = unspaced_compact._inputs
+    assert rows._fast_text is not None
+    item = TaskInput(task, {"domain": "work"})
+    assert rows._fast_text(task) is None
+    assert rows.linear(item, unspaced_compact._platt) is None
+    _assert_same_features(rows, item)
+    found, _ = rows._python_features(item)
+    assert len(set(found)) > 1 + len(rows._context_rows(("domain", "work"))), "no text rows"
+
+
+_WORDS = ["send", "email", "to", "dana", "the", "budget", "0", "x", "发送邮件", "创建文件", "ส่ง"]
+
+
+@needs_speedups
+@given(
+    words=st.lists(st.sampled_from(_WORDS), max_size=20),
+    separator=st.sampled_from([" ", "", ", ", "，"]),
+)
+def test_an_unspaced_model_gets_the_python_rows_and_factors(
+    unspaced_compact: CompactScorer, words: list[str], separator: str
+) -> None:
+    """ASCII tasks through C (both tokenizers give them the same words), the others in Python."""
+    _assert_same_features(unspaced_compact._inputs, TaskInput(separator.join(words), {}))
+
+
+@needs_speedups
+@given(task=_TEXT | st.text(max_size=40))
+def test_an_unspaced_model_gets_the_python_rows_on_any_text(
+    unspaced_compact: CompactScorer, task: str
+) -> None:
+    _assert_same_features(unspaced_compact._inputs, TaskInput(task, {}))
 
 
 @needs_speedups
