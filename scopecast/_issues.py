@@ -167,7 +167,9 @@ class IssueCollector:
             parts.append(f"Every record has the unknown field(s) {', '.join(unknown)}.")
         if missing:
             parts.append(f"Every record lacks {', '.join(missing)}.")
-        parts.append("Is this the right kind of file? The formats are in trace-format.md.")
+        parts.append(
+            "Is this the right kind of file? The formats are in README.md, 'Traces and catalogues'."
+        )
         return " ".join(parts)
 
     def error(self) -> DataValidationError | None:

@@ -279,3 +279,24 @@ def test_a_scope_name_is_an_oauth_scope_token(scope: str, valid: bool) -> None:
     else:
         with pytest.raises(ValueError, match="scope"):
             Trace.model_validate(record)
+
+
+def test_the_readme_format_examples_are_valid(tmp_path: Path) -> None:
+    # The README's formats in short (for a checkout without the shared folder's note): its
+    # trace, written on one line, and its catalogue are read as they are shown.
+    import re
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("The formats in short") :]
+    trace_text = re.search(r"```json\n(.*?)```", section, re.S)
+    catalogue_text = re.search(r"```yaml\n(.*?)```", section, re.S)
+    assert trace_text, "the README lost its trace example"
+    assert catalogue_text, "the README lost its catalogue example"
+    path = _write_lines(tmp_path / "t.jsonl", [json.loads(trace_text.group(1))])
+    (trace,) = scopecast.read_traces(path)
+    assert trace.plan is not None
+    assert trace.calls[-1].tool == trace.plan[0].tool
+    (tmp_path / "c.yaml").write_text(catalogue_text.group(1), encoding="utf-8")
+    catalogue = scopecast.load_catalogue(tmp_path / "c.yaml")
+    assert catalogue.closure({"google:calendar.events"}) >= set(trace.calls[0].scopes)
+    assert catalogue.scope("bank:payments.write").jit_only
