@@ -158,6 +158,9 @@ class IssueCollector:
         if self.n_records < 2 or self.n_bad_records != self.n_records:
             return None
         everywhere = [pattern for pattern, n in self.tally.items() if n == self.n_records]
+        unreadable = all(not field for field, _ in self.tally)  # not JSON objects at all
+        if not everywhere and not unreadable:
+            return None  # each record is bad in its own way: the issues listed say how
         unknown = [
             field for field, message in everywhere if message == _MESSAGES["extra_forbidden"]
         ]

@@ -57,6 +57,39 @@ def test_validate_names_file_line_and_field_and_not_good_lines(tmp_path: Path) -
     assert "1 problem(s), 1 of 3 records invalid" in result.stderr
 
 
+def test_validate_lists_every_record_when_each_is_bad_in_its_own_way(tmp_path: Path) -> None:
+    # Every record invalid, but each differently (a file of one's own traces, typos and
+    # all): all the problems are listed, not only the first record's behind a false
+    # "--show N lists more", and no "is this the right kind of file?" hint.
+    call = {"tool": "send", "scopes": ["g:send"]}
+    records = [
+        {**GOOD, "calls": [{"tool": "send", "scope": ["g:send"]}]},
+        {**GOOD, "trace_id": "r2", "calls": [{**call, "staus": "ok"}]},
+        {**GOOD, "trace_id": "r3", "calls": [{**call, "status": "failed"}]},
+    ]
+    path = _lines(tmp_path / "mine.jsonl", records)
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 1
+    assert f"{path}:1: calls.0.scope: unknown field" in result.stderr
+    assert f"{path}:2: calls.0.staus: unknown field" in result.stderr
+    assert f"{path}:3: calls.0.status: expected one of" in result.stderr
+    assert "more" not in result.stderr
+    assert "right kind of file" not in result.stderr
+
+
+def test_validate_shows_one_record_of_a_file_that_is_not_json_lines(tmp_path: Path) -> None:
+    path = tmp_path / "table.jsonl"
+    path.write_text("id,task\n1,hello\n2,bye\n", encoding="utf-8")
+    result = runner.invoke(app, ["validate", "--show", "50", str(path)])
+    assert result.exit_code == 1
+    assert f"{path}:1: Invalid JSON" in result.stderr
+    assert f"{path}:2" not in result.stderr
+    # --show lists no more here: the note does not send the user to it
+    assert "... and 2 more on the other records" in result.stderr
+    assert "--show" not in result.stderr
+    assert "right kind of file? The formats are in README.md" in result.stderr
+
+
 def test_validate_parquet_and_yaml(tmp_path: Path) -> None:
     parquet = tmp_path / "t.parquet"
     scopecast.write_traces([scopecast.Trace.model_validate_json(json.dumps(GOOD))], parquet)

@@ -99,13 +99,16 @@ def _print_problems(path: Path, err: DataValidationError, show: int) -> None:
         f"[red]✗ {escape(str(path))}[/red]: {count:,} problem(s){records}", soft_wrap=True
     )
     listed = err.issues[:show]
-    if err.hint and listed:  # every record is bad in the same way: the first one says it all
+    alike = bool(err.hint and listed)
+    if alike:  # every record is bad in the same way: the first one says it all
         listed = tuple(issue for issue in listed if issue.line == listed[0].line)
     for issue in listed:
         err_console.print(f"  {issue}", soft_wrap=True, markup=False)
     hidden = count - len(listed)
     if hidden:
-        err_console.print(f"  ... and {hidden:,} more (--show N lists more)", soft_wrap=True)
+        # --show lists more only when the listing was cut by it, not to the first record
+        more = "on the other records" if alike else "(--show N lists more)"
+        err_console.print(f"  ... and {hidden:,} more {more}", soft_wrap=True)
     repeated = [(pattern, n) for pattern, n in err.tally.items() if n > 1]
     if repeated:
         err_console.print("  Problems found on more than one record:", soft_wrap=True)
