@@ -28,6 +28,30 @@ def test_plan_cli_without_model_uses_the_default_model(
     assert result.exit_code == 0, result.output
     assert "warning:" in result.output
     assert default.name in result.output.replace("\n", "")
+    # said before planning: the plan is the bundled data's model's, not one of the user's
+    said = " ".join(result.stderr.split())
+    assert said.startswith("note: no --model: planning with the default model (")
+    assert "not yours: pass --model DIR" in said
+
+
+def test_plan_cli_without_model_says_it_trains_the_default_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Nothing cached: the command trains the default model (minutes) before it prints
+    # anything else, so it says so first. The training is replaced by a failure here.
+    from scopecast.exceptions import ModelError
+    from scopecast.runtime import _preauthorizer
+
+    def not_here() -> Path:
+        raise ModelError("not trained in this test")
+
+    monkeypatch.setenv("SCOPECAST_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(_preauthorizer, "default_model_dir", not_here)
+    result = runner.invoke(app, ["plan", "Email Carlos"])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.stderr.split())
+    assert said.startswith("note: no --model: training the default model")
+    assert "pass --model DIR" in said
 
 
 def test_plan_cli_rejects_bad_context(tmp_path: Path) -> None:
