@@ -105,6 +105,9 @@ class CatalogueSummary:
     undescribed : tuple[str, ...]
         Scopes a tool needs or a scope implies that ``scopes`` does not describe (they get
         the defaults: risk 0.5, not ``jit_only``).
+    jit_by_implication : tuple[str, ...]
+        Scopes not marked ``jit_only`` that imply one: never asked before the start either
+        (granting them would grant the ``jit_only`` scope).
     """
 
     n_tools: int
@@ -113,6 +116,7 @@ class CatalogueSummary:
     jit_only: tuple[str, ...]
     n_implies: int
     undescribed: tuple[str, ...]
+    jit_by_implication: tuple[str, ...] = ()
 
 
 def summarize_catalogue(catalogue: Catalogue) -> CatalogueSummary:
@@ -125,4 +129,11 @@ def summarize_catalogue(catalogue: Catalogue) -> CatalogueSummary:
         jit_only=tuple(sorted(s.name for s in catalogue.scopes if s.jit_only)),
         n_implies=sum(len(scope.implies) for scope in catalogue.scopes),
         undescribed=tuple(sorted(catalogue.all_scopes - described)),
+        jit_by_implication=tuple(
+            sorted(
+                name
+                for name in catalogue.all_scopes
+                if not catalogue.is_jit_only(name) and catalogue.implies_jit_only(name)
+            )
+        ),
     )

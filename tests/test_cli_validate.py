@@ -101,6 +101,23 @@ def test_validate_parquet_and_yaml(tmp_path: Path) -> None:
     assert "1 scope(s) are used but not described" in result.stdout
 
 
+def test_validate_notes_scopes_that_imply_a_jit_only_scope(tmp_path: Path) -> None:
+    # Marking the read scope jit_only quietly keeps the write scope that implies it from
+    # ever being asked up front: validate says so.
+    path = tmp_path / "c.yaml"
+    path.write_text(
+        "tools:\n- name: cal.create\n  scopes: [g:cal.write]\n"
+        "scopes:\n- name: g:cal.write\n  implies: [g:cal.read]\n"
+        "- name: g:cal.read\n  jit_only: true\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.stdout.split())
+    assert "1 scope(s) imply a jit_only scope" in said
+    assert "never asked before the start either, as if jit_only: g:cal.write." in said
+
+
 def test_validate_catalogue_cycle_and_unknown_kind(tmp_path: Path) -> None:
     cycle = tmp_path / "cycle.json"
     cycle.write_text(

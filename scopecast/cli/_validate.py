@@ -194,6 +194,15 @@ def validate(
                     soft_wrap=True,
                     markup=False,
                 )
+            if s.jit_by_implication:
+                out_console.print(
+                    f"note: {name}: {len(s.jit_by_implication)} scope(s) imply a jit_only scope, "
+                    f"so they are never asked before the start either, as if jit_only: "
+                    f"{', '.join(s.jit_by_implication)}. If that is not meant, remove the "
+                    f"implication or the jit_only mark.",
+                    soft_wrap=True,
+                    markup=False,
+                )
     n_good = len(trace_rows) + len(catalogue_rows)
     if n_bad:
         err_console.print(f"[red]{n_bad} of {len(files)} file(s) invalid[/red], {n_good} valid.")
