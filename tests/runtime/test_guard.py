@@ -66,6 +66,30 @@ def test_unknown_tool_error_suggests_a_close_catalogue_name(
     assert "Did you mean" not in str(caught.value)  # nothing close: no guess
 
 
+def test_unknown_tool_error_names_some_catalogue_tools_when_none_is_close(
+    catalogue: Catalogue, store: RunStore
+) -> None:
+    # A guard made from another model directory's catalogue knows none of the agent's tools:
+    # the error shows what it does know, and says the tool was refused a guard, not a run,
+    # when it is being wrapped.
+    guard = _blocking(catalogue, store, ScriptedConsent())
+    with pytest.raises(UnknownToolError) as caught:
+        guard.wrap(lambda: None, name="weather.get")
+    said = str(caught.value)
+    assert "refused to guard it" in said
+    n = len(catalogue.tools)
+    assert (
+        f"The catalogue's {n} tool(s) are 'bank.pay', 'calendar.create', 'clock.now', ..." in said
+    )
+    assert "is it your agent's?" in said
+    with guard.start("Email Carlos") as run, pytest.raises(UnknownToolError) as caught:
+        run.check("weather.get")
+    assert "refused to run it" in str(caught.value)
+    empty = ScopeGuard(Catalogue(), store=store, mode="pausing")
+    with pytest.raises(UnknownToolError, match="The catalogue has no tools"):
+        empty.wrap(lambda: None, name="weather.get")
+
+
 def test_guard_runs_granted_call_without_asking(catalogue: Catalogue, store: RunStore) -> None:
     user = ScriptedConsent()
     guard = _blocking(catalogue, store, user)
