@@ -36,6 +36,10 @@ class TraceSummary:
         Calls per ``status`` (``ok`` when the record left it out).
     tools, scopes, domains : set[str]
         Distinct tools called, scopes needed, and ``context.domain`` values.
+    tool_scopes : dict[str, set[str]]
+        Each tool's scopes as the calls show them, for the tools a derived catalogue lists
+        (:func:`scopecast.catalogue.derive_catalogue`: not a tool seen only in calls of
+        status ``error`` with no scope, which the agent invented).
     """
 
     n_traces: int = 0
@@ -46,6 +50,7 @@ class TraceSummary:
     tools: set[str] = field(default_factory=set)
     scopes: set[str] = field(default_factory=set)
     domains: set[str] = field(default_factory=set)
+    tool_scopes: dict[str, set[str]] = field(default_factory=dict)
 
     def add(self, trace: Trace) -> None:
         """Count one more trace."""
@@ -57,6 +62,8 @@ class TraceSummary:
             self.n_calls_by_status[call.status] = self.n_calls_by_status.get(call.status, 0) + 1
             self.tools.add(call.tool)
             self.scopes.update(call.scopes)
+            if call.status != "error" or call.scopes:
+                self.tool_scopes.setdefault(call.tool, set()).update(call.scopes)
         if "domain" in trace.context:
             self.domains.add(trace.context["domain"])
 

@@ -118,6 +118,38 @@ def test_validate_notes_scopes_that_imply_a_jit_only_scope(tmp_path: Path) -> No
     assert "never asked before the start either, as if jit_only: g:cal.write." in said
 
 
+def test_validate_checks_the_traces_tools_against_the_catalogues_given(tmp_path: Path) -> None:
+    # Traces and their catalogue both valid, yet a tool misspelt by the log converter, a
+    # tool the catalogue lacks and a call needing a scope its entry does not name: train
+    # warned only after training, and the guard refuses the tool at run time.
+    calls = [
+        {"tool": "cal.create", "scopes": ["g:cal.write"]},
+        {"tool": "cal.creat", "scopes": ["g:cal.write"]},
+        {"tool": "chat.post", "scopes": ["s:chat.write"]},
+        {"tool": "cal.list", "scopes": ["g:cal.read", "g:cal.admin"]},
+        {"tool": "made.up", "scopes": [], "status": "error"},  # invented: not a catalogue's
+    ]
+    traces = _lines(tmp_path / "t.jsonl", [{**GOOD, "calls": calls}])
+    catalogue = tmp_path / "c.yaml"
+    catalogue.write_text(
+        "tools:\n- name: cal.create\n  scopes: [g:cal.write]\n"
+        "- name: cal.list\n  scopes: [g:cal.read]\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["validate", str(traces), str(catalogue)])
+    assert result.exit_code == 0, result.output  # valid files: notes, not errors
+    said = " ".join(result.stdout.split())
+    assert (
+        "note: t.jsonl: 2 tool(s) called are in no catalogue given (c.yaml): cal.creat, chat.post."
+        in said
+    )
+    assert "Misspelt? The catalogue has 'cal.create' for 'cal.creat'." in said
+    assert "made.up" not in said
+    assert "calls of cal.list need g:cal.admin, which its catalogue entry does not name" in said
+    alone = runner.invoke(app, ["validate", str(traces)])  # no catalogue: nothing to compare
+    assert "note:" not in alone.stdout
+
+
 def test_validate_catalogue_cycle_and_unknown_kind(tmp_path: Path) -> None:
     cycle = tmp_path / "cycle.json"
     cycle.write_text(

@@ -7,6 +7,7 @@ by extension and, for ``.json``, by content. The exit code is 1 when any file is
 
 from __future__ import annotations
 
+import difflib
 import json
 from pathlib import Path
 from typing import Annotated, Literal
@@ -16,7 +17,7 @@ from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn
 from rich.table import Table
 
-from scopecast.catalogue import load_catalogue
+from scopecast.catalogue import DEFAULT_RISK, Catalogue, ToolSpec, load_catalogue
 from scopecast.cli._app import command, err_console, out_console
 from scopecast.exceptions import CatalogueError, DataValidationError
 from scopecast.summaries import (
@@ -119,6 +120,48 @@ def _print_problems(path: Path, err: DataValidationError, show: int) -> None:
         err_console.print(f"  {err.hint}", soft_wrap=True, markup=False)
 
 
+def _note_tools_against(
+    name: str, summary: TraceSummary, catalogues: list[tuple[str, Catalogue]]
+) -> None:
+    """Note the tools a trace file calls that no catalogue given lists, and the tools whose
+    calls need scopes their catalogue entry does not name: what ``scopecast train
+    --catalogue`` warns of after training, and what the guard refuses at run time."""
+    known: dict[str, ToolSpec] = {}
+    for _, catalogue in reversed(catalogues):  # the first catalogue naming a tool wins
+        known.update((tool.name, tool) for tool in catalogue.tools)
+    given = ", ".join(catalogue_name for catalogue_name, _ in catalogues)
+    missing = sorted(tool for tool in summary.tool_scopes if tool not in known)
+    if missing:
+        close = [
+            f"{match[0]!r} for {tool!r}"
+            for tool in missing
+            if (match := difflib.get_close_matches(tool, list(known), n=1))
+        ]
+        shown = ", ".join(missing[:5]) + (
+            f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+        )
+        typos = f" Misspelt? The catalogue has {', '.join(close[:5])}." if close else ""
+        out_console.print(
+            f"note: {name}: {len(missing)} tool(s) called are in no catalogue given ({given}): "
+            f"{shown}. The guard refuses a tool its catalogue lacks, and training takes its "
+            f"scopes from the calls (at the default risk {DEFAULT_RISK:g} and never jit_only, "
+            f"unless the catalogue describes the scope); add them.{typos}",
+            soft_wrap=True,
+            markup=False,
+        )
+    for tool, scopes in sorted(summary.tool_scopes.items()):
+        spec = known.get(tool)
+        extra = sorted(scopes - set(spec.scopes)) if spec is not None else []
+        if extra:
+            out_console.print(
+                f"note: {name}: calls of {tool} need {', '.join(extra)}, which its catalogue "
+                f"entry does not name (it says {list(spec.scopes) if spec else []}); the "
+                f"catalogue's scopes are the ones the guard asks for.",
+                soft_wrap=True,
+                markup=False,
+            )
+
+
 @command("validate")
 def validate(
     files: Annotated[
@@ -138,6 +181,7 @@ def validate(
     """
     trace_rows: list[tuple[str, TraceSummary]] = []
     catalogue_rows: list[tuple[str, CatalogueSummary]] = []
+    catalogues: list[tuple[str, Catalogue]] = []
     n_bad = 0
     # Short names in the tables, unless two files share a name.
     short = [path.name for path in files]
@@ -162,7 +206,9 @@ def validate(
                     )
                     trace_rows.append((names[path], summary))
                 elif kind == "catalogue":
-                    catalogue_rows.append((names[path], summarize_catalogue(load_catalogue(path))))
+                    loaded = load_catalogue(path)
+                    catalogue_rows.append((names[path], summarize_catalogue(loaded)))
+                    catalogues.append((names[path], loaded))
                 else:
                     n_bad += 1
                     err_console.print(
@@ -203,6 +249,8 @@ def validate(
                     soft_wrap=True,
                     markup=False,
                 )
+    for name, summary in trace_rows if catalogues else ():
+        _note_tools_against(name, summary, catalogues)
     n_good = len(trace_rows) + len(catalogue_rows)
     if n_bad:
         err_console.print(f"[red]{n_bad} of {len(files)} file(s) invalid[/red], {n_good} valid.")
