@@ -310,7 +310,9 @@ def catalogue_from_mapping(data: object, source: str = "<memory>") -> Catalogue:
             cause = detail.get("ctx", {}).get("error")
             if isinstance(cause, CatalogueError):
                 raise CatalogueError(f"{source}: {cause}") from err
-        raise DataValidationError(issues_from_validation(err, source, None)) from err
+        raise DataValidationError(
+            issues_from_validation(err, source, None, model=Catalogue)
+        ) from err
 
 
 def load_catalogue(path: str | Path) -> Catalogue:

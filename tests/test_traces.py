@@ -300,3 +300,38 @@ def test_the_readme_format_examples_are_valid(tmp_path: Path) -> None:
     catalogue = scopecast.load_catalogue(tmp_path / "c.yaml")
     assert catalogue.closure({"google:calendar.events"}) >= set(trace.calls[0].scopes)
     assert catalogue.scope("bank:payments.write").jit_only
+
+
+def test_an_unknown_field_names_the_field_it_is_likely_a_typo_of(tmp_path: Path) -> None:
+    call = {"tool": "send", "scopes": ["g:send"]}
+    lines = [
+        {**GOOD, "calls": [{"tool": "send", "scope": ["g:send"]}]},
+        {**GOOD, "trace_id": "r2", "calls": [{**call, "staus": "ok"}]},
+        {"trace_id": "r3", "task": "t", "contxt": {}, "calls": []},
+        {**GOOD, "trace_id": "r4", "plan": [{"tol": "send", "scopes": []}]},
+        {**GOOD, "trace_id": "r5", "source": "x.csv"},  # like no field: no guess
+    ]
+    with pytest.raises(DataValidationError) as info:
+        scopecast.read_traces(_write_lines(tmp_path / "t.jsonl", lines))
+    said = {issue.field: issue.message for issue in info.value.issues}
+    assert "(a typo of 'scopes'?)" in said["calls.0.scope"]
+    assert "(a typo of 'status'?)" in said["calls.0.staus"]
+    assert "(a typo of 'context'?)" in said["contxt"]
+    assert "(a typo of 'tool'?)" in said["plan.0.tol"]
+    assert said["source"].startswith("unknown field: the format does not have it (a typo?)")
+
+
+def test_an_unknown_catalogue_field_names_the_field_it_is_likely_a_typo_of(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text(
+        "tools:\n- name: a.b\n  scopes: [a:b]\nscopes:\n- name: a:b\n  jit-only: true\n"
+        "  rsik: 0.2\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(DataValidationError) as info:
+        scopecast.load_catalogue(path)
+    said = {issue.field: issue.message for issue in info.value.issues}
+    assert "(a typo of 'jit_only'?)" in said["scopes.0.jit-only"]
+    assert "(a typo of 'risk'?)" in said["scopes.0.rsik"]
