@@ -129,6 +129,8 @@ def _describe(
         return str(detail.get("ctx", {}).get("error", detail["msg"])), got if field else None
     if kind == "string_too_short":
         return "expected a non-empty string", got
+    if kind in {"less_than_equal", "greater_than_equal"} and last == "risk":
+        return "expected a number from 0 to 1 (the cost of holding the scope unused)", got
     if kind == "literal_error" and last == "status":
         return "expected one of 'ok', 'error', 'denied'", got
     return _MESSAGES.get(kind, detail["msg"]), got

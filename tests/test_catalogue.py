@@ -105,7 +105,7 @@ def test_implies_cycle_in_a_file_is_a_catalogue_error_naming_it(tmp_path: Path) 
     [
         ({"tools": [{"name": "t"}]}, "tools.0.scopes", "required field is missing"),
         ({"tools": [{"name": "t", "scopes": ["bad"]}]}, "tools.0.scopes.0", "scope string"),
-        ({"scopes": [{"name": "a:b", "risk": 1.5}]}, "scopes.0.risk", "less than or equal to 1"),
+        ({"scopes": [{"name": "a:b", "risk": 1.5}]}, "scopes.0.risk", "from 0 to 1"),
         ({"scopes": [{"name": "a:b", "risk": "high"}]}, "scopes.0.risk", "expected a number"),
         ({"scopes": [{"name": "a:b", "jit_only": "yes"}]}, "scopes.0.jit_only", "true or false"),
         ({"scopes": [{"name": "a:b", "riks": 0.1}]}, "scopes.0.riks", "unknown field"),

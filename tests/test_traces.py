@@ -334,4 +334,12 @@ def test_an_unknown_catalogue_field_names_the_field_it_is_likely_a_typo_of(
         scopecast.load_catalogue(path)
     said = {issue.field: issue.message for issue in info.value.issues}
     assert "(a typo of 'jit_only'?)" in said["scopes.0.jit-only"]
+    # and a risk out of range says its range (it was pydantic's 'Input should be ...')
+    path.write_text("scopes:\n- name: a:b\n  risk: 7\n- name: a:c\n  risk: -1\n")
+    with pytest.raises(DataValidationError) as info:
+        scopecast.load_catalogue(path)
+    assert [(i.field, i.message) for i in info.value.issues] == [
+        (f"scopes.{n}.risk", "expected a number from 0 to 1 (the cost of holding the scope unused)")
+        for n in (0, 1)
+    ]
     assert "(a typo of 'risk'?)" in said["scopes.0.rsik"]
