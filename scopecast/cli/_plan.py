@@ -14,7 +14,7 @@ from rich.table import Table
 from scopecast.catalogue import load_catalogue
 from scopecast.cli._app import command, err_console, fail, out_console
 from scopecast.runtime import AuthorizationPlan, PreAuthorizer
-from scopecast.runtime._preauthorizer import DEGRADED_RECORD
+from scopecast.runtime._preauthorizer import DEFAULT_TRAINING_RECORD, DEGRADED_RECORD
 
 
 def parse_context(pairs: list[str]) -> dict[str, str]:
@@ -84,10 +84,14 @@ def default_model_note() -> str:
 
 
 class _DropDegradedRecords(logging.Filter):
-    """Drops the log record of a degraded plan, which the command reports itself."""
+    """Drops the log records of a degraded plan and of the default model's training, which
+    the command reports itself."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not getattr(record, DEGRADED_RECORD, False)
+        return not (
+            getattr(record, DEGRADED_RECORD, False)
+            or getattr(record, DEFAULT_TRAINING_RECORD, False)
+        )
 
 
 @command("plan")

@@ -42,7 +42,7 @@ def test_plan_cli_without_model_says_it_trains_the_default_first(
     from scopecast.exceptions import ModelError
     from scopecast.runtime import _preauthorizer
 
-    def not_here() -> Path:
+    def not_here(*, train: bool = True) -> Path:
         raise ModelError("not trained in this test")
 
     monkeypatch.setenv("SCOPECAST_CACHE_DIR", str(tmp_path))
@@ -52,6 +52,34 @@ def test_plan_cli_without_model_says_it_trains_the_default_first(
     said = " ".join(result.stderr.split())
     assert said.startswith("note: no --model: training the default model")
     assert "pass --model DIR" in said
+    assert "PreAuthorizer() without a model" not in said  # the library's log: said once
+
+
+def test_preauthorizer_without_model_logs_that_it_trains_the_default_first(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # An agent that forgot its model directory stalled for minutes at start-up (training
+    # the bundled data's model) with only an INFO record: now a warning says so first.
+    from scopecast.exceptions import ModelError, ModelUnavailableWarning
+    from scopecast.runtime import PreAuthorizer, _preauthorizer
+
+    asked: list[bool] = []
+
+    def not_cached(*, train: bool = True) -> Path:
+        asked.append(train)
+        raise ModelError("not trained in this test")
+
+    monkeypatch.setattr(_preauthorizer, "default_model_dir", not_cached)
+    with (
+        caplog.at_level("WARNING", logger="scopecast.runtime._preauthorizer"),
+        pytest.warns(ModelUnavailableWarning, match="cannot be trained"),
+    ):
+        pre = PreAuthorizer()
+    assert asked == [False, True]  # looked for a cached one, then trained
+    assert pre.is_degraded
+    first = caplog.records[0].getMessage()
+    assert first.startswith("PreAuthorizer() without a model: training the default model")
+    assert "not your agent's" in first
 
 
 def test_plan_cli_rejects_bad_context(tmp_path: Path) -> None:
