@@ -150,3 +150,17 @@ def test_plan_tables_count_unlikely_deferred_scopes_instead_of_listing_them() ->
     assert "slack:chat:write" in full
     assert "github:repo" in full
     assert "more scope(s)" not in full
+
+
+def test_plan_cli_with_the_folder_of_the_models_names_them(tmp_path: Path) -> None:
+    # `--out models/org` makes models/org the model directory; `--model models` named the
+    # folder above it, and the message said only that metadata.json is missing.
+    models = tmp_path / "models"
+    for name in ("org", "team"):
+        (models / name).mkdir(parents=True)
+        (models / name / "metadata.json").write_text("{}", encoding="utf-8")
+    (models / "notes").mkdir()
+    result = runner.invoke(app, ["plan", "Email Carlos", "--model", str(models)])
+    assert result.exit_code == 1
+    said = " ".join(result.stderr.split())
+    assert "metadata.json is missing. It holds model directories: org, team; pass one" in said
