@@ -9,11 +9,13 @@ same way can be summarised ("every record lacks 'task': this is not a trace file
 
 from __future__ import annotations
 
+import difflib
 import re
+import typing
 from collections import Counter
 from typing import Literal
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from scopecast.exceptions import DataIssue, DataValidationError
@@ -73,13 +75,42 @@ def short_repr(value: object) -> str:
     return text if len(text) <= _GOT_LIMIT else text[: _GOT_LIMIT - 3] + "..."
 
 
-def _describe(detail: ErrorDetails, field: str) -> tuple[str, str | None]:
+def _model_in(annotation: object) -> type[BaseModel] | None:
+    """The pydantic model a field holds (itself, or inside a tuple, list or optional)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _close_field(model: type[BaseModel] | None, loc: tuple[int | str, ...]) -> str | None:
+    """The field of the object at ``loc`` spelt most like its unknown last part, if any."""
+    *parents, unknown = [part for part in loc if isinstance(part, str)] or [""]
+    for name in parents:
+        field = None if model is None else model.model_fields.get(name)
+        model = None if field is None else _model_in(field.annotation)
+    if model is None:
+        return None
+    known = [name for name in model.model_fields if name != unknown]
+    close = difflib.get_close_matches(unknown, known, n=1)
+    return close[0] if close else None
+
+
+def _describe(
+    detail: ErrorDetails, field: str, model: type[BaseModel] | None = None
+) -> tuple[str, str | None]:
     kind = detail["type"]
     last = field.rsplit(".", 1)[-1]
     if kind in {"json_invalid", "missing"}:
         return (detail["msg"] if kind == "json_invalid" else _MESSAGES[kind]), None
     got = short_repr(detail.get("input"))
     if kind == "extra_forbidden":
+        close = _close_field(model, tuple(detail["loc"]))
+        if close is not None:
+            return _MESSAGES[kind].replace("(a typo?)", f"(a typo of {close!r}?)"), None
         return _MESSAGES[kind], None
     names = [part for part in field.split(".") if not part.isdigit()]
     is_scope = bool(names) and (
@@ -98,6 +129,8 @@ def _describe(detail: ErrorDetails, field: str) -> tuple[str, str | None]:
         return str(detail.get("ctx", {}).get("error", detail["msg"])), got if field else None
     if kind == "string_too_short":
         return "expected a non-empty string", got
+    if kind in {"less_than_equal", "greater_than_equal"} and last == "risk":
+        return "expected a number from 0 to 1 (the cost of holding the scope unused)", got
     if kind == "literal_error" and last == "status":
         return "expected one of 'ok', 'error', 'denied'", got
     return _MESSAGES.get(kind, detail["msg"]), got
@@ -110,13 +143,17 @@ def issues_from_validation(
     *,
     unit: Literal["line", "row"] = "line",
     prefix: str = "",
+    model: type[BaseModel] | None = None,
 ) -> list[DataIssue]:
-    """Translate a pydantic error into issues naming ``source``, ``line`` and each field."""
+    """Translate a pydantic error into issues naming ``source``, ``line`` and each field.
+
+    ``model``, the one validated, lets an unknown field's message name the field it is
+    most likely a typo of."""
     issues = []
     for detail in err.errors(include_url=False):
         loc = (*prefix.split("."), *detail["loc"]) if prefix else detail["loc"]
         field = ".".join(str(part) for part in loc)
-        message, got = _describe(detail, field)
+        message, got = _describe(detail, field, model)
         issues.append(DataIssue(source, line, field, message, got, unit))
     return issues
 
@@ -158,16 +195,19 @@ class IssueCollector:
         if self.n_records < 2 or self.n_bad_records != self.n_records:
             return None
         everywhere = [pattern for pattern, n in self.tally.items() if n == self.n_records]
-        unknown = [
-            field for field, message in everywhere if message == _MESSAGES["extra_forbidden"]
-        ]
+        unreadable = all(not field for field, _ in self.tally)  # not JSON objects at all
+        if not everywhere and not unreadable:
+            return None  # each record is bad in its own way: the issues listed say how
+        unknown = [field for field, message in everywhere if message.startswith("unknown field")]
         missing = [field for field, message in everywhere if message == _MESSAGES["missing"]]
         parts = [f"None of the {self.n_records} records of {self.source} is valid."]
         if unknown:
             parts.append(f"Every record has the unknown field(s) {', '.join(unknown)}.")
         if missing:
             parts.append(f"Every record lacks {', '.join(missing)}.")
-        parts.append("Is this the right kind of file? The formats are in trace-format.md.")
+        parts.append(
+            "Is this the right kind of file? The formats are in README.md, 'Traces and catalogues'."
+        )
         return " ".join(parts)
 
     def error(self) -> DataValidationError | None:

@@ -163,7 +163,19 @@ def _not_a_model_directory(directory: Path) -> str:
     directory that is not a model's."""
     shown = repr(str(directory))
     if directory.is_dir():
-        return f"{shown} is not a scopecast model directory: {METADATA_FILE} is missing."
+        try:  # the folder the models are trained into (`--out models/x`), not a model's own
+            inside = sorted(
+                child.name for child in directory.iterdir() if (child / METADATA_FILE).is_file()
+            )
+        except OSError:
+            inside = []
+        hint = (
+            f" It holds model directories: {', '.join(inside[:5])}"
+            f"{' and more' if len(inside) > 5 else ''}; pass one of them."
+            if inside
+            else ""
+        )
+        return f"{shown} is not a scopecast model directory: {METADATA_FILE} is missing.{hint}"
     if directory.exists():
         return f"{shown} is a file, not a model directory."
     where = "" if directory.is_absolute() else f" (relative to {str(Path.cwd())!r})"

@@ -170,7 +170,7 @@ def trace_from_row(
     try:
         trace = Trace.model_validate_json(text)
     except ValidationError as err:
-        return issues_from_validation(err, source, number, unit="row")
+        return issues_from_validation(err, source, number, unit="row", model=Trace)
     if not _is_missing(needed) and needed != sorted(trace.needed_scopes):
         return [
             DataIssue(

@@ -55,6 +55,11 @@ def missing_extra(err: ModuleNotFoundError, purpose: str) -> MissingExtraError |
     )
 
 
+def training_stack_found() -> bool:
+    """Whether every package of the training stack can be found (none is imported)."""
+    return not any(map(_absent, TRAINING_STACK))
+
+
 def _absent(module: str) -> bool:
     """True if ``module`` (top-level) cannot be found, without importing it."""
     try:

@@ -9,6 +9,7 @@ never to be asked before the start, hierarchies such as ``gmail.modify`` grantin
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Mapping
 from functools import cached_property
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from scopecast._issues import issues_from_validation
+from scopecast._issues import issues_from_validation, short_repr
 from scopecast._types import Scope, ToolName, provider_of
 from scopecast._unique_keys import DuplicateKeyError, loads_unique, safe_load_unique
 from scopecast.exceptions import CatalogueError, DataValidationError
@@ -286,6 +287,23 @@ def merge_catalogues(
     return Catalogue(tools=tuple(tools), scopes=tuple(scopes)), conflicts
 
 
+def _first_not_json(data: object, field: str = "") -> tuple[str, object] | None:
+    """The dotted field of the first value JSON cannot hold (YAML's ``.nan``, a date), if any."""
+    if isinstance(data, dict):
+        items: list[tuple[object, object]] = list(data.items())
+    elif isinstance(data, list | tuple):
+        items = list(enumerate(data))
+    else:
+        plain = data is None or isinstance(data, str | bool | int)
+        finite = isinstance(data, float) and math.isfinite(data)
+        return None if plain or finite else (field, data)
+    for key, value in items:
+        found = _first_not_json(value, f"{field}.{key}" if field else str(key))
+        if found is not None:
+            return found
+    return None
+
+
 def catalogue_from_mapping(data: object, source: str = "<memory>") -> Catalogue:
     """Validate a parsed JSON/YAML object as a catalogue, with errors naming ``source``.
 
@@ -300,8 +318,18 @@ def catalogue_from_mapping(data: object, source: str = "<memory>") -> Catalogue:
     try:
         text = json.dumps(data, allow_nan=False)
     except (TypeError, ValueError) as err:
+        found = _first_not_json(data)
+        if found is None:
+            raise DataValidationError.single(
+                source, None, "", f"holds a value that is not plain JSON data: {err}"
+            ) from err
+        field, value = found
         raise DataValidationError.single(
-            source, None, "", f"holds a value that is not plain JSON data: {err}"
+            source,
+            None,
+            field,
+            "expected plain JSON data: a finite number, text (quote a YAML date), true/false",
+            got=short_repr(value),
         ) from err
     try:
         return Catalogue.model_validate_json(text)
@@ -310,7 +338,9 @@ def catalogue_from_mapping(data: object, source: str = "<memory>") -> Catalogue:
             cause = detail.get("ctx", {}).get("error")
             if isinstance(cause, CatalogueError):
                 raise CatalogueError(f"{source}: {cause}") from err
-        raise DataValidationError(issues_from_validation(err, source, None)) from err
+        raise DataValidationError(
+            issues_from_validation(err, source, None, model=Catalogue)
+        ) from err
 
 
 def load_catalogue(path: str | Path) -> Catalogue:

@@ -243,14 +243,23 @@ class ScopeRequestTimeout(GuardError, TimeoutError):
 class UnknownToolError(GuardError):
     """Raised when a tool is not in the catalogue: the guard cannot tell its scopes, so it refuses."""
 
-    def __init__(self, tool: str, known: Iterable[str] = ()) -> None:
+    def __init__(self, tool: str, known: Iterable[str] = (), *, wrapping: bool = False) -> None:
         self.tool = tool
-        close = difflib.get_close_matches(tool, list(known), n=3)
-        hint = f"Did you mean {' or '.join(map(repr, close))}? " if close else ""
+        names = sorted(known)
+        close = difflib.get_close_matches(tool, names, n=3)
+        if close:
+            hint = f"Did you mean {' or '.join(map(repr, close))}? "
+        elif names:
+            # nothing like it: perhaps the catalogue of other tools (another model directory's)
+            shown = ", ".join(map(repr, names[:3])) + (", ..." if len(names) > 3 else "")
+            hint = f"The catalogue's {len(names)} tool(s) are {shown}: is it your agent's? "
+        else:
+            hint = "The catalogue has no tools. "
+        refused = "to guard it" if wrapping else "to run it"
         super().__init__(
             f"Tool {tool!r} is not in the scope catalogue, so the guard cannot tell which "
-            f"scopes it needs and refused to run it. {hint}Add it to the catalogue, or register "
-            f"it with `requires=()` if it needs no scopes."
+            f"scopes it needs and refused {refused}. {hint}Add it to the catalogue, or "
+            f"register it with `requires=()` if it needs no scopes."
         )
 
 

@@ -36,6 +36,10 @@ class TraceSummary:
         Calls per ``status`` (``ok`` when the record left it out).
     tools, scopes, domains : set[str]
         Distinct tools called, scopes needed, and ``context.domain`` values.
+    tool_scopes : dict[str, set[str]]
+        Each tool's scopes as the calls show them, for the tools a derived catalogue lists
+        (:func:`scopecast.catalogue.derive_catalogue`: not a tool seen only in calls of
+        status ``error`` with no scope, which the agent invented).
     """
 
     n_traces: int = 0
@@ -46,6 +50,7 @@ class TraceSummary:
     tools: set[str] = field(default_factory=set)
     scopes: set[str] = field(default_factory=set)
     domains: set[str] = field(default_factory=set)
+    tool_scopes: dict[str, set[str]] = field(default_factory=dict)
 
     def add(self, trace: Trace) -> None:
         """Count one more trace."""
@@ -57,6 +62,8 @@ class TraceSummary:
             self.n_calls_by_status[call.status] = self.n_calls_by_status.get(call.status, 0) + 1
             self.tools.add(call.tool)
             self.scopes.update(call.scopes)
+            if call.status != "error" or call.scopes:
+                self.tool_scopes.setdefault(call.tool, set()).update(call.scopes)
         if "domain" in trace.context:
             self.domains.add(trace.context["domain"])
 
@@ -105,6 +112,9 @@ class CatalogueSummary:
     undescribed : tuple[str, ...]
         Scopes a tool needs or a scope implies that ``scopes`` does not describe (they get
         the defaults: risk 0.5, not ``jit_only``).
+    jit_by_implication : tuple[str, ...]
+        Scopes not marked ``jit_only`` that imply one: never asked before the start either
+        (granting them would grant the ``jit_only`` scope).
     """
 
     n_tools: int
@@ -113,6 +123,7 @@ class CatalogueSummary:
     jit_only: tuple[str, ...]
     n_implies: int
     undescribed: tuple[str, ...]
+    jit_by_implication: tuple[str, ...] = ()
 
 
 def summarize_catalogue(catalogue: Catalogue) -> CatalogueSummary:
@@ -125,4 +136,11 @@ def summarize_catalogue(catalogue: Catalogue) -> CatalogueSummary:
         jit_only=tuple(sorted(s.name for s in catalogue.scopes if s.jit_only)),
         n_implies=sum(len(scope.implies) for scope in catalogue.scopes),
         undescribed=tuple(sorted(catalogue.all_scopes - described)),
+        jit_by_implication=tuple(
+            sorted(
+                name
+                for name in catalogue.all_scopes
+                if not catalogue.is_jit_only(name) and catalogue.implies_jit_only(name)
+            )
+        ),
     )

@@ -68,7 +68,9 @@ def parse_trace_line(raw: bytes | str, source: str, line: int) -> Trace | list[D
     try:
         trace = Trace.model_validate_json(raw)
     except ValidationError as err:
-        return [_on_this_line(issue) for issue in issues_from_validation(err, source, line)]
+        return [
+            _on_this_line(issue) for issue in issues_from_validation(err, source, line, model=Trace)
+        ]
     repeated = find_repeated_key(raw)
     if repeated is not None:
         return [DataIssue(source, line, "", str(repeated))]

@@ -105,7 +105,7 @@ def test_implies_cycle_in_a_file_is_a_catalogue_error_naming_it(tmp_path: Path) 
     [
         ({"tools": [{"name": "t"}]}, "tools.0.scopes", "required field is missing"),
         ({"tools": [{"name": "t", "scopes": ["bad"]}]}, "tools.0.scopes.0", "scope string"),
-        ({"scopes": [{"name": "a:b", "risk": 1.5}]}, "scopes.0.risk", "less than or equal to 1"),
+        ({"scopes": [{"name": "a:b", "risk": 1.5}]}, "scopes.0.risk", "from 0 to 1"),
         ({"scopes": [{"name": "a:b", "risk": "high"}]}, "scopes.0.risk", "expected a number"),
         ({"scopes": [{"name": "a:b", "jit_only": "yes"}]}, "scopes.0.jit_only", "true or false"),
         ({"scopes": [{"name": "a:b", "riks": 0.1}]}, "scopes.0.riks", "unknown field"),
@@ -235,3 +235,28 @@ def test_a_copy_with_new_scopes_answers_with_them_not_the_cached_ones() -> None:
     assert catalogue.model_copy() == catalogue
     with pytest.raises(ValidationError, match="listed twice"):
         catalogue.model_copy(update={"scopes": (ScopeSpec(name="a:b"), ScopeSpec(name="a:b"))})
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "field", "got"),
+    [
+        ("scopes:\n- name: a:b\n  risk: .nan\n", "scopes.0.risk", "nan"),
+        (
+            "tools:\n- name: a.b\n  scopes: [a:b]\n  description: 2026-01-01\n",
+            "tools.0.description",
+            "datetime.date(2026, 1, 1)",
+        ),
+    ],
+)
+def test_a_yaml_value_json_cannot_hold_is_named_by_its_field(
+    tmp_path: Path, yaml_text: str, field: str, got: str
+) -> None:
+    # It said "holds a value that is not plain JSON data: Object of type date ..." with no
+    # field: the user searched the file for it.
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml_text, encoding="utf-8")
+    with pytest.raises(DataValidationError) as info:
+        load_catalogue(path)
+    (issue,) = info.value.issues
+    assert (issue.field, issue.got) == (field, got)
+    assert "quote a YAML date" in issue.message

@@ -57,6 +57,39 @@ def test_validate_names_file_line_and_field_and_not_good_lines(tmp_path: Path) -
     assert "1 problem(s), 1 of 3 records invalid" in result.stderr
 
 
+def test_validate_lists_every_record_when_each_is_bad_in_its_own_way(tmp_path: Path) -> None:
+    # Every record invalid, but each differently (a file of one's own traces, typos and
+    # all): all the problems are listed, not only the first record's behind a false
+    # "--show N lists more", and no "is this the right kind of file?" hint.
+    call = {"tool": "send", "scopes": ["g:send"]}
+    records = [
+        {**GOOD, "calls": [{"tool": "send", "scope": ["g:send"]}]},
+        {**GOOD, "trace_id": "r2", "calls": [{**call, "staus": "ok"}]},
+        {**GOOD, "trace_id": "r3", "calls": [{**call, "status": "failed"}]},
+    ]
+    path = _lines(tmp_path / "mine.jsonl", records)
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 1
+    assert f"{path}:1: calls.0.scope: unknown field" in result.stderr
+    assert f"{path}:2: calls.0.staus: unknown field" in result.stderr
+    assert f"{path}:3: calls.0.status: expected one of" in result.stderr
+    assert "more" not in result.stderr
+    assert "right kind of file" not in result.stderr
+
+
+def test_validate_shows_one_record_of_a_file_that_is_not_json_lines(tmp_path: Path) -> None:
+    path = tmp_path / "table.jsonl"
+    path.write_text("id,task\n1,hello\n2,bye\n", encoding="utf-8")
+    result = runner.invoke(app, ["validate", "--show", "50", str(path)])
+    assert result.exit_code == 1
+    assert f"{path}:1: Invalid JSON" in result.stderr
+    assert f"{path}:2" not in result.stderr
+    # --show lists no more here: the note does not send the user to it
+    assert "... and 2 more on the other records" in result.stderr
+    assert "--show" not in result.stderr
+    assert "right kind of file? The formats are in README.md" in result.stderr
+
+
 def test_validate_parquet_and_yaml(tmp_path: Path) -> None:
     parquet = tmp_path / "t.parquet"
     scopecast.write_traces([scopecast.Trace.model_validate_json(json.dumps(GOOD))], parquet)
@@ -66,6 +99,55 @@ def test_validate_parquet_and_yaml(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "t.parquet" in result.stdout
     assert "1 scope(s) are used but not described" in result.stdout
+
+
+def test_validate_notes_scopes_that_imply_a_jit_only_scope(tmp_path: Path) -> None:
+    # Marking the read scope jit_only quietly keeps the write scope that implies it from
+    # ever being asked up front: validate says so.
+    path = tmp_path / "c.yaml"
+    path.write_text(
+        "tools:\n- name: cal.create\n  scopes: [g:cal.write]\n"
+        "scopes:\n- name: g:cal.write\n  implies: [g:cal.read]\n"
+        "- name: g:cal.read\n  jit_only: true\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.stdout.split())
+    assert "1 scope(s) imply a jit_only scope" in said
+    assert "never asked before the start either, as if jit_only: g:cal.write." in said
+
+
+def test_validate_checks_the_traces_tools_against_the_catalogues_given(tmp_path: Path) -> None:
+    # Traces and their catalogue both valid, yet a tool misspelt by the log converter, a
+    # tool the catalogue lacks and a call needing a scope its entry does not name: train
+    # warned only after training, and the guard refuses the tool at run time.
+    calls = [
+        {"tool": "cal.create", "scopes": ["g:cal.write"]},
+        {"tool": "cal.creat", "scopes": ["g:cal.write"]},
+        {"tool": "chat.post", "scopes": ["s:chat.write"]},
+        {"tool": "cal.list", "scopes": ["g:cal.read", "g:cal.admin"]},
+        {"tool": "made.up", "scopes": [], "status": "error"},  # invented: not a catalogue's
+    ]
+    traces = _lines(tmp_path / "t.jsonl", [{**GOOD, "calls": calls}])
+    catalogue = tmp_path / "c.yaml"
+    catalogue.write_text(
+        "tools:\n- name: cal.create\n  scopes: [g:cal.write]\n"
+        "- name: cal.list\n  scopes: [g:cal.read]\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["validate", str(traces), str(catalogue)])
+    assert result.exit_code == 0, result.output  # valid files: notes, not errors
+    said = " ".join(result.stdout.split())
+    assert (
+        "note: t.jsonl: 2 tool(s) called are in no catalogue given (c.yaml): cal.creat, chat.post."
+        in said
+    )
+    assert "Misspelt? The catalogue has 'cal.create' for 'cal.creat'." in said
+    assert "made.up" not in said
+    assert "calls of cal.list need g:cal.admin, which its catalogue entry does not name" in said
+    alone = runner.invoke(app, ["validate", str(traces)])  # no catalogue: nothing to compare
+    assert "note:" not in alone.stdout
 
 
 def test_validate_catalogue_cycle_and_unknown_kind(tmp_path: Path) -> None:

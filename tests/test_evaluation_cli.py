@@ -93,6 +93,10 @@ def test_evaluate_sweep_writes_data_and_plot(shared_data, tmp_path) -> None:
     assert (out / "frontier.png").read_bytes()[:4] == b"\x89PNG"
     assert (out / "sweep.csv").read_text().startswith("policy,interruption_cost,")
     assert "model frontier on or below" in result.output
+    assert json.loads((out / "dominance.json").read_text())["jit_only"] is True
+    # the 'wrote' line names every file written, dominance.json included
+    said = "".join(result.output.split())  # a long path may be folded anywhere
+    assert f"{out / 'frontier.png'},{out / 'dominance.json'}" in said
 
 
 def test_evaluate_without_training_data_fails_with_one_line(shared_data) -> None:

@@ -45,3 +45,18 @@ def test_summarize_catalogue_lists_undescribed_and_jit_only() -> None:
         1,
         1,
     )
+
+
+def test_summarize_catalogue_lists_scopes_jit_only_by_implication() -> None:
+    # cal:write implies cal:read, marked jit_only: cal:write is never asked up front either
+    catalogue = Catalogue(
+        scopes=(
+            ScopeSpec(name="cal:write", implies=("cal:read",)),
+            ScopeSpec(name="cal:admin", implies=("cal:write",)),
+            ScopeSpec(name="cal:read", jit_only=True),
+            ScopeSpec(name="cal:free"),
+        ),
+    )
+    summary = summarize_catalogue(catalogue)
+    assert summary.jit_only == ("cal:read",)
+    assert summary.jit_by_implication == ("cal:admin", "cal:write")

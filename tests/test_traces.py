@@ -279,3 +279,67 @@ def test_a_scope_name_is_an_oauth_scope_token(scope: str, valid: bool) -> None:
     else:
         with pytest.raises(ValueError, match="scope"):
             Trace.model_validate(record)
+
+
+def test_the_readme_format_examples_are_valid(tmp_path: Path) -> None:
+    # The README's formats in short (for a checkout without the shared folder's note): its
+    # trace, written on one line, and its catalogue are read as they are shown.
+    import re
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("The formats in short") :]
+    trace_text = re.search(r"```json\n(.*?)```", section, re.S)
+    catalogue_text = re.search(r"```yaml\n(.*?)```", section, re.S)
+    assert trace_text, "the README lost its trace example"
+    assert catalogue_text, "the README lost its catalogue example"
+    path = _write_lines(tmp_path / "t.jsonl", [json.loads(trace_text.group(1))])
+    (trace,) = scopecast.read_traces(path)
+    assert trace.plan is not None
+    assert trace.calls[-1].tool == trace.plan[0].tool
+    (tmp_path / "c.yaml").write_text(catalogue_text.group(1), encoding="utf-8")
+    catalogue = scopecast.load_catalogue(tmp_path / "c.yaml")
+    assert catalogue.closure({"google:calendar.events"}) >= set(trace.calls[0].scopes)
+    assert catalogue.scope("bank:payments.write").jit_only
+
+
+def test_an_unknown_field_names_the_field_it_is_likely_a_typo_of(tmp_path: Path) -> None:
+    call = {"tool": "send", "scopes": ["g:send"]}
+    lines = [
+        {**GOOD, "calls": [{"tool": "send", "scope": ["g:send"]}]},
+        {**GOOD, "trace_id": "r2", "calls": [{**call, "staus": "ok"}]},
+        {"trace_id": "r3", "task": "t", "contxt": {}, "calls": []},
+        {**GOOD, "trace_id": "r4", "plan": [{"tol": "send", "scopes": []}]},
+        {**GOOD, "trace_id": "r5", "source": "x.csv"},  # like no field: no guess
+    ]
+    with pytest.raises(DataValidationError) as info:
+        scopecast.read_traces(_write_lines(tmp_path / "t.jsonl", lines))
+    said = {issue.field: issue.message for issue in info.value.issues}
+    assert "(a typo of 'scopes'?)" in said["calls.0.scope"]
+    assert "(a typo of 'status'?)" in said["calls.0.staus"]
+    assert "(a typo of 'context'?)" in said["contxt"]
+    assert "(a typo of 'tool'?)" in said["plan.0.tol"]
+    assert said["source"].startswith("unknown field: the format does not have it (a typo?)")
+
+
+def test_an_unknown_catalogue_field_names_the_field_it_is_likely_a_typo_of(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text(
+        "tools:\n- name: a.b\n  scopes: [a:b]\nscopes:\n- name: a:b\n  jit-only: true\n"
+        "  rsik: 0.2\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(DataValidationError) as info:
+        scopecast.load_catalogue(path)
+    said = {issue.field: issue.message for issue in info.value.issues}
+    assert "(a typo of 'jit_only'?)" in said["scopes.0.jit-only"]
+    # and a risk out of range says its range (it was pydantic's 'Input should be ...')
+    path.write_text("scopes:\n- name: a:b\n  risk: 7\n- name: a:c\n  risk: -1\n")
+    with pytest.raises(DataValidationError) as info:
+        scopecast.load_catalogue(path)
+    assert [(i.field, i.message) for i in info.value.issues] == [
+        (f"scopes.{n}.risk", "expected a number from 0 to 1 (the cost of holding the scope unused)")
+        for n in (0, 1)
+    ]
+    assert "(a typo of 'risk'?)" in said["scopes.0.rsik"]

@@ -234,7 +234,9 @@ def evaluate(
         )
         with written("--sweep", sweep):
             paths = write_sweep(points, sweep)
-            (Path(sweep) / "dominance.json").write_text(json.dumps(beaten, indent=1) + "\n")
+            dominance = Path(sweep) / "dominance.json"
+            dominance.write_text(json.dumps(beaten, indent=1) + "\n")
+            paths.append(dominance)
         out_console.print("wrote " + ", ".join(str(p) for p in paths), markup=False)
 
 

@@ -14,7 +14,7 @@ from rich.table import Table
 from scopecast.catalogue import load_catalogue
 from scopecast.cli._app import command, err_console, fail, out_console
 from scopecast.runtime import AuthorizationPlan, PreAuthorizer
-from scopecast.runtime._preauthorizer import DEGRADED_RECORD
+from scopecast.runtime._preauthorizer import DEFAULT_TRAINING_RECORD, DEGRADED_RECORD
 
 
 def parse_context(pairs: list[str]) -> dict[str, str]:
@@ -63,11 +63,35 @@ def _plan_tables(plan: AuthorizationPlan, *, show_all: bool = False) -> list[Tab
     return [upfront, later]
 
 
+def default_model_note() -> str:
+    """What ``scopecast plan`` without ``--model`` plans with, and, on first use, that it
+    trains it first (minutes, with nothing else printed meanwhile)."""
+    from scopecast.defaults import default_model_dir
+    from scopecast.exceptions import ScopecastError
+
+    yours = (
+        "it knows the bundled data's tools (Google Workspace, Slack, GitHub, ...), not yours: "
+        "pass --model DIR, a directory written by `scopecast train` on your traces."
+    )
+    try:
+        where = default_model_dir(train=False)
+    except (ScopecastError, OSError):
+        return (
+            f"no --model: training the default model on the bundled synthetic data first "
+            f"(once, a few minutes; then cached), to plan with it; {yours}"
+        )
+    return f"no --model: planning with the default model ({where}), trained on the bundled synthetic data; {yours}"
+
+
 class _DropDegradedRecords(logging.Filter):
-    """Drops the log record of a degraded plan, which the command reports itself."""
+    """Drops the log records of a degraded plan and of the default model's training, which
+    the command reports itself."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not getattr(record, DEGRADED_RECORD, False)
+        return not (
+            getattr(record, DEGRADED_RECORD, False)
+            or getattr(record, DEFAULT_TRAINING_RECORD, False)
+        )
 
 
 @command("plan")
@@ -78,7 +102,12 @@ def plan_command(
         typer.Option("--context", "-c", help="Pre-start context as KEY=VALUE (repeatable)."),
     ] = None,
     model: Annotated[
-        Path | None, typer.Option("--model", help="Model directory written by `scopecast train`.")
+        Path | None,
+        typer.Option(
+            "--model",
+            help="Model directory written by `scopecast train`. Without it: the default model "
+            "of the bundled demo data (trained on first use), which knows none of your tools.",
+        ),
     ] = None,
     catalogue: Annotated[
         Path | None, typer.Option("--catalogue", help="Catalogue overriding the model's own.")
@@ -91,6 +120,8 @@ def plan_command(
     """Print which scopes to ask before TASK starts, and which to leave to the guard."""
     pairs = parse_context(context or [])
     loaded = None if catalogue is None else load_catalogue(catalogue)
+    if model is None:
+        err_console.print(f"note: {default_model_note()}", soft_wrap=True, markup=False)
     runtime_log = logging.getLogger("scopecast.runtime._preauthorizer")
     reported_here = _DropDegradedRecords()  # the warning below says it once
     runtime_log.addFilter(reported_here)

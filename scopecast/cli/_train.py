@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import math
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -70,9 +71,16 @@ class _CalledTools:
 
     def __init__(self) -> None:
         self.scopes: dict[str, set[str]] = {}
+        self.planned: Counter[str] = Counter()
+        """How many traces' plans name each scope (asked before the start by the agent)."""
+        self.n_plans = 0
 
     def tap(self, traces: Iterable[Trace]) -> Iterator[Trace]:
         for trace in traces:
+            planned = trace.plan_scopes
+            if planned is not None:
+                self.n_plans += 1
+                self.planned.update(planned)
             for call in trace.calls:
                 if call.status == "error" and not call.scopes:
                     continue  # a tool the agent made up: derive_catalogue leaves it out too
@@ -125,6 +133,30 @@ def _warn_catalogue_gaps(written: Catalogue, path: Path, called: dict[str, set[s
             f"catalogue describes the scope); add them to the catalogue.{escape(typos)}",
             soft_wrap=True,
         )
+
+
+def _note_planned_jit_only(written: Catalogue, called: _CalledTools) -> None:
+    """Say which ``jit_only`` scopes (or scopes implying one) the traces' plans name: the
+    agent meant to use them from the start, and they are never asked before it (a catalogue
+    that marks a read scope ``jit_only`` by mistake reads the same)."""
+    planned = sorted(
+        (name, n) for name, n in called.planned.items() if written.implies_jit_only(name)
+    )
+    if not planned:
+        return
+    shown = ", ".join(
+        f"{name} ({n} of {called.n_plans} plans"
+        f"{'' if written.is_jit_only(name) else '; it implies a jit_only scope'})"
+        for name, n in planned[:5]
+    ) + (f" and {len(planned) - 5} more" if len(planned) > 5 else "")
+    err_console.print(
+        f"note: the traces' plans name jit_only scope(s): {shown}. The --catalogue keeps "
+        f"them from ever being asked before the start, so each run that needs one is "
+        f"interrupted for it. If a scope is not that sensitive, remove its jit_only mark "
+        f"(or the implication) from the catalogue and train again.",
+        soft_wrap=True,
+        markup=False,
+    )
 
 
 @command("train")
@@ -222,6 +254,7 @@ def train(
         _warn_single_group(loaded, group_pattern)
     if written is not None and catalogue is not None:
         _warn_catalogue_gaps(written, catalogue, called.scopes)
+        _note_planned_jit_only(written, called)
     out_console.print(_metrics_table("grouped cross-validation (train traces)", result.metrics))
     if not no_mlflow:
         from scopecast.model.tracking import log_training_run

@@ -7,6 +7,7 @@ by extension and, for ``.json``, by content. The exit code is 1 when any file is
 
 from __future__ import annotations
 
+import difflib
 import json
 from pathlib import Path
 from typing import Annotated, Literal
@@ -16,7 +17,7 @@ from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn
 from rich.table import Table
 
-from scopecast.catalogue import load_catalogue
+from scopecast.catalogue import DEFAULT_RISK, Catalogue, ToolSpec, load_catalogue
 from scopecast.cli._app import command, err_console, out_console
 from scopecast.exceptions import CatalogueError, DataValidationError
 from scopecast.summaries import (
@@ -99,13 +100,16 @@ def _print_problems(path: Path, err: DataValidationError, show: int) -> None:
         f"[red]✗ {escape(str(path))}[/red]: {count:,} problem(s){records}", soft_wrap=True
     )
     listed = err.issues[:show]
-    if err.hint and listed:  # every record is bad in the same way: the first one says it all
+    alike = bool(err.hint and listed)
+    if alike:  # every record is bad in the same way: the first one says it all
         listed = tuple(issue for issue in listed if issue.line == listed[0].line)
     for issue in listed:
         err_console.print(f"  {issue}", soft_wrap=True, markup=False)
     hidden = count - len(listed)
     if hidden:
-        err_console.print(f"  ... and {hidden:,} more (--show N lists more)", soft_wrap=True)
+        # --show lists more only when the listing was cut by it, not to the first record
+        more = "on the other records" if alike else "(--show N lists more)"
+        err_console.print(f"  ... and {hidden:,} more {more}", soft_wrap=True)
     repeated = [(pattern, n) for pattern, n in err.tally.items() if n > 1]
     if repeated:
         err_console.print("  Problems found on more than one record:", soft_wrap=True)
@@ -114,6 +118,48 @@ def _print_problems(path: Path, err: DataValidationError, show: int) -> None:
             err_console.print(f"    {n:,} records: {where}{message}", soft_wrap=True, markup=False)
     if err.hint:
         err_console.print(f"  {err.hint}", soft_wrap=True, markup=False)
+
+
+def _note_tools_against(
+    name: str, summary: TraceSummary, catalogues: list[tuple[str, Catalogue]]
+) -> None:
+    """Note the tools a trace file calls that no catalogue given lists, and the tools whose
+    calls need scopes their catalogue entry does not name: what ``scopecast train
+    --catalogue`` warns of after training, and what the guard refuses at run time."""
+    known: dict[str, ToolSpec] = {}
+    for _, catalogue in reversed(catalogues):  # the first catalogue naming a tool wins
+        known.update((tool.name, tool) for tool in catalogue.tools)
+    given = ", ".join(catalogue_name for catalogue_name, _ in catalogues)
+    missing = sorted(tool for tool in summary.tool_scopes if tool not in known)
+    if missing:
+        close = [
+            f"{match[0]!r} for {tool!r}"
+            for tool in missing
+            if (match := difflib.get_close_matches(tool, list(known), n=1))
+        ]
+        shown = ", ".join(missing[:5]) + (
+            f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+        )
+        typos = f" Misspelt? The catalogue has {', '.join(close[:5])}." if close else ""
+        out_console.print(
+            f"note: {name}: {len(missing)} tool(s) called are in no catalogue given ({given}): "
+            f"{shown}. The guard refuses a tool its catalogue lacks, and training takes its "
+            f"scopes from the calls (at the default risk {DEFAULT_RISK:g} and never jit_only, "
+            f"unless the catalogue describes the scope); add them.{typos}",
+            soft_wrap=True,
+            markup=False,
+        )
+    for tool, scopes in sorted(summary.tool_scopes.items()):
+        spec = known.get(tool)
+        extra = sorted(scopes - set(spec.scopes)) if spec is not None else []
+        if extra:
+            out_console.print(
+                f"note: {name}: calls of {tool} need {', '.join(extra)}, which its catalogue "
+                f"entry does not name (it says {list(spec.scopes) if spec else []}); the "
+                f"catalogue's scopes are the ones the guard asks for.",
+                soft_wrap=True,
+                markup=False,
+            )
 
 
 @command("validate")
@@ -135,6 +181,7 @@ def validate(
     """
     trace_rows: list[tuple[str, TraceSummary]] = []
     catalogue_rows: list[tuple[str, CatalogueSummary]] = []
+    catalogues: list[tuple[str, Catalogue]] = []
     n_bad = 0
     # Short names in the tables, unless two files share a name.
     short = [path.name for path in files]
@@ -159,7 +206,9 @@ def validate(
                     )
                     trace_rows.append((names[path], summary))
                 elif kind == "catalogue":
-                    catalogue_rows.append((names[path], summarize_catalogue(load_catalogue(path))))
+                    loaded = load_catalogue(path)
+                    catalogue_rows.append((names[path], summarize_catalogue(loaded)))
+                    catalogues.append((names[path], loaded))
                 else:
                     n_bad += 1
                     err_console.print(
@@ -191,6 +240,17 @@ def validate(
                     soft_wrap=True,
                     markup=False,
                 )
+            if s.jit_by_implication:
+                out_console.print(
+                    f"note: {name}: {len(s.jit_by_implication)} scope(s) imply a jit_only scope, "
+                    f"so they are never asked before the start either, as if jit_only: "
+                    f"{', '.join(s.jit_by_implication)}. If that is not meant, remove the "
+                    f"implication or the jit_only mark.",
+                    soft_wrap=True,
+                    markup=False,
+                )
+    for name, summary in trace_rows if catalogues else ():
+        _note_tools_against(name, summary, catalogues)
     n_good = len(trace_rows) + len(catalogue_rows)
     if n_bad:
         err_console.print(f"[red]{n_bad} of {len(files)} file(s) invalid[/red], {n_good} valid.")

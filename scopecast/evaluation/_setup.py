@@ -207,7 +207,7 @@ def read_traces_to_score(paths: Sequence[Path], purpose: str) -> list[Trace]:
     if not traces:
         raise DataValidationError(
             f"No trace to {purpose}: {', '.join(map(str, paths))} hold(s) no trace. Pass "
-            f"JSON Lines files of traces (see trace-format.md)."
+            f"JSON Lines files of traces (the format: README.md, 'Traces and catalogues')."
         )
     return traces
 

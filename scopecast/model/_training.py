@@ -103,7 +103,7 @@ def check_trainable(traces: Sequence[Trace]) -> None:
     if not traces:
         raise DataValidationError(
             "No usable traces to train on: the input holds 0 traces. Pass JSON Lines files "
-            "with at least one trace (see trace-format.md)."
+            "with at least one trace (the format: README.md, 'Traces and catalogues')."
         )
     if not any(trace.calls for trace in traces):
         raise DataValidationError(

@@ -166,10 +166,12 @@ class CallGuard:
         self._scopes_of[name] = tuple(sorted(scopes))
 
     def required_scopes(self, tool: str) -> frozenset[str]:
-        """The scopes a call of ``tool`` needs; :class:`UnknownToolError` for an unknown tool."""
+        """The scopes a call of ``tool`` needs; :class:`UnknownToolError` for an unknown tool.
+
+        For wrapping a tool (its calls are checked later, by name)."""
         required = self._required.get(tool)
         if required is None:
-            raise UnknownToolError(tool, self._required)
+            raise UnknownToolError(tool, self._required, wrapping=True)
         return required
 
     def tool(

@@ -328,9 +328,10 @@ def warn_misspelt_grant(
     run_id: str,
 ) -> None:
     """Log each scope of ``grant`` that the request did not ask and the catalogue does not
-    know, but that reads like a requested scope ``grant`` lacks: a grant built by hand with
-    a misspelt name would otherwise record the real scope as refused (for the rest of the
-    run) without a word."""
+    know, when the grant leaves out a requested scope: a grant built by hand with a misspelt
+    name, or with a provider's own scope string (``https://www.googleapis.com/auth/...``),
+    would otherwise record the real scope as refused (for the rest of the run) without a
+    word. The requested scope it reads like, if any, is named."""
     lacking = sorted(requested - grant.granted)
     if not lacking:
         return
@@ -348,6 +349,18 @@ def warn_misspelt_grant(
                 close[0],
                 close[0],
                 refused,
+            )
+        else:
+            logger.warning(
+                "The grant for consent request %r of run %r holds %r, which it did not ask "
+                "and the catalogue does not know (a provider's own scope string? A grant "
+                "names scopes as the catalogue does, e.g. %r). Only the requested scopes are "
+                "granted: %s recorded as refused or left out.",
+                grant.request_id,
+                run_id,
+                stray,
+                lacking[0],
+                ", ".join(map(repr, lacking)),
             )
 
 

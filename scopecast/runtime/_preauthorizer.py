@@ -25,11 +25,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scopecast._model_files import recorded_policy_params
+from scopecast._training_stack import training_stack_found
 from scopecast.catalogue import Catalogue
 from scopecast.defaults import default_model_dir
 from scopecast.exceptions import (
     ConfigError,
     MissingExtraError,
+    ModelError,
     ModelUnavailableWarning,
     ScopecastError,
 )
@@ -54,6 +56,9 @@ logger = logging.getLogger(__name__)
 DEGRADED_RECORD = "scopecast_degraded"
 """Attribute set on the log record of a degraded plan: a caller that reports the
 ``ModelUnavailableWarning`` itself (``scopecast plan``) filters these records out."""
+DEFAULT_TRAINING_RECORD = "scopecast_default_training"
+"""Attribute set on the log record saying the default model is trained first: a caller
+that says so itself (``scopecast plan``) filters it out."""
 
 # What loading or using a broken model may raise; the plan then degrades (asks nothing upfront).
 _MODEL_FAILURES = (
@@ -255,6 +260,17 @@ class PreAuthorizer:
 
     def _default_model(self) -> Path | None:
         try:
+            try:
+                return default_model_dir(train=False)
+            except ModelError:  # not cached: trained now, for minutes, in this process
+                if training_stack_found():  # else it cannot train, and says why below
+                    logger.warning(
+                        "PreAuthorizer() without a model: training the default model of the "
+                        "bundled demo data first (a few minutes, once; then cached). It knows "
+                        "that data's tools, not your agent's: pass the directory `scopecast "
+                        "train` wrote on your traces.",
+                        extra={DEFAULT_TRAINING_RECORD: True},
+                    )
             return default_model_dir()
         except _MODEL_FAILURES as err:
             self._degrade(

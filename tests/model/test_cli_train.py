@@ -238,12 +238,12 @@ def test_cli_train_checks_the_tracking_uri_before_training(tmp_path):
     assert not out.exists()
 
 
-def _train_with_catalogue(tmp_path, catalogue, *extra: str):
+def _train_with_catalogue(tmp_path, catalogue, *extra: str, corpus=None):
     from scopecast.catalogue import Catalogue
 
     assert isinstance(catalogue, Catalogue)
     traces = tmp_path / "train.jsonl"
-    write_traces(make_traces(), traces)
+    write_traces(make_traces() if corpus is None else corpus, traces)
     path = tmp_path / "catalogue.json"
     save_catalogue(catalogue, path)
     result = CliRunner().invoke(
@@ -299,6 +299,46 @@ def test_cli_train_names_a_catalogue_tool_spelt_like_one_it_lacks(tmp_path):
     said = _train_with_catalogue(tmp_path, Catalogue(tools=tools, scopes=written.scopes))
     assert "are not in the --catalogue" in said
     assert "The catalogue has 'bank.pays' for 'bank.pay', which no trace calls" in said
+
+
+@pytest.mark.parametrize("extra", [(), ("--max-traces", "100")])
+def test_cli_train_notes_jit_only_scopes_the_traces_plans_name(tmp_path, extra):
+    # A catalogue marking jit_only a scope the agent plans to use from the start (a read
+    # scope marked by mistake) trained without a word: the scope, and the one implying it,
+    # could never be asked up front.
+    from scopecast.catalogue import Catalogue, ScopeSpec
+    from scopecast.traces import PlanStep
+
+    corpus = [
+        trace.model_copy(
+            update={"plan": tuple(PlanStep(tool=c.tool, scopes=c.scopes) for c in trace.calls)}
+        )
+        if i % 2
+        else trace
+        for i, trace in enumerate(make_traces())
+    ]
+    written = make_catalogue()
+    scopes = (
+        *written.scopes,
+        ScopeSpec(name="google:calendar.events", implies=("google:calendar.events.readonly",)),
+        ScopeSpec(name="google:calendar.events.readonly", jit_only=True),
+    )
+    said = _train_with_catalogue(
+        tmp_path, Catalogue(tools=written.tools, scopes=scopes), *extra, corpus=corpus
+    )
+    n_plans = len(corpus) // 2
+    searched = sum(
+        1 for t in corpus if t.plan and "google:calendar.events.readonly" in t.plan_scopes
+    )
+    assert "note: the traces' plans name jit_only scope(s):" in said
+    assert f"google:calendar.events.readonly ({searched} of {n_plans} plans)" in said
+    assert "google:calendar.events (" in said
+    assert "it implies a jit_only scope" in said
+    assert "bank:payments.write (" in said  # planned too: named, the user judges
+    # without plans naming them, nothing is said
+    (tmp_path / "plain").mkdir()
+    plain = _train_with_catalogue(tmp_path / "plain", make_catalogue(), *extra)
+    assert "plans name jit_only" not in plain
 
 
 def test_cli_train_warns_when_the_catalogue_names_none_of_the_tools(tmp_path):

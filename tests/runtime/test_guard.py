@@ -66,6 +66,30 @@ def test_unknown_tool_error_suggests_a_close_catalogue_name(
     assert "Did you mean" not in str(caught.value)  # nothing close: no guess
 
 
+def test_unknown_tool_error_names_some_catalogue_tools_when_none_is_close(
+    catalogue: Catalogue, store: RunStore
+) -> None:
+    # A guard made from another model directory's catalogue knows none of the agent's tools:
+    # the error shows what it does know, and says the tool was refused a guard, not a run,
+    # when it is being wrapped.
+    guard = _blocking(catalogue, store, ScriptedConsent())
+    with pytest.raises(UnknownToolError) as caught:
+        guard.wrap(lambda: None, name="weather.get")
+    said = str(caught.value)
+    assert "refused to guard it" in said
+    n = len(catalogue.tools)
+    assert (
+        f"The catalogue's {n} tool(s) are 'bank.pay', 'calendar.create', 'clock.now', ..." in said
+    )
+    assert "is it your agent's?" in said
+    with guard.start("Email Carlos") as run, pytest.raises(UnknownToolError) as caught:
+        run.check("weather.get")
+    assert "refused to run it" in str(caught.value)
+    empty = ScopeGuard(Catalogue(), store=store, mode="pausing")
+    with pytest.raises(UnknownToolError, match="The catalogue has no tools"):
+        empty.wrap(lambda: None, name="weather.get")
+
+
 def test_guard_runs_granted_call_without_asking(catalogue: Catalogue, store: RunStore) -> None:
     user = ScriptedConsent()
     guard = _blocking(catalogue, store, user)
@@ -257,8 +281,39 @@ def test_a_grant_with_a_misspelt_scope_is_logged(
         pytest.raises(ScopeDeniedError),
     ):
         started.check("email.send")
-    assert [r.getMessage().count("did you mean") for r in caplog.records] == [1]
-    assert "holds 'google:gmail.sendd'" in caplog.records[0].getMessage()
+    said = [r.getMessage() for r in caplog.records]
+    assert [m.count("did you mean") for m in said] == [1, 0]
+    assert "holds 'google:gmail.sendd'" in said[0]
+    # one like no scope asked is named too, without a guess: a provider's own string ...
+    assert "holds 'x:y', which it did not ask and the catalogue does not know" in said[1]
+    assert "'google:gmail.send' recorded as refused or left out" in said[1]
+
+
+def test_a_grant_in_a_provider_own_scope_strings_is_logged(
+    catalogue: Catalogue, store: RunStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An application resuming with the provider's names (what its own consent page got
+    back) refused every scope it meant to grant, for the rest of the run, without a word."""
+    guard = ScopeGuard(catalogue, store=store, mode="pausing")
+    with pytest.raises(AuthorizationRequired) as info:
+        guard.start("Email Carlos", upfront=["google:gmail.send"], run_id="r1")
+    assert info.value.request_id is not None
+    native = "https://www.googleapis.com/auth/gmail.send"
+    with caplog.at_level("WARNING", logger="scopecast.runtime._coordinator"):
+        run = guard.resume("r1", Grant.of(info.value.request_id, [native]))
+    assert "google:gmail.send" not in run.granted
+    (record,) = caplog.records
+    said = record.getMessage()
+    assert f"holds {native!r}, which it did not ask and the catalogue does not know" in said
+    assert "e.g. 'google:gmail.send'" in said
+    caplog.clear()
+    # a grant of what was asked, or of more the catalogue knows, says nothing
+    with pytest.raises(AuthorizationRequired) as info:
+        guard.start("Email Dana", upfront=["google:gmail.send"], run_id="r2")
+    assert info.value.request_id is not None
+    with caplog.at_level("WARNING", logger="scopecast.runtime._coordinator"):
+        guard.resume("r2", Grant.of(info.value.request_id, ["google:gmail.send", native]))
+    assert not caplog.records
 
 
 def test_resume_of_a_run_the_store_lacks_names_the_store(

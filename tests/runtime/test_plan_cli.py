@@ -28,6 +28,58 @@ def test_plan_cli_without_model_uses_the_default_model(
     assert result.exit_code == 0, result.output
     assert "warning:" in result.output
     assert default.name in result.output.replace("\n", "")
+    # said before planning: the plan is the bundled data's model's, not one of the user's
+    said = " ".join(result.stderr.split())
+    assert said.startswith("note: no --model: planning with the default model (")
+    assert "not yours: pass --model DIR" in said
+
+
+def test_plan_cli_without_model_says_it_trains_the_default_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Nothing cached: the command trains the default model (minutes) before it prints
+    # anything else, so it says so first. The training is replaced by a failure here.
+    from scopecast.exceptions import ModelError
+    from scopecast.runtime import _preauthorizer
+
+    def not_here(*, train: bool = True) -> Path:
+        raise ModelError("not trained in this test")
+
+    monkeypatch.setenv("SCOPECAST_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(_preauthorizer, "default_model_dir", not_here)
+    result = runner.invoke(app, ["plan", "Email Carlos"])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.stderr.split())
+    assert said.startswith("note: no --model: training the default model")
+    assert "pass --model DIR" in said
+    assert "PreAuthorizer() without a model" not in said  # the library's log: said once
+
+
+def test_preauthorizer_without_model_logs_that_it_trains_the_default_first(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # An agent that forgot its model directory stalled for minutes at start-up (training
+    # the bundled data's model) with only an INFO record: now a warning says so first.
+    from scopecast.exceptions import ModelError, ModelUnavailableWarning
+    from scopecast.runtime import PreAuthorizer, _preauthorizer
+
+    asked: list[bool] = []
+
+    def not_cached(*, train: bool = True) -> Path:
+        asked.append(train)
+        raise ModelError("not trained in this test")
+
+    monkeypatch.setattr(_preauthorizer, "default_model_dir", not_cached)
+    with (
+        caplog.at_level("WARNING", logger="scopecast.runtime._preauthorizer"),
+        pytest.warns(ModelUnavailableWarning, match="cannot be trained"),
+    ):
+        pre = PreAuthorizer()
+    assert asked == [False, True]  # looked for a cached one, then trained
+    assert pre.is_degraded
+    first = caplog.records[0].getMessage()
+    assert first.startswith("PreAuthorizer() without a model: training the default model")
+    assert "not your agent's" in first
 
 
 def test_plan_cli_rejects_bad_context(tmp_path: Path) -> None:
@@ -98,3 +150,17 @@ def test_plan_tables_count_unlikely_deferred_scopes_instead_of_listing_them() ->
     assert "slack:chat:write" in full
     assert "github:repo" in full
     assert "more scope(s)" not in full
+
+
+def test_plan_cli_with_the_folder_of_the_models_names_them(tmp_path: Path) -> None:
+    # `--out models/org` makes models/org the model directory; `--model models` named the
+    # folder above it, and the message said only that metadata.json is missing.
+    models = tmp_path / "models"
+    for name in ("org", "team"):
+        (models / name).mkdir(parents=True)
+        (models / name / "metadata.json").write_text("{}", encoding="utf-8")
+    (models / "notes").mkdir()
+    result = runner.invoke(app, ["plan", "Email Carlos", "--model", str(models)])
+    assert result.exit_code == 1
+    said = " ".join(result.stderr.split())
+    assert "metadata.json is missing. It holds model directories: org, team; pass one" in said
