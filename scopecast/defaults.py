@@ -89,7 +89,7 @@ def bundled_file(name: str) -> Path:
     return path
 
 
-TRAINING_RECIPE = 12
+TRAINING_RECIPE = 13
 """Raised whenever the way models are trained changes, so that a default model cached by an
 older scopecast is trained again (2: the match model and the policy chosen at training; 3: the
 ``fields`` source; 4: a context token for every part of a value; 5: the match model's
@@ -98,7 +98,7 @@ a scope's support not training it, withdrawn in 8, so that no cache of 7 is reus
 out-of-fold scores use each fold's own base rates and modelled scopes, which moves the
 choices and calibration maps fitted on them; 10: a sigmoid calibration map never decreases;
 11: the ``pooled`` source; 12: the text vocabulary and idf count each task once, not each of
-its prefix rows)."""
+its prefix rows; 13: the match model's ``verb_match`` pair feature)."""
 
 
 def bundled_data_hash() -> str:

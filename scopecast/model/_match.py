@@ -15,6 +15,12 @@ pairs of every scope at once, weights that are shared by all scopes:
   (``domain~calendar``) names the scope's provider or a word of its document, so that a
   domain announces its scopes even when it is new or the scope is rare; the task-document
   cosine similarity (the featurizer's ``sim:<scope>`` column); the number of calls so far;
+- ``verb_match``: the task's words that are the leading verb of one of the scope's tools'
+  names (``create_file`` -> "create", ``email.send_email`` -> "send"), compared by the same
+  key, summed (their TF-IDF values) under one weight shared by every verb: ``match:create``
+  learns what "create" says of the scopes whose documents contain it, ``verb_match`` what
+  naming a scope's action says of any scope, so a verb that training tasks rarely used, or a
+  new tool's, still counts;
 - the log-odds of the scope's base rate, and an intercept.
 
 (Crossing every task word and indicator with the tokens of the scope's name was tried too: by
@@ -44,7 +50,7 @@ from scopecast._types import provider_of
 from scopecast.catalogue import Catalogue
 from scopecast.features import TaskFeaturizer, scope_documents
 
-__all__ = ["MatchDesign", "MatchFit", "fit_match", "match_design"]
+__all__ = ["MatchDesign", "MatchFit", "fit_match", "match_design", "tool_verb"]
 
 _WORD = re.compile(r"[a-z]+")
 KEY_LENGTH = 5
@@ -59,7 +65,9 @@ _STRUCTURAL = (
     "done_provider",
     "n_calls",
     "context_match",
+    "verb_match",
 )
+_NAME_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
 
 
 def match_key(word: str) -> str:
@@ -77,6 +85,17 @@ def match_key(word: str) -> str:
             stem = stem[: -len(suffix)]
             break
     return stem[:KEY_LENGTH]
+
+
+def tool_verb(tool: str) -> str:
+    """The leading word of a tool's own name, lowercased: its action, by naming convention.
+
+    A ``module.`` prefix is dropped and the name is split at underscores, hyphens, digits and
+    camelCase boundaries: ``create_file``, ``email.send_email`` and ``sendMessage`` give
+    "create", "send" and "send". Empty if the name has no letters.
+    """
+    words = _NAME_WORD.findall(tool.rsplit(".", 1)[-1])
+    return words[0].lower() if words else ""
 
 
 def _keys(text: str) -> set[str]:
@@ -169,10 +188,15 @@ def match_design(
         keys = _keys(docs.get(scope, ""))
         provider = provider_of(scope)
         named = keys | _keys(provider)
+        verbs = {match_key(v) for v in map(tool_verb, tools_of.get(scope, ())) if len(v) >= 3}
         for col, word in unigrams.items():
-            if match_key(word) in keys:
+            key = match_key(word)
+            if key in keys:
                 rows.append(col)
                 cols.append(col)
+            if key in verbs:
+                rows.append(col)
+                cols.append(struct["verb_match"])
         for token, g in indicators.items():
             col = n_text + g
             kind, _, value = token.partition("=")

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+import pytest
 import scipy.sparse as sp
 
+from scopecast.catalogue import Catalogue, ToolSpec
 from scopecast.features import TaskFeaturizer, scope_documents
 from scopecast.model._match import (
+    _STRUCTURAL,
     MatchFit,
     fit_match,
     match_design,
     match_key,
     match_scores,
+    tool_verb,
 )
 from scopecast.model._training import training_rows
 from scopecast.scoring import TaskInput
@@ -104,10 +110,46 @@ def test_fit_returns_none_with_a_single_class(corpus, catalogue):
 def test_a_context_part_naming_a_scope_is_a_match_feature(corpus, catalogue):
     scopes, _, feat, _, _ = _design_and_features(corpus, catalogue)
     design = match_design(feat, scopes, catalogue)
-    column = design.n_pair_features - 1  # the last structural feature: context_match
+    column = design.n_pair_features - len(_STRUCTURAL) + _STRUCTURAL.index("context_match")
     F = feat.transform([TaskInput("anything at all", {"domain": "chat+money"})])
     on = {s: float(sp.csr_matrix(F @ design.maps[scopes.index(s)])[0, column]) for s in scopes}
     # "chat" is a word of slack:chat:write's name, "money" of bank.pay's description
     assert on["slack:chat:write"] > 0
     assert on["bank:payments.write"] > 0
     assert on["google:gmail.send"] == 0
+
+
+def test_tool_verb_is_the_leading_word_of_the_tool_s_own_name():
+    assert tool_verb("create_file") == "create"
+    assert tool_verb("email.send_email") == "send"
+    assert tool_verb("sendMessage") == "send"
+    assert tool_verb("reserve-hotel") == "reserve"
+    assert tool_verb("slack.post") == "post"
+    assert tool_verb("get") == "get"
+    assert tool_verb("v2.123") == ""
+
+
+def test_verb_match_sums_the_task_words_that_name_a_tool_s_action():
+    catalogue = Catalogue(
+        tools=(
+            ToolSpec(name="files.create_file", scopes=("drive:file",), description="A new one."),
+            ToolSpec(name="deleteFile", scopes=("drive:file",), description="Remove it."),
+            ToolSpec(name="list_files", scopes=("drive:read",), description="Never delete."),
+        )
+    )
+    scopes = ["drive:file", "drive:read"]
+    feat = TaskFeaturizer(word_ngram_range=(1, 1), min_df=1).fit(
+        [TaskInput("create file", {}), TaskInput("delete file", {})],
+        scope_documents=scope_documents(catalogue, scopes),
+    )
+    design = match_design(feat, scopes, catalogue)
+    column = design.n_pair_features - len(_STRUCTURAL) + _STRUCTURAL.index("verb_match")
+    F = feat.transform([TaskInput("create the file, then delete it", {})])
+    on = {s: float(sp.csr_matrix(F @ design.maps[j])[0, column]) for j, s in enumerate(scopes)}
+    # two training tasks; "create" and "delete" in one each, "file" in both: smoothed idf
+    # 1 + ln(3/2) and 1; sublinear tf 1 each; "the", "then" and "it" are not in the
+    # vocabulary; unit L2 norm. create_file and deleteFile name both actions:
+    idf = 1.0 + math.log(3 / 2)
+    assert on["drive:file"] == pytest.approx(2 * idf / math.sqrt(2 * idf**2 + 1), rel=1e-12)
+    # "delete" is a word of list_files' description (a match feature), not its action
+    assert on["drive:read"] == 0.0
