@@ -10,19 +10,14 @@ from sqlalchemy import event
 
 from scopecast import AuthorizationRequired, Catalogue, GuardStateError, RunStoreError, ToolSpec
 from scopecast.runtime import Grant, ScopeGuard
+from tests.runtime.paused_runs import paused_at
 
 SEND, SLACK = "google:gmail.send", "slack:chat:write"
 
 
-def _paused(guard: ScopeGuard, tool: str) -> AuthorizationRequired:
-    with pytest.raises(AuthorizationRequired) as paused, guard.start("Task") as run:
-        run.check(tool)
-    return paused.value
-
-
 def test_an_answer_of_one_run_is_refused_for_another(catalogue: Catalogue, store_url: str) -> None:
     guard = ScopeGuard(catalogue, store=store_url, mode="pausing")
-    a, b = _paused(guard, "email.send"), _paused(guard, "email.send")
+    a, b = paused_at(guard, "email.send"), paused_at(guard, "email.send")
     assert a.request_id is not None
     with pytest.raises(GuardStateError, match="not a request of run"):
         guard.resume(b.run_id, Grant.of(a.request_id, [SEND]))
@@ -36,20 +31,19 @@ def test_one_providers_answer_grants_no_scope_of_another_provider(
     catalogue: Catalogue, store_url: str
 ) -> None:
     guard = ScopeGuard(catalogue, store=store_url, mode="pausing")
-    with pytest.raises(AuthorizationRequired) as paused, guard.start("Task") as run:
-        run.check("email.send")
-    assert paused.value.request_id is not None
+    paused = paused_at(guard, "email.send")
+    assert paused.request_id is not None
     # A Google callback whose grant (built by the application) also names a Slack scope,
     # which its request did not even ask: nothing but Google's requested scopes is granted.
-    grant = Grant.of(paused.value.request_id, [SEND, SLACK], providers=["google"])
-    assert guard.resume(run.run_id, grant).granted == {SEND}
+    grant = Grant.of(paused.request_id, [SEND, SLACK], providers=["google"])
+    assert guard.resume(paused.run_id, grant).granted == {SEND}
     guard.close()
 
 
 def test_a_catalogue_that_changed_since_the_pause_is_the_one_checked(
     catalogue: Catalogue, store_url: str
 ) -> None:
-    paused = _paused(ScopeGuard(catalogue, store=store_url, mode="pausing"), "email.send")
+    paused = paused_at(ScopeGuard(catalogue, store=store_url, mode="pausing"), "email.send")
     assert paused.request_id is not None
     # The process that resumes has a catalogue in which email.send needs gmail.readonly too.
     tools = tuple(
@@ -73,7 +67,7 @@ def test_a_store_failing_mid_answer_records_nothing_and_the_answer_can_be_retrie
     catalogue: Catalogue, store_url: str
 ) -> None:
     guard = ScopeGuard(catalogue, store=store_url, mode="pausing")
-    paused = _paused(guard, "email.send")
+    paused = paused_at(guard, "email.send")
     assert paused.request_id is not None
     grant = Grant.of(paused.request_id, [SEND])
     engine = guard.store.engine

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import pytest
 
-from scopecast import AuthorizationRequired, AuthorizerError, Catalogue, ConfigError
+from scopecast import AuthorizerError, Catalogue, ConfigError
 from scopecast.runtime import CallbackAuthorizer, ConsentRequest, Grant, ScopeGuard
+from tests.runtime.paused_runs import paused_at
 
 REQUEST = ConsentRequest(
     "r", "q", "email.send", frozenset({"google:gmail.send"}), frozenset({"google:gmail.send"})
@@ -31,14 +32,13 @@ def test_a_resume_never_records_a_consent_given_as_a_string_as_a_refusal(
     catalogue: Catalogue, store_url: str
 ) -> None:
     guard = ScopeGuard(catalogue, store=store_url, mode="pausing")
-    with pytest.raises(AuthorizationRequired) as paused, guard.start("Email Carlos") as run:
-        run.check("email.send")
-    request_id = paused.value.request_id
+    paused = paused_at(guard, "email.send", "Email Carlos")
+    run_id, request_id = paused.run_id, paused.request_id
     assert request_id is not None
     with pytest.raises(ConfigError):
-        guard.resume(run.run_id, Grant.of(request_id, "google:gmail.send"))
-    assert guard.store.get_run(run.run_id).denied == frozenset()  # still askable
-    resumed = guard.resume(run.run_id, Grant.of(request_id, ["google:gmail.send"]))
+        guard.resume(run_id, Grant.of(request_id, "google:gmail.send"))
+    assert guard.store.get_run(run_id).denied == frozenset()  # still askable
+    resumed = guard.resume(run_id, Grant.of(request_id, ["google:gmail.send"]))
     with resumed:
         resumed.check("email.send")
 

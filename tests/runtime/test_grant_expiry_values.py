@@ -13,8 +13,9 @@ import math
 
 import pytest
 
-from scopecast import AuthorizationRequired, AuthorizerError, Catalogue, ConfigError
+from scopecast import AuthorizerError, Catalogue, ConfigError
 from scopecast.runtime import CallbackAuthorizer, Grant, ScopeGuard
+from tests.runtime.paused_runs import paused_at
 
 SEND = "google:gmail.send"
 
@@ -31,17 +32,16 @@ def test_a_nan_expiry_never_grants_a_scope_until_revoked(
     catalogue: Catalogue, store_url: str
 ) -> None:
     guard = ScopeGuard(catalogue, store=store_url, mode="pausing")
-    with pytest.raises(AuthorizationRequired) as paused, guard.start("Email Carlos") as run:
-        run.check("email.send")
-    request_id = paused.value.request_id
+    paused = paused_at(guard, "email.send", "Email Carlos")
+    run_id, request_id = paused.run_id, paused.request_id
     assert request_id is not None
     with pytest.raises(ConfigError):
-        guard.resume(run.run_id, Grant(request_id, frozenset({SEND}), math.nan))
-    stored = guard.store.get_run(run.run_id)
+        guard.resume(run_id, Grant(request_id, frozenset({SEND}), math.nan))
+    stored = guard.store.get_run(run_id)
     assert stored.grants == ()  # nothing recorded: the user's answer can still be given
     assert stored.status == "paused"
-    guard.resume(run.run_id, Grant.of(request_id, [SEND], expires_at=math.inf))
-    assert guard.store.get_run(run.run_id).active_scopes(1e12) == {SEND}  # inf: no end
+    guard.resume(run_id, Grant.of(request_id, [SEND], expires_at=math.inf))
+    assert guard.store.get_run(run_id).active_scopes(1e12) == {SEND}  # inf: no end
 
 
 def test_a_blocking_authorizer_answering_a_nan_expiry_refuses_the_call(
