@@ -23,14 +23,13 @@ from langgraph.types import Command
 
 from scopecast import Catalogue
 from scopecast.integrations.langgraph import (
-    InterruptAuthorizer,
     consent_answer,
     consent_id_of,
     guard_tools,
     run_config,
 )
 from scopecast.runtime import ConsentRequest, ScopeGuard
-from tests.runtime.test_langgraph import NAMES, Effects
+from tests.runtime.test_langgraph import NAMES, Effects, make_guard
 
 SEND = "google:gmail.send"
 
@@ -45,9 +44,7 @@ def test_an_answer_is_not_replayed_onto_the_question_asked_again_after_a_revocat
     # asks again since the scope is revoked, it re-granted the revoked scope, and the second
     # mail went out against the user's refusal.
     effects = Effects()
-    guard = ScopeGuard(
-        catalogue, store=f"sqlite:///{tmp_path / 'runs.db'}", authorizer=InterruptAuthorizer()
-    )
+    guard = make_guard(catalogue, tmp_path)
     tools = {t.name: t for t in guard_tools(guard, effects.tools(), names=NAMES)}
     run = guard.start("Email Carlos and Dana")
     revoked: list[int] = []
@@ -89,9 +86,7 @@ def test_a_declined_upfront_consent_does_not_answer_a_calls_consent_of_the_same_
     # back the upfront answer first: with the same consent_id (run + the same scopes), it
     # answered the send's question, refusing what the user granted.
     effects = Effects()
-    guard = ScopeGuard(
-        catalogue, store=f"sqlite:///{tmp_path / 'runs.db'}", authorizer=InterruptAuthorizer()
-    )
+    guard = make_guard(catalogue, tmp_path)
     tools = {t.name: t for t in guard_tools(guard, effects.tools(), names=NAMES)}
 
     def act(state: MessagesState) -> dict[str, list[AIMessage]]:
